@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Audit log writing, verification and lookup.  Records are serialised
+ * with the keys in insertion order and no whitespace, so that the bytes
+ * hashed are exactly the bytes on disk.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit.h"
+
+#define LINE_MAX_BYTES (1u << 20)
+
+int audit_open(const char *path, struct audit *a, char *err, size_t errlen)
+{
+	char *dir = util_dirname(path);
+	int ret;
+
+	a->fd = -1;
+	a->prev[0] = '\0';
+	ret = util_mkdir_p(dir, 0750);
+	free(dir);
+	if (ret < 0)
+		goto fail;
+	a->fd = open(path,
+		     O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+		     0640);
+	if (a->fd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	ret = audit_last_hash(a->fd, a->prev);
+	if (ret < 0)
+		goto fail;
+	return 0;
+fail:
+	snprintf(err, errlen, "audit log %s: %s", path,
+		 ret == -EBADMSG ? "last line is not terminated"
+				 : strerror(-ret));
+	if (a->fd >= 0)
+		close(a->fd);
+	a->fd = -1;
+	return ret;
+}
+
+int audit_last_hash(int fd, char out[SHA256_HEX_LEN + 1])
+{
+	struct stat st;
+	size_t len, start;
+	char *buf;
+	ssize_t n;
+
+	out[0] = '\0';
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (st.st_size == 0)
+		return 0;
+	/* the last line is at most LINE_MAX_BYTES + 1 from the end */
+	len = (size_t)st.st_size < LINE_MAX_BYTES + 1 ? (size_t)st.st_size
+						      : LINE_MAX_BYTES + 1;
+	buf = xmalloc(len);
+	n = pread(fd, buf, len, st.st_size - (off_t)len);
+	if (n < 0 || (size_t)n != len) {
+		free(buf);
+		return n < 0 ? -errno : -EIO;
+	}
+	if (buf[len - 1] != '\n') {
+		free(buf);
+		return -EBADMSG;
+	}
+	start = len - 1;
+	while (start > 0 && buf[start - 1] != '\n')
+		start--;
+	if (start == 0 && len == LINE_MAX_BYTES + 1) {
+		free(buf);
+		return -EFBIG;
+	}
+	util_sha256_hex(buf + start, len - 1 - start, out);
+	free(buf);
+	return 0;
+}
+
+char *audit_serialize(json_t *rec, const char *prev)
+{
+	json_object_set_new(rec, "prev", prev && *prev ? json_string(prev)
+						      : json_null());
+	return json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER |
+				       JSON_ENSURE_ASCII);
+}
+
+int audit_append(struct audit *a, json_t *rec)
+{
+	char *line = audit_serialize(rec, a->prev);
+	size_t len;
+	int ret;
+
+	if (!line)
+		return -ENOMEM;
+	len = strlen(line);
+	line = xrealloc(line, len + 2);
+	line[len] = '\n';
+	line[len + 1] = '\0';
+	/* one write(2) per record: O_APPEND keeps it whole */
+	ret = util_write_all(a->fd, line, len + 1);
+	if (!ret && fsync(a->fd) < 0)
+		ret = -errno;
+	if (!ret)
+		util_sha256_hex(line, len, a->prev);
+	free(line);
+	return ret;
+}
+
+void audit_close(struct audit *a)
+{
+	if (a->fd >= 0)
+		close(a->fd); /* every record was fsync'd already */
+	a->fd = -1;
+}
+
+struct open_run {
+	char *run;
+	size_t line;
+};
+
+int audit_verify(const char *path, size_t *records, char *err,
+		 size_t errlen)
+{
+	char prev[SHA256_HEX_LEN + 1] = "", *line = NULL;
+	struct open_run *open_runs = NULL;
+	size_t n_open = 0, cap = 0, lineno = 0;
+	int ret = 0;
+	FILE *f;
+
+	*records = 0;
+	f = fopen(path, "re");
+	if (!f) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return ret;
+	}
+	for (;;) {
+		ssize_t n = getline(&line, &cap, f);
+		json_error_t je;
+		json_t *rec;
+		const char *p, *run, *phase;
+		char hash[SHA256_HEX_LEN + 1];
+
+		if (n < 0)
+			break;
+		lineno++;
+		if (line[n - 1] != '\n') {
+			snprintf(err, errlen, "%zu: line is not terminated "
+				 "(torn write?)", lineno);
+			ret = -EBADMSG;
+			break;
+		}
+		line[--n] = '\0';
+		rec = json_loads(line, 0, &je);
+		if (!json_is_object(rec)) {
+			snprintf(err, errlen, "%zu: not a JSON object: %s",
+				 lineno, rec ? "wrong type" : je.text);
+			json_decref(rec);
+			ret = -EBADMSG;
+			break;
+		}
+		p = json_string_value(json_object_get(rec, "prev"));
+		run = json_string_value(json_object_get(rec, "run"));
+		phase = json_string_value(json_object_get(rec, "phase"));
+		/*
+		 * The first line may continue a rotated log, so its prev is
+		 * not checked; every later one must name its predecessor.
+		 */
+		if (lineno > 1 && (!p || strcmp(p, prev) != 0)) {
+			snprintf(err, errlen, "%zu: hash chain broken: prev "
+				 "does not match line %zu", lineno, lineno - 1);
+			ret = -EBADMSG;
+		} else if (!run || !phase ||
+			   (strcmp(phase, "intent") && strcmp(phase, "result"))) {
+			snprintf(err, errlen, "%zu: record lacks run or phase",
+				 lineno);
+			ret = -EBADMSG;
+		} else if (strcmp(phase, "intent") == 0) {
+			open_runs = xrealloc(open_runs, (n_open + 1) *
+							       sizeof(*open_runs));
+			open_runs[n_open].run = xstrdup(run);
+			open_runs[n_open++].line = lineno;
+		} else {
+			size_t i;
+
+			for (i = 0; i < n_open; i++)
+				if (strcmp(open_runs[i].run, run) == 0)
+					break;
+			if (i == n_open) {
+				snprintf(err, errlen, "%zu: result for run %s "
+					 "has no intent before it", lineno, run);
+				ret = -EBADMSG;
+			} else {
+				free(open_runs[i].run);
+				open_runs[i] = open_runs[--n_open];
+			}
+		}
+		json_decref(rec);
+		if (ret)
+			break;
+		util_sha256_hex(line, (size_t)n, hash);
+		memcpy(prev, hash, sizeof(prev));
+		(*records)++;
+	}
+	if (!ret && ferror(f)) {
+		ret = -EIO;
+		snprintf(err, errlen, "%s: read error", path);
+	}
+	if (!ret && n_open) {
+		snprintf(err, errlen, "%zu: intent of run %s has no result",
+			 open_runs[0].line, open_runs[0].run);
+		ret = -EBADMSG;
+	}
+	for (size_t i = 0; i < n_open; i++)
+		free(open_runs[i].run);
+	free(open_runs);
+	free(line);
+	fclose(f); /* read-only */
+	return ret;
+}
+
+static bool changed_something(json_t *rec)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(rec, "changes"), i, c)
+		if (json_is_true(json_object_get(c, "written")))
+			return true;
+	return false;
+}
+
+static bool in_list(json_t *list, const char *s)
+{
+	size_t i;
+	json_t *u;
+
+	json_array_foreach(list, i, u)
+		if (strcmp(json_string_value(u), s) == 0)
+			return true;
+	return false;
+}
+
+int audit_find_run(const char *path, const char *run, json_t **out,
+		   char *err, size_t errlen)
+{
+	/* changing runs are rare, so keeping their records is cheap */
+	json_t *cands = json_array(), *undone = json_array(), *best = NULL;
+	char *line = NULL;
+	size_t cap = 0, i;
+	FILE *f = fopen(path, "re");
+
+	*out = NULL;
+	if (!f) {
+		int e = errno;
+
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		json_decref(undone);
+		json_decref(cands);
+		return -e;
+	}
+	while (getline(&line, &cap, f) > 0) {
+		json_t *rec = json_loads(line, 0, NULL);
+		const char *r = json_string_value(json_object_get(rec, "run"));
+		const char *ph = json_string_value(json_object_get(rec, "phase"));
+		const char *mode = json_string_value(json_object_get(rec, "mode"));
+		const char *of =
+			json_string_value(json_object_get(rec, "rollback_of"));
+
+		if (r && ph && mode && strcmp(ph, "result") == 0) {
+			bool rb = strcmp(mode, "rollback") == 0;
+
+			if (rb && of && changed_something(rec))
+				json_array_append_new(undone, json_string(of));
+			if (run ? strcmp(r, run) == 0
+				: !rb && changed_something(rec))
+				json_array_append(cands, rec);
+		}
+		json_decref(rec);
+	}
+	free(line);
+	fclose(f); /* read-only */
+	for (i = json_array_size(cands); i-- > 0;) {
+		json_t *c = json_array_get(cands, i);
+
+		if (run || !in_list(undone, json_string_value(
+						     json_object_get(c, "run")))) {
+			best = json_incref(c);
+			break;
+		}
+	}
+	json_decref(undone);
+	json_decref(cands);
+	if (!best) {
+		if (run)
+			snprintf(err, errlen, "run %s not found in %s", run,
+				 path);
+		else
+			snprintf(err, errlen,
+				 "%s: no run left to roll back", path);
+		return -ENOENT;
+	}
+	*out = best;
+	return 0;
+}

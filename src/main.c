@@ -1,0 +1,887 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * twtune: commands and options.  The only file that knows every layer:
+ * it wires observe -> policy -> plan -> apply -> report/audit together and
+ * turns their results into exit codes (SPEC section 2).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <linux/magic.h>
+#include <math.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "audit.h"
+#include "observe.h"
+#include "persist.h"
+#include "plan.h"
+#include "policy.h"
+#include "privs.h"
+#include "report.h"
+#include "state.h"
+#include "sysctl.h"
+#include "util.h"
+
+enum exit_code {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_CHANGES = 2,
+	EXIT_USAGE = 64,
+	EXIT_POLICY = 65,
+	EXIT_NOPERM = 77,
+};
+
+struct opts {
+	const char **policies;
+	size_t n_policies;
+	const char *format;
+	const char *proc;
+	const char *root;
+	const char *sysctl_d;
+	const char *persist_file;
+	const char *audit_log;
+	const char *state;
+	const char *netns;
+	const char *run;
+	const char *output;
+	double sample;
+	bool no_persist, dry_run, no_sockets;
+	int verbose, quiet;
+	char *sysctl_d_buf;
+};
+
+enum {
+	OPT_PROC = 256, OPT_ROOT, OPT_SYSCTL_D, OPT_PERSIST_FILE,
+	OPT_NO_PERSIST, OPT_AUDIT_LOG, OPT_STATE, OPT_SAMPLE, OPT_NETNS,
+	OPT_DRY_RUN, OPT_NO_SOCKETS, OPT_RUN, OPT_OUTPUT, OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "policy", required_argument, NULL, 'p' },
+	{ "format", required_argument, NULL, 'f' },
+	{ "proc", required_argument, NULL, OPT_PROC },
+	{ "root", required_argument, NULL, OPT_ROOT },
+	{ "sysctl-d", required_argument, NULL, OPT_SYSCTL_D },
+	{ "persist-file", required_argument, NULL, OPT_PERSIST_FILE },
+	{ "no-persist", no_argument, NULL, OPT_NO_PERSIST },
+	{ "audit-log", required_argument, NULL, OPT_AUDIT_LOG },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "sample", required_argument, NULL, OPT_SAMPLE },
+	{ "netns", required_argument, NULL, OPT_NETNS },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "no-sockets", no_argument, NULL, OPT_NO_SOCKETS },
+	{ "run", required_argument, NULL, OPT_RUN },
+	{ "output", required_argument, NULL, OPT_OUTPUT },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"Usage: twtune COMMAND [OPTIONS]\n"
+"Find and fix \"TCP: time wait bucket table overflow\".\n"
+"\n"
+"Commands:\n"
+"  report               observe, evaluate the policies, print the plan;\n"
+"                       changes nothing (exit 2 when changes are proposed)\n"
+"  apply                report, then write, verify, persist and audit\n"
+"  rollback [--run ID]  restore what a recorded run replaced (default: the\n"
+"                       last run that changed something)\n"
+"  policy check [PATH...]  validate policy files, print every error\n"
+"  audit verify [FILE]  check the audit log's hash chain and records\n"
+"\n"
+"Options:\n"
+"  -p, --policy PATH    policy file or directory (repeatable); replaces the\n"
+"                       default path %s then %s\n"
+"  -f, --format F       text or json (default text)\n"
+"      --proc DIR       where /proc is (default /proc)\n"
+"      --root DIR       where / is, for the default --sysctl-d (default /)\n"
+"      --sysctl-d DIR   persist directory (default ROOT/etc/sysctl.d)\n"
+"      --persist-file NAME  file name in it (default 90-twtune.conf)\n"
+"      --no-persist     write live values only\n"
+"      --audit-log FILE JSON Lines audit log (default %s)\n"
+"      --state FILE     state for deltas between runs (default %s)\n"
+"      --sample SECONDS observe twice, SECONDS apart, for deltas and rates\n"
+"      --netns NAME|PATH  act inside that network namespace\n"
+"      --dry-run        apply/rollback: do everything but write\n"
+"      --no-sockets     only the O(1) metrics\n"
+"      --run ID         rollback: the run to undo\n"
+"      --output FILE    write the output atomically to FILE\n"
+"  -q, --quiet          only the verdict line (text)\n"
+"  -v, --verbose        more detail (text)\n"
+"  -h, --help, --version\n"
+"\n"
+"Exit: 0 ok/nothing to change, 1 failure (rolled back), 2 changes proposed,\n"
+"64 usage, 65 invalid policy, 77 not permitted.  See twtune(8).\n",
+		POLICY_DIR, SYSCONF_POLICY_DIR, AUDIT_LOG, STATE_FILE);
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	int c;
+
+	*o = (struct opts){
+		.format = "text", .proc = "/proc", .root = "/",
+		.persist_file = "90-twtune.conf", .audit_log = AUDIT_LOG,
+		.state = STATE_FILE,
+	};
+	while ((c = getopt_long(argc, argv, "p:f:qvh", long_opts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'p':
+			o->policies = xrealloc(o->policies, (o->n_policies + 1) *
+							      sizeof(char *));
+			o->policies[o->n_policies++] = optarg;
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
+				fprintf(stderr, "twtune: --format %s: supported "
+					"formats are text and json\n", optarg);
+				return -1;
+			}
+			o->format = optarg;
+			break;
+		case OPT_PROC: o->proc = optarg; break;
+		case OPT_ROOT: o->root = optarg; break;
+		case OPT_SYSCTL_D: o->sysctl_d = optarg; break;
+		case OPT_PERSIST_FILE:
+			if (!*optarg || strchr(optarg, '/') ||
+			    optarg[0] == '.') {
+				fprintf(stderr, "twtune: --persist-file must be "
+					"a plain file name\n");
+				return -1;
+			}
+			o->persist_file = optarg;
+			break;
+		case OPT_NO_PERSIST: o->no_persist = true; break;
+		case OPT_AUDIT_LOG: o->audit_log = optarg; break;
+		case OPT_STATE: o->state = optarg; break;
+		case OPT_SAMPLE:
+			errno = 0;
+			o->sample = strtod(optarg, &end);
+			if (errno || *end || !(o->sample > 0) ||
+			    o->sample > 3600) {
+				fprintf(stderr, "twtune: --sample takes seconds "
+					"between 0 and 3600\n");
+				return -1;
+			}
+			break;
+		case OPT_NETNS: o->netns = optarg; break;
+		case OPT_DRY_RUN: o->dry_run = true; break;
+		case OPT_NO_SOCKETS: o->no_sockets = true; break;
+		case OPT_RUN: o->run = optarg; break;
+		case OPT_OUTPUT: o->output = optarg; break;
+		case 'q': o->quiet++; break;
+		case 'v': o->verbose++; break;
+		case 'h':
+			usage(stdout);
+			exit(EXIT_OK);
+		case OPT_VERSION:
+			printf("twtune %s\n", PACKAGE_VERSION);
+			exit(EXIT_OK);
+		default:
+			return -1;
+		}
+	}
+	if (!o->sysctl_d) {
+		o->sysctl_d_buf = xasprintf("%s%setc/sysctl.d", o->root,
+					    o->root[strlen(o->root) - 1] == '/'
+						    ? "" : "/");
+		o->sysctl_d = o->sysctl_d_buf;
+	}
+	return 0;
+}
+
+static int load_policies(const struct opts *o, struct policy *p)
+{
+	static const char *const defaults[] = { POLICY_DIR,
+						SYSCONF_POLICY_DIR };
+	struct msgs errors = { 0 };
+	int ret;
+
+	if (o->n_policies)
+		ret = policy_load(o->policies, o->n_policies, false, p, &errors);
+	else
+		ret = policy_load(defaults, ARRAY_SIZE(defaults), true, p,
+				  &errors);
+	for (size_t i = 0; i < errors.n; i++)
+		fprintf(stderr, "%s\n", errors.v[i]);
+	msgs_free(&errors);
+	if (ret < 0) {
+		policy_free(p);
+		return EXIT_POLICY;
+	}
+	if (!p->n_rules)
+		fprintf(stderr, "twtune: warning: no policy rules loaded\n");
+	return EXIT_OK;
+}
+
+/* Enter --netns before /proc is opened: /proc/net follows our netns. */
+static int enter_netns(const struct opts *o)
+{
+	char *path;
+	int fd;
+
+	if (!o->netns)
+		return EXIT_OK;
+	path = strchr(o->netns, '/') ? xstrdup(o->netns)
+				     : xasprintf("/run/netns/%s", o->netns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
+		int e = errno;
+
+		fprintf(stderr, "twtune: --netns %s: %s\n", path, strerror(e));
+		free(path);
+		if (fd >= 0)
+			close(fd);
+		return e == EPERM ? EXIT_NOPERM : EXIT_FAIL;
+	}
+	close(fd);
+	free(path);
+	return EXIT_OK;
+}
+
+static int open_proc(const struct opts *o, bool *real)
+{
+	struct statfs sf;
+	int fd = open(o->proc, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		fprintf(stderr, "twtune: --proc %s: %s\n", o->proc,
+			strerror(errno));
+		return -1;
+	}
+	*real = fstatfs(fd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+	return fd;
+}
+
+/* Observe, with a baseline from --sample or the state file. */
+static int observe(const struct opts *o, int procfd, const struct policy *p,
+		   struct observation *obs, struct state *st)
+{
+	struct msgs keys = { 0 };
+	struct baseline b = { 0 };
+	char err[512];
+	int ret = 0;
+
+	policy_sysctl_keys(p, &keys);
+	memset(st, 0, sizeof(*st));
+	if (o->sample > 0) {
+		struct observation first;
+
+		ret = observe_collect(procfd, (const char *const *)keys.v,
+				      keys.n, &first, err, sizeof(err));
+		if (ret == 0) {
+			observe_to_baseline(&first, &b, "sample");
+			observe_free(&first);
+			struct timespec ts = {
+				.tv_sec = (time_t)o->sample,
+				.tv_nsec = (long)((o->sample - floor(o->sample)) *
+						  1e9),
+			};
+			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+				;
+		}
+	}
+	if (o->sample <= 0 || ret == 0)
+		ret = observe_collect(procfd, (const char *const *)keys.v,
+				      keys.n, obs, err, sizeof(err));
+	msgs_free(&keys);
+	if (ret < 0) {
+		fprintf(stderr, "twtune: observe %s: %s\n", o->proc, err);
+		return EXIT_FAIL;
+	}
+	ret = state_load(o->state, st, err, sizeof(err));
+	if (ret < 0 && ret != -ENOENT)
+		msgs_addf(&obs->warnings, "%s (ignored)", err);
+	if (o->sample <= 0 && !state_pick_baseline(st, obs, &b))
+		b.valid = false;
+	observe_derive(obs, &b);
+	return EXIT_OK;
+}
+
+/*
+ * Add this observation to the state.  When this run changed
+ * tcp_max_tw_buckets the sample is filed under the new limit, so that the
+ * next run counts only the overflows that happen under it.
+ */
+static void save_state(const struct opts *o, struct state *st,
+		       const struct observation *obs, const struct txn *t,
+		       struct msgs *warnings)
+{
+	double tw_max = obs->m[M_TW_MAX];
+	char err[512];
+
+	if (o->dry_run)
+		return;
+	for (size_t i = 0; t && i < t->n_changes; i++) {
+		if (t->changes[i].verified)
+			state_set_written(st, t->changes[i].key,
+					  t->changes[i].after);
+		if (t->changes[i].verified &&
+		    strcmp(t->changes[i].key, "net.ipv4.tcp_max_tw_buckets") == 0)
+			tw_max = (double)t->changes[i].after;
+	}
+	state_add_sample(st, obs, tw_max);
+	if (state_save(o->state, st, err, sizeof(err)) < 0)
+		msgs_addf(warnings, "%s (deltas need it; not fatal)", err);
+}
+
+static int emit(const struct opts *o, const struct report *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (strcmp(o->format, "json") == 0) {
+		json_t *j = report_json(r);
+
+		json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', f);
+		json_decref(j);
+	} else if (o->quiet) {
+		char *line = report_verdict_line(r->obs);
+
+		fprintf(f, "%s\n", line);
+		free(line);
+	} else {
+		report_text(f, r, o->verbose > 0);
+	}
+	if (fclose(f) != 0) {
+		free(buf);
+		return -EIO;
+	}
+	if (o->output) {
+		char *dir = util_dirname(o->output);
+		const char *slash = strrchr(o->output, '/');
+		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		ret = dfd < 0 ? -errno
+			      : util_write_atomic(dfd, slash ? slash + 1
+							     : o->output,
+						  buf, len, 0644);
+		if (dfd >= 0)
+			close(dfd);
+		if (ret < 0)
+			fprintf(stderr, "twtune: --output %s: %s\n", o->output,
+				strerror(-ret));
+		free(dir);
+	} else {
+		ret = util_write_all(STDOUT_FILENO, buf, len);
+	}
+	free(buf);
+	return ret;
+}
+
+/* Take the single-writer lock next to the state file. */
+static int take_lock(const struct opts *o)
+{
+	char *dir = util_dirname(o->state);
+	char *path = xasprintf("%s.lock", o->state);
+	int fd;
+
+	util_mkdir_p(dir, 0750);
+	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		fprintf(stderr, "twtune: lock %s: %s\n", path, strerror(errno));
+	} else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		fprintf(stderr, "twtune: lock %s: %s\n", path,
+			errno == EWOULDBLOCK ? "another twtune is changing "
+					       "this host; try again later"
+					     : strerror(errno));
+		close(fd);
+		fd = -1;
+	}
+	free(dir);
+	free(path);
+	return fd;
+}
+
+static int open_dir_of(const char *path)
+{
+	char *dir = util_dirname(path);
+	int fd;
+
+	util_mkdir_p(dir, 0750);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		fprintf(stderr, "twtune: %s: %s\n", dir, strerror(errno));
+	free(dir);
+	return fd;
+}
+
+/*
+ * Everything between "there is something to write" and the first write:
+ * descriptors, privileges, sandbox, and the audit fields that describe
+ * the process doing it.
+ */
+struct writer {
+	struct audit audit;
+	int fds[4]; /* netfd, sysctl.d, audit dir, state dir */
+	char sandbox[160];
+};
+
+static void writer_close(struct writer *w)
+{
+	audit_close(&w->audit);
+	for (size_t i = 0; i < ARRAY_SIZE(w->fds); i++)
+		if (w->fds[i] >= 0)
+			close(w->fds[i]);
+}
+
+static int writer_open(const struct opts *o, int procfd, bool persist,
+		       struct writer *w, struct txn *t,
+		       const struct observation *obs, const struct policy *p)
+{
+	char err[512], host[256] = "", *caps;
+	json_t *files = json_array();
+	int ret;
+
+	for (size_t i = 0; i < ARRAY_SIZE(w->fds); i++)
+		w->fds[i] = -1;
+	if (audit_open(o->audit_log, &w->audit, err, sizeof(err)) < 0) {
+		fprintf(stderr, "twtune: %s; refusing to change anything "
+			"unaudited\n", err);
+		json_decref(files);
+		return EXIT_FAIL;
+	}
+	ret = sysctl_open_net(procfd);
+	if (ret < 0) {
+		fprintf(stderr, "twtune: %s/sys/net: %s\n", o->proc,
+			strerror(-ret));
+		goto fail;
+	}
+	w->fds[0] = ret;
+	if (persist) {
+		w->fds[1] = open(o->sysctl_d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (w->fds[1] < 0) {
+			fprintf(stderr, "twtune: --sysctl-d %s: %s\n",
+				o->sysctl_d, strerror(errno));
+			goto fail;
+		}
+	}
+	w->fds[2] = open_dir_of(o->audit_log);
+	w->fds[3] = open_dir_of(o->state);
+	if (w->fds[2] < 0 || w->fds[3] < 0)
+		goto fail;
+
+	openlog("twtune", LOG_PID, LOG_DAEMON);
+	if (privs_keep_net_admin(err, sizeof(err)) < 0) {
+		fprintf(stderr, "twtune: %s\n", err);
+		goto fail;
+	}
+	privs_sandbox(w->fds, ARRAY_SIZE(w->fds), w->sandbox,
+		      sizeof(w->sandbox));
+
+	t->netfd = w->fds[0];
+	t->sysctl_dfd = w->fds[1];
+	t->persist_name = o->persist_file;
+	t->audit = &w->audit;
+	gethostname(host, sizeof(host) - 1);
+	for (size_t i = 0; p && i < p->n_files; i++)
+		json_array_append_new(
+			files, json_pack("{s:s, s:s}", "file", p->files[i].path,
+					 "sha256", p->files[i].sha256));
+	caps = privs_effective_text();
+	t->base = json_pack("{s:s, s:I, s:I, s:s, s:{s:s, s:s}, s:o, s:o, s:s}",
+			    "host", host, "netns", (json_int_t)obs->netns,
+			    "uid", (json_int_t)getuid(), "caps", caps, "tool",
+			    "name", PACKAGE_NAME, "version", PACKAGE_VERSION,
+			    "policy", files, "observed",
+			    report_observations_json(obs), "sandbox",
+			    w->sandbox);
+	free(caps);
+	return EXIT_OK;
+fail:
+	json_decref(files);
+	writer_close(w);
+	return EXIT_FAIL;
+}
+
+static int check_permission(bool real_proc, const char *cmd)
+{
+	if (real_proc && !privs_have_net_admin()) {
+		fprintf(stderr, "twtune %s: needs CAP_NET_ADMIN to change "
+			"sysctls (run as root)\n", cmd);
+		return EXIT_NOPERM;
+	}
+	return EXIT_OK;
+}
+
+static int cmd_report_or_apply(const struct opts *o, bool apply)
+{
+	struct policy pol = { 0 };
+	struct observation obs = { 0 };
+	struct state st = { 0 };
+	struct plan plan = { 0 };
+	struct msgs warnings = { 0 };
+	struct writer w = { .fds = { -1, -1, -1, -1 }, .audit = { .fd = -1 } };
+	struct txn t = { 0 };
+	struct report r;
+	bool real_proc, txn_used = false;
+	int ret, procfd = -1, lockfd = -1, rc;
+	char err[512];
+
+	rc = load_policies(o, &pol);
+	if (rc)
+		return rc;
+	rc = enter_netns(o);
+	if (rc)
+		goto out;
+	procfd = open_proc(o, &real_proc);
+	if (procfd < 0) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (apply && !o->dry_run) {
+		rc = check_permission(real_proc, "apply");
+		if (rc)
+			goto out;
+		lockfd = take_lock(o);
+		if (lockfd < 0) {
+			rc = EXIT_FAIL;
+			goto out;
+		}
+	} else if (privs_drop_all(err, sizeof(err)) < 0) {
+		fprintf(stderr, "twtune: %s\n", err);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	rc = observe(o, procfd, &pol, &obs, &st);
+	if (rc)
+		goto out;
+	plan_build(&pol, &obs, &plan);
+
+	r = (struct report){
+		.command = apply ? "apply" : "report", .obs = &obs,
+		.plan = &plan, .policy = &pol, .warnings = &warnings,
+		.netns = o->netns, .dry_run = o->dry_run,
+	};
+	if (apply && !o->dry_run && plan.n_changes) {
+		bool persist = false;
+
+		apply_init(&t, "apply");
+		txn_used = true;
+		for (size_t i = 0; i < plan.n_changes; i++) {
+			const struct plan_change *c = &plan.changes[i];
+			struct change *ch = apply_add(&t, c->key,
+						      (long long)c->from, c->to,
+						      c->rule->id, c->reason);
+
+			if (c->persist && !o->no_persist) {
+				ch->pop = PERSIST_SET;
+				ch->pvalue = c->to;
+				persist = true;
+			}
+		}
+		rc = writer_open(o, procfd, persist, &w, &t, &obs, &pol);
+		if (rc) {
+			save_state(o, &st, &obs, NULL, &warnings);
+			goto out;
+		}
+		ret = apply_execute(&t);
+		r.txn = &t;
+		rc = ret == 0 ? EXIT_OK : EXIT_FAIL;
+		if (ret < 0)
+			fprintf(stderr, "twtune apply: %s (result: %s)\n",
+				t.error, t.result);
+	} else {
+		rc = plan.n_changes && (!apply || o->dry_run) ? EXIT_CHANGES
+							       : EXIT_OK;
+	}
+	save_state(o, &st, &obs, r.txn, &warnings);
+	if (emit(o, &r) < 0 && rc == EXIT_OK)
+		rc = EXIT_FAIL;
+out:
+	if (txn_used)
+		apply_free(&t);
+	writer_close(&w);
+	if (lockfd >= 0)
+		close(lockfd);
+	if (procfd >= 0)
+		close(procfd);
+	plan_free(&plan);
+	observe_free(&obs);
+	state_free(&st);
+	policy_free(&pol);
+	msgs_free(&warnings);
+	return rc;
+}
+
+/* Turn a recorded run into the changes that undo it. */
+static int rollback_changes(json_t *rec, const struct observation *obs,
+			    struct txn *t, struct msgs *warnings)
+{
+	const char *run = json_string_value(json_object_get(rec, "run"));
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(rec, "changes"), i, c) {
+		const char *key = json_string_value(json_object_get(c, "key"));
+		json_t *before = json_object_get(c, "before");
+		json_t *after = json_object_get(c, "after");
+		json_t *pb = json_object_get(c, "persist_before");
+		const struct sysctl_obs *s;
+		struct change *ch;
+		char *reason;
+
+		if (!key || !json_is_integer(before) || !json_is_integer(after) ||
+		    !json_is_true(json_object_get(c, "written")))
+			continue;
+		s = observe_sysctl(obs, key);
+		if (!s || isnan(s->value)) {
+			msgs_addf(warnings, "%s: not readable now; not touched",
+				  key);
+			continue;
+		}
+		if (s->value == (double)json_integer_value(before))
+			continue; /* already back */
+		if (s->value != (double)json_integer_value(after)) {
+			msgs_addf(warnings, "%s is now %.0f, not %lld as run %s "
+				  "left it: someone changed it since; not "
+				  "touched", key, s->value,
+				  (long long)json_integer_value(after), run);
+			continue;
+		}
+		reason = xasprintf("rollback of run %s", run);
+		ch = apply_add(t, key, (long long)s->value,
+			       json_integer_value(before),
+			       json_string_value(json_object_get(c, "rule"))
+				       ?: "rollback",
+			       reason);
+		free(reason);
+		if (json_is_true(json_object_get(c, "persisted"))) {
+			ch->pop = json_is_integer(pb) ? PERSIST_SET
+						      : PERSIST_REMOVE;
+			ch->pvalue = json_integer_value(pb);
+		}
+	}
+	return 0;
+}
+
+static int cmd_rollback(const struct opts *o)
+{
+	struct observation obs = { 0 };
+	struct state st = { 0 };
+	struct msgs warnings = { 0 }, keys = { 0 };
+	struct writer w = { .fds = { -1, -1, -1, -1 }, .audit = { .fd = -1 } };
+	struct txn t;
+	json_t *rec = NULL, *c;
+	bool real_proc, persist = false;
+	char err[512];
+	int procfd = -1, lockfd = -1, rc, ret;
+	size_t i;
+
+	apply_init(&t, "rollback");
+	rc = enter_netns(o);
+	if (rc)
+		goto out;
+	procfd = open_proc(o, &real_proc);
+	if (procfd < 0) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	if (!o->dry_run) {
+		rc = check_permission(real_proc, "rollback");
+		if (rc)
+			goto out;
+		lockfd = take_lock(o);
+		if (lockfd < 0) {
+			rc = EXIT_FAIL;
+			goto out;
+		}
+	}
+	if (audit_find_run(o->audit_log, o->run, &rec, err, sizeof(err)) < 0) {
+		fprintf(stderr, "twtune rollback: %s\n", err);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	json_array_foreach(json_object_get(rec, "changes"), i, c)
+		if (json_string_value(json_object_get(c, "key")))
+			msgs_addf(&keys, "%s",
+				  json_string_value(json_object_get(c, "key")));
+	ret = observe_collect(procfd, (const char *const *)keys.v, keys.n,
+			      &obs, err, sizeof(err));
+	if (ret < 0) {
+		fprintf(stderr, "twtune: observe %s: %s\n", o->proc, err);
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	state_load(o->state, &st, err, sizeof(err));
+	observe_derive(&obs, NULL);
+	t.rollback_of = json_string_value(json_object_get(rec, "run"));
+	rollback_changes(rec, &obs, &t, &warnings);
+	for (i = 0; i < warnings.n; i++)
+		fprintf(stderr, "twtune rollback: %s\n", warnings.v[i]);
+	if (!t.n_changes) {
+		printf("Nothing to roll back for run %s.\n", t.rollback_of);
+		rc = EXIT_OK;
+		goto out;
+	}
+	for (i = 0; i < t.n_changes; i++)
+		persist |= t.changes[i].pop != PERSIST_NONE && !o->no_persist;
+	if (o->no_persist)
+		for (i = 0; i < t.n_changes; i++)
+			t.changes[i].pop = PERSIST_NONE;
+	if (o->dry_run) {
+		for (i = 0; i < t.n_changes; i++)
+			printf("would restore %s: %lld -> %lld\n",
+			       t.changes[i].key, t.changes[i].before,
+			       t.changes[i].after);
+		rc = EXIT_CHANGES;
+		goto out;
+	}
+	rc = writer_open(o, procfd, persist, &w, &t, &obs, NULL);
+	if (rc)
+		goto out;
+	ret = apply_execute(&t);
+	save_state(o, &st, &obs, &t, &warnings);
+	if (strcmp(o->format, "json") == 0) {
+		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}",
+				      "command", "rollback", "run", t.run,
+				      "rollback_of", t.rollback_of, "result",
+				      t.result, "error",
+				      t.error[0] ? json_string(t.error)
+						 : json_null(),
+				      "changes", apply_changes_json(&t));
+
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(j);
+	} else {
+		printf("rollback of run %s (run %s): %s\n", t.rollback_of,
+		       t.run, t.result);
+		for (i = 0; i < t.n_changes; i++)
+			printf("  %s: %lld -> %lld%s\n", t.changes[i].key,
+			       t.changes[i].before, t.changes[i].after,
+			       t.changes[i].persisted ? ", persisted" : "");
+		if (t.error[0])
+			printf("  error: %s\n", t.error);
+	}
+	rc = ret == 0 ? EXIT_OK : EXIT_FAIL;
+out:
+	writer_close(&w);
+	if (lockfd >= 0)
+		close(lockfd);
+	if (procfd >= 0)
+		close(procfd);
+	t.rollback_of = NULL;
+	apply_free(&t);
+	json_decref(rec);
+	observe_free(&obs);
+	state_free(&st);
+	msgs_free(&warnings);
+	msgs_free(&keys);
+	return rc;
+}
+
+static int cmd_policy_check(const struct opts *o, int argc, char **argv)
+{
+	struct opts po = *o;
+	struct policy p;
+	size_t enabled = 0;
+	int rc;
+
+	for (int i = 0; i < argc; i++) {
+		po.policies = xrealloc(po.policies,
+				       (po.n_policies + 1) * sizeof(char *));
+		po.policies[po.n_policies++] = argv[i];
+	}
+	rc = load_policies(&po, &p);
+	if (po.policies != o->policies)
+		free(po.policies);
+	if (rc) {
+		fprintf(stderr, "twtune policy check: invalid policy\n");
+		return rc;
+	}
+	for (size_t i = 0; i < p.n_rules; i++)
+		enabled += p.rules[i].enabled;
+	printf("OK: %zu rules (%zu enabled) from %zu files\n", p.n_rules,
+	       enabled, p.n_files);
+	if (o->verbose)
+		for (size_t i = 0; i < p.n_rules; i++)
+			printf("  %-28s %s:%d%s\n", p.rules[i].id,
+			       p.rules[i].file, p.rules[i].line,
+			       p.rules[i].enabled ? "" : " (disabled)");
+	policy_free(&p);
+	return EXIT_OK;
+}
+
+static int cmd_audit_verify(const struct opts *o, int argc, char **argv)
+{
+	const char *path = argc > 0 ? argv[0] : o->audit_log;
+	char err[512];
+	size_t n;
+	int ret = audit_verify(path, &n, err, sizeof(err));
+
+	if (ret == -EBADMSG) {
+		fprintf(stderr, "%s:%s\n", path, err);
+		return EXIT_FAIL;
+	}
+	if (ret < 0) {
+		fprintf(stderr, "twtune audit verify: %s\n", err);
+		return EXIT_FAIL;
+	}
+	printf("%s: %zu records, hash chain intact, every intent has its "
+	       "result\n", path, n);
+	return EXIT_OK;
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	const char *cmd;
+	int rc;
+
+	if (parse_opts(argc, argv, &o) < 0) {
+		fprintf(stderr, "Try 'twtune --help'.\n");
+		return EXIT_USAGE;
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[optind++];
+	if (strcmp(cmd, "report") == 0 || strcmp(cmd, "apply") == 0) {
+		rc = optind < argc ? -1
+				   : cmd_report_or_apply(&o, cmd[0] == 'a');
+	} else if (strcmp(cmd, "rollback") == 0) {
+		rc = optind < argc ? -1 : cmd_rollback(&o);
+	} else if (strcmp(cmd, "policy") == 0 && optind < argc &&
+		   strcmp(argv[optind], "check") == 0) {
+		rc = cmd_policy_check(&o, argc - optind - 1, argv + optind + 1);
+	} else if (strcmp(cmd, "audit") == 0 && optind < argc &&
+		   strcmp(argv[optind], "verify") == 0 &&
+		   argc - optind <= 2) {
+		rc = cmd_audit_verify(&o, argc - optind - 1, argv + optind + 1);
+	} else {
+		fprintf(stderr, "twtune: unknown command '%s'\n", cmd);
+		rc = -1;
+	}
+	if (rc < 0) {
+		fprintf(stderr, "Try 'twtune --help'.\n");
+		rc = EXIT_USAGE;
+	}
+	free(o.policies);
+	free(o.sysctl_d_buf);
+	return rc;
+}

@@ -1,0 +1,606 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The cheap observations: /proc/net/sockstat, /proc/net/netstat,
+ * /proc/meminfo, /proc/slabinfo and a few sysctls, all through a
+ * descriptor for /proc (or a fixture tree).  Parsing is strict: a file
+ * that does not look as expected is an error naming the file, never a
+ * silently wrong number.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "observe.h"
+#include "sysctl.h"
+
+/* /proc files are small; anything bigger than this is not what we expect */
+#define PROC_FILE_MAX (4u << 20)
+
+const char *const metric_names[METRIC_COUNT] = {
+	[M_TW_COUNT] = "tw_count",
+	[M_TW_MAX] = "tw_max",
+	[M_TW_RATIO] = "tw_ratio",
+	[M_TW_OVERFLOWS] = "tw_overflows",
+	[M_TW_OVERFLOW_DELTA] = "tw_overflow_delta",
+	[M_TW_OVERFLOW_RATE] = "tw_overflow_rate",
+	[M_TW_DEMAND] = "tw_demand",
+	[M_SYNCOOKIES_SENT_DELTA] = "syncookies_sent_delta",
+	[M_LISTEN_OVERFLOWS_DELTA] = "listen_overflows_delta",
+	[M_TCP_INUSE] = "tcp_inuse",
+	[M_TCP_ORPHAN] = "tcp_orphan",
+	[M_TCP_ALLOC] = "tcp_alloc",
+	[M_MEM_TOTAL] = "mem_total",
+	[M_TW_SOCK_SIZE] = "tw_sock_size",
+	[M_EPHEMERAL_LOW] = "ephemeral_low",
+	[M_EPHEMERAL_HIGH] = "ephemeral_high",
+	[M_EPHEMERAL_PORTS] = "ephemeral_ports",
+	[M_STATE_ESTABLISHED] = "state_established",
+	[M_STATE_SYN_SENT] = "state_syn_sent",
+	[M_STATE_SYN_RECV] = "state_syn_recv",
+	[M_STATE_FIN_WAIT1] = "state_fin_wait1",
+	[M_STATE_FIN_WAIT2] = "state_fin_wait2",
+	[M_STATE_TIME_WAIT] = "state_time_wait",
+	[M_STATE_CLOSE] = "state_close",
+	[M_STATE_CLOSE_WAIT] = "state_close_wait",
+	[M_STATE_LAST_ACK] = "state_last_ack",
+	[M_STATE_LISTEN] = "state_listen",
+	[M_STATE_CLOSING] = "state_closing",
+	[M_TW_OUTGOING] = "tw_outgoing",
+	[M_TW_INCOMING] = "tw_incoming",
+	[M_TW_PEERS] = "tw_peers",
+	[M_TW_TOP_PEER_SHARE] = "tw_top_peer_share",
+	[M_PORT_PRESSURE] = "port_pressure",
+	[M_SYN_RECV_PEERS] = "syn_recv_peers",
+};
+
+/* Sysctls every observation reads: the ones the report always shows. */
+static const char *const base_keys[] = {
+	"net.ipv4.tcp_max_tw_buckets", "net.ipv4.tcp_tw_reuse",
+	"net.ipv4.tcp_tw_reuse_delay", "net.ipv4.tcp_tw_recycle",
+	"net.ipv4.tcp_timestamps",     "net.ipv4.tcp_fin_timeout",
+	"net.ipv4.tcp_syncookies",     "net.ipv4.ip_local_port_range",
+};
+
+/* Default TIME_WAIT socket size when /proc/slabinfo is not readable. */
+#define TW_SOCK_SIZE_DEFAULT 256
+
+int metric_lookup(const char *name)
+{
+	for (int i = 0; i < METRIC_COUNT; i++)
+		if (strcmp(metric_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* Find the line that starts with prefix (at a line start); NULL if none. */
+static const char *find_line(const char *text, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
+		if (strncmp(p, prefix, n) == 0)
+			return p;
+	return NULL;
+}
+
+/* Copy one line (without '\n') into a new string. */
+static char *dup_line(const char *p)
+{
+	const char *e = strchrnul(p, '\n');
+	char *s = xmalloc((size_t)(e - p) + 1);
+
+	memcpy(s, p, (size_t)(e - p));
+	s[e - p] = '\0';
+	return s;
+}
+
+static int parse_count(const char *tok, long long *out)
+{
+	long long v;
+
+	if (!tok || util_parse_ll(tok, &v) < 0 || v < 0)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int observe_parse_sockstat(const char *text, struct sockstat *out,
+			   char *err, size_t errlen)
+{
+	struct {
+		const char *name;
+		long long *dst;
+		bool seen;
+	} f[] = {
+		{ "inuse", &out->inuse, false },
+		{ "orphan", &out->orphan, false },
+		{ "tw", &out->tw, false },
+		{ "alloc", &out->alloc, false },
+	};
+	const char *p = find_line(text, "TCP: ");
+	char *line, *save = NULL, *tok;
+	int ret = 0;
+
+	if (!p) {
+		snprintf(err, errlen, "no \"TCP:\" line");
+		return -EINVAL;
+	}
+	line = dup_line(p);
+	strtok_r(line, " ", &save); /* "TCP:" */
+	while ((tok = strtok_r(NULL, " ", &save))) {
+		char *val = strtok_r(NULL, " ", &save);
+
+		for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
+			if (strcmp(tok, f[i].name) != 0)
+				continue;
+			if (parse_count(val, f[i].dst) < 0) {
+				snprintf(err, errlen,
+					 "TCP %s: not a count: \"%s\"", tok,
+					 val ? val : "");
+				ret = -EINVAL;
+				goto out;
+			}
+			f[i].seen = true;
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(f); i++) {
+		if (!f[i].seen) {
+			snprintf(err, errlen, "TCP line has no \"%s\" field",
+				 f[i].name);
+			ret = -EINVAL;
+			goto out;
+		}
+	}
+out:
+	free(line);
+	return ret;
+}
+
+int observe_parse_netstat(const char *text, const char *prefix,
+			  const char *const *names, double *vals, bool *found,
+			  size_t n, char *err, size_t errlen)
+{
+	char hdr_prefix[64];
+	const char *h, *v;
+	char *hl = NULL, *vl = NULL, *hs = NULL, *vs = NULL, *ht, *vt;
+	size_t cols = 0;
+	int ret = 0;
+
+	for (size_t i = 0; i < n; i++)
+		found[i] = false;
+	snprintf(hdr_prefix, sizeof(hdr_prefix), "%s: ", prefix);
+	h = find_line(text, hdr_prefix);
+	if (!h) {
+		snprintf(err, errlen, "no \"%s:\" lines", prefix);
+		return -EINVAL;
+	}
+	/* the value line is the next line with the same prefix */
+	v = strchr(h, '\n');
+	v = v ? find_line(v + 1, hdr_prefix) : NULL;
+	if (!v) {
+		snprintf(err, errlen, "\"%s:\" header has no value line",
+			 prefix);
+		return -EINVAL;
+	}
+	hl = dup_line(h);
+	vl = dup_line(v);
+	strtok_r(hl, " ", &hs);
+	strtok_r(vl, " ", &vs);
+	for (;;) {
+		ht = strtok_r(NULL, " ", &hs);
+		vt = strtok_r(NULL, " ", &vs);
+		if (!ht && !vt)
+			break;
+		if (!ht || !vt) {
+			snprintf(err, errlen,
+				 "\"%s:\" header has %s columns than values",
+				 prefix, ht ? "more" : "fewer");
+			ret = -EINVAL;
+			goto out;
+		}
+		cols++;
+		for (size_t i = 0; i < n; i++) {
+			char *end;
+			unsigned long long u;
+
+			if (strcmp(ht, names[i]) != 0)
+				continue;
+			errno = 0;
+			u = strtoull(vt, &end, 10);
+			if (errno || *end || vt[0] == '-') {
+				snprintf(err, errlen,
+					 "%s %s: not a counter: \"%s\"",
+					 prefix, ht, vt);
+				ret = -EINVAL;
+				goto out;
+			}
+			vals[i] = (double)u;
+			found[i] = true;
+		}
+	}
+	if (!cols) {
+		snprintf(err, errlen, "\"%s:\" lines are empty", prefix);
+		ret = -EINVAL;
+	}
+out:
+	free(hl);
+	free(vl);
+	return ret;
+}
+
+int observe_parse_meminfo(const char *text, double *mem_total_bytes,
+			  char *err, size_t errlen)
+{
+	const char *p = find_line(text, "MemTotal:");
+	unsigned long long kb;
+	char unit[8];
+
+	if (!p) {
+		snprintf(err, errlen, "no MemTotal line");
+		return -EINVAL;
+	}
+	if (sscanf(p, "MemTotal: %llu %7s", &kb, unit) != 2 ||
+	    strcmp(unit, "kB") != 0) {
+		snprintf(err, errlen, "MemTotal line is not \"N kB\"");
+		return -EINVAL;
+	}
+	*mem_total_bytes = (double)kb * 1024.0;
+	return 0;
+}
+
+int observe_parse_slabinfo(const char *text, double *objsize, char *err,
+			   size_t errlen)
+{
+	const char *p;
+	unsigned long active, num, size;
+
+	if (strncmp(text, "slabinfo - version: 2.", 22) != 0) {
+		snprintf(err, errlen, "unknown slabinfo version");
+		return -EINVAL;
+	}
+	p = find_line(text, "tw_sock_TCP ");
+	if (!p)
+		return -ENOENT;
+	if (sscanf(p, "tw_sock_TCP %lu %lu %lu", &active, &num, &size) != 3 ||
+	    size == 0 || size > 65536) {
+		snprintf(err, errlen, "malformed tw_sock_TCP line");
+		return -EINVAL;
+	}
+	*objsize = (double)size;
+	return 0;
+}
+
+static struct sysctl_obs *add_sysctl(struct observation *o, const char *key)
+{
+	for (size_t i = 0; i < o->n_sysctls; i++)
+		if (strcmp(o->sysctls[i].key, key) == 0)
+			return NULL;
+	o->sysctls = xrealloc(o->sysctls,
+			      (o->n_sysctls + 1) * sizeof(*o->sysctls));
+	o->sysctls[o->n_sysctls] = (struct sysctl_obs){
+		.key = xstrdup(key),
+		.value = NAN,
+	};
+	return &o->sysctls[o->n_sysctls++];
+}
+
+static int read_sysctls(int netfd, const char *const *keys, size_t n,
+			struct observation *o, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct sysctl_obs *s = add_sysctl(o, keys[i]);
+		char raw[256];
+		long long v;
+		int ret;
+
+		if (!s)
+			continue;
+		ret = sysctl_read(netfd, keys[i], raw, sizeof(raw));
+		if (ret == -ENOENT)
+			continue;
+		if (ret < 0) {
+			snprintf(err, errlen, "%s: read: %s", keys[i],
+				 strerror(-ret));
+			return ret;
+		}
+		s->exists = true;
+		s->raw = xstrdup(raw);
+		if (sysctl_parse_int(raw, &v) == 0)
+			s->value = (double)v;
+	}
+	return 0;
+}
+
+static int read_proc(int procfd, const char *path, char **text, char *err,
+		     size_t errlen)
+{
+	int ret = util_read_at(procfd, path, PROC_FILE_MAX, text, NULL);
+
+	if (ret < 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+	return ret;
+}
+
+static void set_port_range(struct observation *o)
+{
+	const struct sysctl_obs *s =
+		observe_sysctl(o, "net.ipv4.ip_local_port_range");
+	long lo, hi;
+	char extra;
+
+	if (!s || !s->raw ||
+	    sscanf(s->raw, "%ld %ld %c", &lo, &hi, &extra) != 2 || lo < 0 ||
+	    hi > 65535 || lo > hi) {
+		msgs_addf(&o->warnings,
+			  "net.ipv4.ip_local_port_range: unreadable or "
+			  "malformed; ephemeral metrics unknown");
+		return;
+	}
+	o->m[M_EPHEMERAL_LOW] = (double)lo;
+	o->m[M_EPHEMERAL_HIGH] = (double)hi;
+	o->m[M_EPHEMERAL_PORTS] = (double)(hi - lo + 1);
+}
+
+int observe_collect(int procfd, const char *const *keys, size_t n_keys,
+		    struct observation *o, char *err, size_t errlen)
+{
+	static const char *const ext_names[] = { "TCPTimeWaitOverflow",
+						 "SyncookiesSent",
+						 "ListenOverflows" };
+	double ext[ARRAY_SIZE(ext_names)];
+	bool found[ARRAY_SIZE(ext_names)];
+	struct sockstat ss;
+	struct timespec ts;
+	struct stat st;
+	char *text = NULL, perr[160];
+	int netfd = -1, ret;
+	const struct sysctl_obs *s;
+
+	memset(o, 0, sizeof(*o));
+	for (int i = 0; i < METRIC_COUNT; i++) {
+		o->m[i] = NAN;
+		if (metric_is_socket_level(i))
+			o->why[i] = "socket-level metrics are not collected";
+	}
+	o->window = NAN;
+	o->baseline_source = "none";
+	clock_gettime(CLOCK_REALTIME, &ts);
+	o->time = util_timespec_seconds(&ts);
+
+	ret = read_proc(procfd, "net/sockstat", &text, err, errlen);
+	if (ret < 0)
+		goto out;
+	ret = observe_parse_sockstat(text, &ss, perr, sizeof(perr));
+	if (ret < 0) {
+		snprintf(err, errlen, "net/sockstat: %s", perr);
+		goto out;
+	}
+	o->m[M_TW_COUNT] = (double)ss.tw;
+	o->m[M_TCP_INUSE] = (double)ss.inuse;
+	o->m[M_TCP_ORPHAN] = (double)ss.orphan;
+	o->m[M_TCP_ALLOC] = (double)ss.alloc;
+	free(text);
+	text = NULL;
+
+	/* sockstat6 only has "TCP6: inuse N"; absent without IPv6 */
+	if (util_read_at(procfd, "net/sockstat6", PROC_FILE_MAX, &text,
+			 NULL) == 0) {
+		const char *p = find_line(text, "TCP6: inuse ");
+		long long v;
+
+		if (p && sscanf(p, "TCP6: inuse %lld", &v) == 1 && v >= 0)
+			o->m[M_TCP_INUSE] += (double)v;
+		free(text);
+		text = NULL;
+	}
+
+	ret = read_proc(procfd, "net/netstat", &text, err, errlen);
+	if (ret < 0)
+		goto out;
+	ret = observe_parse_netstat(text, "TcpExt", ext_names, ext, found,
+				    ARRAY_SIZE(ext_names), perr, sizeof(perr));
+	if (ret < 0) {
+		snprintf(err, errlen, "net/netstat: %s", perr);
+		goto out;
+	}
+	if (!found[0]) {
+		snprintf(err, errlen,
+			 "net/netstat: TcpExt has no TCPTimeWaitOverflow");
+		ret = -EINVAL;
+		goto out;
+	}
+	o->c.tw_overflows = ext[0];
+	o->c.syncookies_sent = found[1] ? ext[1] : NAN;
+	o->c.listen_overflows = found[2] ? ext[2] : NAN;
+	o->m[M_TW_OVERFLOWS] = ext[0];
+	free(text);
+	text = NULL;
+
+	ret = read_proc(procfd, "meminfo", &text, err, errlen);
+	if (ret < 0)
+		goto out;
+	ret = observe_parse_meminfo(text, &o->m[M_MEM_TOTAL], perr,
+				    sizeof(perr));
+	if (ret < 0) {
+		snprintf(err, errlen, "meminfo: %s", perr);
+		goto out;
+	}
+	free(text);
+	text = NULL;
+
+	/* slabinfo is root-only and optional: fall back to a typical size */
+	o->m[M_TW_SOCK_SIZE] = TW_SOCK_SIZE_DEFAULT;
+	ret = util_read_at(procfd, "slabinfo", PROC_FILE_MAX, &text, NULL);
+	if (ret == 0) {
+		ret = observe_parse_slabinfo(text, &o->m[M_TW_SOCK_SIZE],
+					     perr, sizeof(perr));
+		if (ret == -EINVAL)
+			msgs_addf(&o->warnings,
+				  "slabinfo: %s; assuming %d bytes per "
+				  "TIME_WAIT socket",
+				  perr, TW_SOCK_SIZE_DEFAULT);
+		free(text);
+		text = NULL;
+	}
+
+	netfd = sysctl_open_net(procfd);
+	if (netfd < 0) {
+		ret = netfd;
+		netfd = -1;
+		snprintf(err, errlen, "sys/net: %s", strerror(-ret));
+		goto out;
+	}
+	ret = read_sysctls(netfd, base_keys, ARRAY_SIZE(base_keys), o, err,
+			   errlen);
+	if (!ret)
+		ret = read_sysctls(netfd, keys, n_keys, o, err, errlen);
+	if (ret < 0)
+		goto out;
+	s = observe_sysctl(o, "net.ipv4.tcp_max_tw_buckets");
+	if (!s->exists || isnan(s->value)) {
+		snprintf(err, errlen,
+			 "net.ipv4.tcp_max_tw_buckets: %s",
+			 s->exists ? "not an integer" : "missing");
+		ret = -EINVAL;
+		goto out;
+	}
+	o->m[M_TW_MAX] = s->value;
+	set_port_range(o);
+
+	if (util_read_at(procfd, "sys/kernel/random/boot_id", 64, &text,
+			 NULL) == 0) {
+		snprintf(o->boot_id, sizeof(o->boot_id), "%.36s", text);
+		free(text);
+		text = NULL;
+	}
+	if (fstatat(procfd, "self/ns/net", &st, 0) == 0)
+		o->netns = (unsigned long long)st.st_ino;
+	ret = 0;
+out:
+	free(text);
+	if (netfd >= 0)
+		close(netfd);
+	return ret;
+}
+
+void observe_to_baseline(const struct observation *o, struct baseline *b,
+			 const char *source)
+{
+	memset(b, 0, sizeof(*b));
+	b->valid = true;
+	b->source = source;
+	b->time = o->time;
+	b->c = o->c;
+	b->netns = o->netns;
+	b->tw_max = o->m[M_TW_MAX];
+	memcpy(b->boot_id, o->boot_id, sizeof(b->boot_id));
+}
+
+static double delta(double now, double then)
+{
+	if (isnan(now) || isnan(then) || now < then)
+		return NAN;
+	return now - then;
+}
+
+void observe_derive(struct observation *o, const struct baseline *b)
+{
+	double tw = o->m[M_TW_COUNT], max = o->m[M_TW_MAX];
+	bool full;
+
+	/* 0 buckets: every closing socket overflows, the table is "full" */
+	o->tw_max_unlimited = max < 0;
+	if (max < 0)
+		o->m[M_TW_RATIO] = 0;
+	else if (max == 0)
+		o->m[M_TW_RATIO] = 1;
+	else
+		o->m[M_TW_RATIO] = tw / max;
+	full = o->m[M_TW_RATIO] >= 0.95;
+
+	if (b && b->valid) {
+		const char *bad = NULL;
+
+		if (strcmp(b->boot_id, o->boot_id) != 0)
+			bad = "the host rebooted since the baseline";
+		else if (b->netns != o->netns)
+			bad = "the baseline is from another network namespace";
+		else if (!(o->time > b->time))
+			bad = "the baseline is not older than this observation";
+		else if (o->c.tw_overflows < b->c.tw_overflows)
+			bad = "TCPTimeWaitOverflow went down since the baseline";
+		else if (b->tw_max != o->m[M_TW_MAX])
+			bad = "tcp_max_tw_buckets changed since the baseline";
+		if (bad) {
+			msgs_addf(&o->warnings, "baseline ignored: %s", bad);
+			b = NULL;
+		}
+	} else {
+		b = NULL;
+	}
+
+	if (b) {
+		o->window = o->time - b->time;
+		o->baseline_source = b->source;
+		o->m[M_TW_OVERFLOW_DELTA] =
+			delta(o->c.tw_overflows, b->c.tw_overflows);
+		o->m[M_TW_OVERFLOW_RATE] =
+			o->m[M_TW_OVERFLOW_DELTA] / o->window;
+		o->m[M_SYNCOOKIES_SENT_DELTA] =
+			delta(o->c.syncookies_sent, b->c.syncookies_sent);
+		o->m[M_LISTEN_OVERFLOWS_DELTA] =
+			delta(o->c.listen_overflows, b->c.listen_overflows);
+		/*
+		 * Each overflow is a socket that skipped its 60 s in
+		 * TIME_WAIT; over a window longer than 60 s only the last
+		 * 60 s worth would still be held.
+		 */
+		o->m[M_TW_DEMAND] = tw + o->m[M_TW_OVERFLOW_DELTA] *
+						 fmin(1.0, 60.0 / o->window);
+	} else {
+		static const char nb[] =
+			"no baseline (first run: run again, or use --sample)";
+
+		o->why[M_TW_OVERFLOW_DELTA] = nb;
+		o->why[M_TW_OVERFLOW_RATE] = nb;
+		o->why[M_SYNCOOKIES_SENT_DELTA] = nb;
+		o->why[M_LISTEN_OVERFLOWS_DELTA] = nb;
+		if (full)
+			o->why[M_TW_DEMAND] =
+				"the table is full and there is no baseline "
+				"to count overflows (use --sample)";
+		else
+			o->m[M_TW_DEMAND] = tw;
+	}
+	for (int i = 0; i < METRIC_COUNT; i++)
+		if (isinf(o->m[i]))
+			o->m[i] = NAN;
+}
+
+const struct sysctl_obs *observe_sysctl(const struct observation *o,
+					const char *key)
+{
+	for (size_t i = 0; i < o->n_sysctls; i++)
+		if (strcmp(o->sysctls[i].key, key) == 0)
+			return &o->sysctls[i];
+	return NULL;
+}
+
+void observe_free(struct observation *o)
+{
+	for (size_t i = 0; i < o->n_sysctls; i++) {
+		free(o->sysctls[i].key);
+		free(o->sysctls[i].raw);
+	}
+	free(o->sysctls);
+	o->sysctls = NULL;
+	o->n_sysctls = 0;
+	msgs_free(&o->warnings);
+}

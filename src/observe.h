@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Observation of the TIME_WAIT load: the metrics of SPEC section 3.  The
+ * cheap ones come from a handful of /proc files whose cost does not depend
+ * on the number of sockets.  A value that cannot be known is NAN; the
+ * policy engine treats NAN as "unknown" (Kleene logic).
+ */
+#ifndef TWTUNE_OBSERVE_H
+#define TWTUNE_OBSERVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "util.h"
+
+enum metric {
+	M_TW_COUNT,
+	M_TW_MAX,
+	M_TW_RATIO,
+	M_TW_OVERFLOWS,
+	M_TW_OVERFLOW_DELTA,
+	M_TW_OVERFLOW_RATE,
+	M_TW_DEMAND,
+	M_SYNCOOKIES_SENT_DELTA,
+	M_LISTEN_OVERFLOWS_DELTA,
+	M_TCP_INUSE,
+	M_TCP_ORPHAN,
+	M_TCP_ALLOC,
+	M_MEM_TOTAL,
+	M_TW_SOCK_SIZE,
+	M_EPHEMERAL_LOW,
+	M_EPHEMERAL_HIGH,
+	M_EPHEMERAL_PORTS,
+	/* socket-level: O(sockets), from netlink sock_diag */
+	M_STATE_ESTABLISHED,
+	M_STATE_SYN_SENT,
+	M_STATE_SYN_RECV,
+	M_STATE_FIN_WAIT1,
+	M_STATE_FIN_WAIT2,
+	M_STATE_TIME_WAIT,
+	M_STATE_CLOSE,
+	M_STATE_CLOSE_WAIT,
+	M_STATE_LAST_ACK,
+	M_STATE_LISTEN,
+	M_STATE_CLOSING,
+	M_TW_OUTGOING,
+	M_TW_INCOMING,
+	M_TW_PEERS,
+	M_TW_TOP_PEER_SHARE,
+	M_PORT_PRESSURE,
+	M_SYN_RECV_PEERS,
+	METRIC_COUNT
+};
+
+#define M_FIRST_SOCKET M_STATE_ESTABLISHED
+
+extern const char *const metric_names[METRIC_COUNT];
+
+/* Index of a metric by name, or -1. */
+int metric_lookup(const char *name);
+
+static inline bool metric_is_socket_level(int m)
+{
+	return m >= M_FIRST_SOCKET;
+}
+
+/* A sysctl as read at observation time. */
+struct sysctl_obs {
+	char *key;
+	bool exists;
+	double value; /* NAN unless the value is one integer */
+	char *raw;    /* as read, NULL when missing */
+};
+
+/* Cumulative counters kept between runs to compute deltas. */
+struct counters {
+	double tw_overflows;
+	double syncookies_sent;
+	double listen_overflows;
+};
+
+struct baseline {
+	bool valid;
+	const char *source; /* "state", "sample" or "none" */
+	double time;        /* CLOCK_REALTIME seconds */
+	char boot_id[40];
+	unsigned long long netns;
+	double tw_max; /* the limit in force when the sample was taken */
+	struct counters c;
+};
+
+struct observation {
+	double m[METRIC_COUNT];
+	const char *why[METRIC_COUNT]; /* why a NAN metric is unknown */
+	struct sysctl_obs *sysctls;
+	size_t n_sysctls;
+	struct counters c;
+	double time;
+	double window; /* seconds since the baseline, NAN without one */
+	const char *baseline_source;
+	char boot_id[40];
+	unsigned long long netns;
+	bool tw_max_unlimited;
+	struct msgs warnings;
+};
+
+struct sockstat {
+	long long inuse, orphan, tw, alloc;
+};
+
+/* Parsers for the /proc files, pure so that they can be unit tested. */
+int observe_parse_sockstat(const char *text, struct sockstat *out,
+			   char *err, size_t errlen);
+/*
+ * Find the "Prefix:" header and value lines of a /proc/net/netstat or
+ * /proc/net/snmp style file and pick the named columns.  Column order
+ * differs between kernels, so columns are found by name; a missing name
+ * leaves found[i] false.  -EINVAL when the file is malformed.
+ */
+int observe_parse_netstat(const char *text, const char *prefix,
+			  const char *const *names, double *vals, bool *found,
+			  size_t n, char *err, size_t errlen);
+int observe_parse_meminfo(const char *text, double *mem_total_bytes,
+			  char *err, size_t errlen);
+/* objsize of the tw_sock_TCP cache; -ENOENT when there is no such line */
+int observe_parse_slabinfo(const char *text, double *objsize, char *err,
+			   size_t errlen);
+
+/*
+ * Read the cheap metrics from procfd (a descriptor for /proc or a fixture
+ * tree) and the sysctls named in keys (the well-known ones are always
+ * read).  Fails (-errno, message in err) only when a file that must exist
+ * is missing or malformed; optional sources degrade to warnings.
+ */
+int observe_collect(int procfd, const char *const *keys, size_t n_keys,
+		    struct observation *o, char *err, size_t errlen);
+
+/* Counters from o as a baseline taken now. */
+void observe_to_baseline(const struct observation *o, struct baseline *b,
+			 const char *source);
+
+/*
+ * Compute the derived metrics (ratio, deltas, rates, demand) from the raw
+ * ones and an optional baseline.  Pure.
+ */
+void observe_derive(struct observation *o, const struct baseline *b);
+
+/* The live sysctl as observed, or NULL when it was not read. */
+const struct sysctl_obs *observe_sysctl(const struct observation *o,
+					const char *key);
+
+void observe_free(struct observation *o);
+
+#endif

@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Rule evaluation and the plan.  For each enabled rule in load order: an
+ * unknown `when` makes the rule undecided; a false one skips it; a true
+ * one yields advice, or a value for its sysctl that is rounded, clamped by
+ * min/max, checked against the kernel's range and the rule's direction.
+ * The last fired rule per key decides that key.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "plan.h"
+#include "sysctl.h"
+
+#define PUSH(arr, n) \
+	(arr = xrealloc(arr, ((n) + 1) * sizeof(*(arr))), &(arr)[(n)++])
+
+static void note(struct plan *pl, const struct rule *r, enum severity sev,
+		 char *text)
+{
+	struct plan_note *n = PUSH(pl->notes, pl->n_notes);
+
+	n->rule = r;
+	n->severity = sev;
+	n->text = text;
+}
+
+static void undecided(struct plan *pl, const struct rule *r,
+		      struct msgs *missing, const char *what)
+{
+	struct plan_undecided *u = PUSH(pl->undecided, pl->n_undecided);
+
+	u->rule = r;
+	u->missing = *missing;
+	if (!u->missing.n)
+		msgs_addf(&u->missing, "%s is unknown", what);
+	memset(missing, 0, sizeof(*missing));
+}
+
+/* Evaluate an optional bound; false when it is present but unknown. */
+static bool bound(const struct expr *e, const struct expr_env *env,
+		  double *v, struct msgs *missing)
+{
+	if (!e) {
+		*v = NAN;
+		return true;
+	}
+	*v = expr_eval(e, env, missing);
+	return !isnan(*v);
+}
+
+static struct plan_key *key_slot(struct plan *pl, const char *key)
+{
+	for (size_t i = 0; i < pl->n_keys; i++)
+		if (strcmp(pl->keys[i].key, key) == 0)
+			return &pl->keys[i];
+	struct plan_key *k = PUSH(pl->keys, pl->n_keys);
+
+	memset(k, 0, sizeof(*k));
+	k->key = key;
+	return k;
+}
+
+static void sysctl_rule(struct plan *pl, const struct rule *r,
+			const struct expr_env *env)
+{
+	struct msgs missing = { 0 };
+	double v, lo, hi;
+	long long klo, khi, to;
+	struct plan_key *k;
+	bool change;
+
+	if (!env->exists) {
+		note(pl, r, SEV_INFO,
+		     xasprintf("%s is not present on this kernel; nothing to "
+			       "change", r->key));
+		return;
+	}
+	if (isnan(env->current)) {
+		note(pl, r, SEV_WARNING,
+		     xasprintf("%s does not hold a single integer; twtune "
+			       "cannot manage it", r->key));
+		return;
+	}
+	v = expr_eval(r->value, env, &missing);
+	if (isnan(v)) {
+		undecided(pl, r, &missing, "value");
+		return;
+	}
+	if (!bound(r->min, env, &lo, &missing)) {
+		undecided(pl, r, &missing, "min");
+		return;
+	}
+	if (!bound(r->max, env, &hi, &missing)) {
+		undecided(pl, r, &missing, "max");
+		return;
+	}
+	msgs_free(&missing);
+	v = round(v);
+	if (!isnan(lo) && !isnan(hi) && lo > hi) {
+		note(pl, r, SEV_WARNING,
+		     xasprintf("min (%.0f) is above max (%.0f); %s left "
+			       "alone", lo, hi, r->key));
+		return;
+	}
+	if (!isnan(lo) && v < lo)
+		v = ceil(lo);
+	if (!isnan(hi) && v > hi)
+		v = floor(hi);
+	sysctl_key_range(r->key, &klo, &khi);
+	if (!(v >= (double)klo && v <= (double)khi)) {
+		note(pl, r, SEV_WARNING,
+		     xasprintf("planned value %.0f for %s is outside the "
+			       "kernel's range %lld..%lld; not applied",
+			       v, r->key, klo, khi));
+		return;
+	}
+	to = (long long)v;
+	if (r->direction == DIR_RAISE && env->current < 0 &&
+	    strcmp(r->key, "net.ipv4.tcp_max_tw_buckets") == 0) {
+		note(pl, r, SEV_INFO,
+		     xasprintf("%s is %.0f (negative: unlimited); raising "
+			       "it to %lld would lower the limit, so it is "
+			       "left alone", r->key, env->current, to));
+		change = false;
+	} else if (r->direction == DIR_RAISE) {
+		change = (double)to > env->current;
+	} else if (r->direction == DIR_LOWER) {
+		change = (double)to < env->current;
+	} else {
+		change = (double)to != env->current;
+	}
+
+	k = key_slot(pl, r->key);
+	if (k->rule) {
+		struct plan_overridden *o = PUSH(pl->overridden,
+						 pl->n_overridden);
+
+		o->rule = k->rule;
+		o->by = r;
+		o->key = r->key;
+	}
+	k->rule = r;
+	k->change = change;
+	k->to = to;
+	k->value = v;
+}
+
+int plan_build(const struct policy *p, const struct observation *o,
+	       struct plan *pl)
+{
+	memset(pl, 0, sizeof(*pl));
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct rule *r = &p->rules[i];
+		struct expr_env env = { .obs = o, .current = NAN };
+		struct msgs missing = { 0 };
+		double w;
+
+		if (!r->enabled)
+			continue;
+		if (r->key) {
+			const struct sysctl_obs *s = observe_sysctl(o, r->key);
+
+			env.key = r->key;
+			env.exists = s && s->exists;
+			env.current = s ? s->value : NAN;
+		}
+		w = expr_eval(r->when, &env, &missing);
+		if (isnan(w)) {
+			undecided(pl, r, &missing, "when");
+			continue;
+		}
+		msgs_free(&missing);
+		if (w == 0)
+			continue;
+		if (r->kind == RULE_ADVICE) {
+			struct plan_note *n = PUSH(pl->advice, pl->n_advice);
+
+			n->rule = r;
+			n->severity = r->severity;
+			n->text = policy_render(r->advice, o, NAN, NAN);
+			continue;
+		}
+		sysctl_rule(pl, r, &env);
+	}
+
+	for (size_t i = 0; i < pl->n_keys; i++) {
+		const struct plan_key *k = &pl->keys[i];
+		const struct sysctl_obs *s;
+		struct plan_change *c;
+
+		if (!k->change)
+			continue;
+		s = observe_sysctl(o, k->key);
+		c = PUSH(pl->changes, pl->n_changes);
+		c->key = xstrdup(k->key);
+		c->from = s->value;
+		c->to = k->to;
+		c->rule = k->rule;
+		c->persist = k->rule->persist;
+		c->reason = k->rule->reason
+				    ? policy_render(k->rule->reason, o, s->value,
+						    (double)k->to)
+				    : xasprintf("rule %s", k->rule->id);
+	}
+	return 0;
+}
+
+const struct plan_change *plan_find(const struct plan *pl, const char *key)
+{
+	for (size_t i = 0; i < pl->n_changes; i++)
+		if (strcmp(pl->changes[i].key, key) == 0)
+			return &pl->changes[i];
+	return NULL;
+}
+
+void plan_free(struct plan *pl)
+{
+	for (size_t i = 0; i < pl->n_changes; i++) {
+		free(pl->changes[i].key);
+		free(pl->changes[i].reason);
+	}
+	free(pl->changes);
+	for (size_t i = 0; i < pl->n_advice; i++)
+		free(pl->advice[i].text);
+	free(pl->advice);
+	for (size_t i = 0; i < pl->n_notes; i++)
+		free(pl->notes[i].text);
+	free(pl->notes);
+	for (size_t i = 0; i < pl->n_undecided; i++)
+		msgs_free(&pl->undecided[i].missing);
+	free(pl->undecided);
+	free(pl->overridden);
+	free(pl->keys);
+	memset(pl, 0, sizeof(*pl));
+}

@@ -1,0 +1,356 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Report rendering.  The text form is for a person at a terminal who has
+ * just seen "time wait bucket table overflow": the first line answers
+ * "is this host overflowing?", the rest explains and proposes.  The JSON
+ * form carries the same facts under stable names (SPEC section 3).
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "util.h"
+
+static json_t *num(double v)
+{
+	if (isnan(v))
+		return json_null();
+	if (v == floor(v) && fabs(v) < 9e15)
+		return json_integer((json_int_t)v);
+	return json_real(v);
+}
+
+static const char *fmt(double v, char *buf, size_t len)
+{
+	util_fmt_num(v, buf, len);
+	return buf;
+}
+
+enum verdict report_verdict(const struct observation *o)
+{
+	double d = o->m[M_TW_OVERFLOW_DELTA];
+
+	if (!isnan(d) && d > 0)
+		return VERDICT_OVERFLOWING;
+	if (!o->tw_max_unlimited && o->m[M_TW_RATIO] >= 0.95)
+		return VERDICT_FULL;
+	return VERDICT_OK;
+}
+
+char *report_verdict_line(const struct observation *o)
+{
+	char a[32], b[32], c[32], d[32], e[32];
+	double tw = o->m[M_TW_COUNT], max = o->m[M_TW_MAX];
+
+	switch (report_verdict(o)) {
+	case VERDICT_OVERFLOWING:
+		return xasprintf(
+			"OVERFLOWING: %s TIME_WAIT overflows in the last %s s "
+			"(%s/s); %s of %s buckets in use",
+			fmt(o->m[M_TW_OVERFLOW_DELTA], a, sizeof(a)),
+			fmt(round(o->window * 100) / 100, b, sizeof(b)),
+			fmt(round(o->m[M_TW_OVERFLOW_RATE] * 10) / 10, c,
+			    sizeof(c)),
+			fmt(tw, d, sizeof(d)), fmt(max, e, sizeof(e)));
+	case VERDICT_FULL:
+		if (isnan(o->window))
+			return xasprintf(
+				"AT RISK: the TIME_WAIT table is full (%s of "
+				"%s buckets); no baseline yet to count "
+				"overflows (run again, or use --sample 10)",
+				fmt(tw, a, sizeof(a)), fmt(max, b, sizeof(b)));
+		return xasprintf("AT RISK: the TIME_WAIT table is full (%s of "
+				 "%s buckets), no overflow in the last %s s",
+				 fmt(tw, a, sizeof(a)), fmt(max, b, sizeof(b)),
+				 fmt(round(o->window * 100) / 100, c,
+				     sizeof(c)));
+	case VERDICT_OK:
+	default:
+		if (o->tw_max_unlimited)
+			return xasprintf("OK: no TIME_WAIT overflow possible "
+					 "(tcp_max_tw_buckets %s: unlimited); "
+					 "%s TIME_WAIT sockets",
+					 fmt(max, a, sizeof(a)),
+					 fmt(tw, b, sizeof(b)));
+		return xasprintf("OK: not overflowing (%s of %s TIME_WAIT "
+				 "buckets in use, %s%%)%s",
+				 fmt(tw, a, sizeof(a)), fmt(max, b, sizeof(b)),
+				 fmt(round(o->m[M_TW_RATIO] * 1000) / 10, c,
+				     sizeof(c)),
+				 isnan(o->window)
+					 ? "; no baseline for overflow counts yet"
+					 : "");
+	}
+}
+
+json_t *report_observations_json(const struct observation *o)
+{
+	json_t *j = json_object();
+
+	for (int i = 0; i < METRIC_COUNT; i++)
+		json_object_set_new(j, metric_names[i], num(o->m[i]));
+	return j;
+}
+
+static json_t *sysctls_json(const struct observation *o)
+{
+	json_t *j = json_object();
+
+	for (size_t i = 0; i < o->n_sysctls; i++) {
+		const struct sysctl_obs *s = &o->sysctls[i];
+
+		json_object_set_new(
+			j, s->key,
+			json_pack("{s:b, s:o, s:o}", "exists", s->exists,
+				  "value", num(s->value), "raw",
+				  s->raw ? json_string(s->raw) : json_null()));
+	}
+	return j;
+}
+
+static json_t *notes_json(const struct plan_note *n, size_t count)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < count; i++)
+		json_array_append_new(
+			a, json_pack("{s:s, s:s, s:s}", "rule", n[i].rule->id,
+				     "severity", severity_names[n[i].severity],
+				     "text", n[i].text));
+	return a;
+}
+
+static json_t *strings_json(const struct msgs *m)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; m && i < m->n; i++)
+		json_array_append_new(a, json_string(m->v[i]));
+	return a;
+}
+
+json_t *report_json(const struct report *r)
+{
+	const struct observation *o = r->obs;
+	const struct plan *pl = r->plan;
+	json_t *j, *plan = json_array(), *und = json_array(),
+		   *ovr = json_array(), *files = json_array(), *warn;
+	static const char *const verdicts[] = { "ok", "overflowing", "full" };
+	char *line = report_verdict_line(o);
+
+	for (size_t i = 0; i < pl->n_changes; i++) {
+		const struct plan_change *c = &pl->changes[i];
+
+		json_array_append_new(
+			plan, json_pack("{s:s, s:o, s:I, s:s, s:s, s:b}", "key",
+					c->key, "from", num(c->from), "to",
+					(json_int_t)c->to, "rule", c->rule->id,
+					"reason", c->reason, "persist",
+					c->persist));
+	}
+	for (size_t i = 0; i < pl->n_undecided; i++)
+		json_array_append_new(
+			und, json_pack("{s:s, s:o}", "rule",
+				       pl->undecided[i].rule->id, "missing",
+				       strings_json(&pl->undecided[i].missing)));
+	for (size_t i = 0; i < pl->n_overridden; i++)
+		json_array_append_new(
+			ovr, json_pack("{s:s, s:s, s:s}", "rule",
+				       pl->overridden[i].rule->id, "by",
+				       pl->overridden[i].by->id, "key",
+				       pl->overridden[i].key));
+	for (size_t i = 0; r->policy && i < r->policy->n_files; i++)
+		json_array_append_new(
+			files, json_pack("{s:s, s:s}", "file",
+					 r->policy->files[i].path, "sha256",
+					 r->policy->files[i].sha256));
+	warn = strings_json(r->warnings);
+	for (size_t i = 0; i < o->warnings.n; i++)
+		json_array_append_new(warn, json_string(o->warnings.v[i]));
+	for (size_t i = 0; i < pl->n_notes; i++)
+		json_array_append_new(
+			warn, json_sprintf("%s: %s", pl->notes[i].rule->id,
+					   pl->notes[i].text));
+
+	j = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s, s:o, s:{s:s, s:o}}",
+		      "command", r->command, "tool", "name", PACKAGE_NAME,
+		      "version", PACKAGE_VERSION, "verdict",
+		      verdicts[report_verdict(o)], "summary", line,
+		      "netns", r->netns ? json_string(r->netns) : json_null(),
+		      "baseline", "source", o->baseline_source,
+		      "window_seconds", num(o->window));
+	json_object_set_new(j, "observations", report_observations_json(o));
+	json_object_set_new(j, "sysctls", sysctls_json(o));
+	json_object_set_new(j, "plan", plan);
+	json_object_set_new(j, "changes_proposed",
+			    json_boolean(pl->n_changes > 0));
+	json_object_set_new(j, "advice", notes_json(pl->advice, pl->n_advice));
+	json_object_set_new(j, "undecided", und);
+	json_object_set_new(j, "overridden", ovr);
+	json_object_set_new(j, "warnings", warn);
+	json_object_set_new(j, "policy", files);
+	if (r->txn) {
+		json_object_set_new(j, "run", json_string(r->txn->run));
+		json_object_set_new(j, "result", json_string(r->txn->result));
+		json_object_set_new(j, "error",
+				    r->txn->error[0]
+					    ? json_string(r->txn->error)
+					    : json_null());
+		json_object_set_new(j, "changes", apply_changes_json(r->txn));
+	}
+	json_object_set_new(j, "dry_run", json_boolean(r->dry_run));
+	free(line);
+	return j;
+}
+
+static void row(FILE *f, const char *label, const char *value)
+{
+	fprintf(f, "  %-22s %s\n", label, value);
+}
+
+void report_text(FILE *f, const struct report *r, bool verbose)
+{
+	const struct observation *o = r->obs;
+	const struct plan *pl = r->plan;
+	char a[32], b[32], c[32], buf[256], *line;
+	double mem_share;
+
+	line = report_verdict_line(o);
+	fprintf(f, "%s\n", line);
+	free(line);
+	if (r->netns)
+		fprintf(f, "(network namespace %s)\n", r->netns);
+
+	fprintf(f, "\nTIME_WAIT\n");
+	if (o->tw_max_unlimited)
+		snprintf(buf, sizeof(buf), "%s (no limit)",
+			 fmt(o->m[M_TW_COUNT], a, sizeof(a)));
+	else
+		snprintf(buf, sizeof(buf), "%s of %s (%s%%)",
+			 fmt(o->m[M_TW_COUNT], a, sizeof(a)),
+			 fmt(o->m[M_TW_MAX], b, sizeof(b)),
+			 fmt(round(o->m[M_TW_RATIO] * 1000) / 10, c,
+			     sizeof(c)));
+	row(f, "buckets in use", buf);
+	if (isnan(o->window))
+		snprintf(buf, sizeof(buf), "%s since boot (no baseline)",
+			 fmt(o->m[M_TW_OVERFLOWS], a, sizeof(a)));
+	else
+		snprintf(buf, sizeof(buf),
+			 "%s in the last %s s (baseline: %s); %s since boot",
+			 fmt(o->m[M_TW_OVERFLOW_DELTA], a, sizeof(a)),
+			 fmt(round(o->window * 100) / 100, b, sizeof(b)),
+			 o->baseline_source,
+			 fmt(o->m[M_TW_OVERFLOWS], c, sizeof(c)));
+	row(f, "overflows", buf);
+	row(f, "estimated demand", fmt(o->m[M_TW_DEMAND], a, sizeof(a)));
+	mem_share = o->m[M_TW_SOCK_SIZE] * o->m[M_TW_MAX] / o->m[M_MEM_TOTAL];
+	if (o->tw_max_unlimited)
+		snprintf(b, sizeof(b), "unbounded");
+	else if (mem_share < 0.0001)
+		snprintf(b, sizeof(b), "< 0.01%%");
+	else
+		snprintf(b, sizeof(b), "%.2f%%", mem_share * 100);
+	snprintf(buf, sizeof(buf), "%s bytes each; the limit is %s of RAM",
+		 fmt(o->m[M_TW_SOCK_SIZE], a, sizeof(a)), b);
+	row(f, "socket memory", buf);
+	snprintf(buf, sizeof(buf), "in use %s, orphaned %s, allocated %s",
+		 fmt(o->m[M_TCP_INUSE], a, sizeof(a)),
+		 fmt(o->m[M_TCP_ORPHAN], b, sizeof(b)),
+		 fmt(o->m[M_TCP_ALLOC], c, sizeof(c)));
+	row(f, "TCP sockets", buf);
+	if (verbose) {
+		snprintf(buf, sizeof(buf), "%s..%s (%s ports)",
+			 fmt(o->m[M_EPHEMERAL_LOW], a, sizeof(a)),
+			 fmt(o->m[M_EPHEMERAL_HIGH], b, sizeof(b)),
+			 fmt(o->m[M_EPHEMERAL_PORTS], c, sizeof(c)));
+		row(f, "ephemeral ports", buf);
+		snprintf(buf, sizeof(buf), "syncookies sent %s, listen "
+			 "overflows %s",
+			 fmt(o->m[M_SYNCOOKIES_SENT_DELTA], a, sizeof(a)),
+			 fmt(o->m[M_LISTEN_OVERFLOWS_DELTA], b, sizeof(b)));
+		row(f, "since baseline", buf);
+	}
+
+	fprintf(f, "\nsysctls\n");
+	for (size_t i = 0; i < o->n_sysctls; i++) {
+		const struct sysctl_obs *s = &o->sysctls[i];
+
+		fprintf(f, "  %-32s %s\n", s->key,
+			s->exists ? s->raw : "(not present on this kernel)");
+	}
+
+	if (r->txn) {
+		fprintf(f, "\n%s run %s: %s\n", r->txn->mode, r->txn->run,
+			r->txn->result);
+		for (size_t i = 0; i < r->txn->n_changes; i++) {
+			const struct change *ch = &r->txn->changes[i];
+
+			fprintf(f, "  %s: %lld -> %lld  [%s]%s%s\n", ch->key,
+				ch->before, ch->after, ch->rule,
+				ch->verified ? " verified" : " NOT applied",
+				ch->persisted ? ", persisted" : "");
+			fprintf(f, "      %s\n", ch->reason);
+		}
+		if (r->txn->error[0])
+			fprintf(f, "  error: %s\n", r->txn->error);
+	} else if (pl->n_changes) {
+		fprintf(f, "\nPlan (%zu change%s)\n", pl->n_changes,
+			pl->n_changes == 1 ? "" : "s");
+		for (size_t i = 0; i < pl->n_changes; i++) {
+			const struct plan_change *ch = &pl->changes[i];
+
+			fprintf(f, "  %s: %s -> %lld  [%s]%s\n", ch->key,
+				fmt(ch->from, a, sizeof(a)), ch->to,
+				ch->rule->id,
+				ch->persist ? "" : " (not persisted)");
+			fprintf(f, "      %s\n", ch->reason);
+		}
+	} else {
+		fprintf(f, "\nPlan: nothing to change\n");
+	}
+	for (size_t i = 0; i < pl->n_overridden; i++)
+		fprintf(f, "  (rule %s for %s was overridden by %s)\n",
+			pl->overridden[i].rule->id, pl->overridden[i].key,
+			pl->overridden[i].by->id);
+
+	if (pl->n_advice) {
+		fprintf(f, "\nAdvice\n");
+		for (size_t i = 0; i < pl->n_advice; i++)
+			fprintf(f, "  [%s] %s: %s\n",
+				severity_names[pl->advice[i].severity],
+				pl->advice[i].rule->id, pl->advice[i].text);
+	}
+	if (pl->n_undecided) {
+		fprintf(f, "\nUndecided (not enough data)\n");
+		for (size_t i = 0; i < pl->n_undecided; i++) {
+			const struct plan_undecided *u = &pl->undecided[i];
+
+			fprintf(f, "  %s:", u->rule->id);
+			for (size_t k = 0; k < u->missing.n; k++)
+				fprintf(f, "%s %s", k ? ";" : "",
+					u->missing.v[k]);
+			fputc('\n', f);
+		}
+	}
+	if ((r->warnings && r->warnings->n) || o->warnings.n ||
+	    pl->n_notes) {
+		fprintf(f, "\nWarnings\n");
+		for (size_t i = 0; r->warnings && i < r->warnings->n; i++)
+			fprintf(f, "  %s\n", r->warnings->v[i]);
+		for (size_t i = 0; i < o->warnings.n; i++)
+			fprintf(f, "  %s\n", o->warnings.v[i]);
+		for (size_t i = 0; i < pl->n_notes; i++)
+			fprintf(f, "  %s: %s\n", pl->notes[i].rule->id,
+				pl->notes[i].text);
+	}
+	if (!r->txn && pl->n_changes)
+		fprintf(f, "\nNext: `twtune apply` (as root) makes %s, "
+			"persists and audits %s.\n",
+			pl->n_changes == 1 ? "this change" : "these changes",
+			pl->n_changes == 1 ? "it" : "them");
+}

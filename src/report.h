@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What twtune tells people and programs: the verdict line, the numbers,
+ * the plan with reasons, advice, undecided rules and warnings, as text or
+ * as JSON.  Also the JSON pieces the audit log reuses.
+ */
+#ifndef TWTUNE_REPORT_H
+#define TWTUNE_REPORT_H
+
+#include <jansson.h>
+#include <stdio.h>
+
+#include "apply.h"
+#include "observe.h"
+#include "plan.h"
+#include "policy.h"
+
+enum verdict {
+	VERDICT_OK,          /* not overflowing */
+	VERDICT_OVERFLOWING, /* overflows since the baseline */
+	VERDICT_FULL,        /* full table, no baseline to count overflows */
+};
+
+struct report {
+	const char *command; /* "report", "apply", "rollback" */
+	const struct observation *obs;
+	const struct plan *plan;
+	const struct policy *policy;
+	const struct msgs *warnings;
+	const char *netns; /* as given with --netns, or NULL */
+	const struct txn *txn; /* what apply/rollback did, or NULL */
+	bool dry_run;
+};
+
+enum verdict report_verdict(const struct observation *o);
+/* One line saying whether the host is overflowing, and by how much. */
+char *report_verdict_line(const struct observation *o);
+
+json_t *report_observations_json(const struct observation *o);
+json_t *report_json(const struct report *r);
+void report_text(FILE *f, const struct report *r, bool verbose);
+
+#endif

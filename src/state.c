@@ -1,0 +1,232 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * State file in JSON.  It is a cache: a missing or unreadable one only
+ * means no baseline, so every failure here becomes a warning upstream.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "state.h"
+
+#define STATE_VERSION 2
+
+static double num_or_nan(json_t *o, const char *k)
+{
+	json_t *v = json_object_get(o, k);
+
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static json_t *num(double v)
+{
+	return isnan(v) ? json_null() : json_real(v);
+}
+
+static void load_sample(json_t *j, struct baseline *b)
+{
+	const char *boot = json_string_value(json_object_get(j, "boot_id"));
+
+	memset(b, 0, sizeof(*b));
+	b->source = "state";
+	b->time = num_or_nan(j, "time");
+	b->netns = (unsigned long long)json_integer_value(
+		json_object_get(j, "netns"));
+	b->tw_max = num_or_nan(j, "tw_max");
+	snprintf(b->boot_id, sizeof(b->boot_id), "%s", boot ? boot : "");
+	b->c.tw_overflows = num_or_nan(j, "tw_overflows");
+	b->c.syncookies_sent = num_or_nan(j, "syncookies_sent");
+	b->c.listen_overflows = num_or_nan(j, "listen_overflows");
+	b->valid = !isnan(b->time) && !isnan(b->c.tw_overflows) &&
+		   !isnan(b->tw_max);
+}
+
+int state_load(const char *path, struct state *s, char *err, size_t errlen)
+{
+	json_error_t je;
+	json_t *root, *w, *v;
+	const char *key;
+	char *text;
+	size_t i;
+	int ret;
+
+	memset(s, 0, sizeof(*s));
+	ret = util_read_at(AT_FDCWD, path, 1u << 20, &text, NULL);
+	if (ret < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	root = json_loads(text, 0, &je);
+	free(text);
+	if (!root || !json_is_object(root) ||
+	    json_integer_value(json_object_get(root, "version")) !=
+		    STATE_VERSION) {
+		snprintf(err, errlen, "%s: %s", path,
+			 root ? "not a twtune state file (version 2)"
+			      : je.text);
+		json_decref(root);
+		return -EINVAL;
+	}
+	json_array_foreach(json_object_get(root, "samples"), i, v) {
+		if (s->n_samples == STATE_SAMPLES_MAX)
+			break;
+		load_sample(v, &s->samples[s->n_samples]);
+		if (s->samples[s->n_samples].valid)
+			s->n_samples++;
+	}
+	w = json_object_get(root, "written");
+	json_object_foreach(w, key, v)
+		if (json_is_integer(v))
+			state_set_written(s, key, json_integer_value(v));
+	json_decref(root);
+	return 0;
+}
+
+static bool usable(const struct baseline *b, const struct observation *o)
+{
+	return b->valid && b->time < o->time && b->netns == o->netns &&
+	       strcmp(b->boot_id, o->boot_id) == 0 &&
+	       b->tw_max == o->m[M_TW_MAX] &&
+	       !(o->c.tw_overflows < b->c.tw_overflows);
+}
+
+bool state_pick_baseline(const struct state *s, const struct observation *o,
+			 struct baseline *out)
+{
+	const struct baseline *best = NULL;
+
+	/* samples are kept oldest first */
+	for (size_t i = 0; i < s->n_samples; i++) {
+		const struct baseline *b = &s->samples[i];
+
+		if (!usable(b, o))
+			continue;
+		if (!best || o->time - b->time >= STATE_HORIZON)
+			best = b;
+	}
+	if (!best)
+		return false;
+	*out = *best;
+	return true;
+}
+
+void state_add_sample(struct state *s, const struct observation *o,
+		      double tw_max)
+{
+	struct baseline b;
+	size_t keep = 0;
+
+	observe_to_baseline(o, &b, "state");
+	b.tw_max = tw_max;
+	/* forget samples that can never be a baseline again */
+	for (size_t i = 0; i < s->n_samples; i++) {
+		struct baseline *x = &s->samples[i];
+
+		if (x->netns == b.netns && strcmp(x->boot_id, b.boot_id) == 0 &&
+		    x->tw_max == tw_max && x->time < b.time)
+			s->samples[keep++] = *x;
+	}
+	s->n_samples = keep;
+	/* of those older than the horizon, only the newest is needed */
+	for (size_t i = s->n_samples; i-- > 1;) {
+		if (b.time - s->samples[i].time >= STATE_HORIZON) {
+			memmove(s->samples, &s->samples[i],
+				(s->n_samples - i) * sizeof(*s->samples));
+			s->n_samples -= i;
+			break;
+		}
+	}
+	/* full: thin out the middle, keep the oldest (the anchor) */
+	if (s->n_samples == STATE_SAMPLES_MAX) {
+		memmove(&s->samples[1], &s->samples[2],
+			(s->n_samples - 2) * sizeof(*s->samples));
+		s->n_samples--;
+	}
+	s->samples[s->n_samples++] = b;
+}
+
+int state_save(const char *path, const struct state *s, char *err,
+	       size_t errlen)
+{
+	char *dir = util_dirname(path), *text = NULL;
+	const char *name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	json_t *root, *w, *samples = json_array();
+	int dfd = -1, ret;
+
+	for (size_t i = 0; i < s->n_samples; i++) {
+		const struct baseline *b = &s->samples[i];
+
+		json_array_append_new(
+			samples,
+			json_pack("{s:o, s:s, s:I, s:o, s:o, s:o, s:o}", "time",
+				  json_real(b->time), "boot_id", b->boot_id,
+				  "netns", (json_int_t)b->netns, "tw_max",
+				  num(b->tw_max), "tw_overflows",
+				  num(b->c.tw_overflows), "syncookies_sent",
+				  num(b->c.syncookies_sent), "listen_overflows",
+				  num(b->c.listen_overflows)));
+	}
+	root = json_pack("{s:i, s:o}", "version", STATE_VERSION, "samples",
+			 samples);
+	w = json_object();
+	for (size_t i = 0; i < s->n_written; i++)
+		json_object_set_new(w, s->written[i].key,
+				    json_integer(s->written[i].value));
+	json_object_set_new(root, "written", w);
+	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+
+	ret = util_mkdir_p(dir, 0750);
+	if (ret == 0) {
+		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		ret = dfd < 0 ? -errno : 0;
+	}
+	if (ret == 0) {
+		ret = util_write_atomic(dfd, name, text, strlen(text), 0640);
+		close(dfd); /* read-only directory descriptor */
+	}
+	if (ret < 0)
+		snprintf(err, errlen, "state file %s: %s", path,
+			 strerror(-ret));
+	free(text);
+	free(dir);
+	return ret;
+}
+
+void state_set_written(struct state *s, const char *key, long long value)
+{
+	for (size_t i = 0; i < s->n_written; i++) {
+		if (strcmp(s->written[i].key, key) == 0) {
+			s->written[i].value = value;
+			return;
+		}
+	}
+	s->written = xrealloc(s->written,
+			      (s->n_written + 1) * sizeof(*s->written));
+	s->written[s->n_written].key = xstrdup(key);
+	s->written[s->n_written++].value = value;
+}
+
+const struct state_written *state_get_written(const struct state *s,
+					      const char *key)
+{
+	for (size_t i = 0; i < s->n_written; i++)
+		if (strcmp(s->written[i].key, key) == 0)
+			return &s->written[i];
+	return NULL;
+}
+
+void state_free(struct state *s)
+{
+	for (size_t i = 0; i < s->n_written; i++)
+		free(s->written[i].key);
+	free(s->written);
+	memset(s, 0, sizeof(*s));
+}

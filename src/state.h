@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The state file: the last observation's counters (the baseline for the
+ * next run's deltas) and the value twtune last wrote for each key.
+ */
+#ifndef TWTUNE_STATE_H
+#define TWTUNE_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "observe.h"
+
+struct state_written {
+	char *key;
+	long long value;
+};
+
+/*
+ * A short history of counter samples.  The baseline for a run is the
+ * newest sample at least a TIME_WAIT lifetime (60 s) old, else the oldest
+ * one, so that a report followed by an apply a few seconds later agree on
+ * the overflow count.  Samples taken under another tcp_max_tw_buckets
+ * are not used: overflows under an old limit say nothing about the new.
+ */
+#define STATE_SAMPLES_MAX 16
+#define STATE_HORIZON 60.0
+
+struct state {
+	struct baseline samples[STATE_SAMPLES_MAX];
+	size_t n_samples;
+	struct state_written *written;
+	size_t n_written;
+};
+
+/* -ENOENT when there is no state yet; -EINVAL (with err) if malformed. */
+int state_load(const char *path, struct state *s, char *err, size_t errlen);
+
+/* Replace the state file atomically with s. */
+int state_save(const char *path, const struct state *s, char *err,
+	       size_t errlen);
+
+/* The baseline for observation o, or false when no sample fits. */
+bool state_pick_baseline(const struct state *s, const struct observation *o,
+			 struct baseline *b);
+
+/* Record o's counters as a sample taken under tcp_max_tw_buckets tw_max. */
+void state_add_sample(struct state *s, const struct observation *o,
+		      double tw_max);
+
+void state_set_written(struct state *s, const char *key, long long value);
+const struct state_written *state_get_written(const struct state *s,
+					      const char *key);
+void state_free(struct state *s);
+
+#endif

@@ -1,0 +1,179 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * One sysctl at a time, through a descriptor for /proc/sys/net.  openat2()
+ * with RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS keeps every lookup inside that
+ * directory; on kernels without openat2 (before 5.6) we fall back to
+ * openat() with O_NOFOLLOW, having already refused ".." and "/" in keys.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "sysctl.h"
+#include "util.h"
+
+bool sysctl_key_valid(const char *key, const char **why)
+{
+	const char *p;
+
+	if (strncmp(key, "net.", 4) != 0) {
+		*why = "only keys under net. can be managed";
+		return false;
+	}
+	if (strlen(key) >= SYSCTL_KEY_MAX) {
+		*why = "key is too long";
+		return false;
+	}
+	for (p = key; *p; p++) {
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+		      *p == '_' || *p == '.' || *p == '-')) {
+			*why = "key may only hold [a-z0-9_.-]";
+			return false;
+		}
+	}
+	if (strstr(key, "..") || key[strlen(key) - 1] == '.') {
+		*why = "key has an empty component";
+		return false;
+	}
+	return true;
+}
+
+void sysctl_key_normalize(char *key)
+{
+	/*
+	 * sysctl.d allows '/' as separator; then '.' inside a component
+	 * (a VLAN interface) is literal, which dotted form cannot express,
+	 * so such keys simply never match a key twtune manages.
+	 */
+	if (!strchr(key, '/'))
+		return;
+	for (char *p = key; *p; p++)
+		if (*p == '/')
+			*p = '.';
+}
+
+int sysctl_open_net(int procfd)
+{
+	int fd = openat(procfd, "sys/net",
+			O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
+static int open_key(int netfd, const char *key, int flags)
+{
+	char path[SYSCTL_KEY_MAX];
+	struct open_how how = {
+		.flags = (unsigned long long)(flags | O_CLOEXEC | O_NOFOLLOW),
+		.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+			   RESOLVE_NO_MAGICLINKS,
+	};
+	const char *why;
+	long fd;
+
+	if (!sysctl_key_valid(key, &why))
+		return -EINVAL;
+	snprintf(path, sizeof(path), "%s", key + 4);
+	for (char *p = path; *p; p++)
+		if (*p == '.')
+			*p = '/';
+	fd = syscall(SYS_openat2, netfd, path, &how, sizeof(how));
+	if (fd < 0 && (errno == ENOSYS || errno == E2BIG))
+		fd = openat(netfd, path, flags | O_CLOEXEC | O_NOFOLLOW);
+	return fd < 0 ? -errno : (int)fd;
+}
+
+int sysctl_read(int netfd, const char *key, char *raw, size_t rawlen)
+{
+	ssize_t n;
+	int fd;
+
+	fd = open_key(netfd, key, O_RDONLY);
+	if (fd < 0)
+		return fd == -ELOOP ? -EPERM : fd;
+	do
+		n = read(fd, raw, rawlen - 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		int e = -errno;
+
+		close(fd);
+		return e;
+	}
+	close(fd); /* read-only */
+	if ((size_t)n == rawlen - 1)
+		return -EFBIG;
+	raw[n] = '\0';
+	while (n > 0 && (raw[n - 1] == '\n' || raw[n - 1] == ' '))
+		raw[--n] = '\0';
+	return 0;
+}
+
+int sysctl_parse_int(const char *raw, long long *out)
+{
+	return util_parse_ll(raw, out);
+}
+
+int sysctl_set(int netfd, const char *key, long long value, bool *written)
+{
+	char buf[32], back[64];
+	long long got;
+	int fd, ret, n;
+
+	*written = false;
+	n = snprintf(buf, sizeof(buf), "%lld\n", value);
+	fd = open_key(netfd, key, O_WRONLY | O_TRUNC);
+	if (fd < 0)
+		return fd;
+	/* one write(2): the kernel parses a sysctl per write call */
+	ret = util_write_all(fd, buf, (size_t)n);
+	if (util_close(fd) < 0 && !ret)
+		ret = -EIO;
+	if (ret)
+		return ret;
+	*written = true;
+	ret = sysctl_read(netfd, key, back, sizeof(back));
+	if (ret)
+		return ret;
+	if (sysctl_parse_int(back, &got) < 0 || got != value)
+		return -EILSEQ;
+	return 0;
+}
+
+/* Ranges of the keys twtune's policies are expected to target. */
+static const struct {
+	const char *key;
+	long long lo, hi;
+} ranges[] = {
+	/* proc_dointvec: any int; negative means unlimited */
+	{ "net.ipv4.tcp_max_tw_buckets", INT_MIN, INT_MAX },
+	{ "net.ipv4.tcp_tw_reuse", 0, 2 },
+	{ "net.ipv4.tcp_tw_reuse_delay", 1, 60000 },
+	{ "net.ipv4.tcp_tw_recycle", 0, 1 },
+	{ "net.ipv4.tcp_timestamps", 0, 2 },
+	{ "net.ipv4.tcp_fin_timeout", 1, INT_MAX },
+	{ "net.ipv4.tcp_syncookies", 0, 2 },
+};
+
+bool sysctl_key_range(const char *key, long long *lo, long long *hi)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(ranges); i++) {
+		if (strcmp(ranges[i].key, key) == 0) {
+			*lo = ranges[i].lo;
+			*hi = ranges[i].hi;
+			return true;
+		}
+	}
+	/* every other net.* value twtune can write is an int */
+	*lo = INT_MIN;
+	*hi = INT_MAX;
+	return false;
+}

@@ -1,0 +1,364 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Shared helpers; see util.h.  Allocation failures abort: twtune is a
+ * short-lived tool with small, bounded allocations, and carrying ENOMEM
+ * through every caller would hide the real error paths in noise.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <nettle/sha2.h>
+
+#include "util.h"
+
+static void oom(void)
+{
+	fputs("twtune: out of memory\n", stderr);
+	abort();
+}
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	if (vasprintf(&p, fmt, ap) < 0)
+		oom();
+	va_end(ap);
+	return p;
+}
+
+int strbuf_add(struct strbuf *sb, const char *s, size_t n)
+{
+	if (sb->len + n + 1 > sb->cap) {
+		size_t cap = sb->cap ? sb->cap : 64;
+
+		while (cap < sb->len + n + 1)
+			cap *= 2;
+		sb->s = xrealloc(sb->s, cap);
+		sb->cap = cap;
+	}
+	memcpy(sb->s + sb->len, s, n);
+	sb->len += n;
+	sb->s[sb->len] = '\0';
+	return 0;
+}
+
+int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		oom();
+	strbuf_add(sb, p, (size_t)n);
+	free(p);
+	return 0;
+}
+
+void strbuf_free(struct strbuf *sb)
+{
+	free(sb->s);
+	sb->s = NULL;
+	sb->len = sb->cap = 0;
+}
+
+void msgs_addf(struct msgs *m, const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+
+	va_start(ap, fmt);
+	if (vasprintf(&p, fmt, ap) < 0)
+		oom();
+	va_end(ap);
+	m->v = xrealloc(m->v, (m->n + 1) * sizeof(*m->v));
+	m->v[m->n++] = p;
+}
+
+void msgs_free(struct msgs *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->v[i]);
+	free(m->v);
+	m->v = NULL;
+	m->n = 0;
+}
+
+int util_read_at(int dirfd, const char *path, size_t max, char **out,
+		 size_t *len)
+{
+	struct strbuf sb = { 0 };
+	char buf[8192];
+	int fd, ret = 0;
+
+	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			ret = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (sb.len + (size_t)n > max) {
+			ret = -EFBIG;
+			goto out;
+		}
+		strbuf_add(&sb, buf, (size_t)n);
+	}
+	if (!sb.s)
+		strbuf_add(&sb, "", 0);
+	*out = sb.s;
+	if (len)
+		*len = sb.len;
+	sb.s = NULL;
+out:
+	close(fd); /* read-only: nothing to lose */
+	strbuf_free(&sb);
+	return ret;
+}
+
+int util_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int util_close(int fd)
+{
+	if (close(fd) < 0 && errno != EINTR)
+		return -errno;
+	return 0;
+}
+
+int util_write_atomic(int dirfd, const char *name, const char *data,
+		      size_t len, mode_t mode)
+{
+	char tmp[NAME_MAX + 1], rnd[17];
+	int fd, ret;
+
+	ret = util_random_hex(rnd, 8);
+	if (ret < 0)
+		return ret;
+	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.%s.tmp", name, rnd) >=
+	    sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = openat(dirfd, tmp,
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+		    mode);
+	if (fd < 0)
+		return -errno;
+	ret = util_write_all(fd, data, len);
+	if (!ret && fchmod(fd, mode) < 0)
+		ret = -errno;
+	if (!ret && fsync(fd) < 0)
+		ret = -errno;
+	if (util_close(fd) < 0 && !ret)
+		ret = -EIO;
+	if (!ret && renameat(dirfd, tmp, dirfd, name) < 0)
+		ret = -errno;
+	if (ret) {
+		unlinkat(dirfd, tmp, 0);
+		return ret;
+	}
+	if (fsync(dirfd) < 0)
+		return -errno;
+	return 0;
+}
+
+int util_mkdir_p(const char *path, mode_t mode)
+{
+	char *p = xstrdup(path);
+	int ret = 0;
+
+	for (char *s = p + 1;; s++) {
+		bool end = *s == '\0';
+
+		if (*s != '/' && !end)
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST) {
+			ret = -errno;
+			break;
+		}
+		if (end)
+			break;
+		*s = '/';
+	}
+	free(p);
+	return ret;
+}
+
+char *util_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		return xstrdup(".");
+	if (slash == path)
+		return xstrdup("/");
+	return strndup(path, (size_t)(slash - path)) ?: (oom(), NULL);
+}
+
+void util_sha256_hex(const void *data, size_t len,
+		     char out[SHA256_HEX_LEN + 1])
+{
+	struct sha256_ctx ctx;
+	uint8_t d[SHA256_DIGEST_SIZE];
+
+	sha256_init(&ctx);
+	sha256_update(&ctx, len, data);
+	sha256_digest(&ctx, sizeof(d), d);
+	for (size_t i = 0; i < sizeof(d); i++)
+		sprintf(out + 2 * i, "%02x", d[i]);
+	out[SHA256_HEX_LEN] = '\0';
+}
+
+int util_random_hex(char *out, size_t bytes)
+{
+	unsigned char b[64];
+	size_t got = 0;
+
+	if (bytes > sizeof(b))
+		return -EINVAL;
+	while (got < bytes) {
+		ssize_t n = getrandom(b + got, bytes - got, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		got += (size_t)n;
+	}
+	for (size_t i = 0; i < bytes; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+	out[2 * bytes] = '\0';
+	return 0;
+}
+
+void util_rfc3339(const struct timespec *ts, char out[32])
+{
+	struct tm tm;
+	char base[24];
+
+	gmtime_r(&ts->tv_sec, &tm);
+	strftime(base, sizeof(base), "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(out, 32, "%.19s.%03dZ", base,
+		 (int)(ts->tv_nsec / 1000000) % 1000);
+}
+
+double util_timespec_seconds(const struct timespec *ts)
+{
+	return (double)ts->tv_sec + (double)ts->tv_nsec / 1e9;
+}
+
+int util_parse_ll(const char *s, long long *out)
+{
+	char *end;
+	long long v;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s)
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
+	if (end == s)
+		return -EINVAL;
+	while (isspace((unsigned char)*end))
+		end++;
+	if (*end)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+void util_fmt_num(double v, char *out, size_t len)
+{
+	if (isnan(v)) {
+		snprintf(out, len, "unknown");
+	} else if (v == floor(v) && fabs(v) < 1e18) {
+		snprintf(out, len, "%.0f", v);
+	} else {
+		int n = snprintf(out, len, "%.3f", v);
+
+		/* trim trailing zeros: 0.500 -> 0.5 */
+		while (n > 1 && (size_t)n < len && out[n - 1] == '0')
+			out[--n] = '\0';
+	}
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Small helpers shared by every module: growable strings and message lists,
+ * whole-file reads through directory descriptors, atomic replacement of a
+ * file, SHA-256 and random ids.  Nothing here knows about TCP or policies.
+ */
+#ifndef TWTUNE_UTIL_H
+#define TWTUNE_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define SHA256_HEX_LEN 64
+
+/* A growable, always NUL-terminated string. */
+struct strbuf {
+	char *s;
+	size_t len;
+	size_t cap;
+};
+
+int strbuf_add(struct strbuf *sb, const char *s, size_t n);
+int strbuf_addf(struct strbuf *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void strbuf_free(struct strbuf *sb);
+
+/* An ordered list of owned messages (errors, warnings). */
+struct msgs {
+	char **v;
+	size_t n;
+};
+
+void msgs_addf(struct msgs *m, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void msgs_free(struct msgs *m);
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Read a whole file relative to dirfd (AT_FDCWD for a plain path) into a
+ * NUL-terminated buffer.  Files larger than max bytes are an error (-EFBIG)
+ * so that a hostile or broken /proc cannot make us allocate without bound.
+ */
+int util_read_at(int dirfd, const char *path, size_t max, char **out,
+		 size_t *len);
+
+/* write(2) until done; -errno on failure, -EIO on a zero-length write. */
+int util_write_all(int fd, const void *buf, size_t len);
+
+/* close(2) that reports its error: close errors can mean lost data. */
+int util_close(int fd);
+
+/*
+ * Replace dirfd/name with data atomically: temporary file in the same
+ * directory, write, fsync, rename, fsync the directory.  On any failure the
+ * old file is untouched and the temporary file is removed.
+ */
+int util_write_atomic(int dirfd, const char *name, const char *data,
+		      size_t len, mode_t mode);
+
+/* mkdir -p, each created component with mode; existing ones are kept. */
+int util_mkdir_p(const char *path, mode_t mode);
+
+/* Directory part of path in a new string ("." when there is none). */
+char *util_dirname(const char *path);
+
+void util_sha256_hex(const void *data, size_t len,
+		     char out[SHA256_HEX_LEN + 1]);
+
+/* bytes random bytes from getrandom(2) as lower-case hex into out. */
+int util_random_hex(char *out, size_t bytes);
+
+/* RFC 3339 UTC with milliseconds, e.g. 2026-11-22T12:00:00.123Z. */
+void util_rfc3339(const struct timespec *ts, char out[32]);
+
+double util_timespec_seconds(const struct timespec *ts);
+
+/*
+ * Parse a decimal integer that must fill the whole string (leading and
+ * trailing blanks allowed).  -EINVAL if it is not a number, -ERANGE if it
+ * does not fit.
+ */
+int util_parse_ll(const char *s, long long *out);
+
+/* Format a number the way a person reads it: integers without a
+ * fraction, others with up to 3 decimals. */
+void util_fmt_num(double v, char *out, size_t len);
+
+#endif
