@@ -273,7 +273,8 @@ static int open_proc(const struct opts *o, bool *real)
 
 /* Observe, with a baseline from --sample or the state file. */
 static int observe(const struct opts *o, int procfd, const struct policy *p,
-		   struct observation *obs, struct state *st)
+		   struct observation *obs, struct state *st,
+		   struct baseline *first_sample)
 {
 	struct msgs keys = { 0 };
 	struct baseline b = { 0 };
@@ -284,11 +285,13 @@ static int observe(const struct opts *o, int procfd, const struct policy *p,
 	memset(st, 0, sizeof(*st));
 	if (o->sample > 0) {
 		struct observation first;
+		struct baseline *out_first = first_sample;
 
 		ret = observe_collect(procfd, (const char *const *)keys.v,
 				      keys.n, &first, err, sizeof(err));
 		if (ret == 0) {
 			observe_to_baseline(&first, &b, "sample");
+			*out_first = b;
 			observe_free(&first);
 			struct timespec ts = {
 				.tv_sec = (time_t)o->sample,
@@ -322,23 +325,28 @@ static int observe(const struct opts *o, int procfd, const struct policy *p,
  * next run counts only the overflows that happen under it.
  */
 static void save_state(const struct opts *o, struct state *st,
-		       const struct observation *obs, const struct txn *t,
+		       const struct observation *obs,
+		       const struct baseline *first, const struct txn *t,
 		       struct msgs *warnings)
 {
-	double tw_max = obs->m[M_TW_MAX];
+	struct baseline b;
 	char err[512];
 
 	if (o->dry_run)
 		return;
+	/* --sample's first observation is a baseline for later runs too */
+	if (first && first->valid)
+		state_add_sample(st, first);
+	observe_to_baseline(obs, &b, "state");
 	for (size_t i = 0; t && i < t->n_changes; i++) {
 		if (t->changes[i].verified)
 			state_set_written(st, t->changes[i].key,
 					  t->changes[i].after);
 		if (t->changes[i].verified &&
 		    strcmp(t->changes[i].key, "net.ipv4.tcp_max_tw_buckets") == 0)
-			tw_max = (double)t->changes[i].after;
+			b.tw_max = (double)t->changes[i].after;
 	}
-	state_add_sample(st, obs, tw_max);
+	state_add_sample(st, &b);
 	if (state_save(o->state, st, err, sizeof(err)) < 0)
 		msgs_addf(warnings, "%s (deltas need it; not fatal)", err);
 }
@@ -537,6 +545,7 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 	struct writer w = { .fds = { -1, -1, -1, -1 }, .audit = { .fd = -1 } };
 	struct txn t = { 0 };
 	struct report r;
+	struct baseline first = { 0 };
 	bool real_proc, txn_used = false;
 	int ret, procfd = -1, lockfd = -1, rc;
 	char err[512];
@@ -566,7 +575,7 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	rc = observe(o, procfd, &pol, &obs, &st);
+	rc = observe(o, procfd, &pol, &obs, &st, &first);
 	if (rc)
 		goto out;
 	plan_build(&pol, &obs, &plan);
@@ -595,7 +604,7 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 		}
 		rc = writer_open(o, procfd, persist, &w, &t, &obs, &pol);
 		if (rc) {
-			save_state(o, &st, &obs, NULL, &warnings);
+			save_state(o, &st, &obs, &first, NULL, &warnings);
 			goto out;
 		}
 		ret = apply_execute(&t);
@@ -608,7 +617,7 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 		rc = plan.n_changes && (!apply || o->dry_run) ? EXIT_CHANGES
 							       : EXIT_OK;
 	}
-	save_state(o, &st, &obs, r.txn, &warnings);
+	save_state(o, &st, &obs, &first, r.txn, &warnings);
 	if (emit(o, &r) < 0 && rc == EXIT_OK)
 		rc = EXIT_FAIL;
 out:
@@ -754,7 +763,7 @@ static int cmd_rollback(const struct opts *o)
 	if (rc)
 		goto out;
 	ret = apply_execute(&t);
-	save_state(o, &st, &obs, &t, &warnings);
+	save_state(o, &st, &obs, NULL, &t, &warnings);
 	if (strcmp(o->format, "json") == 0) {
 		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}",
 				      "command", "rollback", "run", t.run,

@@ -101,9 +101,10 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 	}
 	msgs_free(&missing);
 	v = round(v);
-	if (!isnan(lo) && !isnan(hi) && lo > hi) {
+	/* no integer between the bounds counts as an empty range too */
+	if (!isnan(lo) && !isnan(hi) && ceil(lo) > floor(hi)) {
 		note(pl, r, SEV_WARNING,
-		     xasprintf("min (%.0f) is above max (%.0f); %s left "
+		     xasprintf("min (%g) is above max (%g); %s left "
 			       "alone", lo, hi, r->key));
 		return;
 	}

@@ -117,14 +117,13 @@ bool state_pick_baseline(const struct state *s, const struct observation *o,
 	return true;
 }
 
-void state_add_sample(struct state *s, const struct observation *o,
-		      double tw_max)
+void state_add_sample(struct state *s, const struct baseline *sample)
 {
-	struct baseline b;
+	struct baseline b = *sample;
+	double tw_max = b.tw_max;
 	size_t keep = 0;
 
-	observe_to_baseline(o, &b, "state");
-	b.tw_max = tw_max;
+	b.source = "state";
 	/* forget samples that can never be a baseline again */
 	for (size_t i = 0; i < s->n_samples; i++) {
 		struct baseline *x = &s->samples[i];

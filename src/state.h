@@ -44,9 +44,8 @@ int state_save(const char *path, const struct state *s, char *err,
 bool state_pick_baseline(const struct state *s, const struct observation *o,
 			 struct baseline *b);
 
-/* Record o's counters as a sample taken under tcp_max_tw_buckets tw_max. */
-void state_add_sample(struct state *s, const struct observation *o,
-		      double tw_max);
+/* Record a sample (see observe_to_baseline()). */
+void state_add_sample(struct state *s, const struct baseline *b);
 
 void state_set_written(struct state *s, const char *key, long long value);
 const struct state_written *state_get_written(const struct state *s,

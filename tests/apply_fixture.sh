@@ -1,2 +1,170 @@
 #!/bin/sh
-exit 77
+# SPDX-License-Identifier: GPL-2.0-or-later
+# twtune apply and rollback against a writable copy of a fixture /proc:
+# the transaction (write, verify, persist, audit), idempotence, rollback,
+# and every failure path leaving nothing half-written.
+. "${SRCDIR:-.}/tests/lib.sh"
+
+BOOT=5c1e4a0e-7f3b-4d7a-9a51-0d6f2b7c9e11
+SYS="$T/proc/sys/net/ipv4"
+mkdir -p "$T/sysctl.d"
+A() {
+	"$TWTUNE" "$@" -p "$POL" --proc "$T/proc" --state "$T/state.json" \
+		--sysctl-d "$T/sysctl.d" --audit-log "$T/log/audit.jsonl"
+}
+fresh() {
+	copy_fixture overflow
+	rm -rf "$T/sysctl.d" "$T/log" "$T/state.json"
+	mkdir -p "$T/sysctl.d"
+	make_state "$T/state.json" 20000 10000 10 $BOOT
+}
+
+# --- the happy path --------------------------------------------------------
+fresh
+expect_rc "apply --dry-run proposes" 2 A apply --dry-run
+expect_eq "dry run wrote nothing" "$(cat "$SYS/tcp_max_tw_buckets")" 10000
+[ ! -e "$T/log/audit.jsonl" ] && ok "dry run wrote no audit record" || not_ok "dry run audited"
+
+expect_rc "apply" 0 A apply -f json
+cp "$T/out" "$T/j"
+expect_eq "live tcp_max_tw_buckets" "$(cat "$SYS/tcp_max_tw_buckets")" 32768
+expect_eq "live tcp_tw_recycle" "$(cat "$SYS/tcp_tw_recycle")" 0
+expect_eq "result" "$(jget "$T/j" .result)" ok
+expect_eq "every change verified and persisted" \
+	"$(jget "$T/j" '[.changes[] | .written and .verified and .persisted] | all')" true
+expect_eq "persist file keys" \
+	"$(grep -v '^#' "$T/sysctl.d/90-twtune.conf" | tr '\n' ' ')" \
+	"net.ipv4.tcp_max_tw_buckets = 32768 net.ipv4.tcp_tw_recycle = 0 "
+RUN=$(jget "$T/j" .run)
+expect_grep "persist header names the run" "run $RUN" "$T/sysctl.d/90-twtune.conf"
+expect_eq "persist file mode" "$(stat -c %a "$T/sysctl.d/90-twtune.conf")" 644
+expect_eq "no temporary files left" "$(ls -A "$T/sysctl.d" | wc -l)" 1
+expect_eq "audit records" "$(wc -l <"$T/log/audit.jsonl")" 2
+expect_eq "audit log mode" "$(stat -c %a "$T/log/audit.jsonl")" 640
+L="$T/log/audit.jsonl"
+expect_eq "intent then result" "$($JQ -r .phase "$L" | tr '\n' ' ')" "intent result "
+expect_eq "intent before any write" "$(head -1 "$L" | $JQ -r '[.changes[].written] | any')" false
+for f in time run phase mode host netns uid caps tool policy observed changes sandbox result error prev; do
+	[ "$(tail -1 "$L" | $JQ "has(\"$f\")")" = true ] || not_ok "audit record lacks $f"
+done
+ok "audit record has every SPEC field"
+expect_eq "first record starts the chain" "$(head -1 "$L" | $JQ -r .prev)" null
+expect_eq "second record chains to the first" "$(tail -1 "$L" | $JQ -r .prev)" \
+	"$(head -1 "$L" | tr -d '\n' | sha256sum | cut -d' ' -f1)"
+expect_eq "policy hashes recorded" "$(tail -1 "$L" | $JQ -r '.policy | length')" 3
+expect_eq "caps while writing" "$(tail -1 "$L" | $JQ -r .caps)" \
+	"$([ "$(id -u)" = 0 ] && echo net_admin || echo none)"
+expect_rc "audit verify" 0 "$TWTUNE" audit verify "$L"
+
+# --- idempotent: a second apply changes nothing and audits nothing ---------
+expect_rc "second apply" 0 A apply -f json
+expect_eq "second apply planned nothing" "$(jget "$T/out" '.plan | length')" 0
+expect_eq "no new audit record" "$(wc -l <"$L")" 2
+
+# --- rollback --------------------------------------------------------------
+expect_rc "rollback" 0 A rollback -f json
+cp "$T/out" "$T/j"
+expect_eq "rollback_of" "$(jget "$T/j" .rollback_of)" "$RUN"
+expect_eq "tcp_max_tw_buckets restored" "$(cat "$SYS/tcp_max_tw_buckets")" 10000
+expect_eq "tcp_tw_recycle restored" "$(cat "$SYS/tcp_tw_recycle")" 1
+expect_eq "persist file keys removed" "$(grep -vc '^#' "$T/sysctl.d/90-twtune.conf")" 0
+expect_eq "rollback audited" "$($JQ -r .mode "$L" | tr '\n' ' ')" "apply apply rollback rollback "
+expect_rc "audit verify after rollback" 0 "$TWTUNE" audit verify "$L"
+expect_rc "nothing left to roll back" 1 A rollback
+expect_grep "says so" "no run left to roll back" "$T/err"
+expect_rc "rollback --run of an unknown run" 1 A rollback --run 00000000000000000000000000000000
+expect_rc "rollback --run of a rolled-back run: nothing to do" 0 A rollback --run "$RUN"
+expect_grep "says nothing to roll back" "Nothing to roll back" "$T/out"
+
+# --- rollback leaves alone a key someone changed since ---------------------
+fresh
+expect_rc "apply again" 0 A apply
+echo 50000 >"$SYS/tcp_max_tw_buckets"
+expect_rc "rollback with an admin change" 0 A rollback
+expect_eq "admin's value kept" "$(cat "$SYS/tcp_max_tw_buckets")" 50000
+expect_eq "other key restored" "$(cat "$SYS/tcp_tw_recycle")" 1
+expect_grep "warns about the admin change" "someone changed it since" "$T/err"
+
+# --- --no-persist ----------------------------------------------------------
+fresh
+expect_rc "apply --no-persist" 0 A apply --no-persist -f json
+[ ! -e "$T/sysctl.d/90-twtune.conf" ] && ok "no persist file" || not_ok "persist file written"
+expect_eq "persisted false" "$(jget "$T/out" '[.changes[].persisted] | any')" false
+
+# --- fail closed: the audit log cannot be written --------------------------
+fresh
+: >"$T/notadir"
+expect_rc "unwritable audit log" 1 "$TWTUNE" apply -p "$POL" --proc "$T/proc" \
+	--state "$T/state.json" --sysctl-d "$T/sysctl.d" --audit-log "$T/notadir/audit.jsonl"
+expect_grep "refuses unaudited change" "refusing to change anything unaudited" "$T/err"
+expect_eq "nothing written" "$(cat "$SYS/tcp_max_tw_buckets")" 10000
+[ ! -e "$T/sysctl.d/90-twtune.conf" ] && ok "nothing persisted" || not_ok "persisted"
+
+# --- missing sysctl.d directory -------------------------------------------
+fresh
+rmdir "$T/sysctl.d"
+expect_rc "missing sysctl.d" 1 A apply
+expect_eq "nothing written" "$(cat "$SYS/tcp_max_tw_buckets")" 10000
+
+# --- a write fails halfway: the earlier write is rolled back ---------------
+fresh
+chmod 0444 "$SYS/tcp_tw_recycle"
+expect_rc "second write fails" 1 A apply -f json
+cp "$T/out" "$T/j"
+expect_eq "result rolled_back" "$(jget "$T/j" .result)" rolled_back
+expect_eq "first key restored" "$(cat "$SYS/tcp_max_tw_buckets")" 10000
+expect_grep "error names key and cause" "net.ipv4.tcp_tw_recycle: write 0: Permission denied" "$T/err"
+[ ! -e "$T/sysctl.d/90-twtune.conf" ] && ok "nothing persisted" || not_ok "persisted"
+expect_eq "failed run audited" "$($JQ -r .result "$T/log/audit.jsonl" | tr '\n' ' ')" "null rolled_back "
+expect_rc "audit verify after failure" 0 "$TWTUNE" audit verify "$T/log/audit.jsonl"
+chmod 0644 "$SYS/tcp_tw_recycle"
+
+# --- a persist file twtune does not understand is not rewritten ------------
+fresh
+printf 'net.ipv4.tcp_fin_timeout = 30\nthis is not a sysctl line\n' >"$T/sysctl.d/90-twtune.conf"
+expect_rc "foreign persist file" 1 A apply
+expect_grep "names the line" "90-twtune.conf:2: not a \"key = value\" line" "$T/err"
+expect_eq "live value rolled back" "$(cat "$SYS/tcp_max_tw_buckets")" 10000
+expect_eq "persist file untouched" "$(sed -n 2p "$T/sysctl.d/90-twtune.conf")" "this is not a sysctl line"
+
+# --- keys already persisted are kept ---------------------------------------
+fresh
+printf '# older run\nnet.ipv4.tcp_tw_reuse = 1\n' >"$T/sysctl.d/90-twtune.conf"
+expect_rc "apply merges" 0 A apply
+expect_grep "old key kept" "^net.ipv4.tcp_tw_reuse = 1$" "$T/sysctl.d/90-twtune.conf"
+expect_grep "new key added" "^net.ipv4.tcp_max_tw_buckets = 32768$" "$T/sysctl.d/90-twtune.conf"
+
+# --- tampering is detected -------------------------------------------------
+L="$T/log/audit.jsonl"
+cp "$L" "$T/good.jsonl"
+sed -i '1s/"uid":[0-9]*/"uid":4242/' "$L"
+expect_rc "edited record" 1 "$TWTUNE" audit verify "$L"
+expect_grep "names the first bad line" ":2: hash chain broken" "$T/err"
+head -1 "$T/good.jsonl" >"$L"
+expect_rc "truncated run" 1 "$TWTUNE" audit verify "$L"
+expect_grep "intent without result" ":1: intent of run" "$T/err"
+
+# --- file systems that refuse the write (root only: private mounts) -------
+if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
+	fresh
+	expect_rc "read-only sysctl.d" 1 unshare -m sh -c "
+		mount -t tmpfs -o size=64k tmpfs '$T/sysctl.d' &&
+		mount -o remount,ro '$T/sysctl.d' &&
+		exec '$TWTUNE' apply -p '$POL' --proc '$T/proc' --state '$T/state.json' \
+			--sysctl-d '$T/sysctl.d' --audit-log '$T/log/audit.jsonl'"
+	expect_grep "says read-only" "Read-only file system" "$T/err"
+	expect_eq "live value rolled back (EROFS)" "$(cat "$SYS/tcp_max_tw_buckets")" 10000
+	fresh
+	expect_rc "full sysctl.d" 1 unshare -m sh -c "
+		mount -t tmpfs -o size=4k tmpfs '$T/sysctl.d' &&
+		(dd if=/dev/zero of='$T/sysctl.d/filler' bs=1k count=64 2>/dev/null; true) &&
+		exec '$TWTUNE' apply -p '$POL' --proc '$T/proc' --state '$T/state.json' \
+			--sysctl-d '$T/sysctl.d' --audit-log '$T/log/audit.jsonl'"
+	expect_grep "says no space" "No space left on device" "$T/err"
+	expect_eq "live value rolled back (ENOSPC)" "$(cat "$SYS/tcp_max_tw_buckets")" 10000
+	expect_rc "audit verify after ENOSPC" 0 "$TWTUNE" audit verify "$T/log/audit.jsonl"
+else
+	echo "# read-only and full file system cases need root (private mounts): not run"
+fi
+
+finish

@@ -1,2 +1,61 @@
 #!/bin/sh
-exit 77
+# SPDX-License-Identifier: GPL-2.0-or-later
+# The command line contract: help, version, usage errors (64), invalid
+# policies (65, every error as FILE:LINE), permission (77), policy check.
+. "${SRCDIR:-.}/tests/lib.sh"
+
+expect_rc "--help" 0 "$TWTUNE" --help
+expect_grep "help lists report" "^  report" "$T/out"
+expect_grep "help lists the exit codes" "65 invalid policy" "$T/out"
+expect_rc "--version" 0 "$TWTUNE" --version
+expect_grep "version" "^twtune [0-9]" "$T/out"
+expect_rc "no command" 64 "$TWTUNE"
+expect_rc "unknown command" 64 "$TWTUNE" frobnicate
+expect_rc "unknown option" 64 "$TWTUNE" report --frobnicate
+expect_rc "bad format" 64 "$TWTUNE" report --format yaml
+expect_rc "bad --sample" 64 "$TWTUNE" report --sample -3
+expect_rc "bad --persist-file" 64 "$TWTUNE" apply --persist-file ../x.conf
+expect_rc "missing argument" 64 "$TWTUNE" report --proc
+
+# policy check
+expect_rc "shipped policies are valid" 0 "$TWTUNE" policy check "$POL"
+expect_grep "counts rules" "^OK: 3 rules (3 enabled) from 3 files" "$T/out"
+cat >"$T/bad.conf" <<'P'
+rules = (
+  { id = "a"; sysctl = "net.ipv4.tcp_max_tw_buckets"; when = "tw_ratio > 0.5";
+    value = "nosuch * 2"; },
+  { id = "b"; advice = "x"; when = "tw_ratio >";
+    colour = "red"; }
+);
+P
+expect_rc "invalid policy" 65 "$TWTUNE" policy check "$T/bad.conf"
+expect_grep "first error with FILE:LINE" "$T/bad.conf:3: rule 'a': value: column 1: unknown metric 'nosuch'" "$T/err"
+expect_grep "second error too" "$T/bad.conf:4: rule 'b': when: column 11: unexpected end of expression" "$T/err"
+expect_grep "third error too" "$T/bad.conf:5: rule 'b': unknown field 'colour'" "$T/err"
+expect_rc "report refuses an invalid policy" 65 "$TWTUNE" report -p "$T/bad.conf" --proc "$FIX/healthy" --state "$T/s.json"
+expect_rc "apply refuses an invalid policy" 65 "$TWTUNE" apply -p "$T/bad.conf" --proc "$FIX/healthy" --state "$T/s.json"
+expect_rc "missing policy path" 65 "$TWTUNE" policy check "$T/nonexistent.conf"
+echo 'rules = ( { id = "x"; sysctl = "net.ipv4.tcp_tw_recycle"; when = "1"; value = 1; } );' >"$T/recycle.conf"
+expect_rc "tcp_tw_recycle=1 rejected" 65 "$TWTUNE" policy check "$T/recycle.conf"
+expect_grep "explains why" "can only be set to 0" "$T/err"
+
+# a disabled shipped rule, from an override directory
+mkdir -p "$T/etc"
+echo 'rules = ( { id = "fin-timeout-myth"; enabled = false; } );' >"$T/etc/99-local.conf"
+expect_rc "disable by id" 0 "$TWTUNE" policy check -v "$POL" "$T/etc"
+expect_grep "disabled listed" "fin-timeout-myth.*(disabled)" "$T/out"
+
+# permission: apply on the real /proc needs CAP_NET_ADMIN
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	expect_rc "apply as nobody on /proc" 77 setpriv --reuid=65534 --regid=65534 \
+		--clear-groups "$TWTUNE" apply -p "$POL" --state "$T/s.json"
+	expect_grep "says what is missing" "needs CAP_NET_ADMIN" "$T/err"
+	expect_rc "report as nobody works" 0 setpriv --reuid=65534 --regid=65534 \
+		--clear-groups "$TWTUNE" report -p "$POL" --proc "$FIX/healthy" \
+		--state "$T/nobody/state.json"
+	expect_grep "state not writable is only a warning" "state file" "$T/out"
+else
+	expect_rc "apply without privilege on /proc" 77 "$TWTUNE" apply -p "$POL" --state "$T/s.json"
+fi
+
+finish

@@ -1,2 +1,103 @@
 #!/bin/sh
-exit 77
+# SPDX-License-Identifier: GPL-2.0-or-later
+# twtune report against fixture /proc trees: verdicts, plans, exit codes,
+# JSON fields, and clear errors for a /proc that is not what we expect.
+. "${SRCDIR:-.}/tests/lib.sh"
+
+BOOT=5c1e4a0e-7f3b-4d7a-9a51-0d6f2b7c9e11
+R() { "$TWTUNE" report -p "$POL" --state "$T/state.json" "$@"; }
+
+# --- seed 2's host: full table, old kernel with tcp_tw_recycle on --------
+make_state "$T/state.json" 20000 10000 10 $BOOT
+expect_rc "overflowing host report" 2 R --proc "$FIX/overflow" -f json
+cp "$T/out" "$T/j"
+expect_eq verdict "$(jget "$T/j" .verdict)" overflowing
+expect_eq tw_count "$(jget "$T/j" .observations.tw_count)" 10000
+expect_eq tw_overflow_delta "$(jget "$T/j" .observations.tw_overflow_delta)" 1873
+expect_eq tw_demand "$(jget "$T/j" .observations.tw_demand)" 11873
+expect_eq tw_sock_size "$(jget "$T/j" .observations.tw_sock_size)" 248
+expect_eq mem_total "$(jget "$T/j" .observations.mem_total)" $((8046520 * 1024))
+expect_eq tcp_inuse "$(jget "$T/j" .observations.tcp_inuse)" 60
+expect_eq "plan size" "$(jget "$T/j" '.plan | length')" 2
+expect_eq "buckets raised to 2x demand, pow2" \
+	"$(jget "$T/j" '.plan[] | select(.key=="net.ipv4.tcp_max_tw_buckets") | "\(.from)->\(.to) \(.rule)"')" \
+	"10000->32768 tw-buckets-headroom"
+expect_eq "tcp_tw_recycle turned off" \
+	"$(jget "$T/j" '.plan[] | select(.key=="net.ipv4.tcp_tw_recycle") | "\(.from)->\(.to) \(.rule)"')" \
+	"1->0 tw-recycle-off"
+expect_eq "fin-timeout advice" "$(jget "$T/j" '.advice[0].rule')" fin-timeout-myth
+expect_eq "reason shows the numbers" \
+	"$(jget "$T/j" '.plan[0].reason')" \
+	"10000 TIME_WAIT sockets in 10000 buckets, 1873 overflows since the baseline, estimated demand 11873: 32768 buckets leave room for twice that"
+expect_eq "tcp_tw_recycle sysctl reported" "$(jget "$T/j" '.sysctls["net.ipv4.tcp_tw_recycle"].value')" 1
+for k in observations sysctls plan advice undecided warnings; do
+	expect_eq "JSON has $k" "$(jget "$T/j" "has(\"$k\")")" true
+done
+# every SPEC metric is present by name
+for m in tw_count tw_max tw_ratio tw_overflows tw_overflow_delta \
+	tw_overflow_rate tw_demand syncookies_sent_delta listen_overflows_delta \
+	tcp_inuse tcp_orphan tcp_alloc mem_total tw_sock_size ephemeral_low \
+	ephemeral_high ephemeral_ports state_time_wait tw_outgoing tw_peers \
+	port_pressure syn_recv_peers; do
+	[ "$(jget "$T/j" ".observations | has(\"$m\")")" = true ] ||
+		not_ok "observations lacks $m"
+done
+ok "observations has every SPEC metric name"
+
+# text: the first line says whether the host is overflowing
+make_state "$T/state.json" 20000 10000 10 $BOOT
+expect_rc "text report" 2 R --proc "$FIX/overflow"
+expect_eq "first line" "$(head -1 "$T/out" | cut -c1-12)" "OVERFLOWING:"
+expect_grep "text plan shows the change" "net.ipv4.tcp_max_tw_buckets: 10000 -> 32768" "$T/out"
+expect_grep "text shows advice" "fin-timeout-myth" "$T/out"
+
+# --- no baseline: full table -> at risk, headroom undecided ---------------
+rm -f "$T/state.json"
+expect_rc "full table without baseline" 2 R --proc "$FIX/overflow" -f json
+cp "$T/out" "$T/j"
+expect_eq verdict "$(jget "$T/j" .verdict)" full
+expect_eq "headroom undecided" "$(jget "$T/j" '.undecided[0].rule')" tw-buckets-headroom
+expect_grep "undecided names tw_demand" "tw_demand" "$T/j"
+expect_eq "recycle still planned" "$(jget "$T/j" '.plan[0].key')" net.ipv4.tcp_tw_recycle
+
+# --- the report updated the state: a second run has a baseline ------------
+expect_eq "state written by report" "$(jget "$T/state.json" '.samples | length')" 1
+
+# --- healthy current kernel: nothing to do --------------------------------
+rm -f "$T/state.json"
+expect_rc "healthy host" 0 R --proc "$FIX/healthy" -f json
+cp "$T/out" "$T/j"
+expect_eq verdict "$(jget "$T/j" .verdict)" ok
+expect_eq "empty plan" "$(jget "$T/j" '.plan | length')" 0
+expect_eq "recycle absent" "$(jget "$T/j" '.sysctls["net.ipv4.tcp_tw_recycle"].exists')" false
+expect_eq "reuse_delay present" "$(jget "$T/j" '.sysctls["net.ipv4.tcp_tw_reuse_delay"].value')" 1000
+expect_rc "healthy, quiet" 0 R --proc "$FIX/healthy" -q
+expect_eq "quiet is one line" "$(wc -l <"$T/out")" 1
+expect_grep "quiet says OK" "^OK: not overflowing" "$T/out"
+
+# --- unlimited and zero limits --------------------------------------------
+make_state "$T/state.json" 0 -1 10 $BOOT
+expect_rc "unlimited table" 0 R --proc "$FIX/unlimited" -f json
+cp "$T/out" "$T/j"
+expect_eq "unlimited ratio" "$(jget "$T/j" .observations.tw_ratio)" 0
+expect_eq "unlimited: nothing planned" "$(jget "$T/j" '.plan | length')" 0
+make_state "$T/state.json" 21000 0 30 $BOOT
+expect_rc "zero buckets, overflowing" 2 R --proc "$FIX/zero" -f json
+cp "$T/out" "$T/j"
+expect_eq "zero ratio counts as full" "$(jget "$T/j" .observations.tw_ratio)" 1
+expect_eq "zero raised to 2x demand" "$(jget "$T/j" '.plan[0].to')" 2048
+
+# --- a /proc we do not understand: clear error, exit 1 --------------------
+expect_rc "sockstat without tw" 1 R --proc "$FIX/broken-sockstat"
+expect_grep "names the file and field" 'net/sockstat: TCP line has no "tw" field' "$T/err"
+expect_rc "netstat columns mismatch" 1 R --proc "$FIX/broken-netstat"
+expect_grep "names the file" "net/netstat: \"TcpExt:\" header has more columns than values" "$T/err"
+expect_rc "missing /proc" 1 R --proc "$T/nonexistent"
+
+# --- --output writes atomically ------------------------------------------
+rm -f "$T/state.json"
+expect_rc "--output" 0 R --proc "$FIX/healthy" -f json --output "$T/report.json"
+expect_eq "--output file holds the JSON" "$(jget "$T/report.json" .verdict)" ok
+expect_eq "--output leaves stdout empty" "$(wc -c <"$T/out")" 0
+
+finish

@@ -1,0 +1,27 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Install the Debian 12 packages twtune needs to build, test and check
+# itself.  Run as root (or with sudo available).  Packages already present
+# are not downloaded again.
+set -eu
+
+PKGS="build-essential autoconf automake libtool pkg-config
+libconfig-dev libcap-ng-dev libjansson-dev nettle-dev libcmocka-dev
+iproute2 util-linux jq valgrind"
+
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=
+if [ "$(id -u)" != 0 ]; then
+	command -v sudo >/dev/null || { echo "install-deps: run as root" >&2; exit 1; }
+	SUDO=sudo
+fi
+echo "install-deps: installing$missing"
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing
