@@ -143,15 +143,16 @@ static struct expr *parse_number(struct parser *ps)
 		while (isdigit((unsigned char)*ps->p))
 			ps->p++;
 	}
+	/* before strtod(), which would also take "0x10" or "inf" */
+	if (isalpha((unsigned char)*ps->p) || *ps->p == '_') {
+		fail(ps, "unexpected '%.1s' after a number", ps->p);
+		return NULL;
+	}
 	errno = 0;
 	v = strtod(s, &end);
 	if (end != ps->p || isinf(v) || errno == ERANGE) {
 		ps->p = s;
 		fail(ps, "number is out of range");
-		return NULL;
-	}
-	if (isalpha((unsigned char)*ps->p) || *ps->p == '_') {
-		fail(ps, "unexpected '%.1s' after a number", ps->p);
 		return NULL;
 	}
 	struct expr *e = node(OP_NUM, 0);
@@ -363,12 +364,10 @@ static struct expr *parse_level(struct parser *ps, size_t lvl)
 {
 	struct expr *l, *r;
 
+	/* the levels are a fixed stack of frames per nesting step; the
+	 * nesting itself is counted in parse_unary() */
 	if (lvl == ARRAY_SIZE(levels))
 		return parse_unary(ps);
-	if (++ps->depth > MAX_DEPTH) {
-		fail(ps, "expression nests too deeply");
-		return NULL;
-	}
 	l = parse_level(ps, lvl + 1);
 	while (l) {
 		size_t i;
@@ -386,7 +385,6 @@ static struct expr *parse_level(struct parser *ps, size_t lvl)
 		}
 		l = binary(l, levels[lvl].op[i], r);
 	}
-	ps->depth--;
 	return l;
 }
 
@@ -487,6 +485,9 @@ static double truth(double v)
 	return isnan(v) ? NAN : (v != 0);
 }
 
+static double eval_finite(const struct expr *e, const struct expr_env *env,
+			  struct msgs *missing);
+
 static double eval(const struct expr *e, const struct expr_env *env,
 		   struct msgs *missing)
 {
@@ -523,28 +524,28 @@ static double eval(const struct expr *e, const struct expr_env *env,
 		return NAN;
 	}
 	case OP_NEG:
-		return -eval(e->args[0], env, missing);
+		return -eval_finite(e->args[0], env, missing);
 	case OP_NOT:
-		a = truth(eval(e->args[0], env, missing));
+		a = truth(eval_finite(e->args[0], env, missing));
 		return isnan(a) ? NAN : !a;
 	case OP_AND:
-		a = truth(eval(e->args[0], env, missing));
-		b = truth(eval(e->args[1], env, missing));
+		a = truth(eval_finite(e->args[0], env, missing));
+		b = truth(eval_finite(e->args[1], env, missing));
 		if (a == 0 || b == 0)
 			return 0;
 		return isnan(a) || isnan(b) ? NAN : 1;
 	case OP_OR:
-		a = truth(eval(e->args[0], env, missing));
-		b = truth(eval(e->args[1], env, missing));
+		a = truth(eval_finite(e->args[0], env, missing));
+		b = truth(eval_finite(e->args[1], env, missing));
 		if (a == 1 || b == 1)
 			return 1;
 		return isnan(a) || isnan(b) ? NAN : 0;
 	case OP_CEIL:
-		return ceil(eval(e->args[0], env, missing));
+		return ceil(eval_finite(e->args[0], env, missing));
 	case OP_FLOOR:
-		return floor(eval(e->args[0], env, missing));
+		return floor(eval_finite(e->args[0], env, missing));
 	case OP_POW2CEIL:
-		a = eval(e->args[0], env, missing);
+		a = eval_finite(e->args[0], env, missing);
 		if (isnan(a))
 			return NAN;
 		r = 1;
@@ -553,9 +554,9 @@ static double eval(const struct expr *e, const struct expr_env *env,
 		return r;
 	case OP_MIN:
 	case OP_MAX:
-		r = eval(e->args[0], env, missing);
+		r = eval_finite(e->args[0], env, missing);
 		for (size_t i = 1; i < e->nargs; i++) {
-			a = eval(e->args[i], env, missing);
+			a = eval_finite(e->args[i], env, missing);
 			if (isnan(a) || isnan(r))
 				r = NAN;
 			else if (e->op == OP_MIN ? a < r : a > r)
@@ -566,8 +567,8 @@ static double eval(const struct expr *e, const struct expr_env *env,
 		break;
 	}
 
-	a = eval(e->args[0], env, missing);
-	b = eval(e->args[1], env, missing);
+	a = eval_finite(e->args[0], env, missing);
+	b = eval_finite(e->args[1], env, missing);
 	if (isnan(a) || isnan(b))
 		return NAN;
 	switch (e->op) {
@@ -592,8 +593,13 @@ static double eval(const struct expr *e, const struct expr_env *env,
 	}
 }
 
-double expr_eval(const struct expr *e, const struct expr_env *env,
-		 struct msgs *missing)
+/*
+ * Every intermediate result goes through here: an infinity (overflow of
+ * a double) becomes unknown at the step where it happens, so that it can
+ * neither be cancelled out later nor compare as a real number.
+ */
+static double eval_finite(const struct expr *e, const struct expr_env *env,
+			  struct msgs *missing)
 {
 	double r = eval(e, env, missing);
 
@@ -602,4 +608,10 @@ double expr_eval(const struct expr *e, const struct expr_env *env,
 		r = NAN;
 	}
 	return r;
+}
+
+double expr_eval(const struct expr *e, const struct expr_env *env,
+		 struct msgs *missing)
+{
+	return eval_finite(e, env, missing);
 }

@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -246,7 +247,12 @@ int observe_parse_meminfo(const char *text, double *mem_total_bytes,
 		snprintf(err, errlen, "no MemTotal line");
 		return -EINVAL;
 	}
-	if (sscanf(p, "MemTotal: %llu %7s", &kb, unit) != 2 ||
+	const char *num = p + strlen("MemTotal:");
+
+	num += strspn(num, " \t");
+	/* %llu would take "-1" and wrap it: insist on a digit */
+	if (!isdigit((unsigned char)*num) ||
+	    sscanf(p, "MemTotal: %llu %7s", &kb, unit) != 2 ||
 	    strcmp(unit, "kB") != 0) {
 		snprintf(err, errlen, "MemTotal line is not \"N kB\"");
 		return -EINVAL;

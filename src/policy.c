@@ -373,17 +373,26 @@ static bool load_rule(struct ctx *c, config_setting_t *g, struct rule *out)
 		check_template(c, g, id, "reason", reason, key != NULL);
 		r.reason = xstrdup(reason);
 	}
-	/* tcp_tw_recycle breaks clients behind NAT: only "off" is allowed */
-	if (key && strcmp(key, "net.ipv4.tcp_tw_recycle") == 0 && r.value) {
+	/*
+	 * tcp_tw_recycle breaks clients behind NAT: only "off" is allowed,
+	 * and min clamps the value, so it must not push it above 0 either.
+	 */
+	if (key && strcmp(key, "net.ipv4.tcp_tw_recycle") == 0) {
 		double v;
 
-		if (!expr_const(r.value, &v) || v != 0)
+		if (r.value && (!expr_const(r.value, &v) || v != 0))
 			err_at(c, config_setting_source_line(
 				       config_setting_get_member(g, "value")),
 			       id,
 			       "net.ipv4.tcp_tw_recycle can only be set to 0: "
 			       "it drops connections from clients behind NAT "
 			       "(and was removed in Linux 4.12)");
+		if (r.min && (!expr_const(r.min, &v) || v > 0))
+			err_at(c, config_setting_source_line(
+				       config_setting_get_member(g, "min")),
+			       id,
+			       "net.ipv4.tcp_tw_recycle can only be set to 0: "
+			       "a min above 0 would turn it on");
 	}
 	if (c->errors->n != before) {
 		free_rule(&r);
@@ -535,6 +544,24 @@ void policy_free(struct policy *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* Whether a template shows a socket-level metric. */
+static bool template_uses_sockets(const char *t)
+{
+	for (const char *p = t; p && (p = strchr(p, '{')); p++) {
+		const char *e = strchr(p, '}');
+		char nm[64];
+		int m;
+
+		if (!e)
+			break;
+		snprintf(nm, sizeof(nm), "%.*s", (int)(e - p - 1), p + 1);
+		m = metric_lookup(nm);
+		if (m >= 0 && metric_is_socket_level(m))
+			return true;
+	}
+	return false;
+}
+
 bool policy_needs_sockets(const struct policy *p)
 {
 	for (size_t i = 0; i < p->n_rules; i++) {
@@ -546,6 +573,9 @@ bool policy_needs_sockets(const struct policy *p)
 		for (size_t k = 0; k < ARRAY_SIZE(e); k++)
 			if (e[k] && expr_uses_socket_metrics(e[k]))
 				return true;
+		if (template_uses_sockets(r->reason) ||
+		    template_uses_sockets(r->advice))
+			return true;
 	}
 	return false;
 }

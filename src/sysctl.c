@@ -68,6 +68,37 @@ int sysctl_open_net(int procfd)
 	return fd < 0 ? -errno : fd;
 }
 
+/*
+ * Without openat2(): open one component at a time with O_NOFOLLOW, since
+ * O_NOFOLLOW alone would only protect the last one.  A symbolic link
+ * anywhere is refused with -EPERM.
+ */
+static int open_walk(int netfd, char *path, int flags)
+{
+	int dfd = netfd, fd;
+	char *part = path, *slash;
+
+	while ((slash = strchr(part, '/'))) {
+		*slash = '\0';
+		fd = openat(dfd, part,
+			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			fd = -(errno == ELOOP || errno == ENOTDIR ? EPERM : errno);
+		if (dfd != netfd)
+			close(dfd);
+		if (fd < 0)
+			return fd;
+		dfd = fd;
+		part = slash + 1;
+	}
+	fd = openat(dfd, part, flags | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		fd = -(errno == ELOOP ? EPERM : errno);
+	if (dfd != netfd)
+		close(dfd);
+	return fd;
+}
+
 static int open_key(int netfd, const char *key, int flags)
 {
 	char path[SYSCTL_KEY_MAX];
@@ -87,8 +118,10 @@ static int open_key(int netfd, const char *key, int flags)
 			*p = '/';
 	fd = syscall(SYS_openat2, netfd, path, &how, sizeof(how));
 	if (fd < 0 && (errno == ENOSYS || errno == E2BIG))
-		fd = openat(netfd, path, flags | O_CLOEXEC | O_NOFOLLOW);
-	return fd < 0 ? -errno : (int)fd;
+		return open_walk(netfd, path, flags);
+	if (fd < 0)
+		return errno == ELOOP ? -EPERM : -errno;
+	return (int)fd;
 }
 
 int sysctl_read(int netfd, const char *key, char *raw, size_t rawlen)
@@ -98,7 +131,7 @@ int sysctl_read(int netfd, const char *key, char *raw, size_t rawlen)
 
 	fd = open_key(netfd, key, O_RDONLY);
 	if (fd < 0)
-		return fd == -ELOOP ? -EPERM : fd;
+		return fd;
 	do
 		n = read(fd, raw, rawlen - 1);
 	while (n < 0 && errno == EINTR);

@@ -240,18 +240,29 @@ int util_write_atomic(int dirfd, const char *name, const char *data,
 
 int util_mkdir_p(const char *path, mode_t mode)
 {
-	char *p = xstrdup(path);
+	char *p;
 	int ret = 0;
 
+	if (!*path)
+		return -ENOENT;
+	p = xstrdup(path);
 	for (char *s = p + 1;; s++) {
 		bool end = *s == '\0';
+		struct stat st;
 
 		if (*s != '/' && !end)
 			continue;
 		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST) {
-			ret = -errno;
-			break;
+		if (mkdir(p, mode) < 0) {
+			if (errno != EEXIST) {
+				ret = -errno;
+				break;
+			}
+			/* something exists there: it must be a directory */
+			if (stat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
+				ret = -ENOTDIR;
+				break;
+			}
 		}
 		if (end)
 			break;
@@ -357,8 +368,10 @@ void util_fmt_num(double v, char *out, size_t len)
 	} else {
 		int n = snprintf(out, len, "%.3f", v);
 
-		/* trim trailing zeros: 0.500 -> 0.5 */
+		/* trim trailing zeros and a bare dot: 0.500 -> 0.5, 3.000 -> 3 */
 		while (n > 1 && (size_t)n < len && out[n - 1] == '0')
+			out[--n] = '\0';
+		if (n > 1 && (size_t)n < len && out[n - 1] == '.')
 			out[--n] = '\0';
 	}
 }

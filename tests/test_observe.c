@@ -1,1 +1,1160 @@
-int main(void){return 0;}
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Unit tests for observe.c: the strict parsers of /proc/net/sockstat,
+ * /proc/net/netstat, /proc/meminfo and /proc/slabinfo (real formats,
+ * columns found by name, every malformed input an error with a reason),
+ * the derived metrics of SPEC section 3 (ratio, deltas, rate, demand, and
+ * when a baseline must be refused), and observe_collect() over a fake
+ * proc tree built in a temporary directory.
+ */
+#include "config.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "observe.h"
+
+#define BOOT "0b5e6c0e-1d2a-4c3b-9f1e-2a3b4c5d6e7f"
+#define OTHER_BOOT "ffffffff-1d2a-4c3b-9f1e-2a3b4c5d6e7f"
+#define NETNS 4026531840ULL
+
+static void assert_num(double got, double want)
+{
+	if (isnan(want) ? !isnan(got) : got != want)
+		fail_msg("got %.17g, want %.17g", got, want);
+}
+
+static void assert_contains(const char *s, const char *part)
+{
+	if (!s || !strstr(s, part))
+		fail_msg("\"%s\" does not contain \"%s\"", s ? s : "(null)",
+			 part);
+}
+
+/* ---- /proc/net/sockstat ------------------------------------------------- */
+
+static const char sockstat_real[] =
+	"sockets: used 9\n"
+	"TCP: inuse 1 orphan 0 tw 9 alloc 1 mem 170\n"
+	"UDP: inuse 0 mem 0\n"
+	"UDPLITE: inuse 0\n"
+	"RAW: inuse 0\n"
+	"FRAG: inuse 0 memory 0\n";
+
+static void sockstat_reads_the_tcp_line(void **state)
+{
+	struct sockstat ss = { -1, -1, -1, -1 };
+	char err[160] = "";
+
+	(void)state;
+	assert_int_equal(
+		observe_parse_sockstat(sockstat_real, &ss, err, sizeof(err)), 0);
+	assert_int_equal(ss.inuse, 1);
+	assert_int_equal(ss.orphan, 0);
+	assert_int_equal(ss.tw, 9);
+	assert_int_equal(ss.alloc, 1);
+}
+
+static void sockstat_finds_fields_by_name_in_any_order(void **state)
+{
+	struct sockstat ss = { -1, -1, -1, -1 };
+	char err[160] = "";
+
+	(void)state;
+	assert_int_equal(
+		observe_parse_sockstat("sockets: used 3\n"
+				       "TCP: mem 1 alloc 44 tw 262144 "
+				       "orphan 7 inuse 30\n",
+				       &ss, err, sizeof(err)),
+		0);
+	assert_int_equal(ss.inuse, 30);
+	assert_int_equal(ss.orphan, 7);
+	assert_int_equal(ss.tw, 262144);
+	assert_int_equal(ss.alloc, 44);
+}
+
+static void sockstat_without_tw_is_an_error_naming_it(void **state)
+{
+	struct sockstat ss;
+	char err[160] = "";
+
+	(void)state;
+	assert_int_equal(
+		observe_parse_sockstat("TCP: inuse 1 orphan 0 alloc 1 mem 1\n",
+				       &ss, err, sizeof(err)),
+		-EINVAL);
+	assert_string_equal(err, "TCP line has no \"tw\" field");
+}
+
+static void sockstat_rejects_a_count_that_is_not_a_number(void **state)
+{
+	struct sockstat ss;
+	char err[160] = "";
+
+	(void)state;
+	assert_int_equal(
+		observe_parse_sockstat("TCP: inuse 1 orphan 0 tw many alloc 1\n",
+				       &ss, err, sizeof(err)),
+		-EINVAL);
+	assert_string_equal(err, "TCP tw: not a count: \"many\"");
+	assert_int_equal(
+		observe_parse_sockstat("TCP: inuse 1 orphan 0 tw 9x alloc 1\n",
+				       &ss, err, sizeof(err)),
+		-EINVAL);
+	assert_string_equal(err, "TCP tw: not a count: \"9x\"");
+	/* a name at the end of the line with no value */
+	assert_int_equal(
+		observe_parse_sockstat("TCP: inuse 1 orphan 0 alloc 1 tw\n",
+				       &ss, err, sizeof(err)),
+		-EINVAL);
+	assert_string_equal(err, "TCP tw: not a count: \"\"");
+}
+
+static void sockstat_rejects_a_negative_count(void **state)
+{
+	struct sockstat ss;
+	char err[160] = "";
+
+	(void)state;
+	assert_int_equal(
+		observe_parse_sockstat("TCP: inuse -1 orphan 0 tw 1 alloc 1\n",
+				       &ss, err, sizeof(err)),
+		-EINVAL);
+	assert_string_equal(err, "TCP inuse: not a count: \"-1\"");
+}
+
+static void sockstat_without_a_tcp_line_is_an_error(void **state)
+{
+	struct sockstat ss;
+	char err[160] = "";
+
+	(void)state;
+	/* TCP6: is not TCP: */
+	assert_int_equal(observe_parse_sockstat("sockets: used 9\n"
+						"TCP6: inuse 1\n"
+						"UDP: inuse 0 mem 0\n",
+						&ss, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "no \"TCP:\" line");
+	assert_int_equal(observe_parse_sockstat("", &ss, err, sizeof(err)),
+			 -EINVAL);
+}
+
+/* ---- /proc/net/netstat -------------------------------------------------- */
+
+static const char *const ext_names[] = { "TCPTimeWaitOverflow",
+					 "SyncookiesSent", "ListenOverflows" };
+
+static int parse_ext(const char *text, double *vals, bool *found, char *err,
+		     size_t errlen)
+{
+	return observe_parse_netstat(text, "TcpExt", ext_names, vals, found,
+				     ARRAY_SIZE(ext_names), err, errlen);
+}
+
+static void netstat_finds_columns_by_name_in_any_order(void **state)
+{
+	/* the same counters, in kernel order and shuffled */
+	static const char a[] =
+		"TcpExt: SyncookiesSent SyncookiesRecv TW ListenOverflows "
+		"ListenDrops TCPTimeWaitOverflow TCPReqQFullDrop\n"
+		"TcpExt: 5 6 7 8 9 1234 11\n"
+		"IpExt: InNoRoutes InTruncatedPkts InOctets\n"
+		"IpExt: 1 2 3\n";
+	static const char b[] =
+		"IpExt: InOctets InNoRoutes\n"
+		"IpExt: 3 1\n"
+		"TcpExt: TCPReqQFullDrop TCPTimeWaitOverflow TW ListenDrops "
+		"ListenOverflows SyncookiesRecv SyncookiesSent\n"
+		"TcpExt: 11 1234 7 9 8 6 5\n";
+	double va[3] = { -1, -1, -1 }, vb[3] = { -2, -2, -2 };
+	bool fa[3], fb[3];
+	char err[160] = "";
+
+	(void)state;
+	assert_int_equal(parse_ext(a, va, fa, err, sizeof(err)), 0);
+	assert_int_equal(parse_ext(b, vb, fb, err, sizeof(err)), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_true(fa[i]);
+		assert_true(fb[i]);
+		assert_num(va[i], vb[i]);
+	}
+	assert_num(va[0], 1234);
+	assert_num(va[1], 5);
+	assert_num(va[2], 8);
+}
+
+static void netstat_prefix_matches_only_at_a_line_start(void **state)
+{
+	/* MPTcpExt ends in "TcpExt:" but is another table */
+	static const char text[] =
+		"MPTcpExt: TCPTimeWaitOverflow SyncookiesSent ListenOverflows\n"
+		"MPTcpExt: 90 91 92\n"
+		"TcpExt: ListenOverflows TCPTimeWaitOverflow SyncookiesSent\n"
+		"TcpExt: 3 1 2\n";
+	double v[3];
+	bool f[3];
+	char err[160] = "";
+
+	(void)state;
+	assert_int_equal(parse_ext(text, v, f, err, sizeof(err)), 0);
+	assert_num(v[0], 1);
+	assert_num(v[1], 2);
+	assert_num(v[2], 3);
+}
+
+static void netstat_column_count_mismatch_is_an_error(void **state)
+{
+	double v[3];
+	bool f[3];
+	char err[160] = "";
+
+	(void)state;
+	assert_int_equal(parse_ext("TcpExt: SyncookiesSent TW "
+				   "TCPTimeWaitOverflow\n"
+				   "TcpExt: 1 2\n",
+				   v, f, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err,
+			    "\"TcpExt:\" header has more columns than values");
+	assert_int_equal(parse_ext("TcpExt: SyncookiesSent TW\n"
+				   "TcpExt: 1 2 3\n",
+				   v, f, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err,
+			    "\"TcpExt:\" header has fewer columns than values");
+}
+
+static void netstat_missing_column_is_not_found(void **state)
+{
+	double v[3] = { -7, -7, -7 };
+	bool f[3] = { true, true, true };
+	char err[160] = "";
+
+	(void)state;
+	assert_int_equal(parse_ext("TcpExt: SyncookiesSent TW\n"
+				   "TcpExt: 4 5\n",
+				   v, f, err, sizeof(err)),
+			 0);
+	assert_false(f[0]);
+	assert_true(f[1]);
+	assert_false(f[2]);
+	assert_num(v[1], 4);
+	/* not found leaves the value alone */
+	assert_num(v[0], -7);
+	assert_num(v[2], -7);
+}
+
+static void netstat_header_without_value_line_is_an_error(void **state)
+{
+	double v[3];
+	bool f[3];
+	char err[160] = "";
+
+	(void)state;
+	assert_int_equal(parse_ext("TcpExt: SyncookiesSent TCPTimeWaitOverflow\n"
+				   "IpExt: InNoRoutes\n"
+				   "IpExt: 0\n",
+				   v, f, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "\"TcpExt:\" header has no value line");
+	assert_int_equal(parse_ext("TcpExt: SyncookiesSent", v, f, err,
+				   sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "\"TcpExt:\" header has no value line");
+}
+
+static void netstat_without_the_prefix_is_an_error(void **state)
+{
+	double v[3];
+	bool f[3];
+	char err[160] = "";
+
+	(void)state;
+	assert_int_equal(parse_ext("IpExt: InNoRoutes\nIpExt: 0\n", v, f, err,
+				   sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "no \"TcpExt:\" lines");
+}
+
+static void netstat_keeps_a_counter_at_the_full_64_bits(void **state)
+{
+	double v[3];
+	bool f[3];
+	char err[160] = "";
+
+	(void)state;
+	assert_int_equal(parse_ext("TcpExt: TCPTimeWaitOverflow\n"
+				   "TcpExt: 18446744073709551615\n",
+				   v, f, err, sizeof(err)),
+			 0);
+	assert_true(f[0]);
+	assert_num(v[0], 18446744073709551615.0);
+	/* one more does not fit a u64 counter */
+	assert_int_equal(parse_ext("TcpExt: TCPTimeWaitOverflow\n"
+				   "TcpExt: 18446744073709551616\n",
+				   v, f, err, sizeof(err)),
+			 -EINVAL);
+}
+
+static void netstat_rejects_a_counter_that_is_not_a_number(void **state)
+{
+	static const char *const bad[] = { "-1", "12abc", "x" };
+	double v[3];
+	bool f[3];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		char text[128], err[160] = "", want[64];
+
+		snprintf(text, sizeof(text),
+			 "TcpExt: TW TCPTimeWaitOverflow\nTcpExt: 0 %s\n",
+			 bad[i]);
+		if (parse_ext(text, v, f, err, sizeof(err)) != -EINVAL)
+			fail_msg("\"%s\" accepted", bad[i]);
+		snprintf(want, sizeof(want),
+			 "TcpExt TCPTimeWaitOverflow: not a counter: \"%s\"",
+			 bad[i]);
+		assert_string_equal(err, want);
+	}
+}
+
+/* ---- /proc/meminfo ------------------------------------------------------ */
+
+static void meminfo_reads_memtotal_in_bytes(void **state)
+{
+	double bytes = -1;
+	char err[160] = "";
+
+	(void)state;
+	assert_int_equal(observe_parse_meminfo("MemTotal:       16318156 kB\n"
+					       "MemFree:         1083260 kB\n",
+					       &bytes, err, sizeof(err)),
+			 0);
+	assert_num(bytes, 16318156.0 * 1024);
+	/* not necessarily the first line */
+	assert_int_equal(observe_parse_meminfo("Foo: 1 kB\nMemTotal: 2 kB\n",
+					       &bytes, err, sizeof(err)),
+			 0);
+	assert_num(bytes, 2048);
+}
+
+static void meminfo_without_memtotal_is_an_error(void **state)
+{
+	double bytes = -1;
+	char err[160] = "";
+
+	(void)state;
+	assert_int_equal(observe_parse_meminfo("MemFree: 1083260 kB\n", &bytes,
+					       err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err, "no MemTotal line");
+	assert_num(bytes, -1);
+}
+
+static void meminfo_rejects_anything_but_kilobytes(void **state)
+{
+	static const char *const bad[] = {
+		"MemTotal: 16318156 MB\n",
+		"MemTotal: 16318156\n",
+		"MemTotal: lots kB\n",
+		"MemTotal: 16318156 kBytes\n",
+	};
+	double bytes = -1;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		char err[160] = "";
+
+		if (observe_parse_meminfo(bad[i], &bytes, err, sizeof(err)) !=
+		    -EINVAL)
+			fail_msg("\"%s\" accepted", bad[i]);
+		assert_string_equal(err, "MemTotal line is not \"N kB\"");
+	}
+	assert_num(bytes, -1);
+}
+
+static void meminfo_rejects_a_negative_size(void **state)
+{
+	double bytes = -1;
+	char err[160] = "";
+
+	(void)state;
+	/* strict parsing: never a silently wrong number */
+	assert_int_equal(observe_parse_meminfo("MemTotal: -1 kB\n", &bytes,
+					       err, sizeof(err)),
+			 -EINVAL);
+	assert_num(bytes, -1);
+}
+
+/* ---- /proc/slabinfo ----------------------------------------------------- */
+
+#define SLAB_HEADER                                                            \
+	"slabinfo - version: 2.1\n"                                            \
+	"# name            <active_objs> <num_objs> <objsize> <objperslab> "   \
+	"<pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : "     \
+	"slabdata <active_slabs> <num_slabs> <sharedavail>\n"
+
+static void slabinfo_reads_the_tw_sock_tcp_objsize(void **state)
+{
+	static const char text[] =
+		SLAB_HEADER
+		"tw_sock_TCPv6        0      0    280   29    2 : tunables    0"
+		"    0    0 : slabdata      0      0      0\n"
+		"tw_sock_TCP        132    132    248   33    2 : tunables    0"
+		"    0    0 : slabdata      4      4      0\n"
+		"request_sock_TCP     0      0    304   26    2 : tunables    0"
+		"    0    0 : slabdata      0      0      0\n";
+	double size = -1;
+	char err[160] = "";
+
+	(void)state;
+	assert_int_equal(observe_parse_slabinfo(text, &size, err, sizeof(err)),
+			 0);
+	assert_num(size, 248);
+}
+
+static void slabinfo_without_tw_sock_tcp_is_enoent(void **state)
+{
+	static const char text[] =
+		SLAB_HEADER
+		"tw_sock_TCPv6        0      0    280   29    2 : tunables    0"
+		"    0    0 : slabdata      0      0      0\n";
+	double size = -1;
+	char err[160] = "";
+
+	(void)state;
+	assert_int_equal(observe_parse_slabinfo(text, &size, err, sizeof(err)),
+			 -ENOENT);
+	assert_num(size, -1);
+}
+
+static void slabinfo_rejects_a_malformed_line(void **state)
+{
+	static const char *const lines[] = {
+		"tw_sock_TCP        132    132    big\n",
+		"tw_sock_TCP        132\n",
+		"tw_sock_TCP        132    132      0   33    2\n",
+		"tw_sock_TCP        132    132  99999   33    2\n",
+	};
+	double size = -1;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(lines); i++) {
+		char text[512], err[160] = "";
+
+		snprintf(text, sizeof(text), "%s%s", SLAB_HEADER, lines[i]);
+		if (observe_parse_slabinfo(text, &size, err, sizeof(err)) !=
+		    -EINVAL)
+			fail_msg("\"%s\" accepted", lines[i]);
+		assert_string_equal(err, "malformed tw_sock_TCP line");
+	}
+	assert_num(size, -1);
+}
+
+static void slabinfo_of_an_unknown_version_is_an_error(void **state)
+{
+	static const char *const texts[] = {
+		"slabinfo - version: 1.1\ntw_sock_TCP 1 1 248 33 2\n",
+		"tw_sock_TCP 1 1 248 33 2\n",
+		"",
+	};
+	double size = -1;
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(texts); i++) {
+		char err[160] = "";
+
+		assert_int_equal(observe_parse_slabinfo(texts[i], &size, err,
+							sizeof(err)),
+				 -EINVAL);
+		assert_string_equal(err, "unknown slabinfo version");
+	}
+	assert_num(size, -1);
+}
+
+/* ---- observe_derive ----------------------------------------------------- */
+
+#define NOW 1700000000.0
+
+/* An observation as observe_collect() leaves it, before deriving. */
+static void raw_obs(struct observation *o, double tw, double tw_max,
+		    double overflows)
+{
+	memset(o, 0, sizeof(*o));
+	for (int i = 0; i < METRIC_COUNT; i++)
+		o->m[i] = NAN;
+	o->m[M_TW_COUNT] = tw;
+	o->m[M_TW_MAX] = tw_max;
+	o->m[M_TW_OVERFLOWS] = overflows;
+	o->c.tw_overflows = overflows;
+	o->c.syncookies_sent = 50;
+	o->c.listen_overflows = 70;
+	o->time = NOW;
+	o->window = NAN;
+	o->baseline_source = "none";
+	o->netns = NETNS;
+	snprintf(o->boot_id, sizeof(o->boot_id), "%s", BOOT);
+}
+
+/* A baseline that fits o, taken age seconds earlier. */
+static void base_for(const struct observation *o, struct baseline *b,
+		     double age, double overflows)
+{
+	observe_to_baseline(o, b, "state");
+	b->time = o->time - age;
+	b->c.tw_overflows = overflows;
+	b->c.syncookies_sent = 40;
+	b->c.listen_overflows = 70;
+}
+
+static void derive_ratio_is_count_over_max(void **state)
+{
+	struct observation o;
+
+	(void)state;
+	raw_obs(&o, 3000, 4096, 0);
+	observe_derive(&o, NULL);
+	assert_num(o.m[M_TW_RATIO], 3000.0 / 4096.0);
+	assert_false(o.tw_max_unlimited);
+	observe_free(&o);
+}
+
+static void derive_ratio_of_zero_buckets_is_full(void **state)
+{
+	struct observation o;
+
+	(void)state;
+	raw_obs(&o, 0, 0, 0);
+	observe_derive(&o, NULL);
+	assert_num(o.m[M_TW_RATIO], 1);
+	assert_false(o.tw_max_unlimited);
+	/* full and no baseline: demand cannot be known */
+	assert_num(o.m[M_TW_DEMAND], NAN);
+	assert_non_null(o.why[M_TW_DEMAND]);
+	observe_free(&o);
+}
+
+static void derive_negative_max_is_unlimited(void **state)
+{
+	struct observation o;
+
+	(void)state;
+	raw_obs(&o, 123456, -1, 0);
+	observe_derive(&o, NULL);
+	assert_num(o.m[M_TW_RATIO], 0);
+	assert_true(o.tw_max_unlimited);
+	assert_num(o.m[M_TW_DEMAND], 123456);
+	observe_free(&o);
+}
+
+static void derive_deltas_and_rate_from_a_baseline(void **state)
+{
+	struct observation o;
+	struct baseline b;
+
+	(void)state;
+	raw_obs(&o, 4096, 4096, 350);
+	base_for(&o, &b, 10, 100);
+	observe_derive(&o, &b);
+	assert_int_equal(o.warnings.n, 0);
+	assert_num(o.window, 10);
+	assert_string_equal(o.baseline_source, "state");
+	assert_num(o.m[M_TW_OVERFLOW_DELTA], 250);
+	assert_num(o.m[M_TW_OVERFLOW_RATE], 25);
+	assert_num(o.m[M_SYNCOOKIES_SENT_DELTA], 10);
+	assert_num(o.m[M_LISTEN_OVERFLOWS_DELTA], 0);
+	assert_null(o.why[M_TW_OVERFLOW_DELTA]);
+	observe_free(&o);
+}
+
+static void derive_demand_adds_all_overflows_of_a_short_window(void **state)
+{
+	struct observation o;
+	struct baseline b;
+
+	(void)state;
+	/* 10 s < 60 s: every overflow would still be in TIME_WAIT */
+	raw_obs(&o, 4000, 4096, 350);
+	base_for(&o, &b, 10, 100);
+	observe_derive(&o, &b);
+	assert_num(o.m[M_TW_DEMAND], 4000 + 250);
+	observe_free(&o);
+}
+
+static void derive_demand_scales_overflows_of_a_long_window(void **state)
+{
+	struct observation o;
+	struct baseline b;
+
+	(void)state;
+	/* 120 s: only the last 60 s worth, half, would still be held */
+	raw_obs(&o, 4000, 4096, 700);
+	base_for(&o, &b, 120, 100);
+	observe_derive(&o, &b);
+	assert_num(o.window, 120);
+	assert_num(o.m[M_TW_OVERFLOW_DELTA], 600);
+	assert_num(o.m[M_TW_OVERFLOW_RATE], 5);
+	assert_num(o.m[M_TW_DEMAND], 4000 + 300);
+	observe_free(&o);
+}
+
+static void derive_demand_is_the_count_without_overflows(void **state)
+{
+	struct observation o;
+	struct baseline b;
+
+	(void)state;
+	raw_obs(&o, 4096, 4096, 100);
+	base_for(&o, &b, 30, 100);
+	observe_derive(&o, &b);
+	assert_num(o.m[M_TW_OVERFLOW_DELTA], 0);
+	assert_num(o.m[M_TW_DEMAND], 4096);
+	observe_free(&o);
+}
+
+static void derive_unknown_counter_gives_unknown_delta(void **state)
+{
+	struct observation o;
+	struct baseline b;
+
+	(void)state;
+	raw_obs(&o, 10, 4096, 100);
+	base_for(&o, &b, 30, 100);
+	o.c.syncookies_sent = NAN;   /* this kernel has no such column */
+	b.c.listen_overflows = 1000; /* went down: not a delta */
+	observe_derive(&o, &b);
+	assert_num(o.m[M_SYNCOOKIES_SENT_DELTA], NAN);
+	assert_num(o.m[M_LISTEN_OVERFLOWS_DELTA], NAN);
+	assert_num(o.m[M_TW_OVERFLOW_DELTA], 0);
+	observe_free(&o);
+}
+
+static void derive_without_baseline_demand_is_count_when_not_full(void **state)
+{
+	struct observation o;
+
+	(void)state;
+	raw_obs(&o, 3000, 4096, 100);
+	observe_derive(&o, NULL);
+	assert_num(o.m[M_TW_DEMAND], 3000);
+	assert_null(o.why[M_TW_DEMAND]);
+	assert_num(o.m[M_TW_OVERFLOW_DELTA], NAN);
+	assert_num(o.m[M_TW_OVERFLOW_RATE], NAN);
+	assert_num(o.m[M_SYNCOOKIES_SENT_DELTA], NAN);
+	assert_num(o.m[M_LISTEN_OVERFLOWS_DELTA], NAN);
+	assert_non_null(o.why[M_TW_OVERFLOW_DELTA]);
+	assert_non_null(o.why[M_TW_OVERFLOW_RATE]);
+	assert_num(o.window, NAN);
+	assert_string_equal(o.baseline_source, "none");
+	assert_int_equal(o.warnings.n, 0);
+	observe_free(&o);
+}
+
+static void derive_without_baseline_demand_is_unknown_when_full(void **state)
+{
+	struct observation o;
+	struct baseline b = { .valid = false };
+
+	(void)state;
+	/* 95 % is full */
+	raw_obs(&o, 95, 100, 100);
+	observe_derive(&o, &b);
+	assert_num(o.m[M_TW_DEMAND], NAN);
+	assert_contains(o.why[M_TW_DEMAND], "full");
+	/* an invalid baseline is no baseline, not a warning */
+	assert_int_equal(o.warnings.n, 0);
+	observe_free(&o);
+
+	/* just under 95 % is not */
+	raw_obs(&o, 94, 100, 100);
+	observe_derive(&o, NULL);
+	assert_num(o.m[M_TW_DEMAND], 94);
+	observe_free(&o);
+}
+
+/* Derive with baseline b and check that it was refused with a reason. */
+static void check_refused(struct observation *o, const struct baseline *b,
+			  const char *reason)
+{
+	observe_derive(o, b);
+	assert_int_equal(o->warnings.n, 1);
+	assert_contains(o->warnings.v[0], "baseline ignored");
+	assert_contains(o->warnings.v[0], reason);
+	assert_num(o->m[M_TW_OVERFLOW_DELTA], NAN);
+	assert_num(o->m[M_TW_OVERFLOW_RATE], NAN);
+	assert_num(o->m[M_SYNCOOKIES_SENT_DELTA], NAN);
+	assert_non_null(o->why[M_TW_OVERFLOW_DELTA]);
+	assert_num(o->window, NAN);
+	assert_string_equal(o->baseline_source, "none");
+	/* not full (200 of 4096): demand falls back to the count */
+	assert_num(o->m[M_TW_DEMAND], 200);
+	observe_free(o);
+}
+
+static void derive_refuses_a_baseline_from_another_boot(void **state)
+{
+	struct observation o;
+	struct baseline b;
+
+	(void)state;
+	raw_obs(&o, 200, 4096, 500);
+	base_for(&o, &b, 30, 100);
+	snprintf(b.boot_id, sizeof(b.boot_id), "%s", OTHER_BOOT);
+	check_refused(&o, &b, "rebooted");
+}
+
+static void derive_refuses_a_baseline_from_another_netns(void **state)
+{
+	struct observation o;
+	struct baseline b;
+
+	(void)state;
+	raw_obs(&o, 200, 4096, 500);
+	base_for(&o, &b, 30, 100);
+	b.netns = NETNS + 1;
+	check_refused(&o, &b, "network namespace");
+}
+
+static void derive_refuses_a_baseline_whose_counter_went_down(void **state)
+{
+	struct observation o;
+	struct baseline b;
+
+	(void)state;
+	raw_obs(&o, 200, 4096, 500);
+	base_for(&o, &b, 30, 501);
+	check_refused(&o, &b, "TCPTimeWaitOverflow went down");
+}
+
+static void derive_refuses_a_baseline_not_older_than_now(void **state)
+{
+	struct observation o;
+	struct baseline b;
+
+	(void)state;
+	raw_obs(&o, 200, 4096, 500);
+	base_for(&o, &b, -5, 100);
+	check_refused(&o, &b, "not older");
+	/* the same instant gives no rate either */
+	raw_obs(&o, 200, 4096, 500);
+	base_for(&o, &b, 0, 100);
+	check_refused(&o, &b, "not older");
+}
+
+static void derive_refuses_a_baseline_under_another_limit(void **state)
+{
+	struct observation o;
+	struct baseline b;
+
+	(void)state;
+	raw_obs(&o, 200, 4096, 500);
+	base_for(&o, &b, 30, 100);
+	b.tw_max = 2048;
+	check_refused(&o, &b, "tcp_max_tw_buckets changed");
+}
+
+/* ---- observe_collect over a fake proc tree ------------------------------ */
+
+struct tree {
+	char path[PATH_MAX];
+	int fd;
+};
+
+static int rm_entry(const char *path, const struct stat *st, int flag,
+		    struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/* Write path (parents created) below the tree. */
+static void put(struct tree *t, const char *path, const char *text)
+{
+	char dir[PATH_MAX];
+	int fd;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	for (char *s = strchr(dir, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (mkdirat(t->fd, dir, 0755) < 0 && errno != EEXIST)
+			fail_msg("mkdir %s: %s", dir, strerror(errno));
+		*s = '/';
+	}
+	fd = openat(t->fd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+		    0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (int)strlen(text));
+	assert_int_equal(close(fd), 0);
+}
+
+static void drop(struct tree *t, const char *path)
+{
+	assert_int_equal(unlinkat(t->fd, path, 0), 0);
+}
+
+static int tree_setup(void **state)
+{
+	const char *base = getenv("TMPDIR");
+	struct tree *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return -1;
+	snprintf(t->path, sizeof(t->path), "%s/twtune-observe-XXXXXX",
+		 base && *base ? base : "/tmp");
+	if (!mkdtemp(t->path)) {
+		free(t);
+		return -1;
+	}
+	t->fd = open(t->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->fd < 0)
+		return -1;
+	*state = t;
+
+	put(t, "net/sockstat",
+	    "sockets: used 290\n"
+	    "TCP: inuse 12 orphan 2 tw 4000 alloc 15 mem 7\n"
+	    "UDP: inuse 3 mem 2\n");
+	put(t, "net/sockstat6", "TCP6: inuse 5\nUDP6: inuse 1\n");
+	put(t, "net/netstat",
+	    "TcpExt: SyncookiesSent SyncookiesRecv ListenOverflows "
+	    "ListenDrops TCPTimeWaitOverflow\n"
+	    "TcpExt: 17 0 23 23 1234\n"
+	    "IpExt: InNoRoutes InOctets\n"
+	    "IpExt: 0 19897796\n");
+	put(t, "meminfo",
+	    "MemTotal:        2000000 kB\nMemFree:          100000 kB\n");
+	put(t, "slabinfo",
+	    SLAB_HEADER "tw_sock_TCP        132    132    232   33    2 : "
+			"tunables    0    0    0 : slabdata      4      4      0\n");
+	put(t, "sys/net/ipv4/tcp_max_tw_buckets", "4096\n");
+	put(t, "sys/net/ipv4/tcp_tw_reuse", "2\n");
+	put(t, "sys/net/ipv4/tcp_timestamps", "1\n");
+	put(t, "sys/net/ipv4/tcp_fin_timeout", "60\n");
+	put(t, "sys/net/ipv4/tcp_syncookies", "1\n");
+	put(t, "sys/net/ipv4/ip_local_port_range", "32768\t60999\n");
+	put(t, "sys/net/core/somaxconn", "4096\n");
+	put(t, "sys/kernel/random/boot_id", BOOT "\n");
+	/* stands in for the namespace file: only its inode number matters */
+	put(t, "self/ns/net", "");
+	return 0;
+}
+
+static int tree_teardown(void **state)
+{
+	struct tree *t = *state;
+	int ret;
+
+	close(t->fd);
+	ret = nftw(t->path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(t);
+	return ret;
+}
+
+static const char *const extra_keys[] = { "net.core.somaxconn",
+					  "net.ipv4.tcp_tw_reuse",
+					  "net.ipv6.conf.all.forwarding" };
+
+static int collect(struct tree *t, struct observation *o, char *err,
+		   size_t errlen)
+{
+	return observe_collect(t->fd, extra_keys, ARRAY_SIZE(extra_keys), o,
+			       err, errlen);
+}
+
+static void collect_puts_each_value_in_its_metric(void **state)
+{
+	struct tree *t = *state;
+	struct observation o;
+	struct timespec before, after;
+	struct stat st;
+	char err[512] = "";
+
+	clock_gettime(CLOCK_REALTIME, &before);
+	assert_int_equal(collect(t, &o, err, sizeof(err)), 0);
+	clock_gettime(CLOCK_REALTIME, &after);
+	assert_string_equal(err, "");
+	assert_num(o.m[M_TW_COUNT], 4000);
+	assert_num(o.m[M_TCP_INUSE], 12 + 5); /* IPv4 and IPv6 */
+	assert_num(o.m[M_TCP_ORPHAN], 2);
+	assert_num(o.m[M_TCP_ALLOC], 15);
+	assert_num(o.m[M_TW_OVERFLOWS], 1234);
+	assert_num(o.c.tw_overflows, 1234);
+	assert_num(o.c.syncookies_sent, 17);
+	assert_num(o.c.listen_overflows, 23);
+	assert_num(o.m[M_MEM_TOTAL], 2000000.0 * 1024);
+	assert_num(o.m[M_TW_SOCK_SIZE], 232);
+	assert_num(o.m[M_TW_MAX], 4096);
+	assert_num(o.m[M_EPHEMERAL_LOW], 32768);
+	assert_num(o.m[M_EPHEMERAL_HIGH], 60999);
+	assert_num(o.m[M_EPHEMERAL_PORTS], 60999 - 32768 + 1);
+	/* derived metrics wait for observe_derive() */
+	assert_num(o.m[M_TW_RATIO], NAN);
+	assert_num(o.m[M_TW_OVERFLOW_DELTA], NAN);
+	/* socket-level metrics are not collected here, and say so */
+	assert_num(o.m[M_STATE_TIME_WAIT], NAN);
+	assert_non_null(o.why[M_STATE_TIME_WAIT]);
+	assert_string_equal(o.boot_id, BOOT);
+	assert_int_equal(fstatat(t->fd, "self/ns/net", &st, 0), 0);
+	assert_true(o.netns == (unsigned long long)st.st_ino);
+	assert_true(o.time >= util_timespec_seconds(&before));
+	assert_true(o.time <= util_timespec_seconds(&after));
+	assert_num(o.window, NAN);
+	assert_string_equal(o.baseline_source, "none");
+	assert_int_equal(o.warnings.n, 0);
+
+	observe_derive(&o, NULL);
+	assert_num(o.m[M_TW_RATIO], 4000.0 / 4096.0);
+	assert_num(o.m[M_TW_DEMAND], NAN); /* 97.7 % full, no baseline */
+	observe_free(&o);
+}
+
+static void collect_reads_the_sysctls_it_is_asked_for(void **state)
+{
+	struct tree *t = *state;
+	const struct sysctl_obs *s;
+	struct observation o;
+	char err[512] = "";
+	size_t n;
+
+	assert_int_equal(collect(t, &o, err, sizeof(err)), 0);
+	s = observe_sysctl(&o, "net.core.somaxconn");
+	assert_non_null(s);
+	assert_true(s->exists);
+	assert_num(s->value, 4096);
+	assert_string_equal(s->raw, "4096");
+	s = observe_sysctl(&o, "net.ipv4.tcp_tw_reuse");
+	assert_non_null(s);
+	assert_true(s->exists);
+	assert_num(s->value, 2);
+	/* two numbers: raw text, no single value */
+	s = observe_sysctl(&o, "net.ipv4.ip_local_port_range");
+	assert_non_null(s);
+	assert_true(s->exists);
+	assert_string_equal(s->raw, "32768\t60999");
+	assert_num(s->value, NAN);
+	/* asked for twice (base key and policy key): read once */
+	n = 0;
+	for (size_t i = 0; i < o.n_sysctls; i++)
+		n += strcmp(o.sysctls[i].key, "net.ipv4.tcp_tw_reuse") == 0;
+	assert_int_equal(n, 1);
+	assert_null(observe_sysctl(&o, "net.core.rmem_max"));
+	observe_free(&o);
+}
+
+static void collect_shows_a_missing_sysctl_as_absent(void **state)
+{
+	struct tree *t = *state;
+	const struct sysctl_obs *s;
+	struct observation o;
+	char err[512] = "";
+
+	/* tcp_tw_recycle was removed in Linux 4.12 */
+	assert_int_equal(collect(t, &o, err, sizeof(err)), 0);
+	s = observe_sysctl(&o, "net.ipv4.tcp_tw_recycle");
+	assert_non_null(s);
+	assert_false(s->exists);
+	assert_null(s->raw);
+	assert_num(s->value, NAN);
+	s = observe_sysctl(&o, "net.ipv6.conf.all.forwarding");
+	assert_non_null(s);
+	assert_false(s->exists);
+	assert_int_equal(o.warnings.n, 0);
+	observe_free(&o);
+}
+
+static void collect_without_netstat_is_an_error_naming_it(void **state)
+{
+	struct tree *t = *state;
+	struct observation o;
+	char err[512] = "";
+
+	drop(t, "net/netstat");
+	assert_int_equal(collect(t, &o, err, sizeof(err)), -ENOENT);
+	assert_string_equal(err, "net/netstat: No such file or directory");
+	observe_free(&o);
+}
+
+static void collect_of_a_malformed_sockstat_is_an_error(void **state)
+{
+	struct tree *t = *state;
+	struct observation o;
+	char err[512] = "";
+
+	put(t, "net/sockstat", "sockets: used 1\nTCP: inuse 1 orphan 0\n");
+	assert_int_equal(collect(t, &o, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "net/sockstat: TCP line has no \"tw\" field");
+	observe_free(&o);
+}
+
+static void collect_needs_the_time_wait_overflow_counter(void **state)
+{
+	struct tree *t = *state;
+	struct observation o;
+	char err[512] = "";
+
+	put(t, "net/netstat", "TcpExt: SyncookiesSent\nTcpExt: 1\n");
+	assert_int_equal(collect(t, &o, err, sizeof(err)), -EINVAL);
+	assert_contains(err, "net/netstat");
+	assert_contains(err, "TCPTimeWaitOverflow");
+	observe_free(&o);
+}
+
+static void collect_needs_an_integer_tw_max(void **state)
+{
+	struct tree *t = *state;
+	struct observation o;
+	char err[512] = "";
+
+	put(t, "sys/net/ipv4/tcp_max_tw_buckets", "lots\n");
+	assert_int_equal(collect(t, &o, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err,
+			    "net.ipv4.tcp_max_tw_buckets: not an integer");
+	observe_free(&o);
+
+	drop(t, "sys/net/ipv4/tcp_max_tw_buckets");
+	assert_int_equal(collect(t, &o, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "net.ipv4.tcp_max_tw_buckets: missing");
+	observe_free(&o);
+}
+
+static void collect_warns_on_a_malformed_port_range(void **state)
+{
+	static const char *const bad[] = { "32768\n", "60999\t32768\n",
+					   "32768\t70000\n", "a b\n",
+					   "1 2 3\n" };
+	struct tree *t = *state;
+
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		struct observation o;
+		char err[512] = "";
+
+		put(t, "sys/net/ipv4/ip_local_port_range", bad[i]);
+		assert_int_equal(collect(t, &o, err, sizeof(err)), 0);
+		if (o.warnings.n != 1)
+			fail_msg("\"%s\": %zu warnings", bad[i], o.warnings.n);
+		assert_contains(o.warnings.v[0], "ip_local_port_range");
+		assert_num(o.m[M_EPHEMERAL_LOW], NAN);
+		assert_num(o.m[M_EPHEMERAL_HIGH], NAN);
+		assert_num(o.m[M_EPHEMERAL_PORTS], NAN);
+		/* the rest of the observation is still there */
+		assert_num(o.m[M_TW_COUNT], 4000);
+		observe_free(&o);
+	}
+}
+
+static void collect_assumes_256_bytes_without_slabinfo(void **state)
+{
+	struct tree *t = *state;
+	struct observation o;
+	char err[512] = "";
+
+	drop(t, "slabinfo");
+	assert_int_equal(collect(t, &o, err, sizeof(err)), 0);
+	assert_num(o.m[M_TW_SOCK_SIZE], 256);
+	assert_int_equal(o.warnings.n, 0);
+	observe_free(&o);
+
+	/* a slabinfo we cannot read right is a warning, not an error */
+	put(t, "slabinfo", SLAB_HEADER "tw_sock_TCP 1 1 nonsense\n");
+	assert_int_equal(collect(t, &o, err, sizeof(err)), 0);
+	assert_num(o.m[M_TW_SOCK_SIZE], 256);
+	assert_int_equal(o.warnings.n, 1);
+	assert_contains(o.warnings.v[0], "slabinfo");
+	observe_free(&o);
+}
+
+static void collect_without_optional_files_still_works(void **state)
+{
+	struct tree *t = *state;
+	struct observation o;
+	char err[512] = "";
+
+	drop(t, "net/sockstat6");
+	drop(t, "sys/kernel/random/boot_id");
+	drop(t, "self/ns/net");
+	assert_int_equal(collect(t, &o, err, sizeof(err)), 0);
+	assert_num(o.m[M_TCP_INUSE], 12);
+	assert_string_equal(o.boot_id, "");
+	assert_true(o.netns == 0);
+	observe_free(&o);
+}
+
+#define TREE_TEST(f)                                                           \
+	cmocka_unit_test_setup_teardown(f, tree_setup, tree_teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(sockstat_reads_the_tcp_line),
+		cmocka_unit_test(sockstat_finds_fields_by_name_in_any_order),
+		cmocka_unit_test(sockstat_without_tw_is_an_error_naming_it),
+		cmocka_unit_test(sockstat_rejects_a_count_that_is_not_a_number),
+		cmocka_unit_test(sockstat_rejects_a_negative_count),
+		cmocka_unit_test(sockstat_without_a_tcp_line_is_an_error),
+		cmocka_unit_test(netstat_finds_columns_by_name_in_any_order),
+		cmocka_unit_test(netstat_prefix_matches_only_at_a_line_start),
+		cmocka_unit_test(netstat_column_count_mismatch_is_an_error),
+		cmocka_unit_test(netstat_missing_column_is_not_found),
+		cmocka_unit_test(netstat_header_without_value_line_is_an_error),
+		cmocka_unit_test(netstat_without_the_prefix_is_an_error),
+		cmocka_unit_test(netstat_keeps_a_counter_at_the_full_64_bits),
+		cmocka_unit_test(netstat_rejects_a_counter_that_is_not_a_number),
+		cmocka_unit_test(meminfo_reads_memtotal_in_bytes),
+		cmocka_unit_test(meminfo_without_memtotal_is_an_error),
+		cmocka_unit_test(meminfo_rejects_anything_but_kilobytes),
+		cmocka_unit_test(meminfo_rejects_a_negative_size),
+		cmocka_unit_test(slabinfo_reads_the_tw_sock_tcp_objsize),
+		cmocka_unit_test(slabinfo_without_tw_sock_tcp_is_enoent),
+		cmocka_unit_test(slabinfo_rejects_a_malformed_line),
+		cmocka_unit_test(slabinfo_of_an_unknown_version_is_an_error),
+		cmocka_unit_test(derive_ratio_is_count_over_max),
+		cmocka_unit_test(derive_ratio_of_zero_buckets_is_full),
+		cmocka_unit_test(derive_negative_max_is_unlimited),
+		cmocka_unit_test(derive_deltas_and_rate_from_a_baseline),
+		cmocka_unit_test(
+			derive_demand_adds_all_overflows_of_a_short_window),
+		cmocka_unit_test(
+			derive_demand_scales_overflows_of_a_long_window),
+		cmocka_unit_test(derive_demand_is_the_count_without_overflows),
+		cmocka_unit_test(derive_unknown_counter_gives_unknown_delta),
+		cmocka_unit_test(
+			derive_without_baseline_demand_is_count_when_not_full),
+		cmocka_unit_test(
+			derive_without_baseline_demand_is_unknown_when_full),
+		cmocka_unit_test(derive_refuses_a_baseline_from_another_boot),
+		cmocka_unit_test(derive_refuses_a_baseline_from_another_netns),
+		cmocka_unit_test(
+			derive_refuses_a_baseline_whose_counter_went_down),
+		cmocka_unit_test(derive_refuses_a_baseline_not_older_than_now),
+		cmocka_unit_test(derive_refuses_a_baseline_under_another_limit),
+		TREE_TEST(collect_puts_each_value_in_its_metric),
+		TREE_TEST(collect_reads_the_sysctls_it_is_asked_for),
+		TREE_TEST(collect_shows_a_missing_sysctl_as_absent),
+		TREE_TEST(collect_without_netstat_is_an_error_naming_it),
+		TREE_TEST(collect_of_a_malformed_sockstat_is_an_error),
+		TREE_TEST(collect_needs_the_time_wait_overflow_counter),
+		TREE_TEST(collect_needs_an_integer_tw_max),
+		TREE_TEST(collect_warns_on_a_malformed_port_range),
+		TREE_TEST(collect_assumes_256_bytes_without_slabinfo),
+		TREE_TEST(collect_without_optional_files_still_works),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
