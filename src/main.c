@@ -191,15 +191,16 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'v': o->verbose++; break;
 		case 'h':
 			usage(stdout);
-			exit(EXIT_OK);
+			return 1;
 		case OPT_VERSION:
 			printf("twtune %s\n", PACKAGE_VERSION);
-			exit(EXIT_OK);
+			return 1;
 		default:
 			return -1;
 		}
 	}
 	if (!o->sysctl_d) {
+		/* after option parsing, so that --root applies */
 		o->sysctl_d_buf = xasprintf("%s%setc/sysctl.d", o->root,
 					    o->root[strlen(o->root) - 1] == '/'
 						    ? "" : "/");
@@ -861,13 +862,18 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int rc;
 
-	if (parse_opts(argc, argv, &o) < 0) {
-		fprintf(stderr, "Try 'twtune --help'.\n");
-		return EXIT_USAGE;
+	rc = parse_opts(argc, argv, &o);
+	if (rc != 0) {
+		/* 1: --help or --version was answered */
+		if (rc < 0)
+			fprintf(stderr, "Try 'twtune --help'.\n");
+		rc = rc < 0 ? EXIT_USAGE : EXIT_OK;
+		goto out;
 	}
 	if (optind >= argc) {
 		usage(stderr);
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
+		goto out;
 	}
 	cmd = argv[optind++];
 	if (strcmp(cmd, "report") == 0 || strcmp(cmd, "apply") == 0) {
@@ -890,6 +896,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "Try 'twtune --help'.\n");
 		rc = EXIT_USAGE;
 	}
+out:
 	free(o.policies);
 	free(o.sysctl_d_buf);
 	return rc;

@@ -521,7 +521,8 @@ int policy_load(const char *const *paths, size_t n_paths, bool missing_ok,
 				  paths[i]);
 		}
 	}
-	qsort(files, n_files, sizeof(*files), cmp_found);
+	if (n_files)
+		qsort(files, n_files, sizeof(*files), cmp_found);
 	for (size_t i = 0; i < n_files; i++) {
 		struct ctx c = { .file = files[i].path, .errors = errors, .p = p };
 

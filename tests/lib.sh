@@ -57,6 +57,7 @@ jget() { "$JQ" -r "$2" "$1"; }
 copy_fixture() {
 	rm -rf "$T/proc"
 	cp -r "$FIX/$1" "$T/proc"
+	chmod -R u+w "$T/proc"
 }
 
 # make_state FILE OVERFLOWS TW_MAX AGE_SECONDS BOOT_ID: a state file whose
