@@ -25,7 +25,10 @@ if [ "${TWTUNE_IN_NETNS:-}" != 1 ]; then
 	NS=twtune-test-$$
 	ip netns add "$NS" || skip "ip netns add failed"
 	trap 'ip netns delete "$NS" 2>/dev/null; cleanup' EXIT
-	ip netns exec "$NS" sh -c 'echo 77 > /proc/sys/net/ipv4/tcp_max_tw_buckets'
+	# nsenter rather than "ip netns exec", which also needs / to be a
+	# mount point (it is not in a chroot)
+	expect_rc "set the namespace's limit" 0 nsenter --net="/run/netns/$NS" \
+		sh -c 'echo 77 > /proc/sys/net/ipv4/tcp_max_tw_buckets'
 	expect_rc "report --netns" 0 "$TWTUNE" report --netns "$NS" -p "$POL" \
 		--state "$T/ns-state.json" -f json
 	expect_eq "reads the namespace's limit" "$(jget "$T/out" .observations.tw_max)" 77
