@@ -372,6 +372,15 @@ static int emit(const struct opts *o, const struct report *r)
 
 		fprintf(f, "%s\n", line);
 		free(line);
+		/* what apply did is not noise */
+		for (size_t i = 0; r->txn && i < r->txn->n_changes; i++) {
+			const struct change *c = &r->txn->changes[i];
+
+			fprintf(f, "%s %s: %lld -> %lld (run %s: %s)\n",
+				c->verified ? "changed" : "NOT changed", c->key,
+				c->before, c->after, r->txn->run,
+				r->txn->result);
+		}
 	} else {
 		report_text(f, r, o->verbose > 0);
 	}
