@@ -27,12 +27,13 @@
 
 #include "apply.h"
 #include "audit.h"
+#include "testutil.h"
 #include "util.h"
 
 #define TWB "net.ipv4.tcp_max_tw_buckets"
 
 struct logdir {
-	char dir[64];
+	struct testdir dir;
 	char *sub;  /* dir/log: created by audit_open */
 	char *path; /* dir/log/audit.jsonl */
 	struct audit a;
@@ -42,12 +43,11 @@ static int logdir_setup(void **state)
 {
 	struct logdir *l = xcalloc(1, sizeof(*l));
 
-	snprintf(l->dir, sizeof(l->dir), "/tmp/twtune-test-audit-XXXXXX");
-	if (!mkdtemp(l->dir)) {
+	if (testdir_make(&l->dir) < 0) {
 		free(l);
 		return -1;
 	}
-	l->sub = xasprintf("%s/log", l->dir);
+	l->sub = xasprintf("%s/log", l->dir.path);
 	l->path = xasprintf("%s/audit.jsonl", l->sub);
 	l->a.fd = -1;
 	umask(022);
@@ -58,15 +58,14 @@ static int logdir_setup(void **state)
 static int logdir_teardown(void **state)
 {
 	struct logdir *l = *state;
+	int ret;
 
 	audit_close(&l->a);
-	unlink(l->path);
-	rmdir(l->sub);
-	rmdir(l->dir);
+	ret = testdir_remove(&l->dir);
 	free(l->path);
 	free(l->sub);
 	free(l);
-	return 0;
+	return ret;
 }
 
 static void open_log(struct logdir *l)
@@ -147,15 +146,6 @@ static void log_lines(const char *path, struct msgs *lines)
 	free(text);
 }
 
-static void write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "we");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-}
-
 /* Rewrite the log from lines, skipping index skip (or none: -1). */
 static void write_lines(const char *path, const struct msgs *lines,
 			int skip)
@@ -166,17 +156,8 @@ static void write_lines(const char *path, const struct msgs *lines,
 	for (size_t i = 0; i < lines->n; i++)
 		if ((int)i != skip)
 			strbuf_addf(&sb, "%s\n", lines->v[i]);
-	write_file(path, sb.s);
+	testdir_put(AT_FDCWD, path, sb.s);
 	strbuf_free(&sb);
-}
-
-static void append_raw(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "ae");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
 }
 
 static void sha(const char *line, char out[SHA256_HEX_LEN + 1])
@@ -357,7 +338,7 @@ static void open_refuses_a_log_with_a_torn_last_line(void **state)
 	open_log(l);
 	append(l, "r1", "intent", "apply", NULL, 0);
 	audit_close(&l->a);
-	append_raw(l->path, "{\"run\":\"r1\",\"pha");
+	testdir_append(AT_FDCWD, l->path, "{\"run\":\"r1\",\"pha");
 	assert_int_equal(audit_open(l->path, &l->a, err, sizeof(err)),
 			 -EBADMSG);
 	assert_int_equal(l->a.fd, -1);
@@ -495,7 +476,7 @@ static void verify_finds_a_line_that_is_not_json(void **state)
 	open_log(l);
 	append_run(l, "r1", "apply", NULL, 1);
 	audit_close(&l->a);
-	append_raw(l->path, "r1 apply ok\n");
+	testdir_append(AT_FDCWD, l->path, "r1 apply ok\n");
 	assert_int_equal(audit_verify(l->path, &records, err, sizeof(err)),
 			 -EBADMSG);
 	assert_int_equal(strncmp(err, "3: not a JSON object: ", 22), 0);
@@ -509,7 +490,7 @@ static void verify_finds_a_json_line_that_is_not_an_object(void **state)
 	open_log(l);
 	append(l, "r1", "intent", "apply", NULL, 0);
 	audit_close(&l->a);
-	append_raw(l->path, "[\"r1\",\"result\"]\n");
+	testdir_append(AT_FDCWD, l->path, "[\"r1\",\"result\"]\n");
 	expect_verify_error(l->path, 1, "2: not a JSON object: wrong type");
 }
 
@@ -520,7 +501,8 @@ static void verify_finds_a_torn_last_line(void **state)
 	open_log(l);
 	append_run(l, "r1", "apply", NULL, 1);
 	audit_close(&l->a);
-	append_raw(l->path, "{\"time\":\"2026-01-01T00:00:00.000Z\",\"ru");
+	testdir_append(AT_FDCWD, l->path,
+		       "{\"time\":\"2026-01-01T00:00:00.000Z\",\"ru");
 	expect_verify_error(l->path, 2,
 			    "3: line is not terminated (torn write?)");
 }

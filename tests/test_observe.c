@@ -17,7 +17,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -27,6 +26,7 @@
 #include <unistd.h>
 
 #include "observe.h"
+#include "testutil.h"
 
 #define BOOT "0b5e6c0e-1d2a-4c3b-9f1e-2a3b4c5d6e7f"
 #define OTHER_BOOT "ffffffff-1d2a-4c3b-9f1e-2a3b4c5d6e7f"
@@ -770,108 +770,55 @@ static void derive_refuses_a_baseline_under_another_limit(void **state)
 
 /* ---- observe_collect over a fake proc tree ------------------------------ */
 
-struct tree {
-	char path[PATH_MAX];
-	int fd;
-};
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-/* Write path (parents created) below the tree. */
-static void put(struct tree *t, const char *path, const char *text)
-{
-	char dir[PATH_MAX];
-	int fd;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	for (char *s = strchr(dir, '/'); s; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		if (mkdirat(t->fd, dir, 0755) < 0 && errno != EEXIST)
-			fail_msg("mkdir %s: %s", dir, strerror(errno));
-		*s = '/';
-	}
-	fd = openat(t->fd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-		    0644);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (int)strlen(text));
-	assert_int_equal(close(fd), 0);
-}
-
-static void drop(struct tree *t, const char *path)
+static void drop(struct testdir *t, const char *path)
 {
 	assert_int_equal(unlinkat(t->fd, path, 0), 0);
 }
 
 static int tree_setup(void **state)
 {
-	const char *base = getenv("TMPDIR");
-	struct tree *t = calloc(1, sizeof(*t));
+	struct testdir *t;
 
-	if (!t)
+	if (testdir_setup(state) < 0)
 		return -1;
-	snprintf(t->path, sizeof(t->path), "%s/twtune-observe-XXXXXX",
-		 base && *base ? base : "/tmp");
-	if (!mkdtemp(t->path)) {
-		free(t);
-		return -1;
-	}
-	t->fd = open(t->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (t->fd < 0)
-		return -1;
-	*state = t;
+	t = *state;
 
-	put(t, "net/sockstat",
-	    "sockets: used 290\n"
-	    "TCP: inuse 12 orphan 2 tw 4000 alloc 15 mem 7\n"
-	    "UDP: inuse 3 mem 2\n");
-	put(t, "net/sockstat6", "TCP6: inuse 5\nUDP6: inuse 1\n");
-	put(t, "net/netstat",
-	    "TcpExt: SyncookiesSent SyncookiesRecv ListenOverflows "
-	    "ListenDrops TCPTimeWaitOverflow\n"
-	    "TcpExt: 17 0 23 23 1234\n"
-	    "IpExt: InNoRoutes InOctets\n"
-	    "IpExt: 0 19897796\n");
-	put(t, "meminfo",
-	    "MemTotal:        2000000 kB\nMemFree:          100000 kB\n");
-	put(t, "slabinfo",
-	    SLAB_HEADER "tw_sock_TCP        132    132    232   33    2 : "
-			"tunables    0    0    0 : slabdata      4      4      0\n");
-	put(t, "sys/net/ipv4/tcp_max_tw_buckets", "4096\n");
-	put(t, "sys/net/ipv4/tcp_tw_reuse", "2\n");
-	put(t, "sys/net/ipv4/tcp_timestamps", "1\n");
-	put(t, "sys/net/ipv4/tcp_fin_timeout", "60\n");
-	put(t, "sys/net/ipv4/tcp_syncookies", "1\n");
-	put(t, "sys/net/ipv4/ip_local_port_range", "32768\t60999\n");
-	put(t, "sys/net/core/somaxconn", "4096\n");
-	put(t, "sys/kernel/random/boot_id", BOOT "\n");
+	testdir_put(t->fd, "net/sockstat",
+		    "sockets: used 290\n"
+		    "TCP: inuse 12 orphan 2 tw 4000 alloc 15 mem 7\n"
+		    "UDP: inuse 3 mem 2\n");
+	testdir_put(t->fd, "net/sockstat6", "TCP6: inuse 5\nUDP6: inuse 1\n");
+	testdir_put(t->fd, "net/netstat",
+		    "TcpExt: SyncookiesSent SyncookiesRecv ListenOverflows "
+		    "ListenDrops TCPTimeWaitOverflow\n"
+		    "TcpExt: 17 0 23 23 1234\n"
+		    "IpExt: InNoRoutes InOctets\n"
+		    "IpExt: 0 19897796\n");
+	testdir_put(t->fd, "meminfo",
+		    "MemTotal:        2000000 kB\nMemFree:          100000 kB\n");
+	testdir_put(t->fd, "slabinfo",
+		    SLAB_HEADER
+		    "tw_sock_TCP        132    132    232   33    2 : "
+		    "tunables    0    0    0 : slabdata      4      4      0\n");
+	testdir_put(t->fd, "sys/net/ipv4/tcp_max_tw_buckets", "4096\n");
+	testdir_put(t->fd, "sys/net/ipv4/tcp_tw_reuse", "2\n");
+	testdir_put(t->fd, "sys/net/ipv4/tcp_timestamps", "1\n");
+	testdir_put(t->fd, "sys/net/ipv4/tcp_fin_timeout", "60\n");
+	testdir_put(t->fd, "sys/net/ipv4/tcp_syncookies", "1\n");
+	testdir_put(t->fd, "sys/net/ipv4/ip_local_port_range",
+		    "32768\t60999\n");
+	testdir_put(t->fd, "sys/net/core/somaxconn", "4096\n");
+	testdir_put(t->fd, "sys/kernel/random/boot_id", BOOT "\n");
 	/* stands in for the namespace file: only its inode number matters */
-	put(t, "self/ns/net", "");
+	testdir_put(t->fd, "self/ns/net", "");
 	return 0;
-}
-
-static int tree_teardown(void **state)
-{
-	struct tree *t = *state;
-	int ret;
-
-	close(t->fd);
-	ret = nftw(t->path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(t);
-	return ret;
 }
 
 static const char *const extra_keys[] = { "net.core.somaxconn",
 					  "net.ipv4.tcp_tw_reuse",
 					  "net.ipv6.conf.all.forwarding" };
 
-static int collect(struct tree *t, struct observation *o, char *err,
+static int collect(struct testdir *t, struct observation *o, char *err,
 		   size_t errlen)
 {
 	return observe_collect(t->fd, extra_keys, ARRAY_SIZE(extra_keys), o,
@@ -880,7 +827,7 @@ static int collect(struct tree *t, struct observation *o, char *err,
 
 static void collect_puts_each_value_in_its_metric(void **state)
 {
-	struct tree *t = *state;
+	struct testdir *t = *state;
 	struct observation o;
 	struct timespec before, after;
 	struct stat st;
@@ -927,7 +874,7 @@ static void collect_puts_each_value_in_its_metric(void **state)
 
 static void collect_reads_the_sysctls_it_is_asked_for(void **state)
 {
-	struct tree *t = *state;
+	struct testdir *t = *state;
 	const struct sysctl_obs *s;
 	struct observation o;
 	char err[512] = "";
@@ -960,7 +907,7 @@ static void collect_reads_the_sysctls_it_is_asked_for(void **state)
 
 static void collect_shows_a_missing_sysctl_as_absent(void **state)
 {
-	struct tree *t = *state;
+	struct testdir *t = *state;
 	const struct sysctl_obs *s;
 	struct observation o;
 	char err[512] = "";
@@ -981,7 +928,7 @@ static void collect_shows_a_missing_sysctl_as_absent(void **state)
 
 static void collect_without_netstat_is_an_error_naming_it(void **state)
 {
-	struct tree *t = *state;
+	struct testdir *t = *state;
 	struct observation o;
 	char err[512] = "";
 
@@ -993,11 +940,12 @@ static void collect_without_netstat_is_an_error_naming_it(void **state)
 
 static void collect_of_a_malformed_sockstat_is_an_error(void **state)
 {
-	struct tree *t = *state;
+	struct testdir *t = *state;
 	struct observation o;
 	char err[512] = "";
 
-	put(t, "net/sockstat", "sockets: used 1\nTCP: inuse 1 orphan 0\n");
+	testdir_put(t->fd, "net/sockstat",
+		    "sockets: used 1\nTCP: inuse 1 orphan 0\n");
 	assert_int_equal(collect(t, &o, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err, "net/sockstat: TCP line has no \"tw\" field");
 	observe_free(&o);
@@ -1005,11 +953,12 @@ static void collect_of_a_malformed_sockstat_is_an_error(void **state)
 
 static void collect_needs_the_time_wait_overflow_counter(void **state)
 {
-	struct tree *t = *state;
+	struct testdir *t = *state;
 	struct observation o;
 	char err[512] = "";
 
-	put(t, "net/netstat", "TcpExt: SyncookiesSent\nTcpExt: 1\n");
+	testdir_put(t->fd, "net/netstat",
+		    "TcpExt: SyncookiesSent\nTcpExt: 1\n");
 	assert_int_equal(collect(t, &o, err, sizeof(err)), -EINVAL);
 	assert_contains(err, "net/netstat");
 	assert_contains(err, "TCPTimeWaitOverflow");
@@ -1018,11 +967,11 @@ static void collect_needs_the_time_wait_overflow_counter(void **state)
 
 static void collect_needs_an_integer_tw_max(void **state)
 {
-	struct tree *t = *state;
+	struct testdir *t = *state;
 	struct observation o;
 	char err[512] = "";
 
-	put(t, "sys/net/ipv4/tcp_max_tw_buckets", "lots\n");
+	testdir_put(t->fd, "sys/net/ipv4/tcp_max_tw_buckets", "lots\n");
 	assert_int_equal(collect(t, &o, err, sizeof(err)), -EINVAL);
 	assert_string_equal(err,
 			    "net.ipv4.tcp_max_tw_buckets: not an integer");
@@ -1039,13 +988,13 @@ static void collect_warns_on_a_malformed_port_range(void **state)
 	static const char *const bad[] = { "32768\n", "60999\t32768\n",
 					   "32768\t70000\n", "a b\n",
 					   "1 2 3\n" };
-	struct tree *t = *state;
+	struct testdir *t = *state;
 
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		struct observation o;
 		char err[512] = "";
 
-		put(t, "sys/net/ipv4/ip_local_port_range", bad[i]);
+		testdir_put(t->fd, "sys/net/ipv4/ip_local_port_range", bad[i]);
 		assert_int_equal(collect(t, &o, err, sizeof(err)), 0);
 		if (o.warnings.n != 1)
 			fail_msg("\"%s\": %zu warnings", bad[i], o.warnings.n);
@@ -1061,7 +1010,7 @@ static void collect_warns_on_a_malformed_port_range(void **state)
 
 static void collect_assumes_256_bytes_without_slabinfo(void **state)
 {
-	struct tree *t = *state;
+	struct testdir *t = *state;
 	struct observation o;
 	char err[512] = "";
 
@@ -1072,7 +1021,8 @@ static void collect_assumes_256_bytes_without_slabinfo(void **state)
 	observe_free(&o);
 
 	/* a slabinfo we cannot read right is a warning, not an error */
-	put(t, "slabinfo", SLAB_HEADER "tw_sock_TCP 1 1 nonsense\n");
+	testdir_put(t->fd, "slabinfo",
+		    SLAB_HEADER "tw_sock_TCP 1 1 nonsense\n");
 	assert_int_equal(collect(t, &o, err, sizeof(err)), 0);
 	assert_num(o.m[M_TW_SOCK_SIZE], 256);
 	assert_int_equal(o.warnings.n, 1);
@@ -1082,7 +1032,7 @@ static void collect_assumes_256_bytes_without_slabinfo(void **state)
 
 static void collect_without_optional_files_still_works(void **state)
 {
-	struct tree *t = *state;
+	struct testdir *t = *state;
 	struct observation o;
 	char err[512] = "";
 
@@ -1097,7 +1047,7 @@ static void collect_without_optional_files_still_works(void **state)
 }
 
 #define TREE_TEST(f)                                                           \
-	cmocka_unit_test_setup_teardown(f, tree_setup, tree_teardown)
+	cmocka_unit_test_setup_teardown(f, tree_setup, testdir_teardown)
 
 int main(void)
 {

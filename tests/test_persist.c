@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "persist.h"
+#include "testutil.h"
 #include "util.h"
 
 #define TWB "net.ipv4.tcp_max_tw_buckets"
@@ -332,45 +333,6 @@ static void merge_keeps_keys_not_changed_in_this_run(void **state)
 
 /* --- files ------------------------------------------------------------- */
 
-struct tmpdir {
-	char path[64];
-	int fd;
-};
-
-static int tmpdir_setup(void **state)
-{
-	struct tmpdir *t = xcalloc(1, sizeof(*t));
-
-	snprintf(t->path, sizeof(t->path), "/tmp/twtune-test-persist-XXXXXX");
-	if (!mkdtemp(t->path)) {
-		free(t);
-		return -1;
-	}
-	t->fd = open(t->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (t->fd < 0) {
-		rmdir(t->path);
-		free(t);
-		return -1;
-	}
-	*state = t;
-	return 0;
-}
-
-static int tmpdir_teardown(void **state)
-{
-	struct tmpdir *t = *state;
-	DIR *d = fdopendir(t->fd);
-	struct dirent *e;
-
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			unlinkat(dirfd(d), e->d_name, 0);
-	closedir(d);
-	rmdir(t->path);
-	free(t);
-	return 0;
-}
-
 /* Names in the directory, sorted, joined by spaces. */
 static char *dir_names(int fd)
 {
@@ -395,7 +357,7 @@ static char *dir_names(int fd)
 
 static void write_then_read_gives_the_same_text(void **state)
 {
-	struct tmpdir *t = *state;
+	struct testdir *t = *state;
 	const char text[] = "# Written by twtune\n" TWB " = 4096\n";
 	char *got = NULL, *names;
 
@@ -411,7 +373,7 @@ static void write_then_read_gives_the_same_text(void **state)
 
 static void written_file_has_mode_0644_whatever_the_umask(void **state)
 {
-	struct tmpdir *t = *state;
+	struct testdir *t = *state;
 	mode_t old = umask(077);
 	struct stat st;
 	int ret;
@@ -427,7 +389,7 @@ static void written_file_has_mode_0644_whatever_the_umask(void **state)
 /* A rename: a reader holding the old file keeps the old bytes. */
 static void rewrite_replaces_the_file_rather_than_overwriting(void **state)
 {
-	struct tmpdir *t = *state;
+	struct testdir *t = *state;
 	struct stat before, after;
 	char *old = NULL, *now = NULL, *names;
 
@@ -451,7 +413,7 @@ static void rewrite_replaces_the_file_rather_than_overwriting(void **state)
 /* A symlink planted at the name is replaced, its target left alone. */
 static void write_replaces_a_symlink_not_its_target(void **state)
 {
-	struct tmpdir *t = *state;
+	struct testdir *t = *state;
 	struct stat st;
 	char *target = NULL;
 
@@ -467,7 +429,7 @@ static void write_replaces_a_symlink_not_its_target(void **state)
 
 static void read_of_a_missing_file_is_null_and_no_error(void **state)
 {
-	struct tmpdir *t = *state;
+	struct testdir *t = *state;
 	char *text = (char *)"sentinel";
 
 	assert_int_equal(persist_read(t->fd, NAME, &text), 0);
@@ -476,7 +438,7 @@ static void read_of_a_missing_file_is_null_and_no_error(void **state)
 
 static void write_into_a_missing_directory_fails(void **state)
 {
-	struct tmpdir *t = *state;
+	struct testdir *t = *state;
 	int fd;
 
 	assert_int_equal(mkdirat(t->fd, "gone", 0755), 0);
@@ -506,7 +468,8 @@ int main(void)
 		cmocka_unit_test(render_writes_the_keys_in_order_after_comments),
 		cmocka_unit_test(parse_of_render_gives_back_the_same_entries),
 		cmocka_unit_test(merge_keeps_keys_not_changed_in_this_run),
-#define T(f) cmocka_unit_test_setup_teardown(f, tmpdir_setup, tmpdir_teardown)
+#define T(f) \
+	cmocka_unit_test_setup_teardown(f, testdir_setup, testdir_teardown)
 		T(write_then_read_gives_the_same_text),
 		T(written_file_has_mode_0644_whatever_the_umask),
 		T(rewrite_replaces_the_file_rather_than_overwriting),

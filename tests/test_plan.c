@@ -30,6 +30,7 @@
 #include "observe.h"
 #include "plan.h"
 #include "policy.h"
+#include "testutil.h"
 #include "util.h"
 
 #define TWB "net.ipv4.tcp_max_tw_buckets"
@@ -613,24 +614,21 @@ static const struct plan_case cases[] = {
 
 static void load_policy_text(const char *text, struct policy *p)
 {
-	char dir[] = "/tmp/twtune-test-plan-XXXXXX", *path;
+	struct testdir dir;
 	struct msgs errs = { 0 };
 	const char *paths[1];
-	FILE *f;
+	char *path;
 	int ret;
 
-	assert_non_null(mkdtemp(dir));
-	path = xasprintf("%s/p.conf", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
+	assert_int_equal(testdir_make(&dir), 0);
+	testdir_put(dir.fd, "p.conf", text);
+	path = xasprintf("%s/p.conf", dir.path);
 	paths[0] = path;
 	ret = policy_load(paths, 1, false, p, &errs);
 	for (size_t i = 0; i < errs.n; i++)
 		print_error("policy: %s\n", errs.v[i]);
-	assert_int_equal(unlink(path), 0);
-	assert_int_equal(rmdir(dir), 0);
+	assert_int_equal(unlinkat(dir.fd, "p.conf", 0), 0);
+	assert_int_equal(testdir_remove(&dir), 0);
 	free(path);
 	msgs_free(&errs);
 	assert_int_equal(ret, 0);

@@ -17,7 +17,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -28,56 +27,11 @@
 
 #include "observe.h"
 #include "state.h"
+#include "testutil.h"
 
 #define BOOT "0b5e6c0e-1d2a-4c3b-9f1e-2a3b4c5d6e7f"
 #define OTHER_BOOT "ffffffff-1d2a-4c3b-9f1e-2a3b4c5d6e7f"
 #define NETNS 4026531840ULL
-
-/* ---- temporary directory ----------------------------------------------- */
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int tmp_setup(void **state)
-{
-	const char *base = getenv("TMPDIR");
-	char *path = malloc(PATH_MAX);
-
-	if (!path)
-		return -1;
-	snprintf(path, PATH_MAX, "%s/twtune-state-XXXXXX",
-		 base && *base ? base : "/tmp");
-	if (!mkdtemp(path)) {
-		free(path);
-		return -1;
-	}
-	*state = path;
-	return 0;
-}
-
-static int tmp_teardown(void **state)
-{
-	char *path = *state;
-	int ret = nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-
-	free(path);
-	return ret;
-}
-
-static void put(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-}
 
 /* ---- helpers ------------------------------------------------------------ */
 
@@ -144,12 +98,12 @@ static void assert_times(const struct state *s, const double *want, size_t n)
 
 static void save_then_load_keeps_samples_and_written_values(void **state)
 {
+	struct testdir *t = *state;
 	char path[PATH_MAX + 64], err[512] = "";
 	struct state out = { 0 }, in;
 	struct stat st;
 
-	snprintf(path, sizeof(path), "%s/lib/twtune/state.json",
-		 (char *)*state);
+	snprintf(path, sizeof(path), "%s/lib/twtune/state.json", t->path);
 	out.samples[0] = sample(1700000000.25, BOOT, NETNS, 4096, 12);
 	out.samples[1] = sample(1700000061.5, BOOT, NETNS, -1,
 				18446744073709551615.0);
@@ -204,10 +158,11 @@ static void save_then_load_keeps_samples_and_written_values(void **state)
 
 static void load_of_a_missing_file_is_enoent(void **state)
 {
+	struct testdir *t = *state;
 	char path[PATH_MAX + 64], err[512] = "";
 	struct state s;
 
-	snprintf(path, sizeof(path), "%s/none.json", (char *)*state);
+	snprintf(path, sizeof(path), "%s/none.json", t->path);
 	assert_int_equal(state_load(path, &s, err, sizeof(err)), -ENOENT);
 	assert_non_null(strstr(err, "none.json"));
 	assert_int_equal(s.n_samples, 0);
@@ -226,14 +181,15 @@ static void load_of_a_malformed_file_is_einval(void **state)
 		"{\"samples\": []}",
 		"{\"version\": \"2\"}",
 	};
+	struct testdir *t = *state;
 	char path[PATH_MAX + 64];
 
-	snprintf(path, sizeof(path), "%s/state.json", (char *)*state);
+	snprintf(path, sizeof(path), "%s/state.json", t->path);
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		char err[512] = "";
 		struct state s;
 
-		put(path, bad[i]);
+		testdir_put(AT_FDCWD, path, bad[i]);
 		if (state_load(path, &s, err, sizeof(err)) != -EINVAL)
 			fail_msg("\"%s\" was not rejected", bad[i]);
 		if (!strstr(err, path))
@@ -246,19 +202,21 @@ static void load_of_a_malformed_file_is_einval(void **state)
 
 static void load_skips_incomplete_samples_and_odd_values(void **state)
 {
+	struct testdir *t = *state;
 	char path[PATH_MAX + 64], err[512] = "";
 	struct state s;
 
-	snprintf(path, sizeof(path), "%s/state.json", (char *)*state);
-	put(path, "{\"version\": 2, \"samples\": ["
-		  "{\"time\": 100.5, \"boot_id\": \"" BOOT "\", "
-		  "\"netns\": 7, \"tw_max\": 4096, \"tw_overflows\": 3},"
-		  "{\"boot_id\": \"" BOOT "\", \"tw_max\": 4096, "
-		  "\"tw_overflows\": 3},"
-		  "{\"time\": 200, \"tw_max\": 4096, \"tw_overflows\": null},"
-		  "{\"time\": 300, \"tw_overflows\": 3}"
-		  "], \"written\": {\"net.ipv4.tcp_tw_reuse\": 1, "
-		  "\"net.ipv4.tcp_fin_timeout\": \"30\"}}");
+	snprintf(path, sizeof(path), "%s/state.json", t->path);
+	testdir_put(AT_FDCWD, path,
+		    "{\"version\": 2, \"samples\": ["
+		    "{\"time\": 100.5, \"boot_id\": \"" BOOT "\", "
+		    "\"netns\": 7, \"tw_max\": 4096, \"tw_overflows\": 3},"
+		    "{\"boot_id\": \"" BOOT "\", \"tw_max\": 4096, "
+		    "\"tw_overflows\": 3},"
+		    "{\"time\": 200, \"tw_max\": 4096, \"tw_overflows\": null},"
+		    "{\"time\": 300, \"tw_overflows\": 3}"
+		    "], \"written\": {\"net.ipv4.tcp_tw_reuse\": 1, "
+		    "\"net.ipv4.tcp_fin_timeout\": \"30\"}}");
 	assert_int_equal(state_load(path, &s, err, sizeof(err)), 0);
 	assert_int_equal(s.n_samples, 1);
 	assert_num(s.samples[0].time, 100.5);
@@ -438,16 +396,16 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(
 			save_then_load_keeps_samples_and_written_values,
-			tmp_setup, tmp_teardown),
+			testdir_setup, testdir_teardown),
 		cmocka_unit_test_setup_teardown(
-			load_of_a_missing_file_is_enoent, tmp_setup,
-			tmp_teardown),
+			load_of_a_missing_file_is_enoent, testdir_setup,
+			testdir_teardown),
 		cmocka_unit_test_setup_teardown(
-			load_of_a_malformed_file_is_einval, tmp_setup,
-			tmp_teardown),
+			load_of_a_malformed_file_is_einval, testdir_setup,
+			testdir_teardown),
 		cmocka_unit_test_setup_teardown(
 			load_skips_incomplete_samples_and_odd_values,
-			tmp_setup, tmp_teardown),
+			testdir_setup, testdir_teardown),
 		cmocka_unit_test(pick_takes_the_newest_sample_at_least_60s_old),
 		cmocka_unit_test(pick_takes_the_oldest_when_none_is_60s_old),
 		cmocka_unit_test(pick_ignores_samples_that_cannot_be_a_baseline),

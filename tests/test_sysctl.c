@@ -17,7 +17,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
@@ -32,34 +31,15 @@
 #include <unistd.h>
 
 #include "sysctl.h"
+#include "testutil.h"
 #include "util.h"
 
 /* ---- fake proc tree ----------------------------------------------------- */
 
 struct tree {
-	char path[PATH_MAX];
-	int procfd;
+	struct testdir proc; /* stands in for /proc */
 	int netfd;
 };
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void put(int dirfd, const char *path, const char *text)
-{
-	int fd = openat(dirfd, path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			0644);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (int)strlen(text));
-	assert_int_equal(close(fd), 0);
-}
 
 /* Contents of a file in the tree, in buf. */
 static const char *get(int dirfd, const char *path, char *buf, size_t len)
@@ -77,25 +57,17 @@ static const char *get(int dirfd, const char *path, char *buf, size_t len)
 
 static int tree_setup(void **state)
 {
-	const char *base = getenv("TMPDIR");
 	struct tree *t = calloc(1, sizeof(*t));
 
 	if (!t)
 		return -1;
-	snprintf(t->path, sizeof(t->path), "%s/twtune-sysctl-XXXXXX",
-		 base && *base ? base : "/tmp");
-	if (!mkdtemp(t->path)) {
+	if (testdir_make(&t->proc) < 0) {
 		free(t);
 		return -1;
 	}
-	t->procfd = open(t->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (t->procfd < 0 || mkdirat(t->procfd, "sys", 0755) < 0 ||
-	    mkdirat(t->procfd, "sys/net", 0755) < 0 ||
-	    mkdirat(t->procfd, "sys/net/ipv4", 0755) < 0 ||
-	    mkdirat(t->procfd, "sys/net/ipv4/conf", 0755) < 0 ||
-	    mkdirat(t->procfd, "sys/net/ipv4/conf/all", 0755) < 0)
+	if (testdir_mkdirs(t->proc.fd, "sys/net/ipv4/conf/all") < 0)
 		return -1;
-	t->netfd = sysctl_open_net(t->procfd);
+	t->netfd = sysctl_open_net(t->proc.fd);
 	if (t->netfd < 0)
 		return -1;
 	*state = t;
@@ -108,8 +80,7 @@ static int tree_teardown(void **state)
 	int ret;
 
 	close(t->netfd);
-	close(t->procfd);
-	ret = nftw(t->path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	ret = testdir_remove(&t->proc);
 	free(t);
 	return ret;
 }
@@ -256,7 +227,7 @@ static void open_net_fails_without_sys_net(void **state)
 	struct tree *t = *state;
 	int fd;
 
-	fd = openat(t->procfd, "sys/net/ipv4", O_RDONLY | O_DIRECTORY);
+	fd = openat(t->proc.fd, "sys/net/ipv4", O_RDONLY | O_DIRECTORY);
 	assert_true(fd >= 0);
 	/* ipv4 has no sys/net below it */
 	assert_int_equal(sysctl_open_net(fd), -ENOENT);
@@ -268,9 +239,10 @@ static void read_strips_the_trailing_newline(void **state)
 	struct tree *t = *state;
 	char raw[64];
 
-	put(t->procfd, "sys/net/ipv4/tcp_max_tw_buckets", "262144\n");
-	put(t->procfd, "sys/net/ipv4/ip_local_port_range", "32768\t60999\n");
-	put(t->procfd, "sys/net/ipv4/conf/all/rp_filter", "2\n");
+	testdir_put(t->proc.fd, "sys/net/ipv4/tcp_max_tw_buckets", "262144\n");
+	testdir_put(t->proc.fd, "sys/net/ipv4/ip_local_port_range",
+		    "32768\t60999\n");
+	testdir_put(t->proc.fd, "sys/net/ipv4/conf/all/rp_filter", "2\n");
 	assert_int_equal(
 		sysctl_read(t->netfd, "net.ipv4.tcp_max_tw_buckets", raw,
 			    sizeof(raw)),
@@ -306,7 +278,8 @@ static void read_refuses_a_value_too_big_for_the_buffer(void **state)
 	struct tree *t = *state;
 	char raw[8];
 
-	put(t->procfd, "sys/net/ipv4/tcp_rmem", "4096 131072 6291456\n");
+	testdir_put(t->proc.fd, "sys/net/ipv4/tcp_rmem",
+		    "4096 131072 6291456\n");
 	assert_int_equal(
 		sysctl_read(t->netfd, "net.ipv4.tcp_rmem", raw, sizeof(raw)),
 		-EFBIG);
@@ -318,7 +291,7 @@ static void read_refuses_an_invalid_key_before_any_lookup(void **state)
 	char raw[64];
 
 	/* a file that a path traversal would reach */
-	put(t->procfd, "sys/secret", "1\n");
+	testdir_put(t->proc.fd, "sys/secret", "1\n");
 	assert_int_equal(
 		sysctl_read(t->netfd, "net.ipv4/../../secret", raw,
 			    sizeof(raw)),
@@ -332,14 +305,14 @@ static void read_never_follows_a_symlink(void **state)
 	struct tree *t = *state;
 	char raw[64];
 
-	put(t->procfd, "sys/net/ipv4/real", "1\n");
+	testdir_put(t->proc.fd, "sys/net/ipv4/real", "1\n");
 	assert_int_equal(
-		symlinkat("real", t->procfd, "sys/net/ipv4/tcp_tw_reuse"), 0);
+		symlinkat("real", t->proc.fd, "sys/net/ipv4/tcp_tw_reuse"), 0);
 	assert_int_equal(
 		sysctl_read(t->netfd, "net.ipv4.tcp_tw_reuse", raw, sizeof(raw)),
 		-EPERM);
 	/* nor a symlinked directory on the way (the error may differ) */
-	assert_int_equal(symlinkat("ipv4", t->procfd, "sys/net/ipv6"), 0);
+	assert_int_equal(symlinkat("ipv4", t->proc.fd, "sys/net/ipv6"), 0);
 	assert_true(sysctl_read(t->netfd, "net.ipv6.real", raw, sizeof(raw)) <
 		    0);
 }
@@ -375,9 +348,9 @@ static void no_symlink_is_followed_without_openat2(void **state)
 	int status;
 	pid_t pid;
 
-	put(t->procfd, "sys/net/ipv4/real", "1\n");
-	assert_int_equal(symlinkat("real", t->procfd, "sys/net/ipv4/link"), 0);
-	assert_int_equal(symlinkat("ipv4", t->procfd, "sys/net/ipv6"), 0);
+	testdir_put(t->proc.fd, "sys/net/ipv4/real", "1\n");
+	assert_int_equal(symlinkat("real", t->proc.fd, "sys/net/ipv4/link"), 0);
+	assert_int_equal(symlinkat("ipv4", t->proc.fd, "sys/net/ipv6"), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
@@ -420,7 +393,7 @@ static void no_symlink_is_followed_without_openat2(void **state)
 	default:
 		fail_msg("child exited %d", WEXITSTATUS(status));
 	}
-	assert_string_equal(get(t->procfd, "sys/net/ipv4/real", buf,
+	assert_string_equal(get(t->proc.fd, "sys/net/ipv4/real", buf,
 				sizeof(buf)),
 			    "1\n");
 }
@@ -431,14 +404,14 @@ static void set_writes_the_value_and_reads_it_back(void **state)
 	char buf[64];
 	bool written = false;
 
-	put(t->procfd, "sys/net/ipv4/tcp_tw_reuse", "2\n");
-	put(t->procfd, "sys/net/ipv4/tcp_max_tw_buckets", "4096\n");
+	testdir_put(t->proc.fd, "sys/net/ipv4/tcp_tw_reuse", "2\n");
+	testdir_put(t->proc.fd, "sys/net/ipv4/tcp_max_tw_buckets", "4096\n");
 	assert_int_equal(sysctl_set(t->netfd, "net.ipv4.tcp_tw_reuse", 1,
 				    &written),
 			 0);
 	assert_true(written);
 	/* one integer and a newline, and the old contents are gone */
-	assert_string_equal(get(t->procfd, "sys/net/ipv4/tcp_tw_reuse", buf,
+	assert_string_equal(get(t->proc.fd, "sys/net/ipv4/tcp_tw_reuse", buf,
 				sizeof(buf)),
 			    "1\n");
 	written = false;
@@ -463,7 +436,7 @@ static void set_of_a_missing_key_fails_and_creates_nothing(void **state)
 			 -ENOENT);
 	assert_false(written);
 	assert_int_equal(
-		fstatat(t->procfd, "sys/net/ipv4/tcp_tw_recycle", &st, 0), -1);
+		fstatat(t->proc.fd, "sys/net/ipv4/tcp_tw_recycle", &st, 0), -1);
 	assert_int_equal(errno, ENOENT);
 }
 
@@ -473,14 +446,14 @@ static void set_never_writes_through_a_symlink(void **state)
 	char buf[64];
 	bool written = true;
 
-	put(t->procfd, "target", "7\n");
-	assert_int_equal(symlinkat("../../../target", t->procfd,
+	testdir_put(t->proc.fd, "target", "7\n");
+	assert_int_equal(symlinkat("../../../target", t->proc.fd,
 				   "sys/net/ipv4/tcp_tw_reuse"),
 			 0);
 	assert_true(sysctl_set(t->netfd, "net.ipv4.tcp_tw_reuse", 1,
 			       &written) < 0);
 	assert_false(written);
-	assert_string_equal(get(t->procfd, "target", buf, sizeof(buf)), "7\n");
+	assert_string_equal(get(t->proc.fd, "target", buf, sizeof(buf)), "7\n");
 }
 
 static void set_refuses_a_key_outside_net(void **state)
@@ -532,14 +505,14 @@ static void set_reports_a_different_read_back_as_eilseq(void **state)
 {
 	struct tree *t = *state;
 	struct fifo_peer peer = {
-		.dirfd = t->procfd,
+		.dirfd = t->proc.fd,
 		.path = "sys/net/ipv4/tcp_tw_reuse_delay",
 		.reply = "1000\n",
 	};
 	pthread_t th;
 	bool written = false;
 
-	assert_int_equal(mkfifoat(t->procfd, peer.path, 0600), 0);
+	assert_int_equal(mkfifoat(t->proc.fd, peer.path, 0600), 0);
 	assert_int_equal(pthread_create(&th, NULL, fifo_peer_run, &peer), 0);
 	alarm(20); /* a bug here would block on the FIFO forever */
 	assert_int_equal(sysctl_set(t->netfd, "net.ipv4.tcp_tw_reuse_delay", 5,

@@ -17,7 +17,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
@@ -26,67 +25,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "testutil.h"
 #include "util.h"
 
 /* ---- temporary directory ----------------------------------------------- */
-
-struct tmp {
-	char path[PATH_MAX];
-	int fd;
-};
-
-static int rm_entry(const char *path, const struct stat *st, int flag,
-		    struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static int tmp_setup(void **state)
-{
-	const char *base = getenv("TMPDIR");
-	struct tmp *t = calloc(1, sizeof(*t));
-
-	if (!t)
-		return -1;
-	snprintf(t->path, sizeof(t->path), "%s/twtune-util-XXXXXX",
-		 base && *base ? base : "/tmp");
-	if (!mkdtemp(t->path)) {
-		free(t);
-		return -1;
-	}
-	t->fd = open(t->path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (t->fd < 0) {
-		rmdir(t->path);
-		free(t);
-		return -1;
-	}
-	*state = t;
-	return 0;
-}
-
-static int tmp_teardown(void **state)
-{
-	struct tmp *t = *state;
-	int ret;
-
-	close(t->fd);
-	ret = nftw(t->path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(t);
-	return ret;
-}
-
-static void write_file(int dirfd, const char *name, const char *text)
-{
-	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-			0644);
-
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (int)strlen(text));
-	assert_int_equal(close(fd), 0);
-}
 
 /* Names in the directory that start with '.', other than . and .. */
 static int count_hidden(const char *dir)
@@ -350,11 +292,11 @@ static void random_hex_refuses_more_than_64_bytes(void **state)
 
 static void read_at_returns_the_whole_file(void **state)
 {
-	struct tmp *t = *state;
+	struct testdir *t = *state;
 	char *text = NULL;
 	size_t len = 0;
 
-	write_file(t->fd, "f", "line one\nline two\n");
+	testdir_put(t->fd, "f", "line one\nline two\n");
 	assert_int_equal(util_read_at(t->fd, "f", 1024, &text, &len), 0);
 	assert_string_equal(text, "line one\nline two\n");
 	assert_int_equal(len, 18);
@@ -363,11 +305,11 @@ static void read_at_returns_the_whole_file(void **state)
 
 static void read_at_returns_an_empty_string_for_an_empty_file(void **state)
 {
-	struct tmp *t = *state;
+	struct testdir *t = *state;
 	char *text = NULL;
 	size_t len = 99;
 
-	write_file(t->fd, "empty", "");
+	testdir_put(t->fd, "empty", "");
 	assert_int_equal(util_read_at(t->fd, "empty", 1024, &text, &len), 0);
 	assert_non_null(text);
 	assert_string_equal(text, "");
@@ -377,14 +319,14 @@ static void read_at_returns_an_empty_string_for_an_empty_file(void **state)
 
 static void read_at_refuses_files_over_the_limit(void **state)
 {
-	struct tmp *t = *state;
+	struct testdir *t = *state;
 	char big[20001];
 	char *text = NULL;
 	size_t len = 0;
 
 	memset(big, 'a', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	write_file(t->fd, "big", big);
+	testdir_put(t->fd, "big", big);
 	assert_int_equal(util_read_at(t->fd, "big", 19999, &text, &len),
 			 -EFBIG);
 	assert_null(text);
@@ -396,7 +338,7 @@ static void read_at_refuses_files_over_the_limit(void **state)
 
 static void read_at_reports_a_missing_file(void **state)
 {
-	struct tmp *t = *state;
+	struct testdir *t = *state;
 	char *text = NULL;
 
 	assert_int_equal(util_read_at(t->fd, "nope", 1024, &text, NULL),
@@ -406,7 +348,7 @@ static void read_at_reports_a_missing_file(void **state)
 
 static void write_atomic_creates_the_file_with_mode(void **state)
 {
-	struct tmp *t = *state;
+	struct testdir *t = *state;
 	struct stat st;
 	char *text = NULL;
 	mode_t old = umask(077);
@@ -428,11 +370,11 @@ static void write_atomic_creates_the_file_with_mode(void **state)
 
 static void write_atomic_replaces_an_existing_file(void **state)
 {
-	struct tmp *t = *state;
+	struct testdir *t = *state;
 	struct stat st;
 	char *text = NULL;
 
-	write_file(t->fd, "conf", "old contents that are longer\n");
+	testdir_put(t->fd, "conf", "old contents that are longer\n");
 	assert_int_equal(fchmodat(t->fd, "conf", 0600, 0), 0);
 	assert_int_equal(util_write_atomic(t->fd, "conf", "new\n", 4, 0644),
 			 0);
@@ -446,7 +388,7 @@ static void write_atomic_replaces_an_existing_file(void **state)
 
 static void write_atomic_failure_leaves_old_file_and_no_temp(void **state)
 {
-	struct tmp *t = *state;
+	struct testdir *t = *state;
 	char name[NAME_MAX + 1];
 	struct stat st;
 
@@ -490,7 +432,7 @@ static void dirname_returns_the_directory_part(void **state)
 
 static void mkdir_p_creates_every_component(void **state)
 {
-	struct tmp *t = *state;
+	struct testdir *t = *state;
 	char path[PATH_MAX + 32];
 	struct stat st;
 	mode_t old = umask(0);
@@ -508,12 +450,12 @@ static void mkdir_p_creates_every_component(void **state)
 
 static void mkdir_p_keeps_existing_directories(void **state)
 {
-	struct tmp *t = *state;
+	struct testdir *t = *state;
 	char path[PATH_MAX + 32];
 	struct stat st;
 
 	assert_int_equal(mkdirat(t->fd, "keep", 0700), 0);
-	write_file(t->fd, "keep/file", "x");
+	testdir_put(t->fd, "keep/file", "x");
 	snprintf(path, sizeof(path), "%s/keep/sub/", t->path);
 	assert_int_equal(util_mkdir_p(path, 0755), 0);
 	/* run twice: existing is fine */
@@ -527,11 +469,11 @@ static void mkdir_p_keeps_existing_directories(void **state)
 
 static void mkdir_p_fails_through_a_regular_file(void **state)
 {
-	struct tmp *t = *state;
+	struct testdir *t = *state;
 	char path[PATH_MAX + 32];
 	int ret;
 
-	write_file(t->fd, "file", "x");
+	testdir_put(t->fd, "file", "x");
 	snprintf(path, sizeof(path), "%s/file/sub", t->path);
 	assert_int_equal(util_mkdir_p(path, 0755), -ENOTDIR);
 	/*
@@ -544,7 +486,8 @@ static void mkdir_p_fails_through_a_regular_file(void **state)
 		fail_msg("util_mkdir_p on a regular file returned %d", ret);
 }
 
-#define TMP_TEST(f) cmocka_unit_test_setup_teardown(f, tmp_setup, tmp_teardown)
+#define TMP_TEST(f)                                                            \
+	cmocka_unit_test_setup_teardown(f, testdir_setup, testdir_teardown)
 
 int main(void)
 {
