@@ -9,6 +9,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,24 +190,63 @@ static int persist(struct txn *t, char **old)
 	return 0;
 }
 
-static void unpersist(struct txn *t, const char *old)
+/*
+ * Put the persist file back as it was.  Called after any failure from
+ * persisting on, because a failed fsync of the directory can come after
+ * the rename already replaced the file.
+ */
+static int unpersist(struct txn *t, const char *old)
 {
 	int ret;
 
+	if (t->sysctl_dfd < 0)
+		return 0;
 	if (old)
 		ret = persist_write(t->sysctl_dfd, t->persist_name, old);
 	else
-		ret = unlinkat(t->sysctl_dfd, t->persist_name, 0) < 0
-			      ? -errno : 0;
+		ret = unlinkat(t->sysctl_dfd, t->persist_name, 0) < 0 &&
+			      errno != ENOENT
+		      ? -errno : 0;
 	if (ret == 0)
 		for (size_t i = 0; i < t->n_changes; i++)
 			t->changes[i].persisted = false;
+	return ret;
 }
 
+static void append_error(struct txn *t, const char *more)
+{
+	size_t n = strlen(t->error);
+
+	snprintf(t->error + n, sizeof(t->error) - n, "%s", more);
+}
+
+static int execute(struct txn *t);
+
+/*
+ * Signals that end the process are held back while the transaction runs,
+ * so that it is never cut between intent and result by a Ctrl-C or a
+ * service stop; they are delivered right after.
+ */
 int apply_execute(struct txn *t)
 {
+	sigset_t block, saved;
+	int ret;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &block, &saved);
+	ret = execute(t);
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	return ret;
+}
+
+static int execute(struct txn *t)
+{
 	char *old = NULL;
-	bool persisted = false;
+	bool persist_tried = false;
 	int ret;
 
 	ret = record(t, "intent");
@@ -218,6 +258,10 @@ int apply_execute(struct txn *t)
 	for (size_t i = 0; i < t->n_changes; i++) {
 		struct change *c = &t->changes[i];
 
+		if (c->persist_only) {
+			c->verified = true; /* the caller saw it at `after` */
+			continue;
+		}
 		ret = sysctl_set(t->netfd, c->key, c->after, &c->written);
 		c->verified = ret == 0;
 		if (ret == -EILSEQ) {
@@ -232,7 +276,7 @@ int apply_execute(struct txn *t)
 	}
 	if (ret == 0) {
 		ret = persist(t, &old);
-		persisted = ret == 0;
+		persist_tried = true;
 	}
 	if (ret == 0) {
 		t->result = "ok";
@@ -242,9 +286,11 @@ int apply_execute(struct txn *t)
 				struct change *c = &t->changes[i];
 
 				syslog(LOG_NOTICE,
-				       "%s: %lld -> %lld (rule %s, run %s)",
-				       c->key, c->before, c->after, c->rule,
-				       t->run);
+				       "%s: %lld -> %lld%s (rule %s, run %s)",
+				       c->key, c->before, c->after,
+				       c->persist_only ? " in the persist file"
+						       : "",
+				       c->rule, t->run);
 			}
 			free(old);
 			return 0;
@@ -252,19 +298,28 @@ int apply_execute(struct txn *t)
 		/* an unaudited change is not allowed to stand */
 		fail(t, ret, "audit log: write result");
 	}
-	if (persisted)
-		unpersist(t, old);
-	free(old);
 	{
-		bool any = false;
+		bool any = false, undone = true;
 
+		if (persist_tried && unpersist(t, old) < 0) {
+			undone = false;
+			append_error(t, "; the persist file could not be "
+					"restored");
+		}
 		for (size_t i = 0; i < t->n_changes; i++)
 			any |= t->changes[i].written;
-		if (!any)
-			t->result = "failed";
+		if (any && !undo_writes(t)) {
+			undone = false;
+			append_error(t, "; not every written value could be "
+					"restored");
+		}
+		if (!undone)
+			t->result = "partial";
 		else
-			t->result = undo_writes(t) ? "rolled_back" : "partial";
+			t->result = any || persist_tried ? "rolled_back"
+							 : "failed";
 	}
+	free(old);
 	/* best effort: the audit log may be what failed */
 	record(t, "result");
 	return ret < 0 ? ret : -EIO;

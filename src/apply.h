@@ -22,6 +22,7 @@ struct change {
 	char *reason;
 	enum persist_op pop;
 	long long pvalue;
+	bool persist_only;      /* rollback: the live value is already back */
 	/* filled in by apply_execute() */
 	bool had_persist;       /* the persist file held the key before */
 	long long persist_before;

@@ -43,7 +43,8 @@ int audit_open(const char *path, struct audit *a, char *err, size_t errlen)
 	return 0;
 fail:
 	snprintf(err, errlen, "audit log %s: %s", path,
-		 ret == -EBADMSG ? "last line is not terminated"
+		 ret == -EBADMSG ? "the last line is not a complete record "
+				   "(check it with twtune audit verify)"
 				 : strerror(-ret));
 	if (a->fd >= 0)
 		close(a->fd);
@@ -83,6 +84,17 @@ int audit_last_hash(int fd, char out[SHA256_HEX_LEN + 1])
 		free(buf);
 		return -EFBIG;
 	}
+	/* the chain continues from a record, not from garbage */
+	{
+		json_t *j = json_loadb(buf + start, len - 1 - start, 0, NULL);
+		bool ok = json_is_object(j);
+
+		json_decref(j);
+		if (!ok) {
+			free(buf);
+			return -EBADMSG;
+		}
+	}
 	util_sha256_hex(buf + start, len - 1 - start, out);
 	free(buf);
 	return 0;
@@ -99,6 +111,7 @@ char *audit_serialize(json_t *rec, const char *prev)
 int audit_append(struct audit *a, json_t *rec)
 {
 	char *line = audit_serialize(rec, a->prev);
+	struct stat st;
 	size_t len;
 	int ret;
 
@@ -108,12 +121,26 @@ int audit_append(struct audit *a, json_t *rec)
 	line = xrealloc(line, len + 2);
 	line[len] = '\n';
 	line[len + 1] = '\0';
+	if (fstat(a->fd, &st) < 0) {
+		ret = -errno;
+		goto out;
+	}
 	/* one write(2) per record: O_APPEND keeps it whole */
 	ret = util_write_all(a->fd, line, len + 1);
 	if (!ret && fsync(a->fd) < 0)
 		ret = -errno;
-	if (!ret)
-		util_sha256_hex(line, len, a->prev);
+	if (ret) {
+		/*
+		 * A torn or unsynced record must not stay: the next record
+		 * would chain onto it (or be glued to it).  Cut the file back
+		 * to where it was; a record is only there if it is durable.
+		 */
+		if (ftruncate(a->fd, st.st_size) == 0)
+			fsync(a->fd);
+		goto out;
+	}
+	util_sha256_hex(line, len, a->prev);
+out:
 	free(line);
 	return ret;
 }
@@ -253,6 +280,23 @@ static bool in_list(json_t *list, const char *s)
 	return false;
 }
 
+/* A result arrived: the run's intent is no longer a candidate. */
+static void drop_intent(json_t *cands, const char *run)
+{
+	size_t i = json_array_size(cands);
+
+	while (i-- > 0) {
+		json_t *c = json_array_get(cands, i);
+
+		if (json_is_true(json_object_get(c, "incomplete")) &&
+		    strcmp(json_string_value(json_object_get(c, "run")), run) ==
+			    0) {
+			json_array_remove(cands, i);
+			return;
+		}
+	}
+}
+
 int audit_find_run(const char *path, const char *run, json_t **out,
 		   char *err, size_t errlen)
 {
@@ -279,9 +323,19 @@ int audit_find_run(const char *path, const char *run, json_t **out,
 		const char *of =
 			json_string_value(json_object_get(rec, "rollback_of"));
 
-		if (r && ph && mode && strcmp(ph, "result") == 0) {
+		if (r && ph && mode && strcmp(ph, "intent") == 0) {
+			/*
+			 * Until its result turns up, an intent stands for a
+			 * run that may have written anything it planned (it
+			 * was killed halfway): rollback checks each key's
+			 * live value before touching it.
+			 */
+			json_object_set_new(rec, "incomplete", json_true());
+			json_array_append(cands, rec);
+		} else if (r && ph && mode && strcmp(ph, "result") == 0) {
 			bool rb = strcmp(mode, "rollback") == 0;
 
+			drop_intent(cands, r);
 			if (rb && of && changed_something(rec))
 				json_array_append_new(undone, json_string(of));
 			if (run ? strcmp(r, run) == 0
@@ -294,9 +348,9 @@ int audit_find_run(const char *path, const char *run, json_t **out,
 	fclose(f); /* read-only */
 	for (i = json_array_size(cands); i-- > 0;) {
 		json_t *c = json_array_get(cands, i);
+		const char *cr = json_string_value(json_object_get(c, "run"));
 
-		if (run || !in_list(undone, json_string_value(
-						     json_object_get(c, "run")))) {
+		if (run ? strcmp(cr, run) == 0 : !in_list(undone, cr)) {
 			best = json_incref(c);
 			break;
 		}

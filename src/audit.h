@@ -47,8 +47,10 @@ int audit_verify(const char *path, size_t *records, char *err,
 
 /*
  * Find the result record of run (or, when run is NULL, of the last apply
- * or watch run that changed something and has not been rolled back).
- * *rec is a new reference; -ENOENT when there is none.
+ * or watch run that changed something and has not been rolled back).  A
+ * run whose intent has no result (the process died halfway) is found by
+ * its intent record, marked "incomplete": true.  *rec is a new
+ * reference; -ENOENT when there is none.
  */
 int audit_find_run(const char *path, const char *run, json_t **rec,
 		   char *err, size_t errlen);

@@ -454,7 +454,7 @@ static int open_dir_of(const char *path)
  */
 struct writer {
 	struct audit audit;
-	int fds[4]; /* netfd, sysctl.d, audit dir, state dir */
+	int fds[5]; /* netfd, sysctl.d, audit dir, state dir, --output dir */
 	char sandbox[160];
 };
 
@@ -501,6 +501,11 @@ static int writer_open(const struct opts *o, int procfd, bool persist,
 	w->fds[3] = open_dir_of(o->state);
 	if (w->fds[2] < 0 || w->fds[3] < 0)
 		goto fail;
+	if (o->output) {
+		w->fds[4] = open_dir_of(o->output);
+		if (w->fds[4] < 0)
+			goto fail;
+	}
 
 	openlog("twtune", LOG_PID, LOG_DAEMON);
 	if (privs_keep_net_admin(err, sizeof(err)) < 0) {
@@ -552,7 +557,7 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 	struct state st = { 0 };
 	struct plan plan = { 0 };
 	struct msgs warnings = { 0 };
-	struct writer w = { .fds = { -1, -1, -1, -1 }, .audit = { .fd = -1 } };
+	struct writer w = { .fds = { -1, -1, -1, -1, -1 }, .audit = { .fd = -1 } };
 	struct txn t = { 0 };
 	struct report r;
 	struct baseline first = { 0 };
@@ -598,7 +603,12 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 	if (apply && !o->dry_run && plan.n_changes) {
 		bool persist = false;
 
-		apply_init(&t, "apply");
+		if (apply_init(&t, "apply") < 0) {
+			fprintf(stderr, "twtune: no random run id: %s\n",
+				strerror(errno));
+			rc = EXIT_FAIL;
+			goto out;
+		}
 		txn_used = true;
 		for (size_t i = 0; i < plan.n_changes; i++) {
 			const struct plan_change *c = &plan.changes[i];
@@ -648,7 +658,8 @@ out:
 
 /* Turn a recorded run into the changes that undo it. */
 static int rollback_changes(json_t *rec, const struct observation *obs,
-			    struct txn *t, struct msgs *warnings)
+			    const struct persist *file, struct txn *t,
+			    struct msgs *warnings)
 {
 	const char *run = json_string_value(json_object_get(rec, "run"));
 	json_t *c;
@@ -663,8 +674,17 @@ static int rollback_changes(json_t *rec, const struct observation *obs,
 		struct change *ch;
 		char *reason;
 
+		bool incomplete = json_is_true(json_object_get(rec, "incomplete"));
+		/*
+		 * An incomplete run's intent does not say what the persist
+		 * file held before it, so only its live values are undone.
+		 */
+		bool persisted = json_is_true(json_object_get(c, "persisted")) &&
+				 !incomplete;
+		bool back;
+
 		if (!key || !json_is_integer(before) || !json_is_integer(after) ||
-		    !json_is_true(json_object_get(c, "written")))
+		    !(json_is_true(json_object_get(c, "written")) || incomplete))
 			continue;
 		s = observe_sysctl(obs, key);
 		if (!s || isnan(s->value)) {
@@ -672,9 +692,18 @@ static int rollback_changes(json_t *rec, const struct observation *obs,
 				  key);
 			continue;
 		}
-		if (s->value == (double)json_integer_value(before))
-			continue; /* already back */
-		if (s->value != (double)json_integer_value(after)) {
+		back = s->value == (double)json_integer_value(before);
+		if (back && persisted && file) {
+			const struct persist_entry *e = persist_get(file, key);
+
+			/* the file is already as it was before the run */
+			persisted = json_is_integer(pb)
+					    ? !e || e->value != json_integer_value(pb)
+					    : e != NULL;
+		}
+		if (back && !persisted)
+			continue; /* nothing left to undo */
+		if (!back && s->value != (double)json_integer_value(after)) {
 			msgs_addf(warnings, "%s is now %.0f, not %lld as run %s "
 				  "left it: someone changed it since; not "
 				  "touched", key, s->value,
@@ -688,7 +717,9 @@ static int rollback_changes(json_t *rec, const struct observation *obs,
 				       ?: "rollback",
 			       reason);
 		free(reason);
-		if (json_is_true(json_object_get(c, "persisted"))) {
+		/* the live value is already back: only the file is left */
+		ch->persist_only = back;
+		if (persisted) {
 			ch->pop = json_is_integer(pb) ? PERSIST_SET
 						      : PERSIST_REMOVE;
 			ch->pvalue = json_integer_value(pb);
@@ -702,15 +733,19 @@ static int cmd_rollback(const struct opts *o)
 	struct observation obs = { 0 };
 	struct state st = { 0 };
 	struct msgs warnings = { 0 }, keys = { 0 };
-	struct writer w = { .fds = { -1, -1, -1, -1 }, .audit = { .fd = -1 } };
+	struct writer w = { .fds = { -1, -1, -1, -1, -1 }, .audit = { .fd = -1 } };
 	struct txn t;
 	json_t *rec = NULL, *c;
+	struct persist file = { 0 };
 	bool real_proc, persist = false;
 	char err[512];
 	int procfd = -1, lockfd = -1, rc, ret;
 	size_t i;
 
-	apply_init(&t, "rollback");
+	if (apply_init(&t, "rollback") < 0) {
+		fprintf(stderr, "twtune: no random run id\n");
+		return EXIT_FAIL;
+	}
 	rc = enter_netns(o);
 	if (rc)
 		goto out;
@@ -748,7 +783,25 @@ static int cmd_rollback(const struct opts *o)
 	state_load(o->state, &st, err, sizeof(err));
 	observe_derive(&obs, NULL);
 	t.rollback_of = json_string_value(json_object_get(rec, "run"));
-	rollback_changes(rec, &obs, &t, &warnings);
+	if (json_is_true(json_object_get(rec, "incomplete")))
+		msgs_addf(&warnings, "run %s has no result record (it was "
+			  "killed halfway): undoing the live values it may "
+			  "have written; check %s/%s by hand", t.rollback_of,
+			  o->sysctl_d, o->persist_file);
+	{
+		/* what the persist file holds now, if it can be read */
+		char *dir_name = xasprintf("%s/%s", o->sysctl_d, o->persist_file);
+		char *text = NULL, perr[160];
+		int rd = util_read_at(AT_FDCWD, dir_name, 1u << 20, &text, NULL);
+		/* no file holds nothing; an unreadable one is not known */
+		bool have = rd == -ENOENT ||
+			    (rd == 0 && persist_parse(text, &file, perr,
+						      sizeof(perr)) == 0);
+
+		rollback_changes(rec, &obs, have ? &file : NULL, &t, &warnings);
+		free(text);
+		free(dir_name);
+	}
 	for (i = 0; i < warnings.n; i++)
 		fprintf(stderr, "twtune rollback: %s\n", warnings.v[i]);
 	if (!t.n_changes) {
@@ -806,6 +859,7 @@ out:
 	t.rollback_of = NULL;
 	apply_free(&t);
 	json_decref(rec);
+	persist_free(&file);
 	observe_free(&obs);
 	state_free(&st);
 	msgs_free(&warnings);

@@ -297,8 +297,8 @@ static struct sysctl_obs *add_sysctl(struct observation *o, const char *key)
 	return &o->sysctls[o->n_sysctls++];
 }
 
-static int read_sysctls(int netfd, const char *const *keys, size_t n,
-			struct observation *o, char *err, size_t errlen)
+static void read_sysctls(int netfd, const char *const *keys, size_t n,
+			 struct observation *o)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct sysctl_obs *s = add_sysctl(o, keys[i]);
@@ -312,16 +312,18 @@ static int read_sysctls(int netfd, const char *const *keys, size_t n,
 		if (ret == -ENOENT)
 			continue;
 		if (ret < 0) {
-			snprintf(err, errlen, "%s: read: %s", keys[i],
-				 strerror(-ret));
-			return ret;
+			/* e.g. a write-only key or a directory named in a
+			 * policy: unknown, not a reason to stop observing */
+			msgs_addf(&o->warnings, "%s: read: %s; treated as "
+				  "unknown", keys[i], strerror(-ret));
+			s->exists = true;
+			continue;
 		}
 		s->exists = true;
 		s->raw = xstrdup(raw);
 		if (sysctl_parse_int(raw, &v) == 0)
 			s->value = (double)v;
 	}
-	return 0;
 }
 
 static int read_proc(int procfd, const char *path, char **text, char *err,
@@ -463,17 +465,15 @@ int observe_collect(int procfd, const char *const *keys, size_t n_keys,
 		snprintf(err, errlen, "sys/net: %s", strerror(-ret));
 		goto out;
 	}
-	ret = read_sysctls(netfd, base_keys, ARRAY_SIZE(base_keys), o, err,
-			   errlen);
-	if (!ret)
-		ret = read_sysctls(netfd, keys, n_keys, o, err, errlen);
-	if (ret < 0)
-		goto out;
+	read_sysctls(netfd, base_keys, ARRAY_SIZE(base_keys), o);
+	read_sysctls(netfd, keys, n_keys, o);
 	s = observe_sysctl(o, "net.ipv4.tcp_max_tw_buckets");
 	if (!s->exists || isnan(s->value)) {
 		snprintf(err, errlen,
 			 "net.ipv4.tcp_max_tw_buckets: %s",
-			 s->exists ? "not an integer" : "missing");
+			 !s->exists ? "missing"
+			 : s->raw   ? "not an integer"
+				    : "unreadable");
 		ret = -EINVAL;
 		goto out;
 	}

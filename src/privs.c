@@ -137,6 +137,8 @@ void privs_sandbox(const int *dirfds, size_t n, char *desc, size_t len)
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (dirfds[i] < 0)
+			continue; /* not used in this run, e.g. --no-persist */
 		struct landlock_path_beneath_attr pb = {
 			.allowed_access = write_rights,
 			.parent_fd = dirfds[i],

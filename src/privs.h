@@ -25,7 +25,8 @@ int privs_keep_net_admin(char *err, size_t errlen);
 char *privs_effective_text(void);
 
 /*
- * Confine writes with Landlock to beneath the given directory fds.  Fills
+ * Confine writes with Landlock to beneath the given directory fds
+ * (negative ones are skipped).  Fills
  * desc with what was done ("landlock ABI 4" or "none: <why>"); failing to
  * sandbox is reported, not fatal, as SPEC section 6 asks.
  */

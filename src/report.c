@@ -201,6 +201,8 @@ json_t *report_json(const struct report *r)
 					    ? json_string(r->txn->error)
 					    : json_null());
 		json_object_set_new(j, "changes", apply_changes_json(r->txn));
+		json_object_set(j, "sandbox",
+				json_object_get(r->txn->base, "sandbox"));
 	}
 	json_object_set_new(j, "dry_run", json_boolean(r->dry_run));
 	free(line);
@@ -285,8 +287,10 @@ void report_text(FILE *f, const struct report *r, bool verbose)
 	}
 
 	if (r->txn) {
-		fprintf(f, "\n%s run %s: %s\n", r->txn->mode, r->txn->run,
-			r->txn->result);
+		fprintf(f, "\n%s run %s: %s (sandbox: %s)\n", r->txn->mode,
+			r->txn->run, r->txn->result,
+			json_string_value(json_object_get(r->txn->base,
+							  "sandbox")));
 		for (size_t i = 0; i < r->txn->n_changes; i++) {
 			const struct change *ch = &r->txn->changes[i];
 

@@ -85,11 +85,49 @@ expect_eq "admin's value kept" "$(cat "$SYS/tcp_max_tw_buckets")" 50000
 expect_eq "other key restored" "$(cat "$SYS/tcp_tw_recycle")" 1
 expect_grep "warns about the admin change" "someone changed it since" "$T/err"
 
+# --- rollback still restores the persist file after an admin reset ---------
+fresh
+expect_rc "apply" 0 A apply
+echo 10000 >"$SYS/tcp_max_tw_buckets"
+echo 1 >"$SYS/tcp_tw_recycle"
+expect_rc "rollback after the live values were reset by hand" 0 A rollback
+expect_eq "persist file no longer brings the run's values back at boot" \
+	"$(grep -vc '^#' "$T/sysctl.d/90-twtune.conf")" 0
+expect_rc "and then there is nothing left" 0 A rollback --run "$(head -1 "$T/log/audit.jsonl" | $JQ -r .run)"
+expect_grep "nothing left to roll back" "Nothing to roll back" "$T/out"
+
+# --- a run killed between intent and result can still be rolled back -------
+fresh
+expect_rc "apply" 0 A apply
+sed -i '$d' "$T/log/audit.jsonl"   # the result record never made it
+expect_rc "audit verify sees the unfinished run" 1 "$TWTUNE" audit verify "$T/log/audit.jsonl"
+expect_rc "rollback of the unfinished run" 0 A rollback
+expect_eq "live value restored" "$(cat "$SYS/tcp_max_tw_buckets")" 10000
+expect_grep "warns about the persist file" "killed halfway" "$T/err"
+
 # --- --no-persist ----------------------------------------------------------
 fresh
 expect_rc "apply --no-persist" 0 A apply --no-persist -f json
 [ ! -e "$T/sysctl.d/90-twtune.conf" ] && ok "no persist file" || not_ok "persist file written"
 expect_eq "persisted false" "$(jget "$T/out" '[.changes[].persisted] | any')" false
+if [ "$(id -u)" = 0 ]; then
+	expect_eq "still sandboxed without a persist directory" \
+		"$(jget "$T/out" '.sandbox | startswith("landlock")')" true
+fi
+
+# --- --output works under the sandbox ---------------------------------------
+fresh
+mkdir -p "$T/outdir"
+expect_rc "apply --output" 0 A apply -f json --output "$T/outdir/apply.json"
+expect_eq "output written" "$(jget "$T/outdir/apply.json" .result)" ok
+
+# --- an audit log whose last line is torn is not chained onto --------------
+fresh
+mkdir -p "$T/log"
+printf '{"run":"x","phase":"intent"' >"$T/log/audit.jsonl"
+expect_rc "torn audit log" 1 A apply
+expect_grep "says why" "not a complete record" "$T/err"
+expect_eq "nothing written" "$(cat "$SYS/tcp_max_tw_buckets")" 10000
 
 # --- fail closed: the audit log cannot be written --------------------------
 fresh
@@ -163,6 +201,14 @@ if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
 	expect_grep "says no space" "No space left on device" "$T/err"
 	expect_eq "live value rolled back (ENOSPC)" "$(cat "$SYS/tcp_max_tw_buckets")" 10000
 	expect_rc "audit verify after ENOSPC" 0 "$TWTUNE" audit verify "$T/log/audit.jsonl"
+	fresh
+	expect_rc "full audit log file system" 1 unshare -m sh -c "
+		mkdir -p '$T/log' && mount -t tmpfs -o size=4k tmpfs '$T/log' &&
+		(dd if=/dev/zero of='$T/log/filler' bs=1k count=64 2>/dev/null; true) &&
+		exec '$TWTUNE' apply -p '$POL' --proc '$T/proc' --state '$T/state.json' \
+			--sysctl-d '$T/sysctl.d' --audit-log '$T/log/audit.jsonl'"
+	expect_grep "intent could not be written" "audit log: write intent: No space left on device" "$T/err"
+	expect_eq "nothing written (audit full)" "$(cat "$SYS/tcp_max_tw_buckets")" 10000
 else
 	echo "# read-only and full file system cases need root (private mounts): not run"
 fi

@@ -94,6 +94,16 @@ expect_rc "netstat columns mismatch" 1 R --proc "$FIX/broken-netstat"
 expect_grep "names the file" "net/netstat: \"TcpExt:\" header has more columns than values" "$T/err"
 expect_rc "missing /proc" 1 R --proc "$T/nonexistent"
 
+# --- a sysctl a policy names but that cannot be read is unknown, not fatal --
+cat >"$T/odd.conf" <<'P'
+rules = ( { id = "odd"; advice = "x"; when = "sysctl(\"net.ipv4.conf\") > 0"; } );
+P
+mkdir -p "$T/odd" && cp -r "$FIX/healthy/." "$T/odd/" && mkdir -p "$T/odd/sys/net/ipv4/conf"
+expect_rc "unreadable sysctl in a policy" 0 "$TWTUNE" report -p "$T/odd.conf" \
+	--proc "$T/odd" --state "$T/odd-state.json" -f json
+expect_eq "rule undecided" "$(jget "$T/out" '.undecided[0].rule')" odd
+expect_grep "warning names the key" "net.ipv4.conf: read:" "$T/out"
+
 # --- --output writes atomically ------------------------------------------
 rm -f "$T/state.json"
 expect_rc "--output" 0 R --proc "$FIX/healthy" -f json --output "$T/report.json"

@@ -343,7 +343,7 @@ static void open_refuses_a_log_with_a_torn_last_line(void **state)
 			 -EBADMSG);
 	assert_int_equal(l->a.fd, -1);
 	assert_non_null(strstr(err, l->path));
-	assert_non_null(strstr(err, "last line is not terminated"));
+	assert_non_null(strstr(err, "the last line is not a complete record"));
 }
 
 /* --- verification ------------------------------------------------------ */
@@ -600,9 +600,30 @@ static void find_run_by_unknown_id_is_enoent(void **state)
 	want = xasprintf("run r9 not found in %s", l->path);
 	expect_not_found(l->path, "r9", want);
 	free(want);
-	want = xasprintf("run r2 not found in %s", l->path);
-	expect_not_found(l->path, "r2", want);
-	free(want);
+}
+
+static void find_run_finds_a_run_killed_halfway_by_its_intent(void **state)
+{
+	struct logdir *l = *state;
+	char err[512] = "";
+	json_t *rec = NULL;
+
+	open_log(l);
+	append_run(l, "r1", "apply", NULL, 1);
+	append(l, "r2", "intent", "apply", NULL, 0); /* no result: killed */
+	assert_int_equal(audit_find_run(l->path, "r2", &rec, err, sizeof(err)),
+			 0);
+	assert_string_equal(run_of(rec), "r2");
+	assert_string_equal(json_string_value(json_object_get(rec, "phase")),
+			    "intent");
+	assert_true(json_is_true(json_object_get(rec, "incomplete")));
+	json_decref(rec);
+	/* and it is the default: it is the last run that may have written */
+	rec = NULL;
+	assert_int_equal(audit_find_run(l->path, NULL, &rec, err, sizeof(err)),
+			 0);
+	assert_string_equal(run_of(rec), "r2");
+	json_decref(rec);
 }
 
 static void find_run_default_is_the_last_run_that_wrote(void **state)
@@ -798,6 +819,7 @@ int main(void)
 		T(verify_of_a_missing_log_is_enoent),
 		T(find_run_by_id_returns_its_result_record),
 		T(find_run_by_unknown_id_is_enoent),
+		T(find_run_finds_a_run_killed_halfway_by_its_intent),
 		T(find_run_default_is_the_last_run_that_wrote),
 		T(find_run_default_counts_watch_runs),
 		T(find_run_default_skips_a_rolled_back_run),
