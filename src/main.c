@@ -29,6 +29,7 @@
 #include "policy.h"
 #include "privs.h"
 #include "report.h"
+#include "sockdiag.h"
 #include "state.h"
 #include "sysctl.h"
 #include "util.h"
@@ -279,17 +280,20 @@ static int observe(const struct opts *o, int procfd, const struct policy *p,
 {
 	struct msgs keys = { 0 };
 	struct baseline b = { 0 };
-	char err[512];
-	int ret = 0;
+	char err[512], state_err[512];
+	int ret = 0, state_ret;
 
 	policy_sysctl_keys(p, &keys);
-	memset(st, 0, sizeof(*st));
+	/* first: it may hold tw_sock_size, which spares reading slabinfo */
+	state_ret = state_load(o->state, st, state_err, sizeof(state_err));
 	if (o->sample > 0) {
 		struct observation first;
 		struct baseline *out_first = first_sample;
 
-		ret = observe_collect(procfd, (const char *const *)keys.v,
-				      keys.n, &first, err, sizeof(err));
+		ret = observe_collect_cached(procfd,
+					     (const char *const *)keys.v,
+					     keys.n, &st->slab, &first, err,
+					     sizeof(err));
 		if (ret == 0) {
 			observe_to_baseline(&first, &b, "sample");
 			*out_first = b;
@@ -304,16 +308,16 @@ static int observe(const struct opts *o, int procfd, const struct policy *p,
 		}
 	}
 	if (o->sample <= 0 || ret == 0)
-		ret = observe_collect(procfd, (const char *const *)keys.v,
-				      keys.n, obs, err, sizeof(err));
+		ret = observe_collect_cached(procfd,
+					     (const char *const *)keys.v, keys.n,
+					     &st->slab, obs, err, sizeof(err));
 	msgs_free(&keys);
 	if (ret < 0) {
 		fprintf(stderr, "twtune: observe %s: %s\n", o->proc, err);
 		return EXIT_FAIL;
 	}
-	ret = state_load(o->state, st, err, sizeof(err));
-	if (ret < 0 && ret != -ENOENT)
-		msgs_addf(&obs->warnings, "%s (ignored)", err);
+	if (state_ret < 0 && state_ret != -ENOENT)
+		msgs_addf(&obs->warnings, "%s (ignored)", state_err);
 	if (o->sample <= 0 && !state_pick_baseline(st, obs, &b))
 		b.valid = false;
 	observe_derive(obs, &b);
@@ -348,6 +352,10 @@ static void save_state(const struct opts *o, struct state *st,
 			b.tw_max = (double)t->changes[i].after;
 	}
 	state_add_sample(st, &b);
+	if (obs->tw_sock_size_read) {
+		memcpy(st->slab.boot_id, obs->boot_id, sizeof(st->slab.boot_id));
+		st->slab.size = obs->m[M_TW_SOCK_SIZE];
+	}
 	if (state_save(o->state, st, err, sizeof(err)) < 0)
 		msgs_addf(warnings, "%s (deltas need it; not fatal)", err);
 }
@@ -408,6 +416,32 @@ static int emit(const struct opts *o, const struct report *r)
 	}
 	free(buf);
 	return ret;
+}
+
+/*
+ * The socket dump, when it is wanted: the report shows socket-level
+ * numbers, so it runs unless --no-sockets, and never against a fixture
+ * tree (its numbers would be the live kernel's, not the fixture's).
+ */
+static void collect_sockets(const struct opts *o, bool real_proc,
+			    struct observation *obs, struct sock_stats *st)
+{
+	double lo = obs->m[M_EPHEMERAL_LOW], hi = obs->m[M_EPHEMERAL_HIGH];
+
+	memset(st, 0, sizeof(*st));
+	if (o->no_sockets) {
+		snprintf(st->error, sizeof(st->error), "--no-sockets");
+	} else if (!real_proc) {
+		snprintf(st->error, sizeof(st->error),
+			 "--proc is not the live /proc");
+	} else if (sockdiag_init(st, isnan(lo) ? 0 : (unsigned)lo,
+				 isnan(hi) ? 0 : (unsigned)hi) < 0) {
+		snprintf(st->error, sizeof(st->error), "out of memory");
+	} else if (sockdiag_collect(st) < 0) {
+		msgs_addf(&obs->warnings, "socket-level metrics unknown: %s",
+			  st->error);
+	}
+	sockdiag_fill(st, obs);
 }
 
 /* Take the single-writer lock next to the state file. */
@@ -560,6 +594,7 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 	struct writer w = { .fds = { -1, -1, -1, -1, -1 }, .audit = { .fd = -1 } };
 	struct txn t = { 0 };
 	struct report r;
+	struct sock_stats socks = { 0 };
 	struct baseline first = { 0 };
 	bool real_proc, txn_used = false;
 	int ret, procfd = -1, lockfd = -1, rc;
@@ -593,12 +628,13 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 	rc = observe(o, procfd, &pol, &obs, &st, &first);
 	if (rc)
 		goto out;
+	collect_sockets(o, real_proc, &obs, &socks);
 	plan_build(&pol, &obs, &plan);
 
 	r = (struct report){
 		.command = apply ? "apply" : "report", .obs = &obs,
 		.plan = &plan, .policy = &pol, .warnings = &warnings,
-		.netns = o->netns, .dry_run = o->dry_run,
+		.netns = o->netns, .dry_run = o->dry_run, .socks = &socks,
 	};
 	if (apply && !o->dry_run && plan.n_changes) {
 		bool persist = false;
@@ -649,6 +685,7 @@ out:
 	if (procfd >= 0)
 		close(procfd);
 	plan_free(&plan);
+	sockdiag_free(&socks);
 	observe_free(&obs);
 	state_free(&st);
 	policy_free(&pol);

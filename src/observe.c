@@ -359,6 +359,14 @@ static void set_port_range(struct observation *o)
 int observe_collect(int procfd, const char *const *keys, size_t n_keys,
 		    struct observation *o, char *err, size_t errlen)
 {
+	return observe_collect_cached(procfd, keys, n_keys, NULL, o, err,
+				      errlen);
+}
+
+int observe_collect_cached(int procfd, const char *const *keys,
+			   size_t n_keys, const struct slab_cache *cache,
+			   struct observation *o, char *err, size_t errlen)
+{
 	static const char *const ext_names[] = { "TCPTimeWaitOverflow",
 						 "SyncookiesSent",
 						 "ListenOverflows" };
@@ -443,9 +451,29 @@ int observe_collect(int procfd, const char *const *keys, size_t n_keys,
 	free(text);
 	text = NULL;
 
-	/* slabinfo is root-only and optional: fall back to a typical size */
+	if (util_read_at(procfd, "sys/kernel/random/boot_id", 64, &text,
+			 NULL) == 0) {
+		snprintf(o->boot_id, sizeof(o->boot_id), "%.36s", text);
+		free(text);
+		text = NULL;
+	}
+
+	/*
+	 * slabinfo is root-only and optional: fall back to a typical size.
+	 * It is also the most expensive file here (the kernel walks every
+	 * cache), and the object size cannot change until the next boot, so
+	 * a size read earlier in this boot is used as it is.
+	 */
 	o->m[M_TW_SOCK_SIZE] = TW_SOCK_SIZE_DEFAULT;
-	ret = util_read_at(procfd, "slabinfo", PROC_FILE_MAX, &text, NULL);
+	o->tw_sock_size_read = false;
+	if (cache && cache->size > 0 && o->boot_id[0] &&
+	    strcmp(cache->boot_id, o->boot_id) == 0) {
+		o->m[M_TW_SOCK_SIZE] = cache->size;
+		ret = -ENOENT;
+	} else {
+		ret = util_read_at(procfd, "slabinfo", PROC_FILE_MAX, &text,
+				   NULL);
+	}
 	if (ret == 0) {
 		ret = observe_parse_slabinfo(text, &o->m[M_TW_SOCK_SIZE],
 					     perr, sizeof(perr));
@@ -454,6 +482,7 @@ int observe_collect(int procfd, const char *const *keys, size_t n_keys,
 				  "slabinfo: %s; assuming %d bytes per "
 				  "TIME_WAIT socket",
 				  perr, TW_SOCK_SIZE_DEFAULT);
+		o->tw_sock_size_read = ret == 0;
 		free(text);
 		text = NULL;
 	}
@@ -480,12 +509,6 @@ int observe_collect(int procfd, const char *const *keys, size_t n_keys,
 	o->m[M_TW_MAX] = s->value;
 	set_port_range(o);
 
-	if (util_read_at(procfd, "sys/kernel/random/boot_id", 64, &text,
-			 NULL) == 0) {
-		snprintf(o->boot_id, sizeof(o->boot_id), "%.36s", text);
-		free(text);
-		text = NULL;
-	}
 	if (fstatat(procfd, "self/ns/net", &st, 0) == 0)
 		o->netns = (unsigned long long)st.st_ino;
 	ret = 0;

@@ -102,6 +102,7 @@ struct observation {
 	char boot_id[40];
 	unsigned long long netns;
 	bool tw_max_unlimited;
+	bool tw_sock_size_read; /* from /proc/slabinfo in this observation */
 	struct msgs warnings;
 };
 
@@ -135,6 +136,18 @@ int observe_parse_slabinfo(const char *text, double *objsize, char *err,
  */
 int observe_collect(int procfd, const char *const *keys, size_t n_keys,
 		    struct observation *o, char *err, size_t errlen);
+
+/* tw_sock_size as read earlier in the boot named by boot_id. */
+struct slab_cache {
+	char boot_id[40];
+	double size;
+};
+
+/* observe_collect(), but trusting cache for tw_sock_size when it is from
+ * this boot (then /proc/slabinfo is not read). */
+int observe_collect_cached(int procfd, const char *const *keys,
+			   size_t n_keys, const struct slab_cache *cache,
+			   struct observation *o, char *err, size_t errlen);
 
 /* Counters from o as a baseline taken now. */
 void observe_to_baseline(const struct observation *o, struct baseline *b,

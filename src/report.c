@@ -7,13 +7,19 @@
  */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
 #include "util.h"
+
+static void row(FILE *f, const char *label, const char *value);
+static json_t *sockets_json(const struct report *r);
+static json_t *top_peers_json(const struct report *r);
 
 static json_t *num(double v)
 {
@@ -184,6 +190,8 @@ json_t *report_json(const struct report *r)
 		      "baseline", "source", o->baseline_source,
 		      "window_seconds", num(o->window));
 	json_object_set_new(j, "observations", report_observations_json(o));
+	json_object_set_new(j, "sockets", sockets_json(r));
+	json_object_set_new(j, "top_peers", top_peers_json(r));
 	json_object_set_new(j, "sysctls", sysctls_json(o));
 	json_object_set_new(j, "plan", plan);
 	json_object_set_new(j, "changes_proposed",
@@ -207,6 +215,165 @@ json_t *report_json(const struct report *r)
 	json_object_set_new(j, "dry_run", json_boolean(r->dry_run));
 	free(line);
 	return j;
+}
+
+
+static const char *const state_names[SOCK_STATES] = {
+	[1] = "ESTABLISHED", [2] = "SYN_SENT", [3] = "SYN_RECV",
+	[4] = "FIN_WAIT1", [5] = "FIN_WAIT2", [6] = "TIME_WAIT",
+	[7] = "CLOSE", [8] = "CLOSE_WAIT", [9] = "LAST_ACK",
+	[10] = "LISTEN", [11] = "CLOSING",
+};
+
+/* The busiest destination of outgoing connections, split into parts. */
+struct dest {
+	char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN];
+	unsigned port;
+	uint64_t count;
+};
+
+static bool busiest_dest(const struct sock_stats *s, struct dest *d)
+{
+	const struct sketch_entry *top[1];
+	size_t ln, rn;
+
+	if (!sketch_top(&s->dests, top, 1))
+		return false;
+	ln = top[0]->key[0] + 1u;
+	rn = top[0]->key[ln] + 1u;
+	if (ln + rn + 2 > top[0]->len)
+		return false;
+	sockdiag_addr_text(top[0]->key, ln, d->local, sizeof(d->local));
+	sockdiag_addr_text(top[0]->key + ln, rn, d->remote, sizeof(d->remote));
+	d->port = (unsigned)top[0]->key[ln + rn] << 8 | top[0]->key[ln + rn + 1];
+	d->count = top[0]->count;
+	return true;
+}
+
+/* The top remote addresses holding TIME_WAIT: address, count, share. */
+static json_t *top_peers_json(const struct report *r)
+{
+	const struct sock_stats *s = r->socks;
+	const struct sketch_entry *top[SOCK_TOP];
+	json_t *peers = json_array();
+	double tw;
+	size_t n;
+
+	if (!s || !s->collected)
+		return peers;
+	tw = (double)s->states[6];
+	n = sketch_top(&s->tw_peers, top, SOCK_TOP);
+	for (size_t i = 0; i < n; i++) {
+		char addr[INET6_ADDRSTRLEN];
+
+		sockdiag_addr_text(top[i]->key, top[i]->len, addr, sizeof(addr));
+		json_array_append_new(
+			peers, json_pack("{s:s, s:I, s:f}", "address", addr,
+					 "count", (json_int_t)top[i]->count,
+					 "share", tw > 0 ? top[i]->count / tw : 0));
+	}
+	return peers;
+}
+
+static json_t *sockets_json(const struct report *r)
+{
+	const struct sock_stats *s = r->socks;
+	struct dest d;
+	json_t *j;
+
+	if (!s || !s->collected)
+		return json_pack("{s:b, s:o}", "collected", false, "error",
+				 s && s->error[0] ? json_string(s->error)
+						  : json_string("not requested"));
+	j = json_pack("{s:b, s:I, s:b, s:I}", "collected", true, "total",
+		      (json_int_t)s->sockets, "exact",
+		      s->tw_peers.exact && s->dests.exact && s->syn_peers.exact,
+		      "count_error_max",
+		      (json_int_t)(s->tw_peers.error > s->dests.error
+					   ? s->tw_peers.error
+					   : s->dests.error));
+	if (busiest_dest(s, &d))
+		json_object_set_new(
+			j, "busiest_destination",
+			json_pack("{s:s, s:s, s:i, s:I, s:o}", "local", d.local,
+				  "remote", d.remote, "port", (int)d.port,
+				  "ports_in_use", (json_int_t)d.count,
+				  "pressure",
+				  num(r->obs->m[M_PORT_PRESSURE])));
+	return j;
+}
+
+static void sockets_text(FILE *f, const struct report *r)
+{
+	const struct sock_stats *s = r->socks;
+	const struct observation *o = r->obs;
+	const struct sketch_entry *top[SOCK_TOP];
+	int order[SOCK_STATES], n = 0;
+	char a[32], b[32], c[32], e[32], buf[256];
+	double tw;
+	struct dest d;
+
+	if (!s || !s->collected) {
+		fprintf(f, "\nSockets: not collected (%s)\n",
+			s && s->error[0] ? s->error : "--no-sockets");
+		return;
+	}
+	fprintf(f, "\nSockets (%llu TCP, IPv4 and IPv6)\n",
+		(unsigned long long)s->sockets);
+	/* the seeds' "netstat | sort | uniq -c | sort -rn", done right */
+	for (int i = 1; i < SOCK_STATES; i++)
+		if (s->states[i])
+			order[n++] = i;
+	for (int i = 1; i < n; i++)
+		for (int k = i; k > 0 && s->states[order[k]] >
+						 s->states[order[k - 1]]; k--) {
+			int t = order[k];
+
+			order[k] = order[k - 1];
+			order[k - 1] = t;
+		}
+	for (int i = 0; i < n; i++)
+		fprintf(f, "  %10llu %s\n",
+			(unsigned long long)s->states[order[i]],
+			state_names[order[i]]);
+	tw = (double)s->states[6];
+	if (isnan(o->m[M_TW_OUTGOING]))
+		snprintf(buf, sizeof(buf), "unknown (no ephemeral port range)");
+	else
+		snprintf(buf, sizeof(buf),
+			 "%s outgoing (local port %s..%s), %s incoming",
+			 fmt(o->m[M_TW_OUTGOING], a, sizeof(a)),
+			 fmt(o->m[M_EPHEMERAL_LOW], b, sizeof(b)),
+			 fmt(o->m[M_EPHEMERAL_HIGH], c, sizeof(c)),
+			 fmt(o->m[M_TW_INCOMING], e, sizeof(e)));
+	row(f, "TIME_WAIT direction", buf);
+	snprintf(buf, sizeof(buf), "%s distinct remote addresses%s",
+		 fmt(o->m[M_TW_PEERS], a, sizeof(a)),
+		 s->tw_peers.exact ? "" : " (estimate)");
+	row(f, "TIME_WAIT peers", buf);
+	{
+		size_t k = sketch_top(&s->tw_peers, top, SOCK_TOP);
+
+		for (size_t i = 0; i < k; i++) {
+			char addr[INET6_ADDRSTRLEN];
+
+			sockdiag_addr_text(top[i]->key, top[i]->len, addr,
+					   sizeof(addr));
+			fprintf(f, "    %-39s %10llu  %5.1f%%%s\n", addr,
+				(unsigned long long)top[i]->count,
+				tw > 0 ? 100.0 * (double)top[i]->count / tw : 0,
+				s->tw_peers.exact ? "" : " (at least)");
+		}
+	}
+	if (busiest_dest(s, &d)) {
+		snprintf(buf, sizeof(buf),
+			 "%s -> %s:%u uses %llu ephemeral ports (%s%% of the "
+			 "range)", d.local, d.remote, d.port,
+			 (unsigned long long)d.count,
+			 fmt(round(o->m[M_PORT_PRESSURE] * 1000) / 10, a,
+			     sizeof(a)));
+		row(f, "busiest destination", buf);
+	}
 }
 
 static void row(FILE *f, const char *label, const char *value)
@@ -277,6 +444,8 @@ void report_text(FILE *f, const struct report *r, bool verbose)
 			 fmt(o->m[M_LISTEN_OVERFLOWS_DELTA], b, sizeof(b)));
 		row(f, "since baseline", buf);
 	}
+
+	sockets_text(f, r);
 
 	fprintf(f, "\nsysctls\n");
 	for (size_t i = 0; i < o->n_sysctls; i++) {

@@ -14,6 +14,7 @@
 #include "observe.h"
 #include "plan.h"
 #include "policy.h"
+#include "sockdiag.h"
 
 enum verdict {
 	VERDICT_OK,          /* not overflowing */
@@ -29,6 +30,7 @@ struct report {
 	const struct msgs *warnings;
 	const char *netns; /* as given with --netns, or NULL */
 	const struct txn *txn; /* what apply/rollback did, or NULL */
+	const struct sock_stats *socks; /* the socket dump, or NULL */
 	bool dry_run;
 };
 

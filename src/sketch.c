@@ -32,15 +32,25 @@ void sketch_free(struct sketch *s)
 	s->slots = NULL;
 }
 
-/* FNV-1a over the bytes, then the splitmix64 finaliser for avalanche. */
+/*
+ * Eight bytes at a time (keys are addresses, at most 40 bytes), each word
+ * mixed in with a multiply and a rotation, then the splitmix64 finaliser
+ * for avalanche: this runs once per socket, so it has to be cheap.
+ */
 uint64_t sketch_hash(const void *key, size_t len)
 {
 	const unsigned char *p = key;
-	uint64_t h = 0xcbf29ce484222325ULL;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ len, w;
 
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
+	for (; len >= 8; p += 8, len -= 8) {
+		memcpy(&w, p, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h = h << 31 | h >> 33;
+	}
+	if (len) {
+		w = 0;
+		memcpy(&w, p, len);
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
 	}
 	h ^= h >> 30;
 	h *= 0xbf58476d1ce4e5b9ULL;
@@ -65,6 +75,16 @@ static void hll_add(struct sketch *s, uint64_t h)
 static void decrement_all(struct sketch *s)
 {
 	struct sketch_entry *old = s->slots;
+
+	/*
+	 * While exact, the table holds every key seen, so the HyperLogLog
+	 * can be filled from it now instead of on every add before.
+	 */
+	if (s->exact)
+		for (size_t i = 0; i < SKETCH_SLOTS; i++)
+			if (old[i].len)
+				hll_add(s, sketch_hash(old[i].key, old[i].len));
+	s->last = NULL;
 
 	s->slots = calloc(SKETCH_SLOTS, sizeof(*s->slots));
 	if (!s->slots)
@@ -96,10 +116,18 @@ void sketch_add(struct sketch *s, const void *key, size_t len)
 
 	if (len > SKETCH_KEY_MAX)
 		len = SKETCH_KEY_MAX;
+	s->total++;
+	/* sockets of one peer or destination often come in runs */
+	if (s->last && s->last->len == len && memcmp(s->last->key, key, len) == 0) {
+		s->last->count++;
+		if (!s->exact)
+			hll_add(s, s->last_hash);
+		return;
+	}
 	h64 = sketch_hash(key, len);
 	h = (uint32_t)h64;
-	s->total++;
-	hll_add(s, h64);
+	if (!s->exact)
+		hll_add(s, h64);
 	for (;;) {
 		for (i = h & (SKETCH_SLOTS - 1); s->slots[i].len;
 		     i = (i + 1) & (SKETCH_SLOTS - 1)) {
@@ -108,6 +136,8 @@ void sketch_add(struct sketch *s, const void *key, size_t len)
 			if (e->hash == h && e->len == len &&
 			    memcmp(e->key, key, len) == 0) {
 				e->count++;
+				s->last = e;
+				s->last_hash = h64;
 				return;
 			}
 		}
@@ -116,9 +146,10 @@ void sketch_add(struct sketch *s, const void *key, size_t len)
 		/*
 		 * Misra-Gries: a new key meets a full table, so every count
 		 * (the new key's included) goes down by one.  The new key
-		 * is then simply not inserted.
+		 * is then simply not inserted; it still counts as distinct.
 		 */
 		decrement_all(s);
+		hll_add(s, h64);
 		return;
 	}
 	s->slots[i].len = (uint8_t)len;
@@ -126,6 +157,8 @@ void sketch_add(struct sketch *s, const void *key, size_t len)
 	s->slots[i].count = 1;
 	memcpy(s->slots[i].key, key, len);
 	s->used++;
+	s->last = &s->slots[i];
+	s->last_hash = h64;
 }
 
 double sketch_distinct(const struct sketch *s)
@@ -152,6 +185,8 @@ size_t sketch_top(const struct sketch *s, const struct sketch_entry **out,
 {
 	size_t got = 0;
 
+	if (!n)
+		return 0;
 	/* n is small (a handful): insertion into a sorted short list */
 	for (size_t i = 0; i < SKETCH_SLOTS; i++) {
 		const struct sketch_entry *e = &s->slots[i];

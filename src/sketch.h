@@ -38,6 +38,8 @@ struct sketch {
 	uint64_t total;  /* keys added */
 	uint64_t error;  /* how many decrement rounds happened */
 	bool exact;      /* nothing was ever dropped */
+	struct sketch_entry *last; /* the entry of the previous add */
+	uint64_t last_hash;
 	uint8_t hll[1u << SKETCH_HLL_BITS];
 };
 

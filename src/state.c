@@ -81,6 +81,14 @@ int state_load(const char *path, struct state *s, char *err, size_t errlen)
 		if (s->samples[s->n_samples].valid)
 			s->n_samples++;
 	}
+	{
+		json_t *sl = json_object_get(root, "slab");
+		const char *b = json_string_value(json_object_get(sl, "boot_id"));
+
+		s->slab.size = num_or_nan(sl, "tw_sock_size");
+		snprintf(s->slab.boot_id, sizeof(s->slab.boot_id), "%s",
+			 b ? b : "");
+	}
 	w = json_object_get(root, "written");
 	json_object_foreach(w, key, v)
 		if (json_is_integer(v))
@@ -172,8 +180,9 @@ int state_save(const char *path, const struct state *s, char *err,
 				  num(b->c.syncookies_sent), "listen_overflows",
 				  num(b->c.listen_overflows)));
 	}
-	root = json_pack("{s:i, s:o}", "version", STATE_VERSION, "samples",
-			 samples);
+	root = json_pack("{s:i, s:o, s:{s:s, s:o}}", "version", STATE_VERSION,
+			 "samples", samples, "slab", "boot_id", s->slab.boot_id,
+			 "tw_sock_size", num(s->slab.size));
 	w = json_object();
 	for (size_t i = 0; i < s->n_written; i++)
 		json_object_set_new(w, s->written[i].key,
@@ -188,7 +197,12 @@ int state_save(const char *path, const struct state *s, char *err,
 		ret = dfd < 0 ? -errno : 0;
 	}
 	if (ret == 0) {
-		ret = util_write_atomic(dfd, name, text, strlen(text), 0640);
+		/*
+		 * Atomic but not fsync'd: the state is a cache, and a crash
+		 * that loses it only costs one baseline.  This keeps a
+		 * report's cost off the disk.
+		 */
+		ret = util_replace(dfd, name, text, strlen(text), 0640, false);
 		close(dfd); /* read-only directory descriptor */
 	}
 	if (ret < 0)

@@ -27,6 +27,7 @@ struct state_written {
 #define STATE_HORIZON 60.0
 
 struct state {
+	struct slab_cache slab;
 	struct baseline samples[STATE_SAMPLES_MAX];
 	size_t n_samples;
 	struct state_written *written;

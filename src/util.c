@@ -206,6 +206,12 @@ int util_close(int fd)
 int util_write_atomic(int dirfd, const char *name, const char *data,
 		      size_t len, mode_t mode)
 {
+	return util_replace(dirfd, name, data, len, mode, true);
+}
+
+int util_replace(int dirfd, const char *name, const char *data, size_t len,
+		 mode_t mode, bool sync)
+{
 	char tmp[NAME_MAX + 1], rnd[17];
 	int fd, ret;
 
@@ -223,7 +229,7 @@ int util_write_atomic(int dirfd, const char *name, const char *data,
 	ret = util_write_all(fd, data, len);
 	if (!ret && fchmod(fd, mode) < 0)
 		ret = -errno;
-	if (!ret && fsync(fd) < 0)
+	if (!ret && sync && fsync(fd) < 0)
 		ret = -errno;
 	if (util_close(fd) < 0 && !ret)
 		ret = -EIO;
@@ -233,7 +239,7 @@ int util_write_atomic(int dirfd, const char *name, const char *data,
 		unlinkat(dirfd, tmp, 0);
 		return ret;
 	}
-	if (fsync(dirfd) < 0)
+	if (sync && fsync(dirfd) < 0)
 		return -errno;
 	return 0;
 }

@@ -66,6 +66,10 @@ int util_close(int fd);
 int util_write_atomic(int dirfd, const char *name, const char *data,
 		      size_t len, mode_t mode);
 
+/* The same, with the fsyncs only when sync is set (caches). */
+int util_replace(int dirfd, const char *name, const char *data, size_t len,
+		 mode_t mode, bool sync);
+
 /* mkdir -p, each created component with mode; existing ones are kept. */
 int util_mkdir_p(const char *path, mode_t mode);
 

@@ -1,0 +1,71 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# twtune's socket-level benchmark.  In a throwaway network namespace it
+# creates N client-side TIME_WAIT sockets on loopback (default 100000),
+# then times, median of RUNS runs each:
+#   twtune report --format json      (O(1) metrics + the sock_diag dump)
+#   twtune report --no-sockets       (O(1) metrics only)
+#   ss -tan state time-wait | wc -l
+#   netstat -an | awk '{print $6}' | sort | uniq -c   (the seeds' pipeline)
+#   nldump                           (the bare netlink dump: the floor)
+# and prints each time, the ratio to twtune, and twtune's peak RSS.
+#
+#   bench/run.sh [N] [RUNS]      (root; run by `make bench`)
+set -eu
+N=${1:-100000}
+RUNS=${2:-5}
+: "${TWTUNE:?}" "${TWLOAD:?}" "${NLDUMP:?}" "${MEASURE:?}" "${SRCDIR:?}"
+
+if [ "$(id -u)" != 0 ]; then
+	echo "bench: needs root (network namespaces)" >&2
+	exit 77
+fi
+if [ "${BENCH_IN_NETNS:-}" != 1 ]; then
+	BENCH_IN_NETNS=1 exec unshare -n sh "$0" "$@"
+fi
+
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+ip link set lo up
+SYS=/proc/sys/net/ipv4
+echo $((N * 2 + 1024)) >$SYS/tcp_max_tw_buckets
+echo 0 >$SYS/tcp_tw_reuse               # keep every TIME_WAIT
+echo "1024 65535" >$SYS/ip_local_port_range
+# one listener per ~4000 connections: connect() finds a free port fast
+# while each destination has few ports in use
+L=$(( (N + 3999) / 4000 )); [ "$L" -le 64 ] || L=64
+
+start=$(date +%s)
+"$TWLOAD" -n "$N" -l "$L" -p 1000 >/dev/null
+made=$(awk '/^TCP:/ { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat)
+echo "TIME_WAIT sockets: $made (wanted $N), made in $(( $(date +%s) - start )) s"
+echo "kernel: $(uname -r), $(nproc) cores; median of $RUNS runs"
+echo
+
+P="$SRCDIR/policies"
+S="$T/state.json"
+row() { # name, then the command
+	name=$1
+	shift
+	set -- $("$MEASURE" "$RUNS" "$@")
+	printf '%-44s %9s ms %9s ms %8s KiB\n' "$name" "$1" "$2" "$3"
+	printf '%s\t%s\t%s\n' "$name" "$1" "$3" >>"$T/rows"
+}
+printf '%-44s %12s %12s %12s\n' "" "median" "min" "peak RSS"
+row "twtune report --format json" "$TWTUNE" report -p "$P" --state "$S" -f json
+row "twtune report --no-sockets -f json" "$TWTUNE" report -p "$P" --state "$S" -f json --no-sockets
+row "nldump (bare sock_diag dump, the floor)" "$NLDUMP"
+row "ss -tan state time-wait | wc -l" sh -c 'ss -tan state time-wait | wc -l'
+if command -v netstat >/dev/null; then
+	row "netstat -an | awk | sort | uniq -c" sh -c "netstat -an | awk '{print \$6}' | sort | uniq -c"
+else
+	echo "(netstat not installed: apt-get install net-tools for the seeds' pipeline)"
+fi
+left=$(awk '/^TCP:/ { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat)
+echo
+echo "TIME_WAIT still present after measuring: $left (must equal $made)"
+tw=$(awk -F'\t' 'NR == 1 { print $2 }' "$T/rows")
+echo
+echo "ratios to twtune report --format json ($tw ms):"
+awk -F'\t' -v tw="$tw" 'NR > 1 { printf "  %-44s %6.2fx twtune (twtune is %.2fx it)\n", $1, $2 / tw, tw / $2 }' "$T/rows"
+"$TWTUNE" report -p "$P" --state "$S" -f json | jq -c '{sockets: .sockets, state_time_wait: .observations.state_time_wait}' 2>/dev/null || true
