@@ -44,23 +44,52 @@ echo
 
 P="$SRCDIR/policies"
 S="$T/state.json"
-row() { # name, then the command
-	name=$1
-	shift
-	set -- $("$MEASURE" "$RUNS" "$@")
-	printf '%-44s %9s ms %9s ms %8s KiB\n' "$name" "$1" "$2" "$3"
-	printf '%s\t%s\t%s\n' "$name" "$1" "$3" >>"$T/rows"
-}
-printf '%-44s %12s %12s %12s\n' "" "median" "min" "peak RSS"
-row "twtune report --format json" "$TWTUNE" report -p "$P" --state "$S" -f json
-row "twtune report --no-sockets -f json" "$TWTUNE" report -p "$P" --state "$S" -f json --no-sockets
-row "nldump (bare sock_diag dump, the floor)" "$NLDUMP"
-row "ss -tan state time-wait | wc -l" sh -c 'ss -tan state time-wait | wc -l'
+# The commands, measured in rounds: one run of each per round, so that a
+# drift of the machine (frequency, other load) hits all of them alike.
+NAMES="twtune report --format json
+twtune report --no-sockets -f json
+nldump (bare sock_diag dump, the floor)
+ss -tan state time-wait | wc -l"
+HAVE_NETSTAT=0
 if command -v netstat >/dev/null; then
-	row "netstat -an | awk | sort | uniq -c" sh -c "netstat -an | awk '{print \$6}' | sort | uniq -c"
+	HAVE_NETSTAT=1
+	NAMES="$NAMES
+netstat -an | awk | sort | uniq -c"
 else
 	echo "(netstat not installed: apt-get install net-tools for the seeds' pipeline)"
 fi
+printf '%s\n' "$NAMES" >"$T/names"
+run() {
+	case $1 in
+	1) "$MEASURE" 1 "$TWTUNE" report -p "$P" --state "$S" -f json ;;
+	2) "$MEASURE" 1 "$TWTUNE" report -p "$P" --state "$S" -f json --no-sockets ;;
+	3) "$MEASURE" 1 "$NLDUMP" ;;
+	4) "$MEASURE" 1 sh -c 'ss -tan state time-wait | wc -l' ;;
+	5) "$MEASURE" 1 sh -c "netstat -an | awk '{print \$6}' | sort | uniq -c" ;;
+	esac
+}
+"$TWTUNE" report -p "$P" --state "$S" -f json >/dev/null || true # warm the state
+n=$((4 + HAVE_NETSTAT))
+r=0
+while [ $r -lt "$RUNS" ]; do
+	i=1
+	while [ $i -le $n ]; do
+		set -- $(run $i)
+		printf '%s\t%s\t%s\n' "$i" "$1" "$3" >>"$T/times"
+		i=$((i + 1))
+	done
+	r=$((r + 1))
+done
+printf '%-44s %12s %12s %12s\n' "" "median" "min" "peak RSS"
+i=0
+while IFS= read -r name; do
+	i=$((i + 1))
+	set -- $(awk -F'\t' -v i=$i '$1 == i { print $2 }' "$T/times" | sort -n |
+		awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)], v[1] }')
+	rss=$(awk -F'\t' -v i=$i '$1 == i && $3 > m { m = $3 } END { print m }' "$T/times")
+	printf '%-44s %9s ms %9s ms %8s KiB\n' "$name" "$1" "$2" "$rss"
+	printf '%s\t%s\t%s\n' "$name" "$1" "$rss" >>"$T/rows"
+done <"$T/names"
 left=$(awk '/^TCP:/ { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat)
 echo
 echo "TIME_WAIT still present after measuring: $left (must equal $made)"

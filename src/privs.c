@@ -77,9 +77,52 @@ static int apply(bool keep_net_admin, char *err, size_t errlen)
 	return 0;
 }
 
+/* Effective and permitted sets straight from the kernel (one syscall). */
+static int current_caps(uint64_t *eff, uint64_t *perm)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[2];
+
+	if (syscall(SYS_capget, &h, d) < 0)
+		return -errno;
+	*eff = (uint64_t)d[1].effective << 32 | d[0].effective;
+	*perm = (uint64_t)d[1].permitted << 32 | d[0].permitted;
+	return 0;
+}
+
+/*
+ * report: empty the effective and permitted sets (and ambient), then
+ * no_new_privs, so nothing can come back through exec.  The bounding set
+ * is left alone here: with nothing permitted and no_new_privs it grants
+ * nothing, and reading and clearing it costs some 80 system calls on
+ * every report.
+ */
 int privs_drop_all(char *err, size_t errlen)
 {
-	return apply(false, err, errlen);
+	uint64_t eff, perm;
+
+	if (current_caps(&eff, &perm) < 0) {
+		snprintf(err, errlen, "cannot read our capabilities");
+		return -EPERM;
+	}
+	if (eff || perm) {
+		capng_clear(CAPNG_SELECT_BOTH);
+		if (capng_apply(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT) < 0) {
+			snprintf(err, errlen, "cannot drop capabilities");
+			return -EPERM;
+		}
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
+		snprintf(err, errlen, "no_new_privs: %s", strerror(errno));
+		return -errno;
+	}
+	if (current_caps(&eff, &perm) < 0 || eff || perm) {
+		snprintf(err, errlen, "capabilities still held after dropping");
+		return -EPERM;
+	}
+	return 0;
 }
 
 int privs_keep_net_admin(char *err, size_t errlen)
