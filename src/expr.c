@@ -27,7 +27,7 @@ enum op {
 	OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD,
 	OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE,
 	OP_AND, OP_OR,
-	OP_MIN, OP_MAX, OP_CEIL, OP_FLOOR, OP_POW2CEIL,
+	OP_MIN, OP_MAX, OP_CEIL, OP_FLOOR, OP_POW2CEIL, OP_PRESENT,
 };
 
 struct expr {
@@ -169,17 +169,18 @@ static const struct {
 	{ "min", OP_MIN, 2, MAX_ARGS },   { "max", OP_MAX, 2, MAX_ARGS },
 	{ "ceil", OP_CEIL, 1, 1 },        { "floor", OP_FLOOR, 1, 1 },
 	{ "pow2ceil", OP_POW2CEIL, 1, 1 }, { "sysctl", OP_SYSCTL, 1, 1 },
+	{ "present", OP_PRESENT, 1, 1 },
 };
 
-static struct expr *parse_sysctl_arg(struct parser *ps)
+static struct expr *parse_sysctl_arg(struct parser *ps, const char *fn)
 {
 	const char *s, *why;
 	struct expr *e;
 
 	skip_ws(ps);
 	if (*ps->p != '"') {
-		fail(ps, "sysctl() takes a quoted key, like %s",
-		     "sysctl(\"net.ipv4.tcp_fin_timeout\")");
+		fail(ps, "%s() takes a quoted key, like %s(\"%s\")", fn, fn,
+		     "net.ipv4.tcp_fin_timeout");
 		return NULL;
 	}
 	s = ++ps->p;
@@ -196,7 +197,7 @@ static struct expr *parse_sysctl_arg(struct parser *ps)
 		abort();
 	if (!sysctl_key_valid(e->key, &why)) {
 		ps->p = s;
-		fail(ps, "sysctl(): %s", why);
+		fail(ps, "%s(): %s", fn, why);
 		expr_free(e);
 		return NULL;
 	}
@@ -221,8 +222,10 @@ static struct expr *parse_call(struct parser *ps, const char *name,
 		fail(ps, "unknown function '%s'", fn);
 		return NULL;
 	}
-	if (functions[f].op == OP_SYSCTL) {
-		e = parse_sysctl_arg(ps);
+	if (functions[f].op == OP_SYSCTL || functions[f].op == OP_PRESENT) {
+		e = parse_sysctl_arg(ps, functions[f].name);
+		if (e)
+			e->op = functions[f].op;
 		if (e && !accept(ps, ")")) {
 			fail(ps, "expected ')'");
 			expr_free(e);
@@ -448,7 +451,7 @@ bool expr_uses_socket_metrics(const struct expr *e)
 
 void expr_sysctl_keys(const struct expr *e, struct msgs *keys)
 {
-	if (e->op == OP_SYSCTL) {
+	if (e->op == OP_SYSCTL || e->op == OP_PRESENT) {
 		for (size_t i = 0; i < keys->n; i++)
 			if (strcmp(keys->v[i], e->key) == 0)
 				return;
@@ -522,6 +525,12 @@ static double eval(const struct expr *e, const struct expr_env *env,
 			    : s->exists ? "is not a single integer"
 					: "is not present on this kernel");
 		return NAN;
+	}
+	case OP_PRESENT: {
+		/* always known: lets a rule skip a sysctl a kernel lacks */
+		const struct sysctl_obs *s = observe_sysctl(env->obs, e->key);
+
+		return s && s->exists;
 	}
 	case OP_NEG:
 		return -eval_finite(e->args[0], env, missing);

@@ -29,6 +29,7 @@
 #include "policy.h"
 #include "privs.h"
 #include "report.h"
+#include "shadow.h"
 #include "sockdiag.h"
 #include "state.h"
 #include "sysctl.h"
@@ -46,6 +47,8 @@ enum exit_code {
 struct opts {
 	const char **policies;
 	size_t n_policies;
+	const char **reclaim;
+	size_t n_reclaim;
 	const char *format;
 	const char *proc;
 	const char *root;
@@ -66,6 +69,7 @@ enum {
 	OPT_PROC = 256, OPT_ROOT, OPT_SYSCTL_D, OPT_PERSIST_FILE,
 	OPT_NO_PERSIST, OPT_AUDIT_LOG, OPT_STATE, OPT_SAMPLE, OPT_NETNS,
 	OPT_DRY_RUN, OPT_NO_SOCKETS, OPT_RUN, OPT_OUTPUT, OPT_VERSION,
+	OPT_RECLAIM,
 };
 
 static const struct option long_opts[] = {
@@ -83,6 +87,7 @@ static const struct option long_opts[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "no-sockets", no_argument, NULL, OPT_NO_SOCKETS },
 	{ "run", required_argument, NULL, OPT_RUN },
+	{ "reclaim", required_argument, NULL, OPT_RECLAIM },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -122,6 +127,8 @@ static void usage(FILE *f)
 "      --dry-run        apply/rollback: do everything but write\n"
 "      --no-sockets     only the O(1) metrics\n"
 "      --run ID         rollback: the run to undo\n"
+"      --reclaim KEY    apply: manage KEY again although someone else\n"
+"                       changed it since twtune last wrote it (repeatable)\n"
 "      --output FILE    write the output atomically to FILE\n"
 "  -q, --quiet          only the verdict line (text)\n"
 "  -v, --verbose        more detail (text)\n"
@@ -187,6 +194,19 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_DRY_RUN: o->dry_run = true; break;
 		case OPT_NO_SOCKETS: o->no_sockets = true; break;
 		case OPT_RUN: o->run = optarg; break;
+		case OPT_RECLAIM: {
+			const char *why;
+
+			if (!sysctl_key_valid(optarg, &why)) {
+				fprintf(stderr, "twtune: --reclaim %s: %s\n",
+					optarg, why);
+				return -1;
+			}
+			o->reclaim = xrealloc(o->reclaim, (o->n_reclaim + 1) *
+							     sizeof(char *));
+			o->reclaim[o->n_reclaim++] = optarg;
+			break;
+		}
 		case OPT_OUTPUT: o->output = optarg; break;
 		case 'q': o->quiet++; break;
 		case 'v': o->verbose++; break;
@@ -339,6 +359,13 @@ static void save_state(const struct opts *o, struct state *st,
 
 	if (o->dry_run)
 		return;
+	/* a reclaimed key that needed no change is twtune's again as it is */
+	for (size_t i = 0; !o->dry_run && i < o->n_reclaim; i++) {
+		const struct sysctl_obs *s = observe_sysctl(obs, o->reclaim[i]);
+
+		if (s && !isnan(s->value))
+			state_set_written(st, o->reclaim[i], (long long)s->value);
+	}
 	/* --sample's first observation is a baseline for later runs too */
 	if (first && first->valid)
 		state_add_sample(st, first);
@@ -444,6 +471,57 @@ static void collect_sockets(const struct opts *o, bool real_proc,
 	sockdiag_fill(st, obs);
 }
 
+/*
+ * The keys twtune manages (planned now, or in its persist file) and the
+ * value it wants for each; then which later sysctl.d files would undo
+ * them at boot.
+ */
+static void check_shadowing(const struct opts *o, const struct plan *pl,
+			    struct shadows *out, struct msgs *warnings)
+{
+	struct msgs keys = { 0 }, wants = { 0 };
+	struct persist p = { 0 };
+	char *path = xasprintf("%s/%s", o->sysctl_d, o->persist_file);
+	char *text = NULL, perr[160];
+
+	for (size_t i = 0; i < pl->n_changes; i++) {
+		if (!pl->changes[i].persist || o->no_persist)
+			continue;
+		msgs_addf(&keys, "%s", pl->changes[i].key);
+		msgs_addf(&wants, "%lld", pl->changes[i].to);
+	}
+	if (util_read_at(AT_FDCWD, path, 1u << 20, &text, NULL) == 0 &&
+	    persist_parse(text, &p, perr, sizeof(perr)) == 0) {
+		for (size_t i = 0; i < p.n; i++) {
+			bool have = false;
+
+			for (size_t k = 0; k < keys.n; k++)
+				have |= strcmp(keys.v[k], p.v[i].key) == 0;
+			if (have)
+				continue;
+			msgs_addf(&keys, "%s", p.v[i].key);
+			msgs_addf(&wants, "%lld", p.v[i].value);
+		}
+	}
+	shadow_scan(o->root, o->persist_file, (const char *const *)keys.v,
+		    (const char *const *)wants.v, keys.n, out, warnings);
+	for (size_t i = 0; i < out->n; i++)
+		for (size_t k = 0; k < out->v[i].n_hits; k++)
+			msgs_addf(warnings,
+				  "%s: shadowed by %s:%d, which sets %s and is "
+				  "applied after %s at boot: it would undo "
+				  "twtune's %s",
+				  out->v[i].key, out->v[i].hits[k].file,
+				  out->v[i].hits[k].line,
+				  out->v[i].hits[k].value, o->persist_file,
+				  out->v[i].want);
+	persist_free(&p);
+	free(text);
+	free(path);
+	msgs_free(&keys);
+	msgs_free(&wants);
+}
+
 /* Take the single-writer lock next to the state file. */
 static int take_lock(const struct opts *o)
 {
@@ -502,7 +580,8 @@ static void writer_close(struct writer *w)
 
 static int writer_open(const struct opts *o, int procfd, bool persist,
 		       struct writer *w, struct txn *t,
-		       const struct observation *obs, const struct policy *p)
+		       const struct observation *obs, const struct policy *p,
+		       const struct plan *pl)
 {
 	char err[512], host[256] = "", *caps;
 	json_t *files = json_array();
@@ -559,14 +638,29 @@ static int writer_open(const struct opts *o, int procfd, bool persist,
 			files, json_pack("{s:s, s:s}", "file", p->files[i].path,
 					 "sha256", p->files[i].sha256));
 	caps = privs_effective_text();
-	t->base = json_pack("{s:s, s:I, s:I, s:s, s:{s:s, s:s}, s:o, s:o, s:s}",
+	t->base = json_pack("{s:s, s:I, s:o, s:I, s:s, s:{s:s, s:s}, s:o, s:o, s:s}",
 			    "host", host, "netns", (json_int_t)obs->netns,
+			    "netns_name",
+			    o->netns ? json_string(o->netns) : json_null(),
 			    "uid", (json_int_t)getuid(), "caps", caps, "tool",
 			    "name", PACKAGE_NAME, "version", PACKAGE_VERSION,
 			    "policy", files, "observed",
 			    report_observations_json(obs), "sandbox",
 			    w->sandbox);
 	free(caps);
+	if (pl) {
+		json_t *skipped = json_array();
+
+		for (size_t i = 0; i < pl->n_notes; i++)
+			if (pl->notes[i].backoff)
+				json_array_append_new(
+					skipped,
+					json_pack("{s:s, s:s, s:s}", "key",
+						  pl->notes[i].rule->key, "rule",
+						  pl->notes[i].rule->id, "reason",
+						  pl->notes[i].text));
+		json_object_set_new(t->base, "skipped", skipped);
+	}
 	return EXIT_OK;
 fail:
 	json_decref(files);
@@ -595,6 +689,7 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 	struct txn t = { 0 };
 	struct report r;
 	struct sock_stats socks = { 0 };
+	struct shadows shadows = { 0 };
 	struct baseline first = { 0 };
 	bool real_proc, txn_used = false;
 	int ret, procfd = -1, lockfd = -1, rc;
@@ -629,12 +724,21 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 	if (rc)
 		goto out;
 	collect_sockets(o, real_proc, &obs, &socks);
-	plan_build(&pol, &obs, &plan);
+	{
+		struct plan_opts po = {
+			.written = st.written, .n_written = st.n_written,
+			.reclaim = o->reclaim, .n_reclaim = o->n_reclaim,
+		};
+
+		plan_build_opts(&pol, &obs, &po, &plan);
+	}
+	check_shadowing(o, &plan, &shadows, &warnings);
 
 	r = (struct report){
 		.command = apply ? "apply" : "report", .obs = &obs,
 		.plan = &plan, .policy = &pol, .warnings = &warnings,
 		.netns = o->netns, .dry_run = o->dry_run, .socks = &socks,
+		.shadows = &shadows,
 	};
 	if (apply && !o->dry_run && plan.n_changes) {
 		bool persist = false;
@@ -658,7 +762,7 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 				persist = true;
 			}
 		}
-		rc = writer_open(o, procfd, persist, &w, &t, &obs, &pol);
+		rc = writer_open(o, procfd, persist, &w, &t, &obs, &pol, &plan);
 		if (rc) {
 			save_state(o, &st, &obs, &first, NULL, &warnings);
 			goto out;
@@ -685,6 +789,7 @@ out:
 	if (procfd >= 0)
 		close(procfd);
 	plan_free(&plan);
+	shadow_free(&shadows);
 	sockdiag_free(&socks);
 	observe_free(&obs);
 	state_free(&st);
@@ -859,7 +964,7 @@ static int cmd_rollback(const struct opts *o)
 		rc = EXIT_CHANGES;
 		goto out;
 	}
-	rc = writer_open(o, procfd, persist, &w, &t, &obs, NULL);
+	rc = writer_open(o, procfd, persist, &w, &t, &obs, NULL, NULL);
 	if (rc)
 		goto out;
 	ret = apply_execute(&t);
@@ -998,6 +1103,7 @@ int main(int argc, char **argv)
 	}
 out:
 	free(o.policies);
+	free(o.reclaim);
 	free(o.sysctl_d_buf);
 	return rc;
 }

@@ -27,6 +27,7 @@ static void note(struct plan *pl, const struct rule *r, enum severity sev,
 	n->rule = r;
 	n->severity = sev;
 	n->text = text;
+	n->backoff = false;
 }
 
 static void undecided(struct plan *pl, const struct rule *r,
@@ -65,9 +66,26 @@ static struct plan_key *key_slot(struct plan *pl, const char *key)
 	return k;
 }
 
-static void sysctl_rule(struct plan *pl, const struct rule *r,
-			const struct expr_env *env)
+/* twtune's last write of key, if someone else has changed it since. */
+static const struct state_written *changed_by_others(
+	const struct plan_opts *opts, const char *key, double live)
 {
+	for (size_t i = 0; opts && i < opts->n_reclaim; i++)
+		if (strcmp(opts->reclaim[i], key) == 0)
+			return NULL;
+	for (size_t i = 0; opts && i < opts->n_written; i++)
+		if (strcmp(opts->written[i].key, key) == 0)
+			return (double)opts->written[i].value != live
+				       ? &opts->written[i]
+				       : NULL;
+	return NULL;
+}
+
+static void sysctl_rule(struct plan *pl, const struct rule *r,
+			const struct expr_env *env,
+			const struct plan_opts *opts)
+{
+	const struct state_written *w;
 	struct msgs missing = { 0 };
 	double v, lo, hi;
 	long long klo, khi, to;
@@ -84,6 +102,17 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 		note(pl, r, SEV_WARNING,
 		     xasprintf("%s does not hold a single integer; twtune "
 			       "cannot manage it", r->key));
+		return;
+	}
+	w = r->override ? NULL : changed_by_others(opts, r->key, env->current);
+	if (w) {
+		note(pl, r, SEV_WARNING,
+		     xasprintf("%s is %.0f, but twtune last set it to %lld: "
+			       "someone else changed it, so twtune leaves it "
+			       "alone (twtune apply --reclaim %s takes it "
+			       "back)", r->key, env->current, w->value,
+			       r->key));
+		pl->notes[pl->n_notes - 1].backoff = true;
 		return;
 	}
 	v = expr_eval(r->value, env, &missing);
@@ -154,6 +183,12 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 int plan_build(const struct policy *p, const struct observation *o,
 	       struct plan *pl)
 {
+	return plan_build_opts(p, o, NULL, pl);
+}
+
+int plan_build_opts(const struct policy *p, const struct observation *o,
+		    const struct plan_opts *opts, struct plan *pl)
+{
 	memset(pl, 0, sizeof(*pl));
 	for (size_t i = 0; i < p->n_rules; i++) {
 		const struct rule *r = &p->rules[i];
@@ -186,7 +221,7 @@ int plan_build(const struct policy *p, const struct observation *o,
 			n->text = policy_render(r->advice, o, NAN, NAN);
 			continue;
 		}
-		sysctl_rule(pl, r, &env);
+		sysctl_rule(pl, r, &env, opts);
 	}
 
 	for (size_t i = 0; i < pl->n_keys; i++) {

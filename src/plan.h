@@ -12,6 +12,7 @@
 
 #include "observe.h"
 #include "policy.h"
+#include "state.h"
 
 struct plan_change {
 	char *key;
@@ -27,6 +28,15 @@ struct plan_note {
 	const struct rule *rule;
 	enum severity severity;
 	char *text;
+	bool backoff; /* the key was left alone: someone else changed it */
+};
+
+/* What the planner needs to know besides rules and observation. */
+struct plan_opts {
+	const struct state_written *written; /* twtune's last write per key */
+	size_t n_written;
+	const char *const *reclaim; /* keys the operator takes back */
+	size_t n_reclaim;
 };
 
 struct plan_undecided {
@@ -66,6 +76,15 @@ struct plan {
 
 int plan_build(const struct policy *p, const struct observation *o,
 	       struct plan *out);
+
+/*
+ * plan_build() with administrator back-off: a key whose live value is no
+ * longer the one twtune last wrote was changed by someone else, and is
+ * left alone (with a note) unless the rule says override or the key is
+ * being reclaimed.
+ */
+int plan_build_opts(const struct policy *p, const struct observation *o,
+		    const struct plan_opts *opts, struct plan *out);
 void plan_free(struct plan *pl);
 
 /* The change planned for key, or NULL. */

@@ -102,18 +102,32 @@ json_t *report_observations_json(const struct observation *o)
 	return j;
 }
 
-static json_t *sysctls_json(const struct observation *o)
+static json_t *sysctls_json(const struct observation *o,
+			    const struct shadows *sh)
 {
 	json_t *j = json_object();
 
 	for (size_t i = 0; i < o->n_sysctls; i++) {
 		const struct sysctl_obs *s = &o->sysctls[i];
+		const struct shadow *w = shadow_find(sh, s->key);
+		json_t *e = json_pack("{s:b, s:o, s:o}", "exists", s->exists,
+				      "value", num(s->value), "raw",
+				      s->raw ? json_string(s->raw)
+					     : json_null());
 
-		json_object_set_new(
-			j, s->key,
-			json_pack("{s:b, s:o, s:o}", "exists", s->exists,
-				  "value", num(s->value), "raw",
-				  s->raw ? json_string(s->raw) : json_null()));
+		/* only for keys twtune manages: where boot would undo it */
+		if (w) {
+			json_t *by = json_array();
+
+			for (size_t k = 0; k < w->n_hits; k++)
+				json_array_append_new(
+					by, json_pack("{s:s, s:i, s:s}", "file",
+						      w->hits[k].file, "line",
+						      w->hits[k].line, "value",
+						      w->hits[k].value));
+			json_object_set_new(e, "shadowed_by", by);
+		}
+		json_object_set_new(j, s->key, e);
 	}
 	return j;
 }
@@ -192,7 +206,7 @@ json_t *report_json(const struct report *r)
 	json_object_set_new(j, "observations", report_observations_json(o));
 	json_object_set_new(j, "sockets", sockets_json(r));
 	json_object_set_new(j, "top_peers", top_peers_json(r));
-	json_object_set_new(j, "sysctls", sysctls_json(o));
+	json_object_set_new(j, "sysctls", sysctls_json(o, r->shadows));
 	json_object_set_new(j, "plan", plan);
 	json_object_set_new(j, "changes_proposed",
 			    json_boolean(pl->n_changes > 0));

@@ -14,6 +14,7 @@
 #include "observe.h"
 #include "plan.h"
 #include "policy.h"
+#include "shadow.h"
 #include "sockdiag.h"
 
 enum verdict {
@@ -31,6 +32,7 @@ struct report {
 	const char *netns; /* as given with --netns, or NULL */
 	const struct txn *txn; /* what apply/rollback did, or NULL */
 	const struct sock_stats *socks; /* the socket dump, or NULL */
+	const struct shadows *shadows; /* the shadowing check, or NULL */
 	bool dry_run;
 };
 

@@ -19,7 +19,7 @@ expect_rc "missing argument" 64 "$TWTUNE" report --proc
 
 # policy check
 expect_rc "shipped policies are valid" 0 "$TWTUNE" policy check "$POL"
-expect_grep "counts rules" "^OK: 3 rules (3 enabled) from 3 files" "$T/out"
+expect_grep "counts rules" "^OK: 8 rules (8 enabled) from 6 files" "$T/out"
 cat >"$T/bad.conf" <<'P'
 rules = (
   { id = "a"; sysctl = "net.ipv4.tcp_max_tw_buckets"; when = "tw_ratio > 0.5";

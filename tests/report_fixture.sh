@@ -28,7 +28,7 @@ expect_eq "tcp_tw_recycle turned off" \
 expect_eq "fin-timeout advice" "$(jget "$T/j" '.advice[0].rule')" fin-timeout-myth
 expect_eq "reason shows the numbers" \
 	"$(jget "$T/j" '.plan[0].reason')" \
-	"10000 TIME_WAIT sockets in 10000 buckets, 1873 overflows since the baseline, estimated demand 11873: 32768 buckets leave room for twice that"
+	"10000 TIME_WAIT sockets in 10000 buckets, 1873 overflows since the baseline, estimated demand 11873: raise to 32768 (twice the demand and at least double, at most 1% of RAM)"
 expect_eq "tcp_tw_recycle sysctl reported" "$(jget "$T/j" '.sysctls["net.ipv4.tcp_tw_recycle"].value')" 1
 for k in observations sysctls plan advice undecided warnings; do
 	expect_eq "JSON has $k" "$(jget "$T/j" "has(\"$k\")")" true
@@ -103,6 +103,21 @@ expect_rc "unreadable sysctl in a policy" 0 "$TWTUNE" report -p "$T/odd.conf" \
 	--proc "$T/odd" --state "$T/odd-state.json" -f json
 expect_eq "rule undecided" "$(jget "$T/out" '.undecided[0].rule')" odd
 expect_grep "warning names the key" "net.ipv4.conf: read:" "$T/out"
+
+# --- shadowing: a later sysctl.d file would undo the change at boot --------
+mkdir -p "$T/root/etc/sysctl.d" "$T/root/usr/lib/sysctl.d"
+printf '#net.ipv4.tcp_max_tw_buckets=5000\nnet.ipv4.tcp_max_tw_buckets=10000\n' >"$T/root/etc/sysctl.conf"
+printf 'net/ipv4/tcp_max_tw_buckets = 20000\n' >"$T/root/usr/lib/sysctl.d/95-vendor.conf"
+printf 'net.ipv4.tcp_max_tw_buckets = 4000\n' >"$T/root/etc/sysctl.d/10-early.conf"
+make_state "$T/state.json" 20000 10000 10 $BOOT
+expect_rc "report with a fake root" 2 R --proc "$FIX/overflow" --root "$T/root" -f json
+cp "$T/out" "$T/j"
+expect_eq "shadowed by the vendor file, then sysctl.conf" \
+	"$(jget "$T/j" '[.sysctls["net.ipv4.tcp_max_tw_buckets"].shadowed_by[] | "\(.file):\(.line)=\(.value)"] | join(" ")')" \
+	"/usr/lib/sysctl.d/95-vendor.conf:1=20000 /etc/sysctl.conf:2=10000"
+expect_grep "warning names FILE:LINE" "net.ipv4.tcp_max_tw_buckets: shadowed by /etc/sysctl.conf:2, which sets 10000" "$T/j"
+expect_eq "an earlier file does not shadow" "$(grep -c 10-early "$T/j")" 0
+expect_eq "other keys: no shadowed_by" "$(jget "$T/j" '.sysctls["net.ipv4.tcp_fin_timeout"] | has("shadowed_by")')" false
 
 # --- --output writes atomically ------------------------------------------
 rm -f "$T/state.json"

@@ -937,7 +937,7 @@ static void shipped_seed_overflow_plans_1024(void **state)
 	assert_string_equal(s->pl.changes[0].reason,
 			    "64 TIME_WAIT sockets in 64 buckets, 436 "
 			    "overflows since the baseline, estimated demand "
-			    "500: 1024 buckets leave room for twice that");
+			    "500: raise to 1024 (twice the demand and at least double, at most 1% of RAM)");
 }
 
 /* Over a 120 s window only the last 60 s of overflows are still held. */
