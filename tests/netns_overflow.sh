@@ -58,6 +58,12 @@ expect_rc "load: 500 client-side TIME_WAIT" 0 "$TWLOAD" -n 500
 after=$(overflows)
 expect_eq "TCPTimeWaitOverflow rose by the excess" "$((after - before))" 436
 
+expect_rc "report --sample: a full table, no overflow in its window" 2 \
+	"$TWTUNE" report -p "$POL" --state "$T/other-state.json" --sample 0.3 -f json
+expect_eq "--sample is the baseline" "$(jget "$T/out" .baseline.source)" sample
+expect_eq "no overflow during the sample" "$(jget "$T/out" .observations.tw_overflow_delta)" 0
+expect_eq "verdict" "$(jget "$T/out" .verdict)" full
+expect_eq "--sample window" "$(jget "$T/out" '.baseline.window_seconds >= 0.3')" true
 expect_rc "report sees the overflow" 2 TW report -f json
 cp "$T/out" "$T/j"
 expect_eq verdict "$(jget "$T/j" .verdict)" overflowing

@@ -50,5 +50,9 @@ expect_eq "nothing planned" "$(jget "$T/out" '.plan | length')" 0
 expect_rc "150 more to the same destination" 0 "$TWLOAD" -n 150 -p 20000
 expect_rc "report with reuse on" 0 TW report -f json
 expect_eq "port-range-widen advises" "$(jget "$T/out" '[.advice[].rule] | index("port-range-widen") != null')" true
+expect_eq "tw-reuse-delay advises (the kernel has it, 1000 ms)" "$(jget "$T/out" '[.advice[].rule] | index("tw-reuse-delay") != null')" true
+echo 50 >$SYS/tcp_tw_reuse_delay
+expect_rc "report with a short reuse delay" 0 TW report -f json
+expect_eq "tw-reuse-delay silent at 50 ms" "$(jget "$T/out" '[.advice[].rule] | index("tw-reuse-delay")')" null
 expect_eq "ip_local_port_range left alone" "$(cat $SYS/ip_local_port_range | tr '\t' ' ')" "40000 40999"
 finish
