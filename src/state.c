@@ -125,6 +125,20 @@ bool state_pick_baseline(const struct state *s, const struct observation *o,
 	return true;
 }
 
+bool state_has_recent(const struct state *s, const struct baseline *b,
+		      double gap)
+{
+	for (size_t i = 0; i < s->n_samples; i++) {
+		const struct baseline *x = &s->samples[i];
+
+		if (x->netns == b->netns && x->tw_max == b->tw_max &&
+		    strcmp(x->boot_id, b->boot_id) == 0 && x->time <= b->time &&
+		    b->time - x->time < gap)
+			return true;
+	}
+	return false;
+}
+
 void state_add_sample(struct state *s, const struct baseline *sample)
 {
 	struct baseline b = *sample;

@@ -25,6 +25,7 @@ struct state_written {
  */
 #define STATE_SAMPLES_MAX 16
 #define STATE_HORIZON 60.0
+#define STATE_MIN_GAP 5.0 /* seconds between samples worth keeping */
 
 struct state {
 	struct slab_cache slab;
@@ -44,6 +45,11 @@ int state_save(const char *path, const struct state *s, char *err,
 /* The baseline for observation o, or false when no sample fits. */
 bool state_pick_baseline(const struct state *s, const struct observation *o,
 			 struct baseline *b);
+
+/* Whether a sample comparable to b (same boot, namespace, limit) is less
+ * than gap seconds older than b. */
+bool state_has_recent(const struct state *s, const struct baseline *b,
+		      double gap);
 
 /* Record a sample (see observe_to_baseline()). */
 void state_add_sample(struct state *s, const struct baseline *b);
