@@ -60,7 +60,7 @@ struct opts {
 	const char *run;
 	const char *output;
 	double sample;
-	bool no_persist, dry_run, no_sockets;
+	bool no_persist, dry_run, no_sockets, sockets;
 	int verbose, quiet;
 	char *sysctl_d_buf;
 };
@@ -69,7 +69,7 @@ enum {
 	OPT_PROC = 256, OPT_ROOT, OPT_SYSCTL_D, OPT_PERSIST_FILE,
 	OPT_NO_PERSIST, OPT_AUDIT_LOG, OPT_STATE, OPT_SAMPLE, OPT_NETNS,
 	OPT_DRY_RUN, OPT_NO_SOCKETS, OPT_RUN, OPT_OUTPUT, OPT_VERSION,
-	OPT_RECLAIM,
+	OPT_RECLAIM, OPT_SOCKETS,
 };
 
 static const struct option long_opts[] = {
@@ -86,6 +86,7 @@ static const struct option long_opts[] = {
 	{ "netns", required_argument, NULL, OPT_NETNS },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "no-sockets", no_argument, NULL, OPT_NO_SOCKETS },
+	{ "sockets", no_argument, NULL, OPT_SOCKETS },
 	{ "run", required_argument, NULL, OPT_RUN },
 	{ "reclaim", required_argument, NULL, OPT_RECLAIM },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
@@ -114,7 +115,7 @@ static void usage(FILE *f)
 "Options:\n"
 "  -p, --policy PATH    policy file or directory (repeatable); replaces the\n"
 "                       default path %s then %s\n"
-"  -f, --format F       text or json (default text)\n"
+"  -f, --format F       text, json, salt or prometheus (default text)\n"
 "      --proc DIR       where /proc is (default /proc)\n"
 "      --root DIR       where / is, for the default --sysctl-d (default /)\n"
 "      --sysctl-d DIR   persist directory (default ROOT/etc/sysctl.d)\n"
@@ -125,7 +126,8 @@ static void usage(FILE *f)
 "      --sample SECONDS observe twice, SECONDS apart, for deltas and rates\n"
 "      --netns NAME|PATH  act inside that network namespace\n"
 "      --dry-run        apply/rollback: do everything but write\n"
-"      --no-sockets     only the O(1) metrics\n"
+"      --no-sockets     only the O(1) metrics (no socket dump)\n"
+"      --sockets        with --format prometheus: dump sockets too\n"
 "      --run ID         rollback: the run to undo\n"
 "      --reclaim KEY    apply: manage KEY again although someone else\n"
 "                       changed it since twtune last wrote it (repeatable)\n"
@@ -158,9 +160,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->policies[o->n_policies++] = optarg;
 			break;
 		case 'f':
-			if (strcmp(optarg, "text") && strcmp(optarg, "json")) {
+			if (strcmp(optarg, "text") && strcmp(optarg, "json") &&
+			    strcmp(optarg, "salt") &&
+			    strcmp(optarg, "prometheus")) {
 				fprintf(stderr, "twtune: --format %s: supported "
-					"formats are text and json\n", optarg);
+					"formats are text, json, salt and "
+					"prometheus\n", optarg);
 				return -1;
 			}
 			o->format = optarg;
@@ -193,6 +198,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_NETNS: o->netns = optarg; break;
 		case OPT_DRY_RUN: o->dry_run = true; break;
 		case OPT_NO_SOCKETS: o->no_sockets = true; break;
+		case OPT_SOCKETS: o->sockets = true; break;
 		case OPT_RUN: o->run = optarg; break;
 		case OPT_RECLAIM: {
 			const char *why;
@@ -356,13 +362,14 @@ static void save_state(const struct opts *o, struct state *st,
 {
 	struct baseline b;
 	char err[512];
-	bool news = (first && first->valid) || o->n_reclaim ||
-		    obs->tw_sock_size_read;
+	bool changed = false, news;
 
 	if (o->dry_run)
 		return;
 	for (size_t i = 0; t && i < t->n_changes; i++)
-		news |= t->changes[i].verified;
+		changed |= t->changes[i].verified;
+	news = changed || (first && first->valid) || o->n_reclaim ||
+	       obs->tw_sock_size_read;
 	/*
 	 * A sample a few seconds after the last one adds nothing to a 60 s
 	 * horizon: skip the write, which is most of an O(1) report's I/O.
@@ -390,6 +397,8 @@ static void save_state(const struct opts *o, struct state *st,
 			b.tw_max = (double)t->changes[i].after;
 	}
 	state_add_sample(st, &b);
+	if (changed && strcmp(t->result, "ok") == 0)
+		st->last_apply = obs->time;
 	if (obs->tw_sock_size_read) {
 		memcpy(st->slab.boot_id, obs->boot_id, sizeof(st->slab.boot_id));
 		st->slab.size = obs->m[M_TW_SOCK_SIZE];
@@ -407,12 +416,15 @@ static int emit(const struct opts *o, const struct report *r)
 
 	if (!f)
 		return -errno;
-	if (strcmp(o->format, "json") == 0) {
-		json_t *j = report_json(r);
+	if (strcmp(o->format, "json") == 0 || strcmp(o->format, "salt") == 0) {
+		json_t *j = o->format[0] == 'j' ? report_json(r)
+						: report_salt_json(r);
 
 		json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', f);
 		json_decref(j);
+	} else if (strcmp(o->format, "prometheus") == 0) {
+		report_prometheus(f, r);
 	} else if (o->quiet) {
 		char *line = report_verdict_line(r->obs);
 
@@ -469,6 +481,10 @@ static void collect_sockets(const struct opts *o, bool real_proc,
 	memset(st, 0, sizeof(*st));
 	if (o->no_sockets) {
 		snprintf(st->error, sizeof(st->error), "--no-sockets");
+	} else if (strcmp(o->format, "prometheus") == 0 && !o->sockets) {
+		/* node_exporter scrapes often: the dump only when asked */
+		snprintf(st->error, sizeof(st->error),
+			 "not requested (--format prometheus without --sockets)");
 	} else if (!real_proc) {
 		snprintf(st->error, sizeof(st->error),
 			 "--proc is not the live /proc");
@@ -787,7 +803,11 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 	} else {
 		rc = plan.n_changes && (!apply || o->dry_run) ? EXIT_CHANGES
 							       : EXIT_OK;
+		/* Salt takes any non-zero exit for a failure; "changed" says it */
+		if (rc == EXIT_CHANGES && strcmp(o->format, "salt") == 0)
+			rc = EXIT_OK;
 	}
+	r.last_apply = st.last_apply;
 	save_state(o, &st, &obs, &first, r.txn, &warnings);
 	if (emit(o, &r) < 0 && rc == EXIT_OK)
 		rc = EXIT_FAIL;

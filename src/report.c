@@ -541,3 +541,100 @@ void report_text(FILE *f, const struct report *r, bool verbose)
 			pl->n_changes == 1 ? "this change" : "these changes",
 			pl->n_changes == 1 ? "it" : "them");
 }
+
+static void prom_metric(FILE *f, const char *name, const char *type,
+			const char *help, double v)
+{
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+	if (isnan(v))
+		fprintf(f, "%s NaN\n", name);
+	else
+		fprintf(f, "%s %.17g\n", name, v);
+}
+
+void report_prometheus(FILE *f, const struct report *r)
+{
+	const struct observation *o = r->obs;
+	static const char *const lower[SOCK_STATES] = {
+		[1] = "established", [2] = "syn_sent", [3] = "syn_recv",
+		[4] = "fin_wait1", [5] = "fin_wait2", [6] = "time_wait",
+		[7] = "close", [8] = "close_wait", [9] = "last_ack",
+		[10] = "listen", [11] = "closing",
+	};
+
+	prom_metric(f, "twtune_time_wait_sockets", "gauge",
+		    "TIME_WAIT buckets in use (sockstat tw).", o->m[M_TW_COUNT]);
+	prom_metric(f, "twtune_time_wait_buckets_max", "gauge",
+		    "net.ipv4.tcp_max_tw_buckets (negative: unlimited).",
+		    o->m[M_TW_MAX]);
+	prom_metric(f, "twtune_time_wait_overflows_total", "counter",
+		    "TcpExt TCPTimeWaitOverflow: sockets that skipped TIME_WAIT.",
+		    o->m[M_TW_OVERFLOWS]);
+	prom_metric(f, "twtune_time_wait_demand", "gauge",
+		    "Estimated TIME_WAIT sockets with an unlimited table.",
+		    o->m[M_TW_DEMAND]);
+	prom_metric(f, "twtune_planned_changes", "gauge",
+		    "Sysctl changes the policies propose now.",
+		    (double)r->plan->n_changes);
+	prom_metric(f, "twtune_undecided_rules", "gauge",
+		    "Rules that could not be evaluated for lack of data.",
+		    (double)r->plan->n_undecided);
+	prom_metric(f, "twtune_last_apply_timestamp_seconds", "gauge",
+		    "When twtune last changed a sysctl (0: never).",
+		    r->last_apply > 0 ? r->last_apply : 0);
+	if (r->socks && r->socks->collected) {
+		fprintf(f, "# HELP twtune_tcp_sockets TCP sockets by state "
+			"(IPv4 and IPv6).\n# TYPE twtune_tcp_sockets gauge\n");
+		for (int i = 1; i < SOCK_STATES; i++)
+			fprintf(f, "twtune_tcp_sockets{state=\"%s\"} %llu\n",
+				lower[i], (unsigned long long)r->socks->states[i]);
+		fprintf(f, "# HELP twtune_time_wait_direction_sockets TIME_WAIT "
+			"by direction (outgoing: ephemeral local port).\n"
+			"# TYPE twtune_time_wait_direction_sockets gauge\n"
+			"twtune_time_wait_direction_sockets{direction=\"outgoing\"} "
+			"%llu\n"
+			"twtune_time_wait_direction_sockets{direction=\"incoming\"} "
+			"%llu\n",
+			(unsigned long long)r->socks->tw_outgoing,
+			(unsigned long long)r->socks->tw_incoming);
+	}
+}
+
+json_t *report_salt_json(const struct report *r)
+{
+	json_t *j = report_json(r);
+	const struct plan *pl = r->plan;
+	struct strbuf sb = { 0 };
+	bool changed;
+	char *line = report_verdict_line(r->obs);
+
+	strbuf_addf(&sb, "%s", line);
+	free(line);
+	if (r->txn) {
+		changed = false;
+		for (size_t i = 0; i < r->txn->n_changes; i++)
+			changed |= r->txn->changes[i].verified;
+		strbuf_addf(&sb, "; run %s: %s", r->txn->run, r->txn->result);
+		for (size_t i = 0; i < r->txn->n_changes; i++)
+			strbuf_addf(&sb, "; %s %lld -> %lld",
+				    r->txn->changes[i].key,
+				    r->txn->changes[i].before,
+				    r->txn->changes[i].after);
+		if (r->txn->error[0])
+			strbuf_addf(&sb, "; error: %s", r->txn->error);
+	} else {
+		changed = pl->n_changes > 0;
+		if (!changed)
+			strbuf_addf(&sb, "; nothing to change");
+		for (size_t i = 0; i < pl->n_changes; i++)
+			strbuf_addf(&sb, "; %s %s -> %lld", r->dry_run ||
+				    strcmp(r->command, "report") == 0
+					    ? "would set" : "set",
+				    pl->changes[i].key, pl->changes[i].to);
+	}
+	/* Salt reads exactly these two; the rest is there for people */
+	json_object_set_new(j, "changed", json_boolean(changed));
+	json_object_set_new(j, "comment", json_string(sb.s));
+	strbuf_free(&sb);
+	return j;
+}

@@ -33,6 +33,7 @@ struct report {
 	const struct txn *txn; /* what apply/rollback did, or NULL */
 	const struct sock_stats *socks; /* the socket dump, or NULL */
 	const struct shadows *shadows; /* the shadowing check, or NULL */
+	double last_apply; /* time of the last run that changed something */
 	bool dry_run;
 };
 
@@ -43,5 +44,14 @@ char *report_verdict_line(const struct observation *o);
 json_t *report_observations_json(const struct observation *o);
 json_t *report_json(const struct report *r);
 void report_text(FILE *f, const struct report *r, bool verbose);
+
+/* node_exporter textfile metrics. */
+void report_prometheus(FILE *f, const struct report *r);
+
+/*
+ * What a Salt cmd.run state with stateful: True reads: one object with
+ * "changed" (changes made, or with a dry run proposed) and "comment".
+ */
+json_t *report_salt_json(const struct report *r);
 
 #endif

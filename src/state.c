@@ -89,6 +89,9 @@ int state_load(const char *path, struct state *s, char *err, size_t errlen)
 		snprintf(s->slab.boot_id, sizeof(s->slab.boot_id), "%s",
 			 b ? b : "");
 	}
+	s->last_apply = num_or_nan(root, "last_apply");
+	if (isnan(s->last_apply))
+		s->last_apply = 0;
 	w = json_object_get(root, "written");
 	json_object_foreach(w, key, v)
 		if (json_is_integer(v))
@@ -202,6 +205,7 @@ int state_save(const char *path, const struct state *s, char *err,
 		json_object_set_new(w, s->written[i].key,
 				    json_integer(s->written[i].value));
 	json_object_set_new(root, "written", w);
+	json_object_set_new(root, "last_apply", json_real(s->last_apply));
 	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(root);
 

@@ -29,6 +29,7 @@ struct state_written {
 
 struct state {
 	struct slab_cache slab;
+	double last_apply; /* when twtune last changed a sysctl, 0: never */
 	struct baseline samples[STATE_SAMPLES_MAX];
 	size_t n_samples;
 	struct state_written *written;
