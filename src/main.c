@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <libconfig.h>
 #include <linux/magic.h>
 #include <math.h>
 #include <sched.h>
@@ -49,6 +50,9 @@ struct opts {
 	size_t n_policies;
 	const char **reclaim;
 	size_t n_reclaim;
+	const char *config;
+	double interval, scan_interval;
+	struct msgs owned; /* strings that came from the configuration file */
 	const char *format;
 	const char *proc;
 	const char *root;
@@ -69,7 +73,8 @@ enum {
 	OPT_PROC = 256, OPT_ROOT, OPT_SYSCTL_D, OPT_PERSIST_FILE,
 	OPT_NO_PERSIST, OPT_AUDIT_LOG, OPT_STATE, OPT_SAMPLE, OPT_NETNS,
 	OPT_DRY_RUN, OPT_NO_SOCKETS, OPT_RUN, OPT_OUTPUT, OPT_VERSION,
-	OPT_RECLAIM, OPT_SOCKETS,
+	OPT_RECLAIM, OPT_SOCKETS, OPT_INTERVAL, OPT_SCAN_INTERVAL,
+	OPT_MAX_CODE,
 };
 
 static const struct option long_opts[] = {
@@ -87,6 +92,9 @@ static const struct option long_opts[] = {
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "no-sockets", no_argument, NULL, OPT_NO_SOCKETS },
 	{ "sockets", no_argument, NULL, OPT_SOCKETS },
+	{ "config", required_argument, NULL, 'c' },
+	{ "interval", required_argument, NULL, OPT_INTERVAL },
+	{ "scan-interval", required_argument, NULL, OPT_SCAN_INTERVAL },
 	{ "run", required_argument, NULL, OPT_RUN },
 	{ "reclaim", required_argument, NULL, OPT_RECLAIM },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
@@ -115,6 +123,7 @@ static void usage(FILE *f)
 "Options:\n"
 "  -p, --policy PATH    policy file or directory (repeatable); replaces the\n"
 "                       default path %s then %s\n"
+"  -c, --config FILE    configuration file (default %s; absent is fine)\n"
 "  -f, --format F       text, json, salt or prometheus (default text)\n"
 "      --proc DIR       where /proc is (default /proc)\n"
 "      --root DIR       where / is, for the default --sysctl-d (default /)\n"
@@ -138,94 +147,248 @@ static void usage(FILE *f)
 "\n"
 "Exit: 0 ok/nothing to change, 1 failure (rolled back), 2 changes proposed,\n"
 "64 usage, 65 invalid policy, 77 not permitted.  See twtune(8).\n",
-		POLICY_DIR, SYSCONF_POLICY_DIR, AUDIT_LOG, STATE_FILE);
+		POLICY_DIR, SYSCONF_POLICY_DIR, CONFIG_FILE, AUDIT_LOG, STATE_FILE);
+}
+
+/*
+ * One option, from the command line or the configuration file: the same
+ * checks either way.  -1 with a message in err when the value is bad.
+ */
+static int set_option(struct opts *o, int c, const char *arg, char *err,
+		      size_t errlen)
+{
+	char *end;
+
+	switch (c) {
+	case 'p':
+		o->policies = xrealloc(o->policies,
+				       (o->n_policies + 1) * sizeof(char *));
+		o->policies[o->n_policies++] = arg;
+		break;
+	case 'f':
+		if (strcmp(arg, "text") && strcmp(arg, "json") &&
+		    strcmp(arg, "salt") && strcmp(arg, "prometheus")) {
+			snprintf(err, errlen, "format %s: supported formats "
+				 "are text, json, salt and prometheus", arg);
+			return -1;
+		}
+		o->format = arg;
+		break;
+	case OPT_PROC: o->proc = arg; break;
+	case OPT_ROOT: o->root = arg; break;
+	case OPT_SYSCTL_D: o->sysctl_d = arg; break;
+	case OPT_PERSIST_FILE:
+		if (!*arg || strchr(arg, '/') || arg[0] == '.') {
+			snprintf(err, errlen, "persist-file must be a plain "
+				 "file name");
+			return -1;
+		}
+		o->persist_file = arg;
+		break;
+	case OPT_NO_PERSIST: o->no_persist = true; break;
+	case OPT_AUDIT_LOG: o->audit_log = arg; break;
+	case OPT_STATE: o->state = arg; break;
+	case OPT_SAMPLE:
+	case OPT_INTERVAL:
+	case OPT_SCAN_INTERVAL: {
+		double v;
+
+		errno = 0;
+		v = strtod(arg, &end);
+		if (errno || *end || !(v > 0) || v > 86400 ||
+		    (c == OPT_SAMPLE && v > 3600)) {
+			snprintf(err, errlen, "%s takes seconds above 0 and "
+				 "up to %s", c == OPT_SAMPLE ? "sample"
+				 : c == OPT_INTERVAL ? "interval"
+						     : "scan-interval",
+				 c == OPT_SAMPLE ? "3600" : "86400");
+			return -1;
+		}
+		if (c == OPT_SAMPLE)
+			o->sample = v;
+		else if (c == OPT_INTERVAL)
+			o->interval = v;
+		else
+			o->scan_interval = v;
+		break;
+	}
+	case OPT_NETNS: o->netns = arg; break;
+	case OPT_DRY_RUN: o->dry_run = true; break;
+	case OPT_NO_SOCKETS: o->no_sockets = true; break;
+	case OPT_SOCKETS: o->sockets = true; break;
+	case OPT_RUN: o->run = arg; break;
+	case OPT_RECLAIM: {
+		const char *why;
+
+		if (!sysctl_key_valid(arg, &why)) {
+			snprintf(err, errlen, "reclaim %s: %s", arg, why);
+			return -1;
+		}
+		o->reclaim = xrealloc(o->reclaim,
+				      (o->n_reclaim + 1) * sizeof(char *));
+		o->reclaim[o->n_reclaim++] = arg;
+		break;
+	}
+	case OPT_OUTPUT: o->output = arg; break;
+	case 'c': o->config = arg; break;
+	case 'q': o->quiet++; break;
+	case 'v': o->verbose++; break;
+	default:
+		snprintf(err, errlen, "unknown option");
+		return -1;
+	}
+	return 0;
+}
+
+/* The getopt code of a long option name, or 0. */
+static int option_code(const char *name, bool *takes_arg)
+{
+	for (const struct option *l = long_opts; l->name; l++) {
+		if (strcmp(l->name, name) == 0) {
+			*takes_arg = l->has_arg == required_argument;
+			return l->val;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Settings of the configuration file: every long option, named as on the
+ * command line ("sysctl-d"), a string, number or boolean as the option
+ * takes; a list of strings for the repeatable ones.  An option given on
+ * the command line wins.
+ */
+static int load_config(struct opts *o, const bool *from_cli)
+{
+	static const char *const not_in_file[] = { "config", "help",
+						   "version", "run" };
+	const char *path = o->config ? o->config : CONFIG_FILE;
+	config_setting_t *root;
+	char err[256];
+	int bad = 0;
+	config_t cfg;
+
+	if (access(path, F_OK) < 0) {
+		if (!o->config)
+			return 0; /* absent is fine */
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	config_init(&cfg);
+	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+		fprintf(stderr, "%s:%d: %s\n", path, config_error_line(&cfg),
+			config_error_text(&cfg));
+		config_destroy(&cfg);
+		return -1;
+	}
+	root = config_root_setting(&cfg);
+	for (int i = 0; i < config_setting_length(root); i++) {
+		config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		const char *name = config_setting_name(s);
+		int line = config_setting_source_line(s), type, c;
+		bool takes_arg, skip = false;
+
+		for (size_t k = 0; k < ARRAY_SIZE(not_in_file); k++)
+			skip |= strcmp(name, not_in_file[k]) == 0;
+		c = skip ? 0 : option_code(name, &takes_arg);
+		if (!c) {
+			fprintf(stderr, "%s:%d: unknown setting '%s'\n", path,
+				line, name);
+			bad++;
+			continue;
+		}
+		if (c < OPT_MAX_CODE && from_cli[c])
+			continue; /* the command line wins */
+		type = config_setting_type(s);
+		if (!takes_arg) {
+			if (type != CONFIG_TYPE_BOOL) {
+				fprintf(stderr, "%s:%d: %s must be true or "
+					"false\n", path, line, name);
+				bad++;
+			} else if (config_setting_get_bool(s) &&
+				   set_option(o, c, NULL, err, sizeof(err)) < 0) {
+				fprintf(stderr, "%s:%d: %s\n", path, line, err);
+				bad++;
+			}
+			continue;
+		}
+		if ((c == 'p' || c == OPT_RECLAIM) &&
+		    (type == CONFIG_TYPE_LIST || type == CONFIG_TYPE_ARRAY)) {
+			for (int k = 0; k < config_setting_length(s); k++) {
+				const char *v = config_setting_get_string_elem(
+					s, (unsigned)k);
+
+				if (!v) {
+					fprintf(stderr, "%s:%d: %s must be a "
+						"list of strings\n", path, line,
+						name);
+					bad++;
+					break;
+				}
+				msgs_addf(&o->owned, "%s", v);
+				if (set_option(o, c, o->owned.v[o->owned.n - 1],
+					       err, sizeof(err)) < 0) {
+					fprintf(stderr, "%s:%d: %s\n", path,
+						line, err);
+					bad++;
+				}
+			}
+			continue;
+		}
+		if (type == CONFIG_TYPE_STRING)
+			msgs_addf(&o->owned, "%s", config_setting_get_string(s));
+		else if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
+			msgs_addf(&o->owned, "%lld", config_setting_get_int64(s));
+		else if (type == CONFIG_TYPE_FLOAT)
+			msgs_addf(&o->owned, "%.17g", config_setting_get_float(s));
+		else {
+			fprintf(stderr, "%s:%d: %s must be a string or a "
+				"number\n", path, line, name);
+			bad++;
+			continue;
+		}
+		if (set_option(o, c, o->owned.v[o->owned.n - 1], err,
+			       sizeof(err)) < 0) {
+			fprintf(stderr, "%s:%d: %s\n", path, line, err);
+			bad++;
+		}
+	}
+	config_destroy(&cfg);
+	return bad ? -1 : 0;
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
+	bool from_cli[OPT_MAX_CODE] = { false };
+	char err[256];
 	int c;
 
 	*o = (struct opts){
 		.format = "text", .proc = "/proc", .root = "/",
 		.persist_file = "90-twtune.conf", .audit_log = AUDIT_LOG,
-		.state = STATE_FILE,
+		.state = STATE_FILE, .interval = 10, .scan_interval = 60,
 	};
-	while ((c = getopt_long(argc, argv, "p:f:qvh", long_opts, NULL)) != -1) {
-		char *end;
-
-		switch (c) {
-		case 'p':
-			o->policies = xrealloc(o->policies, (o->n_policies + 1) *
-							      sizeof(char *));
-			o->policies[o->n_policies++] = optarg;
-			break;
-		case 'f':
-			if (strcmp(optarg, "text") && strcmp(optarg, "json") &&
-			    strcmp(optarg, "salt") &&
-			    strcmp(optarg, "prometheus")) {
-				fprintf(stderr, "twtune: --format %s: supported "
-					"formats are text, json, salt and "
-					"prometheus\n", optarg);
-				return -1;
-			}
-			o->format = optarg;
-			break;
-		case OPT_PROC: o->proc = optarg; break;
-		case OPT_ROOT: o->root = optarg; break;
-		case OPT_SYSCTL_D: o->sysctl_d = optarg; break;
-		case OPT_PERSIST_FILE:
-			if (!*optarg || strchr(optarg, '/') ||
-			    optarg[0] == '.') {
-				fprintf(stderr, "twtune: --persist-file must be "
-					"a plain file name\n");
-				return -1;
-			}
-			o->persist_file = optarg;
-			break;
-		case OPT_NO_PERSIST: o->no_persist = true; break;
-		case OPT_AUDIT_LOG: o->audit_log = optarg; break;
-		case OPT_STATE: o->state = optarg; break;
-		case OPT_SAMPLE:
-			errno = 0;
-			o->sample = strtod(optarg, &end);
-			if (errno || *end || !(o->sample > 0) ||
-			    o->sample > 3600) {
-				fprintf(stderr, "twtune: --sample takes seconds "
-					"between 0 and 3600\n");
-				return -1;
-			}
-			break;
-		case OPT_NETNS: o->netns = optarg; break;
-		case OPT_DRY_RUN: o->dry_run = true; break;
-		case OPT_NO_SOCKETS: o->no_sockets = true; break;
-		case OPT_SOCKETS: o->sockets = true; break;
-		case OPT_RUN: o->run = optarg; break;
-		case OPT_RECLAIM: {
-			const char *why;
-
-			if (!sysctl_key_valid(optarg, &why)) {
-				fprintf(stderr, "twtune: --reclaim %s: %s\n",
-					optarg, why);
-				return -1;
-			}
-			o->reclaim = xrealloc(o->reclaim, (o->n_reclaim + 1) *
-							     sizeof(char *));
-			o->reclaim[o->n_reclaim++] = optarg;
-			break;
-		}
-		case OPT_OUTPUT: o->output = optarg; break;
-		case 'q': o->quiet++; break;
-		case 'v': o->verbose++; break;
-		case 'h':
+	while ((c = getopt_long(argc, argv, "p:c:f:qvh", long_opts, NULL)) !=
+	       -1) {
+		if (c == 'h') {
 			usage(stdout);
 			return 1;
-		case OPT_VERSION:
+		}
+		if (c == OPT_VERSION) {
 			printf("twtune %s\n", PACKAGE_VERSION);
 			return 1;
-		default:
+		}
+		if (c == '?' || c == ':')
+			return -1;
+		if (set_option(o, c, optarg, err, sizeof(err)) < 0) {
+			fprintf(stderr, "twtune: --%s\n", err);
 			return -1;
 		}
+		if (c < OPT_MAX_CODE)
+			from_cli[c] = true;
 	}
+	if (load_config(o, from_cli) < 0)
+		return -2;
 	if (!o->sysctl_d) {
 		/* after option parsing, so that --root applies */
 		o->sysctl_d_buf = xasprintf("%s%setc/sysctl.d", o->root,
@@ -605,13 +768,14 @@ static void writer_close(struct writer *w)
 			close(w->fds[i]);
 }
 
+/*
+ * Open everything a writer needs, then give up every privilege but
+ * CAP_NET_ADMIN and confine writes to what was opened.
+ */
 static int writer_open(const struct opts *o, int procfd, bool persist,
-		       struct writer *w, struct txn *t,
-		       const struct observation *obs, const struct policy *p,
-		       const struct plan *pl)
+		       struct writer *w)
 {
-	char err[512], host[256] = "", *caps;
-	json_t *files = json_array();
+	char err[512];
 	int ret;
 
 	for (size_t i = 0; i < ARRAY_SIZE(w->fds); i++)
@@ -619,7 +783,6 @@ static int writer_open(const struct opts *o, int procfd, bool persist,
 	if (audit_open(o->audit_log, &w->audit, err, sizeof(err)) < 0) {
 		fprintf(stderr, "twtune: %s; refusing to change anything "
 			"unaudited\n", err);
-		json_decref(files);
 		return EXIT_FAIL;
 	}
 	ret = sysctl_open_net(procfd);
@@ -654,6 +817,19 @@ static int writer_open(const struct opts *o, int procfd, bool persist,
 	}
 	privs_sandbox(w->fds, ARRAY_SIZE(w->fds), w->sandbox,
 		      sizeof(w->sandbox));
+	return EXIT_OK;
+fail:
+	writer_close(w);
+	return EXIT_FAIL;
+}
+
+/* Bind a transaction to an open writer: descriptors and audit fields. */
+static void writer_begin(const struct opts *o, struct writer *w,
+			 struct txn *t, const struct observation *obs,
+			 const struct policy *p, const struct plan *pl)
+{
+	char host[256] = "", *caps;
+	json_t *files = json_array();
 
 	t->netfd = w->fds[0];
 	t->sysctl_dfd = w->fds[1];
@@ -688,11 +864,6 @@ static int writer_open(const struct opts *o, int procfd, bool persist,
 						  pl->notes[i].text));
 		json_object_set_new(t->base, "skipped", skipped);
 	}
-	return EXIT_OK;
-fail:
-	json_decref(files);
-	writer_close(w);
-	return EXIT_FAIL;
 }
 
 static int check_permission(bool real_proc, const char *cmd)
@@ -789,7 +960,9 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 				persist = true;
 			}
 		}
-		rc = writer_open(o, procfd, persist, &w, &t, &obs, &pol, &plan);
+		rc = writer_open(o, procfd, persist, &w);
+		if (rc == 0)
+			writer_begin(o, &w, &t, &obs, &pol, &plan);
 		if (rc) {
 			save_state(o, &st, &obs, &first, NULL, &warnings);
 			goto out;
@@ -995,9 +1168,10 @@ static int cmd_rollback(const struct opts *o)
 		rc = EXIT_CHANGES;
 		goto out;
 	}
-	rc = writer_open(o, procfd, persist, &w, &t, &obs, NULL, NULL);
+	rc = writer_open(o, procfd, persist, &w);
 	if (rc)
 		goto out;
+	writer_begin(o, &w, &t, &obs, NULL, NULL);
 	ret = apply_execute(&t);
 	save_state(o, &st, &obs, NULL, &t, &warnings);
 	if (strcmp(o->format, "json") == 0) {
@@ -1100,10 +1274,10 @@ int main(int argc, char **argv)
 
 	rc = parse_opts(argc, argv, &o);
 	if (rc != 0) {
-		/* 1: --help or --version was answered */
-		if (rc < 0)
+		/* 1: --help or --version was answered; -2: bad config file */
+		if (rc == -1)
 			fprintf(stderr, "Try 'twtune --help'.\n");
-		rc = rc < 0 ? EXIT_USAGE : EXIT_OK;
+		rc = rc == -2 ? EXIT_POLICY : rc < 0 ? EXIT_USAGE : EXIT_OK;
 		goto out;
 	}
 	if (optind >= argc) {
@@ -1135,6 +1309,7 @@ int main(int argc, char **argv)
 out:
 	free(o.policies);
 	free(o.reclaim);
+	msgs_free(&o.owned);
 	free(o.sysctl_d_buf);
 	return rc;
 }
