@@ -13,6 +13,8 @@
 #include <linux/magic.h>
 #include <math.h>
 #include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +119,8 @@ static void usage(FILE *f)
 "  apply                report, then write, verify, persist and audit\n"
 "  rollback [--run ID]  restore what a recorded run replaced (default: the\n"
 "                       last run that changed something)\n"
+"  watch                keep observing every --interval seconds; apply when\n"
+"                       rules fire (only log with --dry-run); SIGHUP reloads\n"
 "  policy check [PATH...]  validate policy files, print every error\n"
 "  audit verify [FILE]  check the audit log's hash chain and records\n"
 "\n"
@@ -141,6 +145,8 @@ static void usage(FILE *f)
 "      --reclaim KEY    apply: manage KEY again although someone else\n"
 "                       changed it since twtune last wrote it (repeatable)\n"
 "      --output FILE    write the output atomically to FILE\n"
+"      --interval S     watch: seconds between O(1) ticks (default 10)\n"
+"      --scan-interval S  watch: at least this between socket dumps (60)\n"
 "  -q, --quiet          only the verdict line (text)\n"
 "  -v, --verbose        more detail (text)\n"
 "  -h, --help, --version\n"
@@ -465,7 +471,7 @@ static int open_proc(const struct opts *o, bool *real)
 /* Observe, with a baseline from --sample or the state file. */
 static int observe(const struct opts *o, int procfd, const struct policy *p,
 		   struct observation *obs, struct state *st,
-		   struct baseline *first_sample)
+		   struct baseline *first_sample, const struct state *extra)
 {
 	struct msgs keys = { 0 };
 	struct baseline b = { 0 };
@@ -507,6 +513,9 @@ static int observe(const struct opts *o, int procfd, const struct policy *p,
 	}
 	if (state_ret < 0 && state_ret != -ENOENT)
 		msgs_addf(&obs->warnings, "%s (ignored)", state_err);
+	/* samples kept in memory (watch --dry-run writes no state file) */
+	for (size_t i = 0; extra && i < extra->n_samples; i++)
+		state_add_sample(st, &extra->samples[i]);
 	if (o->sample <= 0 && !state_pick_baseline(st, obs, &b))
 		b.valid = false;
 	observe_derive(obs, &b);
@@ -918,7 +927,7 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	rc = observe(o, procfd, &pol, &obs, &st, &first);
+	rc = observe(o, procfd, &pol, &obs, &st, &first, NULL);
 	if (rc)
 		goto out;
 	collect_sockets(o, real_proc, &obs, &socks);
@@ -1214,6 +1223,279 @@ out:
 	return rc;
 }
 
+/* ---- watch ------------------------------------------------------------- */
+
+/* A key twtune changed recently is left alone for this long. */
+#define WATCH_COOLDOWN 60.0
+
+struct cooldown {
+	char *key;
+	double until;
+};
+
+static void wlog(const struct opts *o, int prio, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Daemon log lines: syslog (the journal), and stderr with -v. */
+static void wlog(const struct opts *o, int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsyslog(prio, fmt, ap);
+	va_end(ap);
+	if (o->verbose) {
+		va_start(ap, fmt);
+		fputs("twtune watch: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+		va_end(ap);
+	}
+}
+
+static bool cooling(const struct cooldown *c, size_t n, const char *key,
+		    double now)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(c[i].key, key) == 0 && now < c[i].until)
+			return true;
+	return false;
+}
+
+/* SIGHUP: load the policies again; a bad set keeps the old one. */
+static void watch_reload(const struct opts *o, struct policy *pol)
+{
+	static const char *const defaults[] = { POLICY_DIR,
+						SYSCONF_POLICY_DIR };
+	struct msgs errors = { 0 };
+	struct policy fresh;
+	int ret;
+
+	if (o->n_policies)
+		ret = policy_load(o->policies, o->n_policies, false, &fresh,
+				  &errors);
+	else
+		ret = policy_load(defaults, ARRAY_SIZE(defaults), true, &fresh,
+				  &errors);
+	for (size_t i = 0; i < errors.n; i++)
+		wlog(o, LOG_ERR, "%s", errors.v[i]);
+	msgs_free(&errors);
+	if (ret < 0) {
+		policy_free(&fresh);
+		wlog(o, LOG_ERR, "reload: invalid policy, keeping the %zu "
+		     "rules in force", pol->n_rules);
+		return;
+	}
+	policy_free(pol);
+	*pol = fresh;
+	wlog(o, LOG_NOTICE, "reload: %zu rules from %zu files", pol->n_rules,
+	     pol->n_files);
+}
+
+/* One tick: observe, plan, and apply what is not cooling down. */
+static void watch_tick(const struct opts *o, int procfd, bool real_proc,
+		       struct policy *pol, struct writer *w,
+		       struct sock_stats *socks, double *last_scan,
+		       struct cooldown **cool, size_t *n_cool,
+		       struct state *mem)
+{
+	struct observation obs = { 0 };
+	struct state st = { 0 };
+	struct plan plan = { 0 };
+	struct baseline first = { 0 };
+	struct txn t = { 0 };
+	bool txn_used = false;
+	int lockfd = -1;
+
+	if (observe(o, procfd, pol, &obs, &st, &first, mem) != EXIT_OK) {
+		wlog(o, LOG_ERR, "observation failed; retrying next tick");
+		goto out;
+	}
+	if (policy_needs_sockets(pol) && !o->no_sockets && real_proc &&
+	    obs.time - *last_scan >= o->scan_interval) {
+		/* the dump is the costly part: at most every scan-interval */
+		sockdiag_free(socks);
+		collect_sockets(o, real_proc, &obs, socks);
+		*last_scan = obs.time;
+	} else {
+		/* between dumps the last one stands in (or unknown) */
+		if (!socks->collected && !socks->error[0])
+			snprintf(socks->error, sizeof(socks->error),
+				 "no socket scan yet");
+		sockdiag_fill(socks, &obs);
+	}
+	{
+		struct plan_opts po = {
+			.written = st.written, .n_written = st.n_written,
+		};
+
+		plan_build_opts(pol, &obs, &po, &plan);
+	}
+	for (size_t i = 0; i < plan.n_notes; i++)
+		if (plan.notes[i].backoff)
+			wlog(o, LOG_INFO, "%s: %s", plan.notes[i].rule->id,
+			     plan.notes[i].text);
+	if (!plan.n_changes)
+		goto save;
+	if (apply_init(&t, "watch") < 0) {
+		wlog(o, LOG_ERR, "no random run id; not applying");
+		goto save;
+	}
+	txn_used = true;
+	for (size_t i = 0; i < plan.n_changes; i++) {
+		const struct plan_change *c = &plan.changes[i];
+		struct change *ch;
+
+		if (cooling(*cool, *n_cool, c->key, obs.time)) {
+			wlog(o, LOG_INFO, "%s: would go %.0f -> %lld, but "
+			     "twtune changed it less than %.0f s ago",
+			     c->key, c->from, c->to, WATCH_COOLDOWN);
+			continue;
+		}
+		if (o->dry_run) {
+			wlog(o, LOG_NOTICE, "dry run: %s %.0f -> %lld [%s] %s",
+			     c->key, c->from, c->to, c->rule->id, c->reason);
+			continue;
+		}
+		ch = apply_add(&t, c->key, (long long)c->from, c->to,
+			       c->rule->id, c->reason);
+		if (c->persist && !o->no_persist) {
+			ch->pop = PERSIST_SET;
+			ch->pvalue = c->to;
+		}
+	}
+	if (!t.n_changes)
+		goto save;
+	lockfd = take_lock(o);
+	if (lockfd < 0) {
+		wlog(o, LOG_WARNING, "another twtune holds the lock; trying "
+		     "again next tick");
+		apply_free(&t);
+		txn_used = false;
+		goto save;
+	}
+	writer_begin(o, w, &t, &obs, pol, &plan);
+	if (apply_execute(&t) < 0)
+		wlog(o, LOG_ERR, "run %s: %s (result: %s)", t.run, t.error,
+		     t.result);
+	else
+		wlog(o, LOG_NOTICE, "run %s: %zu change%s applied", t.run,
+		     t.n_changes, t.n_changes == 1 ? "" : "s");
+	for (size_t i = 0; i < t.n_changes; i++) {
+		if (!t.changes[i].verified)
+			continue;
+		*cool = xrealloc(*cool, (*n_cool + 1) * sizeof(**cool));
+		(*cool)[*n_cool].key = xstrdup(t.changes[i].key);
+		(*cool)[(*n_cool)++].until = obs.time + WATCH_COOLDOWN;
+	}
+save:
+	save_state(o, &st, &obs, &first, txn_used ? &t : NULL, &obs.warnings);
+	if (o->dry_run) {
+		struct baseline b;
+
+		observe_to_baseline(&obs, &b, "state");
+		state_add_sample(mem, &b);
+	}
+out:
+	if (lockfd >= 0)
+		close(lockfd);
+	if (txn_used)
+		apply_free(&t);
+	plan_free(&plan);
+	observe_free(&obs);
+	state_free(&st);
+}
+
+static int cmd_watch(const struct opts *o)
+{
+	struct policy pol = { 0 };
+	struct writer w = { .fds = { -1, -1, -1, -1, -1 }, .audit = { .fd = -1 } };
+	struct sock_stats socks = { 0 };
+	struct cooldown *cool = NULL;
+	struct state mem = { 0 };
+	size_t n_cool = 0;
+	double last_scan = -INFINITY;
+	sigset_t set;
+	bool real_proc, stop = false;
+	char err[256];
+	int procfd = -1, rc;
+
+	rc = load_policies(o, &pol);
+	if (rc)
+		return rc;
+	rc = enter_netns(o);
+	if (rc)
+		goto out;
+	procfd = open_proc(o, &real_proc);
+	if (procfd < 0) {
+		rc = EXIT_FAIL;
+		goto out;
+	}
+	/* signals are taken only while waiting: a tick is never cut short */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);
+	sigprocmask(SIG_BLOCK, &set, NULL);
+	if (o->dry_run) {
+		openlog("twtune", LOG_PID, LOG_DAEMON);
+		if (privs_drop_all(err, sizeof(err)) < 0) {
+			fprintf(stderr, "twtune: %s\n", err);
+			rc = EXIT_FAIL;
+			goto out;
+		}
+	} else {
+		rc = check_permission(real_proc, "watch");
+		if (!rc)
+			rc = writer_open(o, procfd, !o->no_persist, &w);
+		if (rc)
+			goto out;
+	}
+	wlog(o, LOG_NOTICE, "watching%s%s every %g s, socket scans at most "
+	     "every %g s, %zu rules%s; sandbox: %s",
+	     o->netns ? " network namespace " : "", o->netns ? o->netns : "",
+	     o->interval, o->scan_interval, pol.n_rules,
+	     o->dry_run ? ", dry run" : "",
+	     o->dry_run ? "none (dry run)" : w.sandbox);
+	while (!stop) {
+		struct timespec ts = {
+			.tv_sec = (time_t)o->interval,
+			.tv_nsec = (long)((o->interval - floor(o->interval)) *
+					  1e9),
+		};
+		siginfo_t si;
+
+		watch_tick(o, procfd, real_proc, &pol, &w, &socks, &last_scan,
+			   &cool, &n_cool, &mem);
+		for (;;) {
+			int sig = sigtimedwait(&set, &si, &ts);
+
+			if (sig == SIGHUP) {
+				watch_reload(o, &pol);
+				continue; /* keep waiting out the interval */
+			}
+			if (sig > 0) {
+				wlog(o, LOG_NOTICE, "signal %d: stopping", sig);
+				stop = true;
+			}
+			break; /* timeout (EAGAIN) or a stop signal */
+		}
+	}
+	rc = EXIT_OK;
+out:
+	for (size_t i = 0; i < n_cool; i++)
+		free(cool[i].key);
+	free(cool);
+	sockdiag_free(&socks);
+	state_free(&mem);
+	writer_close(&w);
+	if (procfd >= 0)
+		close(procfd);
+	policy_free(&pol);
+	return rc;
+}
+
 static int cmd_policy_check(const struct opts *o, int argc, char **argv)
 {
 	struct opts po = *o;
@@ -1291,6 +1573,8 @@ int main(int argc, char **argv)
 				   : cmd_report_or_apply(&o, cmd[0] == 'a');
 	} else if (strcmp(cmd, "rollback") == 0) {
 		rc = optind < argc ? -1 : cmd_rollback(&o);
+	} else if (strcmp(cmd, "watch") == 0) {
+		rc = optind < argc ? -1 : cmd_watch(&o);
 	} else if (strcmp(cmd, "policy") == 0 && optind < argc &&
 		   strcmp(argv[optind], "check") == 0) {
 		rc = cmd_policy_check(&o, argc - optind - 1, argv + optind + 1);
