@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <syslog.h>
@@ -55,6 +57,10 @@ struct opts {
 	const char *config;
 	double interval, scan_interval;
 	struct msgs owned; /* strings that came from the configuration file */
+	/* twtune ansible: the module's output instead of a report */
+	bool ansible, ansible_diff;
+	char *persist_before;  /* the persist file's text before the run */
+	bool *emitted;
 	const char *format;
 	const char *proc;
 	const char *root;
@@ -122,6 +128,7 @@ static void usage(FILE *f)
 "  watch                keep observing every --interval seconds; apply when\n"
 "                       rules fire (only log with --dry-run); SIGHUP reloads\n"
 "  policy check [PATH...]  validate policy files, print every error\n"
+"  ansible ARGS_FILE    run as an Ansible module (JSON in, JSON out)\n"
 "  audit verify [FILE]  check the audit log's hash chain and records\n"
 "\n"
 "Options:\n"
@@ -579,6 +586,110 @@ static void save_state(const struct opts *o, struct state *st,
 		msgs_addf(warnings, "%s (deltas need it; not fatal)", err);
 }
 
+/* The persist file as this run leaves it (or, in check mode, would). */
+static char *persist_after(const struct opts *o, const struct report *r)
+{
+	struct persist p = { 0 };
+	char *path, *text = NULL, perr[160];
+
+	if (r->txn) {
+		path = xasprintf("%s/%s", o->sysctl_d, o->persist_file);
+		if (util_read_at(AT_FDCWD, path, 1u << 20, &text, NULL) < 0)
+			text = xstrdup("");
+		free(path);
+		return text;
+	}
+	if (o->persist_before &&
+	    persist_parse(o->persist_before, &p, perr, sizeof(perr)) < 0)
+		return xstrdup(o->persist_before);
+	for (size_t i = 0; i < r->plan->n_changes; i++)
+		if (r->plan->changes[i].persist && !o->no_persist)
+			persist_set(&p, r->plan->changes[i].key,
+				    r->plan->changes[i].to);
+	text = p.n ? persist_render(&p, "(check mode)")
+		   : xstrdup(o->persist_before ? o->persist_before : "");
+	persist_free(&p);
+	return text;
+}
+
+/*
+ * Ansible's module protocol: changed, failed, msg, diff (before/after
+ * with headers: the managed sysctls and the persist file), plan,
+ * warnings.
+ */
+static json_t *ansible_result(const struct opts *o, const struct report *r)
+{
+	const struct plan *pl = r->plan;
+	json_t *out = json_object(), *plan = json_array(), *warn = json_array();
+	struct strbuf before = { 0 }, after = { 0 }, msg = { 0 };
+	bool changed = false, failed = false;
+	char *line = report_verdict_line(r->obs), *pafter;
+	char *path = xasprintf("%s/%s", o->sysctl_d, o->persist_file);
+
+	strbuf_addf(&msg, "%s", line);
+	free(line);
+	if (r->txn) {
+		for (size_t i = 0; i < r->txn->n_changes; i++)
+			changed |= r->txn->changes[i].verified;
+		failed = strcmp(r->txn->result, "ok") != 0;
+		strbuf_addf(&msg, "; run %s: %s", r->txn->run, r->txn->result);
+		if (r->txn->error[0])
+			strbuf_addf(&msg, ": %s", r->txn->error);
+	} else {
+		changed = pl->n_changes > 0;
+		if (!changed)
+			strbuf_addf(&msg, "; nothing to change");
+	}
+	strbuf_add(&before, "", 0);
+	strbuf_add(&after, "", 0);
+	for (size_t i = 0; i < pl->n_changes; i++) {
+		const struct plan_change *c = &pl->changes[i];
+		char from[32];
+
+		util_fmt_num(c->from, from, sizeof(from));
+		strbuf_addf(&before, "%s = %s\n", c->key, from);
+		strbuf_addf(&after, "%s = %lld\n", c->key, c->to);
+		json_array_append_new(
+			plan, json_pack("{s:s, s:s, s:I, s:s, s:s}", "key", c->key,
+					"from", from, "to", (json_int_t)c->to,
+					"rule", c->rule->id, "reason", c->reason));
+	}
+	for (size_t i = 0; r->warnings && i < r->warnings->n; i++)
+		json_array_append_new(warn, json_string(r->warnings->v[i]));
+	for (size_t i = 0; i < r->obs->warnings.n; i++)
+		json_array_append_new(warn,
+				      json_string(r->obs->warnings.v[i]));
+	for (size_t i = 0; i < pl->n_notes; i++)
+		json_array_append_new(warn, json_sprintf("%s: %s",
+							 pl->notes[i].rule->id,
+							 pl->notes[i].text));
+	json_object_set_new(out, "changed", json_boolean(changed));
+	json_object_set_new(out, "failed", json_boolean(failed));
+	json_object_set_new(out, "msg", json_string(msg.s));
+	json_object_set_new(out, "plan", plan);
+	json_object_set_new(out, "warnings", warn);
+	if (r->txn)
+		json_object_set_new(out, "run", json_string(r->txn->run));
+	if (o->ansible_diff) {
+		pafter = persist_after(o, r);
+		json_object_set_new(
+			out, "diff",
+			json_pack("[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}]",
+				  "before_header", "sysctls", "after_header",
+				  "sysctls", "before", before.s, "after", after.s,
+				  "before_header", path, "after_header", path,
+				  "before",
+				  o->persist_before ? o->persist_before : "",
+				  "after", pafter));
+		free(pafter);
+	}
+	strbuf_free(&before);
+	strbuf_free(&after);
+	strbuf_free(&msg);
+	free(path);
+	return out;
+}
+
 static int emit(const struct opts *o, const struct report *r)
 {
 	char *buf = NULL;
@@ -588,7 +699,16 @@ static int emit(const struct opts *o, const struct report *r)
 
 	if (!f)
 		return -errno;
-	if (strcmp(o->format, "json") == 0 || strcmp(o->format, "salt") == 0) {
+	if (o->emitted)
+		*o->emitted = true;
+	if (o->ansible) {
+		json_t *j = ansible_result(o, r);
+
+		json_dumpf(j, f, JSON_COMPACT);
+		fputc('\n', f);
+		json_decref(j);
+	} else if (strcmp(o->format, "json") == 0 ||
+		   strcmp(o->format, "salt") == 0) {
 		json_t *j = o->format[0] == 'j' ? report_json(r)
 						: report_salt_json(r);
 
@@ -1223,6 +1343,198 @@ out:
 	return rc;
 }
 
+/* ---- ansible -------------------------------------------------------------- */
+
+/* A boolean argument: JSON true/false, or the strings Ansible users write. */
+static int ansible_bool(json_t *v, bool *out)
+{
+	static const char *const yes[] = { "yes", "true", "on", "1", "y" };
+	static const char *const no[] = { "no", "false", "off", "0", "n" };
+	const char *s = json_string_value(v);
+
+	if (json_is_boolean(v)) {
+		*out = json_is_true(v);
+		return 0;
+	}
+	if (json_is_integer(v) && (json_integer_value(v) == 0 ||
+				   json_integer_value(v) == 1)) {
+		*out = json_integer_value(v) == 1;
+		return 0;
+	}
+	for (size_t i = 0; s && i < ARRAY_SIZE(yes); i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return 0;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static void ansible_fail(const char *msg, int rc)
+{
+	json_t *j = json_pack("{s:b, s:b, s:s, s:i}", "changed", false,
+			      "failed", true, "msg", msg, "rc", rc);
+
+	json_dumpf(j, stdout, JSON_COMPACT);
+	putchar('\n');
+	json_decref(j);
+}
+
+/*
+ * twtune ansible ARGS_FILE: run apply (or, in check mode, a dry run) as
+ * an Ansible module.  Whatever goes wrong, standard output is one JSON
+ * object; error messages that would go to stderr become its msg.
+ */
+static int cmd_ansible(const struct opts *base, const char *args_file)
+{
+	static const char *const str_args[] = { "sysctl_d", "persist_file",
+						"audit_log", "state_file",
+						"netns", "proc" };
+	static const int str_opts[] = { OPT_SYSCTL_D, OPT_PERSIST_FILE,
+					OPT_AUDIT_LOG, OPT_STATE, OPT_NETNS,
+					OPT_PROC };
+	struct opts o = *base;
+	json_t *args, *v;
+	json_error_t je;
+	const char *key;
+	char err[300], *captured = NULL;
+	bool check = false, emitted = false, b;
+	int rc = EXIT_OK, saved = -1, memfd = -1;
+
+	args = json_load_file(args_file, 0, &je);
+	if (!json_is_object(args)) {
+		snprintf(err, sizeof(err), "%s: %s", args_file,
+			 args ? "not a JSON object" : je.text);
+		ansible_fail(err, EXIT_USAGE);
+		json_decref(args);
+		return EXIT_OK;
+	}
+	o.policies = NULL;
+	o.n_policies = 0;
+	o.owned = (struct msgs){ 0 }; /* base keeps its own strings */
+	o.format = "json";
+	o.ansible = true;
+	o.emitted = &emitted;
+	json_object_foreach(args, key, v) {
+		size_t i;
+
+		if (strncmp(key, "_ansible_", 9) == 0) {
+			if (strcmp(key, "_ansible_check_mode") == 0 &&
+			    ansible_bool(v, &check) < 0)
+				goto bad_type;
+			if (strcmp(key, "_ansible_diff") == 0 &&
+			    ansible_bool(v, &o.ansible_diff) < 0)
+				goto bad_type;
+			continue; /* the others are Ansible's business */
+		}
+		if (strcmp(key, "policy") == 0) {
+			size_t k;
+			json_t *e;
+
+			if (json_is_string(v)) {
+				msgs_addf(&o.owned, "%s", json_string_value(v));
+				set_option(&o, 'p', o.owned.v[o.owned.n - 1],
+					   err, sizeof(err));
+				continue;
+			}
+			if (!json_is_array(v))
+				goto bad_type;
+			json_array_foreach(v, k, e) {
+				if (!json_is_string(e))
+					goto bad_type;
+				msgs_addf(&o.owned, "%s", json_string_value(e));
+				set_option(&o, 'p', o.owned.v[o.owned.n - 1],
+					   err, sizeof(err));
+			}
+			continue;
+		}
+		if (strcmp(key, "persist") == 0) {
+			if (ansible_bool(v, &b) < 0)
+				goto bad_type;
+			o.no_persist = !b;
+			continue;
+		}
+		for (i = 0; i < ARRAY_SIZE(str_args); i++)
+			if (strcmp(key, str_args[i]) == 0)
+				break;
+		if (i == ARRAY_SIZE(str_args)) {
+			snprintf(err, sizeof(err), "unsupported parameter %s "
+				 "(supported: policy, sysctl_d, persist_file, "
+				 "persist, audit_log, state_file, netns, proc)",
+				 key);
+			ansible_fail(err, EXIT_USAGE);
+			goto out;
+		}
+		if (!json_is_string(v))
+			goto bad_type;
+		msgs_addf(&o.owned, "%s", json_string_value(v));
+		if (set_option(&o, str_opts[i], o.owned.v[o.owned.n - 1], err,
+			       sizeof(err)) < 0) {
+			ansible_fail(err, EXIT_USAGE);
+			goto out;
+		}
+		if (str_opts[i] == OPT_SYSCTL_D)
+			o.sysctl_d_buf = NULL; /* base frees the default */
+	}
+	o.dry_run = check;
+	{
+		char *path = xasprintf("%s/%s", o.sysctl_d, o.persist_file);
+
+		if (util_read_at(AT_FDCWD, path, 1u << 20, &o.persist_before,
+				 NULL) < 0)
+			o.persist_before = NULL;
+		free(path);
+	}
+	/* everything the run says on stderr goes into msg instead */
+	fflush(stderr);
+	memfd = memfd_create("twtune-stderr", MFD_CLOEXEC);
+	saved = dup(STDERR_FILENO);
+	if (memfd >= 0 && saved >= 0)
+		dup2(memfd, STDERR_FILENO);
+	rc = cmd_report_or_apply(&o, true);
+	fflush(stderr);
+	if (saved >= 0) {
+		dup2(saved, STDERR_FILENO);
+		close(saved);
+	}
+	if (memfd >= 0) {
+		char fdpath[32];
+
+		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", memfd);
+		if (util_read_at(AT_FDCWD, fdpath, 1u << 16, &captured,
+				 NULL) < 0)
+			captured = NULL;
+		close(memfd);
+	}
+	if (!emitted) {
+		/* failed before there was a report (policy, permission...) */
+		size_t n = captured ? strlen(captured) : 0;
+
+		while (n && captured[n - 1] == '\n')
+			captured[--n] = '\0';
+		ansible_fail(n ? captured : "twtune failed", rc);
+	}
+	rc = EXIT_OK;
+	goto out;
+bad_type:
+	snprintf(err, sizeof(err), "parameter %s has the wrong type", key);
+	ansible_fail(err, EXIT_USAGE);
+out:
+	free(captured);
+	free(o.persist_before);
+	if (o.policies != base->policies)
+		free(o.policies);
+	if (o.sysctl_d_buf != base->sysctl_d_buf)
+		free(o.sysctl_d_buf);
+	msgs_free(&o.owned);
+	json_decref(args);
+	return rc;
+}
+
 /* ---- watch ------------------------------------------------------------- */
 
 /* A key twtune changed recently is left alone for this long. */
@@ -1575,6 +1887,8 @@ int main(int argc, char **argv)
 		rc = optind < argc ? -1 : cmd_rollback(&o);
 	} else if (strcmp(cmd, "watch") == 0) {
 		rc = optind < argc ? -1 : cmd_watch(&o);
+	} else if (strcmp(cmd, "ansible") == 0) {
+		rc = argc - optind != 1 ? -1 : cmd_ansible(&o, argv[optind]);
 	} else if (strcmp(cmd, "policy") == 0 && optind < argc &&
 		   strcmp(argv[optind], "check") == 0) {
 		rc = cmd_policy_check(&o, argc - optind - 1, argv + optind + 1);

@@ -1,13 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Install the Debian 12 packages twtune needs to build, test and check
-# itself.  Run as root (or with sudo available).  Packages already present
-# are not downloaded again.
+# Install the Debian 12 packages twtune needs: to build it, and with
+# --test also to run its whole test suite (jq, valgrind, iproute2 and
+# util-linux for the namespace tests, ansible-core for the Ansible module
+# test, systemd for systemd-analyze).  Run as root (or with sudo).
+# Packages already present are not downloaded again.
 set -eu
 
 PKGS="build-essential autoconf automake libtool pkg-config
-libconfig-dev libcap-ng-dev libjansson-dev nettle-dev libcmocka-dev
-iproute2 util-linux jq valgrind"
+libconfig-dev libcap-ng-dev libjansson-dev nettle-dev libcmocka-dev"
+if [ "${1:-}" = --test ]; then
+	PKGS="$PKGS iproute2 util-linux jq valgrind ansible-core systemd"
+fi
 
 missing=
 for p in $PKGS; do
