@@ -1545,6 +1545,52 @@ struct cooldown {
 	double until;
 };
 
+/* The O(1) picture at the last socket dump. */
+struct scan_mark {
+	double time;
+	double tw_count, tcp_inuse;
+	struct counters c;
+};
+
+/* A dump is repeated at least this many scan intervals apart, even when
+ * the O(1) counters say nothing moved. */
+#define WATCH_RESCAN_FACTOR 10
+
+static bool moved(double now, double then)
+{
+	if (isnan(now) || isnan(then))
+		return isnan(now) != isnan(then);
+	return fabs(now - then) > 0.1 * then + 16;
+}
+
+static bool rose(double now, double then)
+{
+	if (isnan(now) || isnan(then))
+		return isnan(now) != isnan(then);
+	return now != then;
+}
+
+/*
+ * Whether a new socket dump is worth its cost: never more often than
+ * scan-interval; then only when the O(1) counters moved (socket counts by
+ * more than 10%, or overflows, SYN cookies or listen overflows rose), or
+ * when the last dump is WATCH_RESCAN_FACTOR intervals old.
+ */
+static bool scan_due(const struct opts *o, const struct observation *obs,
+		     const struct scan_mark *m)
+{
+	double age = obs->time - m->time;
+
+	if (age < o->scan_interval)
+		return false;
+	return age >= WATCH_RESCAN_FACTOR * o->scan_interval ||
+	       moved(obs->m[M_TW_COUNT], m->tw_count) ||
+	       moved(obs->m[M_TCP_INUSE], m->tcp_inuse) ||
+	       rose(obs->c.tw_overflows, m->c.tw_overflows) ||
+	       rose(obs->c.syncookies_sent, m->c.syncookies_sent) ||
+	       rose(obs->c.listen_overflows, m->c.listen_overflows);
+}
+
 static void wlog(const struct opts *o, int prio, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -1607,7 +1653,7 @@ static void watch_reload(const struct opts *o, struct policy *pol)
 /* One tick: observe, plan, and apply what is not cooling down. */
 static void watch_tick(const struct opts *o, int procfd, bool real_proc,
 		       struct policy *pol, struct writer *w,
-		       struct sock_stats *socks, double *last_scan,
+		       struct sock_stats *socks, struct scan_mark *mark,
 		       struct cooldown **cool, size_t *n_cool,
 		       struct state *mem)
 {
@@ -1624,11 +1670,14 @@ static void watch_tick(const struct opts *o, int procfd, bool real_proc,
 		goto out;
 	}
 	if (policy_needs_sockets(pol) && !o->no_sockets && real_proc &&
-	    obs.time - *last_scan >= o->scan_interval) {
-		/* the dump is the costly part: at most every scan-interval */
+	    scan_due(o, &obs, mark)) {
+		/* the dump is the costly part: only when it can tell more */
 		sockdiag_free(socks);
 		collect_sockets(o, real_proc, &obs, socks);
-		*last_scan = obs.time;
+		*mark = (struct scan_mark){
+			.time = obs.time, .tw_count = obs.m[M_TW_COUNT],
+			.tcp_inuse = obs.m[M_TCP_INUSE], .c = obs.c,
+		};
 	} else {
 		/* between dumps the last one stands in (or unknown) */
 		if (!socks->collected && !socks->error[0])
@@ -1726,7 +1775,7 @@ static int cmd_watch(const struct opts *o)
 	struct cooldown *cool = NULL;
 	struct state mem = { 0 };
 	size_t n_cool = 0;
-	double last_scan = -INFINITY;
+	struct scan_mark mark = { .time = -INFINITY };
 	sigset_t set;
 	bool real_proc, stop = false;
 	char err[256];
@@ -1778,7 +1827,7 @@ static int cmd_watch(const struct opts *o)
 		};
 		siginfo_t si;
 
-		watch_tick(o, procfd, real_proc, &pol, &w, &socks, &last_scan,
+		watch_tick(o, procfd, real_proc, &pol, &w, &socks, &mark,
 			   &cool, &n_cool, &mem);
 		for (;;) {
 			int sig = sigtimedwait(&set, &si, &ts);
