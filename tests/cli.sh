@@ -45,6 +45,37 @@ echo 'rules = ( { id = "fin-timeout-myth"; enabled = false; } );' >"$T/etc/99-lo
 expect_rc "disable by id" 0 "$TWTUNE" policy check -v "$POL" "$T/etc"
 expect_grep "disabled listed" "fin-timeout-myth.*(disabled)" "$T/out"
 
+# the configuration file: every long option, the command line wins
+cat >"$T/twtune.conf" <<C
+policy = [ "$POL" ];
+format = "json";
+state = "$T/cfg/state.json";
+no-sockets = true;
+proc = "$FIX/healthy";
+C
+expect_rc "settings from -c" 0 "$TWTUNE" -c "$T/twtune.conf" report
+expect_eq "format from the file" "$(jget "$T/out" .command)" report
+expect_eq "no-sockets from the file" "$(jget "$T/out" .sockets.error)" "--no-sockets"
+expect_eq "state from the file" "$(jget "$T/cfg/state.json" .version)" 2
+expect_rc "the command line wins" 0 "$TWTUNE" -c "$T/twtune.conf" report -f text -q
+expect_grep "text, not json" "^OK: not overflowing" "$T/out"
+cat >"$T/bad-twtune.conf" <<'C'
+formt = "json";
+sample = -1;
+no-persist = "yes";
+policy = [ 1 ];
+C
+expect_rc "invalid configuration" 65 "$TWTUNE" -c "$T/bad-twtune.conf" report
+expect_grep "unknown setting" "bad-twtune.conf:1: unknown setting 'formt'" "$T/err"
+expect_grep "bad value" "bad-twtune.conf:2: sample takes seconds above 0 and up to 3600" "$T/err"
+expect_grep "bad type" "bad-twtune.conf:3: no-persist must be true or false" "$T/err"
+expect_grep "bad list" "bad-twtune.conf:4: policy must be a list of strings" "$T/err"
+echo 'format = ;' >"$T/syntax.conf"
+expect_rc "syntax error" 65 "$TWTUNE" -c "$T/syntax.conf" report
+expect_grep "syntax error with its line" "syntax.conf:1: syntax error" "$T/err"
+expect_rc "a named file must exist" 65 "$TWTUNE" -c "$T/nonexistent.conf" report
+expect_grep "says so" "nonexistent.conf: No such file or directory" "$T/err"
+
 # permission: apply on the real /proc needs CAP_NET_ADMIN
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
 	expect_rc "apply as nobody on /proc" 77 setpriv --reuid=65534 --regid=65534 \
