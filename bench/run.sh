@@ -90,6 +90,16 @@ while IFS= read -r name; do
 	printf '%-44s %9s ms %9s ms %8s KiB\n' "$name" "$1" "$2" "$rss"
 	printf '%s\t%s\t%s\n' "$name" "$1" "$rss" >>"$T/rows"
 done <"$T/names"
+# The O(1) report on its own, back to back (not between socket dumps,
+# which leave the caches cold), against the cost of starting any process.
+echo
+echo "O(1) report, 41 runs back to back (median, min, peak RSS):"
+set -- $("$MEASURE" 41 /bin/true)
+printf '  %-42s %9s ms %9s ms\n' "/bin/true (process start)" "$1" "$2"
+set -- $("$MEASURE" 41 "$TWTUNE" report -p "$P" --state "$S" -f json --no-sockets)
+printf '  %-42s %9s ms %9s ms %8s KiB\n' "twtune report --no-sockets -f json" "$1" "$2" "$3"
+set -- $("$MEASURE" 41 "$TWTUNE" report -p "$P" --state "$S" -q --no-sockets)
+printf '  %-42s %9s ms %9s ms %8s KiB\n' "twtune report --no-sockets -q" "$1" "$2" "$3"
 left=$(awk '/^TCP:/ { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat)
 echo
 echo "TIME_WAIT still present after measuring: $left (must equal $made)"

@@ -21,6 +21,7 @@
 #include <strings.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <syslog.h>
@@ -822,8 +823,12 @@ static void check_shadowing(const struct opts *o, const struct plan *pl,
 			msgs_addf(&wants, "%lld", p.v[i].value);
 		}
 	}
-	shadow_scan(o->root, o->persist_file, (const char *const *)keys.v,
-		    (const char *const *)wants.v, keys.n, out, warnings);
+	/* nothing managed, nothing to shadow: spare the directory walk */
+	if (keys.n)
+		shadow_scan(o->root, o->persist_file,
+			    (const char *const *)keys.v,
+			    (const char *const *)wants.v, keys.n, out,
+			    warnings);
 	for (size_t i = 0; i < out->n; i++)
 		for (size_t k = 0; k < out->v[i].n_hits; k++)
 			msgs_addf(warnings,
@@ -1915,6 +1920,14 @@ int main(int argc, char **argv)
 	const char *cmd;
 	int rc;
 
+	{
+		/* jansson would read /dev/urandom for its hash seed */
+		uint32_t seed;
+
+		if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) ==
+		    (ssize_t)sizeof(seed))
+			json_object_seed(seed ? seed : 1);
+	}
 	rc = parse_opts(argc, argv, &o);
 	if (rc != 0) {
 		/* 1: --help or --version was answered; -2: bad config file */
