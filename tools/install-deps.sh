@@ -3,14 +3,15 @@
 # Install the Debian 12 packages twtune needs: to build it, and with
 # --test also to run its whole test suite (jq, valgrind, iproute2 and
 # util-linux for the namespace tests, ansible-core for the Ansible module
-# test, systemd for systemd-analyze).  Run as root (or with sudo).
+# test, systemd and procps for systemd-analyze verify of the units).
+# Run as root (or with sudo).
 # Packages already present are not downloaded again.
 set -eu
 
 PKGS="build-essential autoconf automake libtool pkg-config
 libconfig-dev libcap-ng-dev libjansson-dev nettle-dev libcmocka-dev"
 if [ "${1:-}" = --test ]; then
-	PKGS="$PKGS iproute2 util-linux jq valgrind ansible-core systemd"
+	PKGS="$PKGS iproute2 util-linux procps jq valgrind ansible-core systemd"
 fi
 
 missing=
