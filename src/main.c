@@ -476,6 +476,17 @@ static int open_proc(const struct opts *o, bool *real)
 	return fd;
 }
 
+/* The network namespace to act in (entered first), then its /proc. */
+static int open_target(const struct opts *o, int *procfd, bool *real_proc)
+{
+	int rc = enter_netns(o);
+
+	if (rc)
+		return rc;
+	*procfd = open_proc(o, real_proc);
+	return *procfd < 0 ? EXIT_FAIL : EXIT_OK;
+}
+
 /* Observe, with a baseline from --sample or the state file. */
 static int observe(const struct opts *o, int procfd, const struct policy *p,
 		   struct observation *obs, struct state *st,
@@ -1030,14 +1041,9 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 	rc = load_policies(o, &pol);
 	if (rc)
 		return rc;
-	rc = enter_netns(o);
+	rc = open_target(o, &procfd, &real_proc);
 	if (rc)
 		goto out;
-	procfd = open_proc(o, &real_proc);
-	if (procfd < 0) {
-		rc = EXIT_FAIL;
-		goto out;
-	}
 	if (apply && !o->dry_run) {
 		rc = check_permission(real_proc, "apply");
 		if (rc)
@@ -1226,14 +1232,9 @@ static int cmd_rollback(const struct opts *o)
 		fprintf(stderr, "twtune: no random run id\n");
 		return EXIT_FAIL;
 	}
-	rc = enter_netns(o);
+	rc = open_target(o, &procfd, &real_proc);
 	if (rc)
 		goto out;
-	procfd = open_proc(o, &real_proc);
-	if (procfd < 0) {
-		rc = EXIT_FAIL;
-		goto out;
-	}
 	if (!o->dry_run) {
 		rc = check_permission(real_proc, "rollback");
 		if (rc)
@@ -1789,14 +1790,9 @@ static int cmd_watch(const struct opts *o)
 	rc = load_policies(o, &pol);
 	if (rc)
 		return rc;
-	rc = enter_netns(o);
+	rc = open_target(o, &procfd, &real_proc);
 	if (rc)
 		goto out;
-	procfd = open_proc(o, &real_proc);
-	if (procfd < 0) {
-		rc = EXIT_FAIL;
-		goto out;
-	}
 	/* signals are taken only while waiting: a tick is never cut short */
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);

@@ -8,12 +8,7 @@
 . "${SRCDIR:-.}/tests/lib.sh"
 
 command -v ansible-playbook >/dev/null || skip "ansible-playbook not installed (apt-get install ansible-core)"
-[ "$(id -u)" = 0 ] || skip "needs root to create a network namespace"
-unshare -n true 2>/dev/null || skip "cannot create a network namespace here"
-if [ "${TWTUNE_IN_NETNS:-}" != 1 ]; then
-	TWTUNE_IN_NETNS=1 exec unshare -n sh "$0"
-fi
-ip link set lo up || exit 99
+in_netns
 SYS=/proc/sys/net/ipv4
 echo 64 >$SYS/tcp_max_tw_buckets
 mkdir -p "$T/sysctl.d" "$T/home"

@@ -6,16 +6,7 @@
 # Every count in the JSON report must match exactly.
 . "${SRCDIR:-.}/tests/lib.sh"
 
-[ "$(id -u)" = 0 ] || skip "needs root to create a network namespace"
-command -v unshare >/dev/null || skip "unshare (util-linux) not found"
-command -v ip >/dev/null || skip "ip (iproute2) not found"
-unshare -n true 2>/dev/null || skip "cannot create a network namespace here"
-
-if [ "${TWTUNE_IN_NETNS:-}" != 1 ]; then
-	TWTUNE_IN_NETNS=1 exec unshare -n sh "$0"
-fi
-
-ip link set lo up || exit 99
+in_netns
 ip addr add 127.0.0.2/8 dev lo 2>/dev/null || true
 SYS=/proc/sys/net/ipv4
 echo "40000 60999" >$SYS/ip_local_port_range   # 21000 ephemeral ports

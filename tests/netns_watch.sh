@@ -6,15 +6,7 @@
 # stops cleanly (exit 0) on SIGTERM.
 . "${SRCDIR:-.}/tests/lib.sh"
 
-[ "$(id -u)" = 0 ] || skip "needs root to create a network namespace"
-command -v unshare >/dev/null || skip "unshare (util-linux) not found"
-command -v ip >/dev/null || skip "ip (iproute2) not found"
-unshare -n true 2>/dev/null || skip "cannot create a network namespace here"
-if [ "${TWTUNE_IN_NETNS:-}" != 1 ]; then
-	TWTUNE_IN_NETNS=1 exec unshare -n sh "$0"
-fi
-
-ip link set lo up || exit 99
+in_netns
 SYS=/proc/sys/net/ipv4
 echo 64 >$SYS/tcp_max_tw_buckets
 mkdir -p "$T/sysctl.d" "$T/pol"
