@@ -16,27 +16,11 @@ N=${1:-100000}
 RUNS=${2:-5}
 : "${TWTUNE:?}" "${TWLOAD:?}" "${NLDUMP:?}" "${MEASURE:?}" "${SRCDIR:?}"
 
-if [ "$(id -u)" != 0 ]; then
-	echo "bench: needs root (network namespaces)" >&2
-	exit 77
-fi
-if [ "${BENCH_IN_NETNS:-}" != 1 ]; then
-	BENCH_IN_NETNS=1 exec unshare -n sh "$0" "$@"
-fi
-
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-ip link set lo up
-SYS=/proc/sys/net/ipv4
-echo $((N * 2 + 1024)) >$SYS/tcp_max_tw_buckets
-echo 0 >$SYS/tcp_tw_reuse               # keep every TIME_WAIT
-echo "1024 65535" >$SYS/ip_local_port_range
-# one listener per ~4000 connections: connect() finds a free port fast
-# while each destination has few ports in use
-L=$(( (N + 3999) / 4000 )); [ "$L" -le 64 ] || L=64
+. "$SRCDIR/bench/lib.sh"
+bench_netns "$@"
 
 start=$(date +%s)
-"$TWLOAD" -n "$N" -l "$L" -p 1000 >/dev/null
+make_time_wait "$N"
 made=$(awk '/^TCP:/ { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat)
 echo "TIME_WAIT sockets: $made (wanted $N), made in $(( $(date +%s) - start )) s"
 echo "kernel: $(uname -r), $(nproc) cores; median of $RUNS runs"

@@ -11,19 +11,9 @@ set -eu
 N=${1:-100000}
 SECS=${2:-45}
 : "${TWTUNE:?}" "${TWLOAD:?}" "${SRCDIR:?}"
-[ "$(id -u)" = 0 ] || { echo "bench: needs root" >&2; exit 77; }
-if [ "${BENCH_IN_NETNS:-}" != 1 ]; then
-	BENCH_IN_NETNS=1 exec unshare -n sh "$0" "$@"
-fi
-T=$(mktemp -d)
-trap 'rm -rf "$T"' EXIT
-ip link set lo up
-SYS=/proc/sys/net/ipv4
-echo $((N * 2 + 1024)) >$SYS/tcp_max_tw_buckets
-echo 0 >$SYS/tcp_tw_reuse
-echo "1024 65535" >$SYS/ip_local_port_range
-L=$(( (N + 3999) / 4000 )); [ "$L" -le 64 ] || L=64
-"$TWLOAD" -n "$N" -l "$L" -p 1000 >/dev/null
+. "$SRCDIR/bench/lib.sh"
+bench_netns "$@"
+make_time_wait "$N"
 mkdir -p "$T/sysctl.d"
 "$TWTUNE" watch -p "$SRCDIR/policies" --state "$T/state.json" \
 	--sysctl-d "$T/sysctl.d" --audit-log "$T/audit.jsonl" \
