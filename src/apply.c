@@ -33,13 +33,12 @@ int apply_init(struct txn *t, const char *mode)
 }
 
 struct change *apply_add(struct txn *t, const char *key, long long before,
-			 long long after, const char *rule,
-			 const char *reason)
+			 long long after, const char *rule, const char *reason)
 {
 	struct change *c;
 
-	t->changes = xrealloc(t->changes,
-			      (t->n_changes + 1) * sizeof(*t->changes));
+	t->changes =
+		xrealloc(t->changes, (t->n_changes + 1) * sizeof(*t->changes));
 	c = &t->changes[t->n_changes++];
 	memset(c, 0, sizeof(*c));
 	c->key = xstrdup(key);
@@ -90,9 +89,10 @@ static int record(struct txn *t, const char *phase)
 				    json_string(t->rollback_of));
 	json_object_update(rec, t->base);
 	json_object_set_new(rec, "changes", apply_changes_json(t));
-	json_object_set_new(rec, "result", strcmp(phase, "intent") == 0
-						   ? json_null()
-						   : json_string(t->result));
+	json_object_set_new(rec, "result",
+			    strcmp(phase, "intent") == 0
+				    ? json_null()
+				    : json_string(t->result));
 	json_object_set_new(rec, "error",
 			    t->error[0] ? json_string(t->error) : json_null());
 	ret = audit_append(t->audit, rec);
@@ -205,8 +205,9 @@ static int unpersist(struct txn *t, const char *old)
 		ret = persist_write(t->sysctl_dfd, t->persist_name, old);
 	else
 		ret = unlinkat(t->sysctl_dfd, t->persist_name, 0) < 0 &&
-			      errno != ENOENT
-		      ? -errno : 0;
+				      errno != ENOENT
+			      ? -errno
+			      : 0;
 	if (ret == 0)
 		for (size_t i = 0; i < t->n_changes; i++)
 			t->changes[i].persisted = false;
@@ -265,8 +266,10 @@ static int execute(struct txn *t)
 		ret = sysctl_set(t->netfd, c->key, c->after, &c->written);
 		c->verified = ret == 0;
 		if (ret == -EILSEQ) {
-			fail(t, 0, "%s: wrote %lld but it reads back "
-				   "differently", c->key, c->after);
+			fail(t, 0,
+			     "%s: wrote %lld but it reads back "
+			     "differently",
+			     c->key, c->after);
 			break;
 		}
 		if (ret < 0) {

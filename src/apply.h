@@ -13,7 +13,11 @@
 
 #include "audit.h"
 
-enum persist_op { PERSIST_NONE, PERSIST_SET, PERSIST_REMOVE };
+enum persist_op {
+	PERSIST_NONE,
+	PERSIST_SET,
+	PERSIST_REMOVE
+};
 
 struct change {
 	char *key;
@@ -22,25 +26,25 @@ struct change {
 	char *reason;
 	enum persist_op pop;
 	long long pvalue;
-	bool persist_only;      /* rollback: the live value is already back */
+	bool persist_only; /* rollback: the live value is already back */
 	/* filled in by apply_execute() */
-	bool had_persist;       /* the persist file held the key before */
+	bool had_persist; /* the persist file held the key before */
 	long long persist_before;
 	bool written, verified, persisted;
 };
 
 struct txn {
-	const char *mode;        /* "apply", "rollback" */
-	char run[33];            /* 128-bit random id, hex */
+	const char *mode;	 /* "apply", "rollback" */
+	char run[33];		 /* 128-bit random id, hex */
 	const char *rollback_of; /* rollback: the run undone */
 	struct change *changes;
 	size_t n_changes;
-	int netfd;               /* /proc/sys/net */
-	int sysctl_dfd;          /* sysctl.d, or -1 with --no-persist */
+	int netfd;	/* /proc/sys/net */
+	int sysctl_dfd; /* sysctl.d, or -1 with --no-persist */
 	const char *persist_name;
 	struct audit *audit;
-	json_t *base;            /* fields common to intent and result */
-	const char *result;      /* ok, partial, failed, rolled_back */
+	json_t *base;	    /* fields common to intent and result */
+	const char *result; /* ok, partial, failed, rolled_back */
 	char error[512];
 };
 
@@ -49,8 +53,7 @@ int apply_init(struct txn *t, const char *mode);
 
 /* Append a change (strings are copied). */
 struct change *apply_add(struct txn *t, const char *key, long long before,
-			 long long after, const char *rule,
-			 const char *reason);
+			 long long after, const char *rule, const char *reason);
 
 /*
  * Run it.  Returns 0 when every change is written, verified, persisted

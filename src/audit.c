@@ -30,8 +30,7 @@ int audit_open(const char *path, struct audit *a, char *err, size_t errlen)
 	free(dir);
 	if (ret < 0)
 		goto fail;
-	a->fd = open(path,
-		     O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	a->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
 		     0640);
 	if (a->fd < 0) {
 		ret = -errno;
@@ -102,8 +101,8 @@ int audit_last_hash(int fd, char out[SHA256_HEX_LEN + 1])
 
 char *audit_serialize(json_t *rec, const char *prev)
 {
-	json_object_set_new(rec, "prev", prev && *prev ? json_string(prev)
-						      : json_null());
+	json_object_set_new(rec, "prev",
+			    prev && *prev ? json_string(prev) : json_null());
 	return json_dumps(rec, JSON_COMPACT | JSON_PRESERVE_ORDER |
 				       JSON_ENSURE_ASCII);
 }
@@ -157,8 +156,7 @@ struct open_run {
 	size_t line;
 };
 
-int audit_verify(const char *path, size_t *records, char *err,
-		 size_t errlen)
+int audit_verify(const char *path, size_t *records, char *err, size_t errlen)
 {
 	char prev[SHA256_HEX_LEN + 1] = "", *line = NULL;
 	struct open_run *open_runs = NULL;
@@ -184,8 +182,10 @@ int audit_verify(const char *path, size_t *records, char *err,
 			break;
 		lineno++;
 		if (line[n - 1] != '\n') {
-			snprintf(err, errlen, "%zu: line is not terminated "
-				 "(torn write?)", lineno);
+			snprintf(err, errlen,
+				 "%zu: line is not terminated "
+				 "(torn write?)",
+				 lineno);
 			ret = -EBADMSG;
 			break;
 		}
@@ -206,17 +206,20 @@ int audit_verify(const char *path, size_t *records, char *err,
 		 * not checked; every later one must name its predecessor.
 		 */
 		if (lineno > 1 && (!p || strcmp(p, prev) != 0)) {
-			snprintf(err, errlen, "%zu: hash chain broken: prev "
-				 "does not match line %zu", lineno, lineno - 1);
+			snprintf(err, errlen,
+				 "%zu: hash chain broken: prev "
+				 "does not match line %zu",
+				 lineno, lineno - 1);
 			ret = -EBADMSG;
 		} else if (!run || !phase ||
-			   (strcmp(phase, "intent") && strcmp(phase, "result"))) {
+			   (strcmp(phase, "intent") &&
+			    strcmp(phase, "result"))) {
 			snprintf(err, errlen, "%zu: record lacks run or phase",
 				 lineno);
 			ret = -EBADMSG;
 		} else if (strcmp(phase, "intent") == 0) {
-			open_runs = xrealloc(open_runs, (n_open + 1) *
-							       sizeof(*open_runs));
+			open_runs = xrealloc(open_runs,
+					     (n_open + 1) * sizeof(*open_runs));
 			open_runs[n_open].run = xstrdup(run);
 			open_runs[n_open++].line = lineno;
 		} else {
@@ -226,8 +229,10 @@ int audit_verify(const char *path, size_t *records, char *err,
 				if (strcmp(open_runs[i].run, run) == 0)
 					break;
 			if (i == n_open) {
-				snprintf(err, errlen, "%zu: result for run %s "
-					 "has no intent before it", lineno, run);
+				snprintf(err, errlen,
+					 "%zu: result for run %s "
+					 "has no intent before it",
+					 lineno, run);
 				ret = -EBADMSG;
 			} else {
 				free(open_runs[i].run);
@@ -263,9 +268,9 @@ static bool changed_something(json_t *rec)
 	json_t *c;
 	size_t i;
 
-	json_array_foreach(json_object_get(rec, "changes"), i, c)
-		if (json_is_true(json_object_get(c, "written")))
-			return true;
+	json_array_foreach(
+		json_object_get(rec, "changes"), i,
+		c) if (json_is_true(json_object_get(c, "written"))) return true;
 	return false;
 }
 
@@ -274,9 +279,8 @@ static bool in_list(json_t *list, const char *s)
 	size_t i;
 	json_t *u;
 
-	json_array_foreach(list, i, u)
-		if (strcmp(json_string_value(u), s) == 0)
-			return true;
+	json_array_foreach(list, i, u) if (strcmp(json_string_value(u), s) ==
+					   0) return true;
 	return false;
 }
 
@@ -297,8 +301,8 @@ static void drop_intent(json_t *cands, const char *run)
 	}
 }
 
-int audit_find_run(const char *path, const char *run, json_t **out,
-		   char *err, size_t errlen)
+int audit_find_run(const char *path, const char *run, json_t **out, char *err,
+		   size_t errlen)
 {
 	/* changing runs are rare, so keeping their records is cheap */
 	json_t *cands = json_array(), *undone = json_array(), *best = NULL;
@@ -318,8 +322,10 @@ int audit_find_run(const char *path, const char *run, json_t **out,
 	while (getline(&line, &cap, f) > 0) {
 		json_t *rec = json_loads(line, 0, NULL);
 		const char *r = json_string_value(json_object_get(rec, "run"));
-		const char *ph = json_string_value(json_object_get(rec, "phase"));
-		const char *mode = json_string_value(json_object_get(rec, "mode"));
+		const char *ph =
+			json_string_value(json_object_get(rec, "phase"));
+		const char *mode =
+			json_string_value(json_object_get(rec, "mode"));
 		const char *of =
 			json_string_value(json_object_get(rec, "rollback_of"));
 
@@ -362,8 +368,8 @@ int audit_find_run(const char *path, const char *run, json_t **out,
 			snprintf(err, errlen, "run %s not found in %s", run,
 				 path);
 		else
-			snprintf(err, errlen,
-				 "%s: no run left to roll back", path);
+			snprintf(err, errlen, "%s: no run left to roll back",
+				 path);
 		return -ENOENT;
 	}
 	*out = best;

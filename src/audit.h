@@ -42,8 +42,7 @@ void audit_close(struct audit *a);
  * log is sound, -EBADMSG with the first problem ("LINE: message") in err,
  * or -errno when the file cannot be read.
  */
-int audit_verify(const char *path, size_t *records, char *err,
-		 size_t errlen);
+int audit_verify(const char *path, size_t *records, char *err, size_t errlen);
 
 /*
  * Find the result record of run (or, when run is NULL, of the last apply
@@ -52,7 +51,7 @@ int audit_verify(const char *path, size_t *records, char *err,
  * its intent record, marked "incomplete": true.  *rec is a new
  * reference; -ENOENT when there is none.
  */
-int audit_find_run(const char *path, const char *run, json_t **rec,
-		   char *err, size_t errlen);
+int audit_find_run(const char *path, const char *run, json_t **rec, char *err,
+		   size_t errlen);
 
 #endif

@@ -22,19 +22,39 @@
 #define MAX_ARGS 16
 
 enum op {
-	OP_NUM, OP_METRIC, OP_CURRENT, OP_EXISTS, OP_SYSCTL,
-	OP_NEG, OP_NOT,
-	OP_ADD, OP_SUB, OP_MUL, OP_DIV, OP_MOD,
-	OP_LT, OP_LE, OP_GT, OP_GE, OP_EQ, OP_NE,
-	OP_AND, OP_OR,
-	OP_MIN, OP_MAX, OP_CEIL, OP_FLOOR, OP_POW2CEIL, OP_PRESENT,
+	OP_NUM,
+	OP_METRIC,
+	OP_CURRENT,
+	OP_EXISTS,
+	OP_SYSCTL,
+	OP_NEG,
+	OP_NOT,
+	OP_ADD,
+	OP_SUB,
+	OP_MUL,
+	OP_DIV,
+	OP_MOD,
+	OP_LT,
+	OP_LE,
+	OP_GT,
+	OP_GE,
+	OP_EQ,
+	OP_NE,
+	OP_AND,
+	OP_OR,
+	OP_MIN,
+	OP_MAX,
+	OP_CEIL,
+	OP_FLOOR,
+	OP_POW2CEIL,
+	OP_PRESENT,
 };
 
 struct expr {
 	enum op op;
-	double num;    /* OP_NUM */
-	int metric;    /* OP_METRIC */
-	char *key;     /* OP_SYSCTL */
+	double num; /* OP_NUM */
+	int metric; /* OP_METRIC */
+	char *key;  /* OP_SYSCTL */
 	size_t nargs;
 	struct expr **args;
 };
@@ -166,8 +186,8 @@ static const struct {
 	enum op op;
 	size_t min_args, max_args;
 } functions[] = {
-	{ "min", OP_MIN, 2, MAX_ARGS },   { "max", OP_MAX, 2, MAX_ARGS },
-	{ "ceil", OP_CEIL, 1, 1 },        { "floor", OP_FLOOR, 1, 1 },
+	{ "min", OP_MIN, 2, MAX_ARGS },	   { "max", OP_MAX, 2, MAX_ARGS },
+	{ "ceil", OP_CEIL, 1, 1 },	   { "floor", OP_FLOOR, 1, 1 },
 	{ "pow2ceil", OP_POW2CEIL, 1, 1 }, { "sysctl", OP_SYSCTL, 1, 1 },
 	{ "present", OP_PRESENT, 1, 1 },
 };
@@ -204,8 +224,7 @@ static struct expr *parse_sysctl_arg(struct parser *ps, const char *fn)
 	return e;
 }
 
-static struct expr *parse_call(struct parser *ps, const char *name,
-			       size_t len)
+static struct expr *parse_call(struct parser *ps, const char *name, size_t len)
 {
 	struct expr *args[MAX_ARGS], *e;
 	size_t i, n = 0, f;
@@ -396,12 +415,15 @@ static struct expr *parse_or(struct parser *ps)
 	return parse_level(ps, 0);
 }
 
-int expr_parse(const char *src, unsigned flags, struct expr **out,
-	       char *err, size_t errlen)
+int expr_parse(const char *src, unsigned flags, struct expr **out, char *err,
+	       size_t errlen)
 {
 	struct parser ps = {
-		.src = src, .p = src, .flags = flags,
-		.err = err, .errlen = errlen,
+		.src = src,
+		.p = src,
+		.flags = flags,
+		.err = err,
+		.errlen = errlen,
 	};
 	struct expr *e;
 
@@ -497,8 +519,7 @@ static double eval(const struct expr *e, const struct expr_env *env,
 	double a, b, r;
 
 	switch (e->op) {
-	case OP_NUM:
-		return e->num;
+	case OP_NUM: return e->num;
 	case OP_METRIC:
 		r = env->obs->m[e->metric];
 		if (isnan(r))
@@ -510,18 +531,18 @@ static double eval(const struct expr *e, const struct expr_env *env,
 	case OP_CURRENT:
 		if (isnan(env->current))
 			missing_add(missing, "current: %s %s", env->key,
-				    env->exists ? "is not a single integer"
-						: "is not present on this kernel");
+				    env->exists
+					    ? "is not a single integer"
+					    : "is not present on this kernel");
 		return env->current;
-	case OP_EXISTS:
-		return env->exists;
+	case OP_EXISTS: return env->exists;
 	case OP_SYSCTL: {
 		const struct sysctl_obs *s = observe_sysctl(env->obs, e->key);
 
 		if (s && !isnan(s->value))
 			return s->value;
 		missing_add(missing, "sysctl(\"%s\"): %s", e->key,
-			    !s ? "was not read"
+			    !s		? "was not read"
 			    : s->exists ? "is not a single integer"
 					: "is not present on this kernel");
 		return NAN;
@@ -532,8 +553,7 @@ static double eval(const struct expr *e, const struct expr_env *env,
 
 		return s && s->exists;
 	}
-	case OP_NEG:
-		return -eval_finite(e->args[0], env, missing);
+	case OP_NEG: return -eval_finite(e->args[0], env, missing);
 	case OP_NOT:
 		a = truth(eval_finite(e->args[0], env, missing));
 		return isnan(a) ? NAN : !a;
@@ -549,10 +569,8 @@ static double eval(const struct expr *e, const struct expr_env *env,
 		if (a == 1 || b == 1)
 			return 1;
 		return isnan(a) || isnan(b) ? NAN : 0;
-	case OP_CEIL:
-		return ceil(eval_finite(e->args[0], env, missing));
-	case OP_FLOOR:
-		return floor(eval_finite(e->args[0], env, missing));
+	case OP_CEIL: return ceil(eval_finite(e->args[0], env, missing));
+	case OP_FLOOR: return floor(eval_finite(e->args[0], env, missing));
 	case OP_POW2CEIL:
 		a = eval_finite(e->args[0], env, missing);
 		if (isnan(a))
@@ -572,8 +590,7 @@ static double eval(const struct expr *e, const struct expr_env *env,
 				r = a;
 		}
 		return r;
-	default:
-		break;
+	default: break;
 	}
 
 	a = eval_finite(e->args[0], env, missing);
@@ -597,8 +614,7 @@ static double eval(const struct expr *e, const struct expr_env *env,
 	case OP_GE: return a >= b;
 	case OP_EQ: return a == b;
 	case OP_NE: return a != b;
-	default:
-		abort(); /* every operator is handled above */
+	default: abort(); /* every operator is handled above */
 	}
 }
 

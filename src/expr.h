@@ -2,9 +2,9 @@
 /*
  * The policy expression language: numbers, metric names, `current` and
  * `exists`, + - * / %, comparisons, && || !, parentheses and the functions
- * min max ceil floor pow2ceil sysctl present.  Values are doubles; NAN stands for
- * "unknown" and propagates, except that && and || follow Kleene's
- * three-valued logic (unknown || true is true, unknown && false is false).
+ * min max ceil floor pow2ceil sysctl present.  Values are doubles; NAN stands
+ * for "unknown" and propagates, except that && and || follow Kleene's three-valued
+ * logic (unknown || true is true, unknown && false is false).
  */
 #ifndef TWTUNE_EXPR_H
 #define TWTUNE_EXPR_H
@@ -24,8 +24,8 @@ struct expr;
  * Parse src.  On error returns -EINVAL and writes a message (without file
  * or line) to err.
  */
-int expr_parse(const char *src, unsigned flags, struct expr **out,
-	       char *err, size_t errlen);
+int expr_parse(const char *src, unsigned flags, struct expr **out, char *err,
+	       size_t errlen);
 void expr_free(struct expr *e);
 
 /* A constant expression's value (no names, no calls). */
@@ -40,8 +40,8 @@ void expr_sysctl_keys(const struct expr *e, struct msgs *keys);
 struct expr_env {
 	const struct observation *obs;
 	const char *key; /* the rule's sysctl, or NULL */
-	double current;  /* its live value, NAN if unknown */
-	bool exists;     /* whether the kernel has it */
+	double current;	 /* its live value, NAN if unknown */
+	bool exists;	 /* whether the kernel has it */
 };
 
 /*

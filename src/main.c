@@ -60,7 +60,7 @@ struct opts {
 	struct msgs owned; /* strings that came from the configuration file */
 	/* twtune ansible: the module's output instead of a report */
 	bool ansible, ansible_diff;
-	char *persist_before;  /* the persist file's text before the run */
+	char *persist_before; /* the persist file's text before the run */
 	bool *emitted;
 	const char *format;
 	const char *proc;
@@ -79,10 +79,24 @@ struct opts {
 };
 
 enum {
-	OPT_PROC = 256, OPT_ROOT, OPT_SYSCTL_D, OPT_PERSIST_FILE,
-	OPT_NO_PERSIST, OPT_AUDIT_LOG, OPT_STATE, OPT_SAMPLE, OPT_NETNS,
-	OPT_DRY_RUN, OPT_NO_SOCKETS, OPT_RUN, OPT_OUTPUT, OPT_VERSION,
-	OPT_RECLAIM, OPT_SOCKETS, OPT_INTERVAL, OPT_SCAN_INTERVAL,
+	OPT_PROC = 256,
+	OPT_ROOT,
+	OPT_SYSCTL_D,
+	OPT_PERSIST_FILE,
+	OPT_NO_PERSIST,
+	OPT_AUDIT_LOG,
+	OPT_STATE,
+	OPT_SAMPLE,
+	OPT_NETNS,
+	OPT_DRY_RUN,
+	OPT_NO_SOCKETS,
+	OPT_RUN,
+	OPT_OUTPUT,
+	OPT_VERSION,
+	OPT_RECLAIM,
+	OPT_SOCKETS,
+	OPT_INTERVAL,
+	OPT_SCAN_INTERVAL,
 	OPT_MAX_CODE,
 };
 
@@ -117,51 +131,78 @@ static const struct option long_opts[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-"Usage: twtune COMMAND [OPTIONS]\n"
-"Find and fix \"TCP: time wait bucket table overflow\".\n"
-"\n"
-"Commands:\n"
-"  report               observe, evaluate the policies, print the plan;\n"
-"                       changes nothing (exit 2 when changes are proposed)\n"
-"  apply                report, then write, verify, persist and audit\n"
-"  rollback [--run ID]  restore what a recorded run replaced (default: the\n"
-"                       last run that changed something)\n"
-"  watch                keep observing every --interval seconds; apply when\n"
-"                       rules fire (only log with --dry-run); SIGHUP reloads\n"
-"  policy check [PATH...]  validate policy files, print every error\n"
-"  ansible ARGS_FILE    run as an Ansible module (JSON in, JSON out)\n"
-"  audit verify [FILE]  check the audit log's hash chain and records\n"
-"\n"
-"Options:\n"
-"  -p, --policy PATH    policy file or directory (repeatable); replaces the\n"
-"                       default path %s then %s\n"
-"  -c, --config FILE    configuration file (default %s; absent is fine)\n"
-"  -f, --format F       text, json, salt or prometheus (default text)\n"
-"      --proc DIR       where /proc is (default /proc)\n"
-"      --root DIR       where / is, for the default --sysctl-d (default /)\n"
-"      --sysctl-d DIR   persist directory (default ROOT/etc/sysctl.d)\n"
-"      --persist-file NAME  file name in it (default 90-twtune.conf)\n"
-"      --no-persist     write live values only\n"
-"      --audit-log FILE JSON Lines audit log (default %s)\n"
-"      --state FILE     state for deltas between runs (default %s)\n"
-"      --sample SECONDS observe twice, SECONDS apart, for deltas and rates\n"
-"      --netns NAME|PATH  act inside that network namespace\n"
-"      --dry-run        apply/rollback: do everything but write\n"
-"      --no-sockets     only the O(1) metrics (no socket dump)\n"
-"      --sockets        with --format prometheus: dump sockets too\n"
-"      --run ID         rollback: the run to undo\n"
-"      --reclaim KEY    apply: manage KEY again although someone else\n"
-"                       changed it since twtune last wrote it (repeatable)\n"
-"      --output FILE    write the output atomically to FILE\n"
-"      --interval S     watch: seconds between O(1) ticks (default 10)\n"
-"      --scan-interval S  watch: at least this between socket dumps (60)\n"
-"  -q, --quiet          only the verdict line (text)\n"
-"  -v, --verbose        more detail (text)\n"
-"  -h, --help, --version\n"
-"\n"
-"Exit: 0 ok/nothing to change, 1 failure (rolled back), 2 changes proposed,\n"
-"64 usage, 65 invalid policy, 77 not permitted.  See twtune(8).\n",
-		POLICY_DIR, SYSCONF_POLICY_DIR, CONFIG_FILE, AUDIT_LOG, STATE_FILE);
+		"Usage: twtune COMMAND [OPTIONS]\n"
+		"Find and fix \"TCP: time wait bucket table overflow\".\n"
+		"\n"
+		"Commands:\n"
+		"  report               observe, evaluate the policies, print "
+		"the plan;\n"
+		"                       changes nothing (exit 2 when changes "
+		"are proposed)\n"
+		"  apply                report, then write, verify, persist "
+		"and audit\n"
+		"  rollback [--run ID]  restore what a recorded run replaced "
+		"(default: the\n"
+		"                       last run that changed something)\n"
+		"  watch                keep observing every --interval "
+		"seconds; apply when\n"
+		"                       rules fire (only log with --dry-run); "
+		"SIGHUP reloads\n"
+		"  policy check [PATH...]  validate policy files, print every "
+		"error\n"
+		"  ansible ARGS_FILE    run as an Ansible module (JSON in, "
+		"JSON out)\n"
+		"  audit verify [FILE]  check the audit log's hash chain and "
+		"records\n"
+		"\n"
+		"Options:\n"
+		"  -p, --policy PATH    policy file or directory (repeatable); "
+		"replaces the\n"
+		"                       default path %s then %s\n"
+		"  -c, --config FILE    configuration file (default %s; absent "
+		"is fine)\n"
+		"  -f, --format F       text, json, salt or prometheus "
+		"(default text)\n"
+		"      --proc DIR       where /proc is (default /proc)\n"
+		"      --root DIR       where / is, for the default --sysctl-d "
+		"(default /)\n"
+		"      --sysctl-d DIR   persist directory (default "
+		"ROOT/etc/sysctl.d)\n"
+		"      --persist-file NAME  file name in it (default "
+		"90-twtune.conf)\n"
+		"      --no-persist     write live values only\n"
+		"      --audit-log FILE JSON Lines audit log (default %s)\n"
+		"      --state FILE     state for deltas between runs (default "
+		"%s)\n"
+		"      --sample SECONDS observe twice, SECONDS apart, for "
+		"deltas and rates\n"
+		"      --netns NAME|PATH  act inside that network namespace\n"
+		"      --dry-run        apply/rollback: do everything but "
+		"write\n"
+		"      --no-sockets     only the O(1) metrics (no socket "
+		"dump)\n"
+		"      --sockets        with --format prometheus: dump sockets "
+		"too\n"
+		"      --run ID         rollback: the run to undo\n"
+		"      --reclaim KEY    apply: manage KEY again although "
+		"someone else\n"
+		"                       changed it since twtune last wrote it "
+		"(repeatable)\n"
+		"      --output FILE    write the output atomically to FILE\n"
+		"      --interval S     watch: seconds between O(1) ticks "
+		"(default 10)\n"
+		"      --scan-interval S  watch: at least this between socket "
+		"dumps (60)\n"
+		"  -q, --quiet          only the verdict line (text)\n"
+		"  -v, --verbose        more detail (text)\n"
+		"  -h, --help, --version\n"
+		"\n"
+		"Exit: 0 ok/nothing to change, 1 failure (rolled back), 2 "
+		"changes proposed,\n"
+		"64 usage, 65 invalid policy, 77 not permitted.  See "
+		"twtune(8).\n",
+		POLICY_DIR, SYSCONF_POLICY_DIR, CONFIG_FILE, AUDIT_LOG,
+		STATE_FILE);
 }
 
 /*
@@ -182,8 +223,10 @@ static int set_option(struct opts *o, int c, const char *arg, char *err,
 	case 'f':
 		if (strcmp(arg, "text") && strcmp(arg, "json") &&
 		    strcmp(arg, "salt") && strcmp(arg, "prometheus")) {
-			snprintf(err, errlen, "format %s: supported formats "
-				 "are text, json, salt and prometheus", arg);
+			snprintf(err, errlen,
+				 "format %s: supported formats "
+				 "are text, json, salt and prometheus",
+				 arg);
 			return -1;
 		}
 		o->format = arg;
@@ -193,7 +236,8 @@ static int set_option(struct opts *o, int c, const char *arg, char *err,
 	case OPT_SYSCTL_D: o->sysctl_d = arg; break;
 	case OPT_PERSIST_FILE:
 		if (!*arg || strchr(arg, '/') || arg[0] == '.') {
-			snprintf(err, errlen, "persist-file must be a plain "
+			snprintf(err, errlen,
+				 "persist-file must be a plain "
 				 "file name");
 			return -1;
 		}
@@ -211,8 +255,10 @@ static int set_option(struct opts *o, int c, const char *arg, char *err,
 		v = strtod(arg, &end);
 		if (errno || *end || !(v > 0) || v > 86400 ||
 		    (c == OPT_SAMPLE && v > 3600)) {
-			snprintf(err, errlen, "%s takes seconds above 0 and "
-				 "up to %s", c == OPT_SAMPLE ? "sample"
+			snprintf(err, errlen,
+				 "%s takes seconds above 0 and "
+				 "up to %s",
+				 c == OPT_SAMPLE     ? "sample"
 				 : c == OPT_INTERVAL ? "interval"
 						     : "scan-interval",
 				 c == OPT_SAMPLE ? "3600" : "86400");
@@ -247,9 +293,7 @@ static int set_option(struct opts *o, int c, const char *arg, char *err,
 	case 'c': o->config = arg; break;
 	case 'q': o->quiet++; break;
 	case 'v': o->verbose++; break;
-	default:
-		snprintf(err, errlen, "unknown option");
-		return -1;
+	default: snprintf(err, errlen, "unknown option"); return -1;
 	}
 	return 0;
 }
@@ -274,8 +318,8 @@ static int option_code(const char *name, bool *takes_arg)
  */
 static int load_config(struct opts *o, const bool *from_cli)
 {
-	static const char *const not_in_file[] = { "config", "help",
-						   "version", "run" };
+	static const char *const not_in_file[] = { "config", "help", "version",
+						   "run" };
 	const char *path = o->config ? o->config : CONFIG_FILE;
 	config_setting_t *root;
 	char err[256];
@@ -297,7 +341,8 @@ static int load_config(struct opts *o, const bool *from_cli)
 	}
 	root = config_root_setting(&cfg);
 	for (int i = 0; i < config_setting_length(root); i++) {
-		config_setting_t *s = config_setting_get_elem(root, (unsigned)i);
+		config_setting_t *s =
+			config_setting_get_elem(root, (unsigned)i);
 		const char *name = config_setting_name(s);
 		int line = config_setting_source_line(s), type, c;
 		bool takes_arg, skip = false;
@@ -316,11 +361,14 @@ static int load_config(struct opts *o, const bool *from_cli)
 		type = config_setting_type(s);
 		if (!takes_arg) {
 			if (type != CONFIG_TYPE_BOOL) {
-				fprintf(stderr, "%s:%d: %s must be true or "
-					"false\n", path, line, name);
+				fprintf(stderr,
+					"%s:%d: %s must be true or "
+					"false\n",
+					path, line, name);
 				bad++;
 			} else if (config_setting_get_bool(s) &&
-				   set_option(o, c, NULL, err, sizeof(err)) < 0) {
+				   set_option(o, c, NULL, err, sizeof(err)) <
+					   0) {
 				fprintf(stderr, "%s:%d: %s\n", path, line, err);
 				bad++;
 			}
@@ -333,9 +381,10 @@ static int load_config(struct opts *o, const bool *from_cli)
 					s, (unsigned)k);
 
 				if (!v) {
-					fprintf(stderr, "%s:%d: %s must be a "
-						"list of strings\n", path, line,
-						name);
+					fprintf(stderr,
+						"%s:%d: %s must be a "
+						"list of strings\n",
+						path, line, name);
 					bad++;
 					break;
 				}
@@ -350,14 +399,19 @@ static int load_config(struct opts *o, const bool *from_cli)
 			continue;
 		}
 		if (type == CONFIG_TYPE_STRING)
-			msgs_addf(&o->owned, "%s", config_setting_get_string(s));
+			msgs_addf(&o->owned, "%s",
+				  config_setting_get_string(s));
 		else if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
-			msgs_addf(&o->owned, "%lld", config_setting_get_int64(s));
+			msgs_addf(&o->owned, "%lld",
+				  config_setting_get_int64(s));
 		else if (type == CONFIG_TYPE_FLOAT)
-			msgs_addf(&o->owned, "%.17g", config_setting_get_float(s));
+			msgs_addf(&o->owned, "%.17g",
+				  config_setting_get_float(s));
 		else {
-			fprintf(stderr, "%s:%d: %s must be a string or a "
-				"number\n", path, line, name);
+			fprintf(stderr,
+				"%s:%d: %s must be a string or a "
+				"number\n",
+				path, line, name);
 			bad++;
 			continue;
 		}
@@ -378,9 +432,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	int c;
 
 	*o = (struct opts){
-		.format = "text", .proc = "/proc", .root = "/",
-		.persist_file = "90-twtune.conf", .audit_log = AUDIT_LOG,
-		.state = STATE_FILE, .interval = 10, .scan_interval = 60,
+		.format = "text",
+		.proc = "/proc",
+		.root = "/",
+		.persist_file = "90-twtune.conf",
+		.audit_log = AUDIT_LOG,
+		.state = STATE_FILE,
+		.interval = 10,
+		.scan_interval = 60,
 	};
 	while ((c = getopt_long(argc, argv, "p:c:f:qvh", long_opts, NULL)) !=
 	       -1) {
@@ -405,9 +464,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		return -2;
 	if (!o->sysctl_d) {
 		/* after option parsing, so that --root applies */
-		o->sysctl_d_buf = xasprintf("%s%setc/sysctl.d", o->root,
-					    o->root[strlen(o->root) - 1] == '/'
-						    ? "" : "/");
+		o->sysctl_d_buf = xasprintf(
+			"%s%setc/sysctl.d", o->root,
+			o->root[strlen(o->root) - 1] == '/' ? "" : "/");
 		o->sysctl_d = o->sysctl_d_buf;
 	}
 	return 0;
@@ -421,7 +480,8 @@ static int load_policies(const struct opts *o, struct policy *p)
 	int ret;
 
 	if (o->n_policies)
-		ret = policy_load(o->policies, o->n_policies, false, p, &errors);
+		ret = policy_load(o->policies, o->n_policies, false, p,
+				  &errors);
 	else
 		ret = policy_load(defaults, ARRAY_SIZE(defaults), true, p,
 				  &errors);
@@ -514,8 +574,9 @@ static int observe(const struct opts *o, int procfd, const struct policy *p,
 			observe_free(&first);
 			struct timespec ts = {
 				.tv_sec = (time_t)o->sample,
-				.tv_nsec = (long)((o->sample - floor(o->sample)) *
-						  1e9),
+				.tv_nsec =
+					(long)((o->sample - floor(o->sample)) *
+					       1e9),
 			};
 			while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 				;
@@ -523,8 +584,9 @@ static int observe(const struct opts *o, int procfd, const struct policy *p,
 	}
 	if (o->sample <= 0 || ret == 0)
 		ret = observe_collect_cached(procfd,
-					     (const char *const *)keys.v, keys.n,
-					     &st->slab, obs, err, sizeof(err));
+					     (const char *const *)keys.v,
+					     keys.n, &st->slab, obs, err,
+					     sizeof(err));
 	msgs_free(&keys);
 	if (ret < 0) {
 		fprintf(stderr, "twtune: observe %s: %s\n", o->proc, err);
@@ -573,7 +635,8 @@ static void save_state(const struct opts *o, struct state *st,
 		const struct sysctl_obs *s = observe_sysctl(obs, o->reclaim[i]);
 
 		if (s && !isnan(s->value))
-			state_set_written(st, o->reclaim[i], (long long)s->value);
+			state_set_written(st, o->reclaim[i],
+					  (long long)s->value);
 	}
 	/* --sample's first observation is a baseline for later runs too */
 	if (first && first->valid)
@@ -584,14 +647,16 @@ static void save_state(const struct opts *o, struct state *st,
 			state_set_written(st, t->changes[i].key,
 					  t->changes[i].after);
 		if (t->changes[i].verified &&
-		    strcmp(t->changes[i].key, "net.ipv4.tcp_max_tw_buckets") == 0)
+		    strcmp(t->changes[i].key, "net.ipv4.tcp_max_tw_buckets") ==
+			    0)
 			b.tw_max = (double)t->changes[i].after;
 	}
 	state_add_sample(st, &b);
 	if (changed && strcmp(t->result, "ok") == 0)
 		st->last_apply = obs->time;
 	if (obs->tw_sock_size_read) {
-		memcpy(st->slab.boot_id, obs->boot_id, sizeof(st->slab.boot_id));
+		memcpy(st->slab.boot_id, obs->boot_id,
+		       sizeof(st->slab.boot_id));
 		st->slab.size = obs->m[M_TW_SOCK_SIZE];
 	}
 	if (state_save(o->state, st, err, sizeof(err)) < 0)
@@ -662,15 +727,15 @@ static json_t *ansible_result(const struct opts *o, const struct report *r)
 		strbuf_addf(&before, "%s = %s\n", c->key, from);
 		strbuf_addf(&after, "%s = %lld\n", c->key, c->to);
 		json_array_append_new(
-			plan, json_pack("{s:s, s:s, s:I, s:s, s:s}", "key", c->key,
-					"from", from, "to", (json_int_t)c->to,
-					"rule", c->rule->id, "reason", c->reason));
+			plan,
+			json_pack("{s:s, s:s, s:I, s:s, s:s}", "key", c->key,
+				  "from", from, "to", (json_int_t)c->to, "rule",
+				  c->rule->id, "reason", c->reason));
 	}
 	for (size_t i = 0; r->warnings && i < r->warnings->n; i++)
 		json_array_append_new(warn, json_string(r->warnings->v[i]));
 	for (size_t i = 0; i < r->obs->warnings.n; i++)
-		json_array_append_new(warn,
-				      json_string(r->obs->warnings.v[i]));
+		json_array_append_new(warn, json_string(r->obs->warnings.v[i]));
 	for (size_t i = 0; i < pl->n_notes; i++)
 		json_array_append_new(warn, json_sprintf("%s: %s",
 							 pl->notes[i].rule->id,
@@ -686,13 +751,14 @@ static json_t *ansible_result(const struct opts *o, const struct report *r)
 		pafter = persist_after(o, r);
 		json_object_set_new(
 			out, "diff",
-			json_pack("[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}]",
-				  "before_header", "sysctls", "after_header",
-				  "sysctls", "before", before.s, "after", after.s,
-				  "before_header", path, "after_header", path,
-				  "before",
-				  o->persist_before ? o->persist_before : "",
-				  "after", pafter));
+			json_pack(
+				"[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}]",
+				"before_header", "sysctls", "after_header",
+				"sysctls", "before", before.s, "after", after.s,
+				"before_header", path, "after_header", path,
+				"before",
+				o->persist_before ? o->persist_before : "",
+				"after", pafter));
 		free(pafter);
 	}
 	strbuf_free(&before);
@@ -756,8 +822,8 @@ static int emit(const struct opts *o, const struct report *r)
 		int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		ret = dfd < 0 ? -errno
-			      : util_write_atomic(dfd, slash ? slash + 1
-							     : o->output,
+			      : util_write_atomic(dfd,
+						  slash ? slash + 1 : o->output,
 						  buf, len, 0644);
 		if (dfd >= 0)
 			close(dfd);
@@ -788,7 +854,8 @@ static void collect_sockets(const struct opts *o, bool real_proc,
 	} else if (strcmp(o->format, "prometheus") == 0 && !o->sockets) {
 		/* node_exporter scrapes often: the dump only when asked */
 		snprintf(st->error, sizeof(st->error),
-			 "not requested (--format prometheus without --sockets)");
+			 "not requested (--format prometheus without "
+			 "--sockets)");
 	} else if (!real_proc) {
 		snprintf(st->error, sizeof(st->error),
 			 "--proc is not the live /proc");
@@ -926,8 +993,10 @@ static int writer_open(const struct opts *o, int procfd, bool persist,
 	for (size_t i = 0; i < ARRAY_SIZE(w->fds); i++)
 		w->fds[i] = -1;
 	if (audit_open(o->audit_log, &w->audit, err, sizeof(err)) < 0) {
-		fprintf(stderr, "twtune: %s; refusing to change anything "
-			"unaudited\n", err);
+		fprintf(stderr,
+			"twtune: %s; refusing to change anything "
+			"unaudited\n",
+			err);
 		return EXIT_FAIL;
 	}
 	ret = sysctl_open_net(procfd);
@@ -938,7 +1007,8 @@ static int writer_open(const struct opts *o, int procfd, bool persist,
 	}
 	w->fds[0] = ret;
 	if (persist) {
-		w->fds[1] = open(o->sysctl_d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		w->fds[1] =
+			open(o->sysctl_d, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (w->fds[1] < 0) {
 			fprintf(stderr, "twtune: --sysctl-d %s: %s\n",
 				o->sysctl_d, strerror(errno));
@@ -969,9 +1039,9 @@ fail:
 }
 
 /* Bind a transaction to an open writer: descriptors and audit fields. */
-static void writer_begin(const struct opts *o, struct writer *w,
-			 struct txn *t, const struct observation *obs,
-			 const struct policy *p, const struct plan *pl)
+static void writer_begin(const struct opts *o, struct writer *w, struct txn *t,
+			 const struct observation *obs, const struct policy *p,
+			 const struct plan *pl)
 {
 	char host[256] = "", *caps;
 	json_t *files = json_array();
@@ -986,15 +1056,14 @@ static void writer_begin(const struct opts *o, struct writer *w,
 			files, json_pack("{s:s, s:s}", "file", p->files[i].path,
 					 "sha256", p->files[i].sha256));
 	caps = privs_effective_text();
-	t->base = json_pack("{s:s, s:I, s:o, s:I, s:s, s:{s:s, s:s}, s:o, s:o, s:s}",
-			    "host", host, "netns", (json_int_t)obs->netns,
-			    "netns_name",
-			    o->netns ? json_string(o->netns) : json_null(),
-			    "uid", (json_int_t)getuid(), "caps", caps, "tool",
-			    "name", PACKAGE_NAME, "version", PACKAGE_VERSION,
-			    "policy", files, "observed",
-			    report_observations_json(obs), "sandbox",
-			    w->sandbox);
+	t->base = json_pack(
+		"{s:s, s:I, s:o, s:I, s:s, s:{s:s, s:s}, s:o, s:o, s:s}",
+		"host", host, "netns", (json_int_t)obs->netns, "netns_name",
+		o->netns ? json_string(o->netns) : json_null(), "uid",
+		(json_int_t)getuid(), "caps", caps, "tool", "name",
+		PACKAGE_NAME, "version", PACKAGE_VERSION, "policy", files,
+		"observed", report_observations_json(obs), "sandbox",
+		w->sandbox);
 	free(caps);
 	if (pl) {
 		json_t *skipped = json_array();
@@ -1004,9 +1073,9 @@ static void writer_begin(const struct opts *o, struct writer *w,
 				json_array_append_new(
 					skipped,
 					json_pack("{s:s, s:s, s:s}", "key",
-						  pl->notes[i].rule->key, "rule",
-						  pl->notes[i].rule->id, "reason",
-						  pl->notes[i].text));
+						  pl->notes[i].rule->key,
+						  "rule", pl->notes[i].rule->id,
+						  "reason", pl->notes[i].text));
 		json_object_set_new(t->base, "skipped", skipped);
 	}
 }
@@ -1014,8 +1083,10 @@ static void writer_begin(const struct opts *o, struct writer *w,
 static int check_permission(bool real_proc, const char *cmd)
 {
 	if (real_proc && !privs_have_net_admin()) {
-		fprintf(stderr, "twtune %s: needs CAP_NET_ADMIN to change "
-			"sysctls (run as root)\n", cmd);
+		fprintf(stderr,
+			"twtune %s: needs CAP_NET_ADMIN to change "
+			"sysctls (run as root)\n",
+			cmd);
 		return EXIT_NOPERM;
 	}
 	return EXIT_OK;
@@ -1028,7 +1099,8 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 	struct state st = { 0 };
 	struct plan plan = { 0 };
 	struct msgs warnings = { 0 };
-	struct writer w = { .fds = { -1, -1, -1, -1, -1 }, .audit = { .fd = -1 } };
+	struct writer w = { .fds = { -1, -1, -1, -1, -1 },
+			    .audit = { .fd = -1 } };
 	struct txn t = { 0 };
 	struct report r;
 	struct sock_stats socks = { 0 };
@@ -1064,8 +1136,10 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 	collect_sockets(o, real_proc, &obs, &socks);
 	{
 		struct plan_opts po = {
-			.written = st.written, .n_written = st.n_written,
-			.reclaim = o->reclaim, .n_reclaim = o->n_reclaim,
+			.written = st.written,
+			.n_written = st.n_written,
+			.reclaim = o->reclaim,
+			.n_reclaim = o->n_reclaim,
 		};
 
 		plan_build_opts(&pol, &obs, &po, &plan);
@@ -1073,9 +1147,14 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 	check_shadowing(o, &plan, &shadows, &warnings);
 
 	r = (struct report){
-		.command = apply ? "apply" : "report", .obs = &obs,
-		.plan = &plan, .policy = &pol, .warnings = &warnings,
-		.netns = o->netns, .dry_run = o->dry_run, .socks = &socks,
+		.command = apply ? "apply" : "report",
+		.obs = &obs,
+		.plan = &plan,
+		.policy = &pol,
+		.warnings = &warnings,
+		.netns = o->netns,
+		.dry_run = o->dry_run,
+		.socks = &socks,
 		.shadows = &shadows,
 	};
 	if (apply && !o->dry_run && plan.n_changes) {
@@ -1115,8 +1194,9 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 				t.error, t.result);
 	} else {
 		rc = plan.n_changes && (!apply || o->dry_run) ? EXIT_CHANGES
-							       : EXIT_OK;
-		/* Salt takes any non-zero exit for a failure; "changed" says it */
+							      : EXIT_OK;
+		/* Salt takes any non-zero exit for a failure; "changed" says it
+		 */
 		if (rc == EXIT_CHANGES && strcmp(o->format, "salt") == 0)
 			rc = EXIT_OK;
 	}
@@ -1151,7 +1231,8 @@ static int rollback_changes(json_t *rec, const struct observation *obs,
 	json_t *c;
 	size_t i;
 
-	json_array_foreach(json_object_get(rec, "changes"), i, c) {
+	json_array_foreach(json_object_get(rec, "changes"), i, c)
+	{
 		const char *key = json_string_value(json_object_get(c, "key"));
 		json_t *before = json_object_get(c, "before");
 		json_t *after = json_object_get(c, "after");
@@ -1160,17 +1241,21 @@ static int rollback_changes(json_t *rec, const struct observation *obs,
 		struct change *ch;
 		char *reason;
 
-		bool incomplete = json_is_true(json_object_get(rec, "incomplete"));
+		bool incomplete =
+			json_is_true(json_object_get(rec, "incomplete"));
 		/*
 		 * An incomplete run's intent does not say what the persist
 		 * file held before it, so only its live values are undone.
 		 */
-		bool persisted = json_is_true(json_object_get(c, "persisted")) &&
-				 !incomplete;
+		bool persisted =
+			json_is_true(json_object_get(c, "persisted")) &&
+			!incomplete;
 		bool back;
 
-		if (!key || !json_is_integer(before) || !json_is_integer(after) ||
-		    !(json_is_true(json_object_get(c, "written")) || incomplete))
+		if (!key || !json_is_integer(before) ||
+		    !json_is_integer(after) ||
+		    !(json_is_true(json_object_get(c, "written")) ||
+		      incomplete))
 			continue;
 		s = observe_sysctl(obs, key);
 		if (!s || isnan(s->value)) {
@@ -1183,16 +1268,20 @@ static int rollback_changes(json_t *rec, const struct observation *obs,
 			const struct persist_entry *e = persist_get(file, key);
 
 			/* the file is already as it was before the run */
-			persisted = json_is_integer(pb)
-					    ? !e || e->value != json_integer_value(pb)
-					    : e != NULL;
+			persisted =
+				json_is_integer(pb)
+					? !e || e->value !=
+							  json_integer_value(pb)
+					: e != NULL;
 		}
 		if (back && !persisted)
 			continue; /* nothing left to undo */
 		if (!back && s->value != (double)json_integer_value(after)) {
-			msgs_addf(warnings, "%s is now %.0f, not %lld as run %s "
+			msgs_addf(warnings,
+				  "%s is now %.0f, not %lld as run %s "
 				  "left it: someone changed it since; not "
-				  "touched", key, s->value,
+				  "touched",
+				  key, s->value,
 				  (long long)json_integer_value(after), run);
 			continue;
 		}
@@ -1219,7 +1308,8 @@ static int cmd_rollback(const struct opts *o)
 	struct observation obs = { 0 };
 	struct state st = { 0 };
 	struct msgs warnings = { 0 }, keys = { 0 };
-	struct writer w = { .fds = { -1, -1, -1, -1, -1 }, .audit = { .fd = -1 } };
+	struct writer w = { .fds = { -1, -1, -1, -1, -1 },
+			    .audit = { .fd = -1 } };
 	struct txn t;
 	json_t *rec = NULL, *c;
 	struct persist file = { 0 };
@@ -1250,12 +1340,12 @@ static int cmd_rollback(const struct opts *o)
 		rc = EXIT_FAIL;
 		goto out;
 	}
-	json_array_foreach(json_object_get(rec, "changes"), i, c)
-		if (json_string_value(json_object_get(c, "key")))
-			msgs_addf(&keys, "%s",
-				  json_string_value(json_object_get(c, "key")));
-	ret = observe_collect(procfd, (const char *const *)keys.v, keys.n,
-			      &obs, err, sizeof(err));
+	json_array_foreach(json_object_get(rec, "changes"), i,
+			   c) if (json_string_value(json_object_get(c, "key")))
+		msgs_addf(&keys, "%s",
+			  json_string_value(json_object_get(c, "key")));
+	ret = observe_collect(procfd, (const char *const *)keys.v, keys.n, &obs,
+			      err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "twtune: observe %s: %s\n", o->proc, err);
 		rc = EXIT_FAIL;
@@ -1265,15 +1355,18 @@ static int cmd_rollback(const struct opts *o)
 	observe_derive(&obs, NULL);
 	t.rollback_of = json_string_value(json_object_get(rec, "run"));
 	if (json_is_true(json_object_get(rec, "incomplete")))
-		msgs_addf(&warnings, "run %s has no result record (it was "
+		msgs_addf(&warnings,
+			  "run %s has no result record (it was "
 			  "killed halfway): undoing the live values it may "
-			  "have written; check %s/%s by hand", t.rollback_of,
-			  o->sysctl_d, o->persist_file);
+			  "have written; check %s/%s by hand",
+			  t.rollback_of, o->sysctl_d, o->persist_file);
 	{
 		/* what the persist file holds now, if it can be read */
-		char *dir_name = xasprintf("%s/%s", o->sysctl_d, o->persist_file);
+		char *dir_name =
+			xasprintf("%s/%s", o->sysctl_d, o->persist_file);
 		char *text = NULL, perr[160];
-		int rd = util_read_at(AT_FDCWD, dir_name, 1u << 20, &text, NULL);
+		int rd =
+			util_read_at(AT_FDCWD, dir_name, 1u << 20, &text, NULL);
 		/* no file holds nothing; an unreadable one is not known */
 		bool have = rd == -ENOENT ||
 			    (rd == 0 && persist_parse(text, &file, perr,
@@ -1310,13 +1403,12 @@ static int cmd_rollback(const struct opts *o)
 	ret = apply_execute(&t);
 	save_state(o, &st, &obs, NULL, &t, &warnings);
 	if (strcmp(o->format, "json") == 0) {
-		json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:o}",
-				      "command", "rollback", "run", t.run,
-				      "rollback_of", t.rollback_of, "result",
-				      t.result, "error",
-				      t.error[0] ? json_string(t.error)
-						 : json_null(),
-				      "changes", apply_changes_json(&t));
+		json_t *j = json_pack(
+			"{s:s, s:s, s:s, s:s, s:o, s:o}", "command", "rollback",
+			"run", t.run, "rollback_of", t.rollback_of, "result",
+			t.result, "error",
+			t.error[0] ? json_string(t.error) : json_null(),
+			"changes", apply_changes_json(&t));
 
 		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
@@ -1362,8 +1454,8 @@ static int ansible_bool(json_t *v, bool *out)
 		*out = json_is_true(v);
 		return 0;
 	}
-	if (json_is_integer(v) && (json_integer_value(v) == 0 ||
-				   json_integer_value(v) == 1)) {
+	if (json_is_integer(v) &&
+	    (json_integer_value(v) == 0 || json_integer_value(v) == 1)) {
 		*out = json_integer_value(v) == 1;
 		return 0;
 	}
@@ -1397,12 +1489,12 @@ static void ansible_fail(const char *msg, int rc)
  */
 static int cmd_ansible(const struct opts *base, const char *args_file)
 {
-	static const char *const str_args[] = { "sysctl_d", "persist_file",
+	static const char *const str_args[] = { "sysctl_d",  "persist_file",
 						"audit_log", "state_file",
-						"netns", "proc" };
-	static const int str_opts[] = { OPT_SYSCTL_D, OPT_PERSIST_FILE,
-					OPT_AUDIT_LOG, OPT_STATE, OPT_NETNS,
-					OPT_PROC };
+						"netns",     "proc" };
+	static const int str_opts[] = { OPT_SYSCTL_D,  OPT_PERSIST_FILE,
+					OPT_AUDIT_LOG, OPT_STATE,
+					OPT_NETNS,     OPT_PROC };
 	struct opts o = *base;
 	json_t *args, *v;
 	json_error_t je;
@@ -1425,7 +1517,8 @@ static int cmd_ansible(const struct opts *base, const char *args_file)
 	o.format = "json";
 	o.ansible = true;
 	o.emitted = &emitted;
-	json_object_foreach(args, key, v) {
+	json_object_foreach(args, key, v)
+	{
 		size_t i;
 
 		if (strncmp(key, "_ansible_", 9) == 0) {
@@ -1449,7 +1542,8 @@ static int cmd_ansible(const struct opts *base, const char *args_file)
 			}
 			if (!json_is_array(v))
 				goto bad_type;
-			json_array_foreach(v, k, e) {
+			json_array_foreach(v, k, e)
+			{
 				if (!json_is_string(e))
 					goto bad_type;
 				msgs_addf(&o.owned, "%s", json_string_value(e));
@@ -1468,7 +1562,8 @@ static int cmd_ansible(const struct opts *base, const char *args_file)
 			if (strcmp(key, str_args[i]) == 0)
 				break;
 		if (i == ARRAY_SIZE(str_args)) {
-			snprintf(err, sizeof(err), "unsupported parameter %s "
+			snprintf(err, sizeof(err),
+				 "unsupported parameter %s "
 				 "(supported: policy, sysctl_d, persist_file, "
 				 "persist, audit_log, state_file, netns, proc)",
 				 key);
@@ -1511,8 +1606,8 @@ static int cmd_ansible(const struct opts *base, const char *args_file)
 		char fdpath[32];
 
 		snprintf(fdpath, sizeof(fdpath), "/proc/self/fd/%d", memfd);
-		if (util_read_at(AT_FDCWD, fdpath, 1u << 16, &captured,
-				 NULL) < 0)
+		if (util_read_at(AT_FDCWD, fdpath, 1u << 16, &captured, NULL) <
+		    0)
 			captured = NULL;
 		close(memfd);
 	}
@@ -1646,8 +1741,10 @@ static void watch_reload(const struct opts *o, struct policy *pol)
 	msgs_free(&errors);
 	if (ret < 0) {
 		policy_free(&fresh);
-		wlog(o, LOG_ERR, "reload: invalid policy, keeping the %zu "
-		     "rules in force", pol->n_rules);
+		wlog(o, LOG_ERR,
+		     "reload: invalid policy, keeping the %zu "
+		     "rules in force",
+		     pol->n_rules);
 		return;
 	}
 	policy_free(pol);
@@ -1681,8 +1778,10 @@ static void watch_tick(const struct opts *o, int procfd, bool real_proc,
 		sockdiag_free(socks);
 		collect_sockets(o, real_proc, &obs, socks);
 		*mark = (struct scan_mark){
-			.time = obs.time, .tw_count = obs.m[M_TW_COUNT],
-			.tcp_inuse = obs.m[M_TCP_INUSE], .c = obs.c,
+			.time = obs.time,
+			.tw_count = obs.m[M_TW_COUNT],
+			.tcp_inuse = obs.m[M_TCP_INUSE],
+			.c = obs.c,
 		};
 	} else {
 		/* between dumps the last one stands in (or unknown) */
@@ -1693,7 +1792,8 @@ static void watch_tick(const struct opts *o, int procfd, bool real_proc,
 	}
 	{
 		struct plan_opts po = {
-			.written = st.written, .n_written = st.n_written,
+			.written = st.written,
+			.n_written = st.n_written,
 		};
 
 		plan_build_opts(pol, &obs, &po, &plan);
@@ -1714,7 +1814,8 @@ static void watch_tick(const struct opts *o, int procfd, bool real_proc,
 		struct change *ch;
 
 		if (cooling(*cool, *n_cool, c->key, obs.time)) {
-			wlog(o, LOG_INFO, "%s: would go %.0f -> %lld, but "
+			wlog(o, LOG_INFO,
+			     "%s: would go %.0f -> %lld, but "
 			     "twtune changed it less than %.0f s ago",
 			     c->key, c->from, c->to, WATCH_COOLDOWN);
 			continue;
@@ -1735,7 +1836,8 @@ static void watch_tick(const struct opts *o, int procfd, bool real_proc,
 		goto save;
 	lockfd = take_lock(o);
 	if (lockfd < 0) {
-		wlog(o, LOG_WARNING, "another twtune holds the lock; trying "
+		wlog(o, LOG_WARNING,
+		     "another twtune holds the lock; trying "
 		     "again next tick");
 		apply_free(&t);
 		txn_used = false;
@@ -1776,7 +1878,8 @@ out:
 static int cmd_watch(const struct opts *o)
 {
 	struct policy pol = { 0 };
-	struct writer w = { .fds = { -1, -1, -1, -1, -1 }, .audit = { .fd = -1 } };
+	struct writer w = { .fds = { -1, -1, -1, -1, -1 },
+			    .audit = { .fd = -1 } };
 	struct sock_stats socks = { 0 };
 	struct cooldown *cool = NULL;
 	struct state mem = { 0 };
@@ -1814,7 +1917,8 @@ static int cmd_watch(const struct opts *o)
 		if (rc)
 			goto out;
 	}
-	wlog(o, LOG_NOTICE, "watching%s%s every %g s, socket scans at most "
+	wlog(o, LOG_NOTICE,
+	     "watching%s%s every %g s, socket scans at most "
 	     "every %g s, %zu rules%s; sandbox: %s",
 	     o->netns ? " network namespace " : "", o->netns ? o->netns : "",
 	     o->interval, o->scan_interval, pol.n_rules,
@@ -1828,8 +1932,8 @@ static int cmd_watch(const struct opts *o)
 		};
 		siginfo_t si;
 
-		watch_tick(o, procfd, real_proc, &pol, &w, &socks, &mark,
-			   &cool, &n_cool, &mem);
+		watch_tick(o, procfd, real_proc, &pol, &w, &socks, &mark, &cool,
+			   &n_cool, &mem);
 		for (;;) {
 			int sig = sigtimedwait(&set, &si, &ts);
 
@@ -1906,7 +2010,8 @@ static int cmd_audit_verify(const struct opts *o, int argc, char **argv)
 		return EXIT_FAIL;
 	}
 	printf("%s: %zu records, hash chain intact, every intent has its "
-	       "result\n", path, n);
+	       "result\n",
+	       path, n);
 	return EXIT_OK;
 }
 
@@ -1951,8 +2056,7 @@ int main(int argc, char **argv)
 		   strcmp(argv[optind], "check") == 0) {
 		rc = cmd_policy_check(&o, argc - optind - 1, argv + optind + 1);
 	} else if (strcmp(cmd, "audit") == 0 && optind < argc &&
-		   strcmp(argv[optind], "verify") == 0 &&
-		   argc - optind <= 2) {
+		   strcmp(argv[optind], "verify") == 0 && argc - optind <= 2) {
 		rc = cmd_audit_verify(&o, argc - optind - 1, argv + optind + 1);
 	} else {
 		fprintf(stderr, "twtune: unknown command '%s'\n", cmd);

@@ -85,7 +85,8 @@ static const char *find_line(const char *text, const char *prefix)
 {
 	size_t n = strlen(prefix);
 
-	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
+	for (const char *p = text; p && *p;
+	     p = strchr(p, '\n'), p = p ? p + 1 : p)
 		if (strncmp(p, prefix, n) == 0)
 			return p;
 	return NULL;
@@ -112,8 +113,8 @@ static int parse_count(const char *tok, long long *out)
 	return 0;
 }
 
-int observe_parse_sockstat(const char *text, struct sockstat *out,
-			   char *err, size_t errlen)
+int observe_parse_sockstat(const char *text, struct sockstat *out, char *err,
+			   size_t errlen)
 {
 	struct {
 		const char *name;
@@ -217,8 +218,8 @@ int observe_parse_netstat(const char *text, const char *prefix,
 			u = strtoull(vt, &end, 10);
 			if (errno || *end || vt[0] == '-') {
 				snprintf(err, errlen,
-					 "%s %s: not a counter: \"%s\"",
-					 prefix, ht, vt);
+					 "%s %s: not a counter: \"%s\"", prefix,
+					 ht, vt);
 				ret = -EINVAL;
 				goto out;
 			}
@@ -236,8 +237,8 @@ out:
 	return ret;
 }
 
-int observe_parse_meminfo(const char *text, double *mem_total_bytes,
-			  char *err, size_t errlen)
+int observe_parse_meminfo(const char *text, double *mem_total_bytes, char *err,
+			  size_t errlen)
 {
 	const char *p = find_line(text, "MemTotal:");
 	unsigned long long kb;
@@ -288,8 +289,8 @@ static struct sysctl_obs *add_sysctl(struct observation *o, const char *key)
 	for (size_t i = 0; i < o->n_sysctls; i++)
 		if (strcmp(o->sysctls[i].key, key) == 0)
 			return NULL;
-	o->sysctls = xrealloc(o->sysctls,
-			      (o->n_sysctls + 1) * sizeof(*o->sysctls));
+	o->sysctls =
+		xrealloc(o->sysctls, (o->n_sysctls + 1) * sizeof(*o->sysctls));
 	o->sysctls[o->n_sysctls] = (struct sysctl_obs){
 		.key = xstrdup(key),
 		.value = NAN,
@@ -314,8 +315,10 @@ static void read_sysctls(int netfd, const char *const *keys, size_t n,
 		if (ret < 0) {
 			/* e.g. a write-only key or a directory named in a
 			 * policy: unknown, not a reason to stop observing */
-			msgs_addf(&o->warnings, "%s: read: %s; treated as "
-				  "unknown", keys[i], strerror(-ret));
+			msgs_addf(&o->warnings,
+				  "%s: read: %s; treated as "
+				  "unknown",
+				  keys[i], strerror(-ret));
 			s->exists = true;
 			continue;
 		}
@@ -363,8 +366,8 @@ int observe_collect(int procfd, const char *const *keys, size_t n_keys,
 				      errlen);
 }
 
-int observe_collect_cached(int procfd, const char *const *keys,
-			   size_t n_keys, const struct slab_cache *cache,
+int observe_collect_cached(int procfd, const char *const *keys, size_t n_keys,
+			   const struct slab_cache *cache,
 			   struct observation *o, char *err, size_t errlen)
 {
 	static const char *const ext_names[] = { "TCPTimeWaitOverflow",
@@ -406,8 +409,8 @@ int observe_collect_cached(int procfd, const char *const *keys,
 	text = NULL;
 
 	/* sockstat6 only has "TCP6: inuse N"; absent without IPv6 */
-	if (util_read_at(procfd, "net/sockstat6", PROC_FILE_MAX, &text,
-			 NULL) == 0) {
+	if (util_read_at(procfd, "net/sockstat6", PROC_FILE_MAX, &text, NULL) ==
+	    0) {
 		const char *p = find_line(text, "TCP6: inuse ");
 		long long v;
 
@@ -475,8 +478,8 @@ int observe_collect_cached(int procfd, const char *const *keys,
 				   NULL);
 	}
 	if (ret == 0) {
-		ret = observe_parse_slabinfo(text, &o->m[M_TW_SOCK_SIZE],
-					     perr, sizeof(perr));
+		ret = observe_parse_slabinfo(text, &o->m[M_TW_SOCK_SIZE], perr,
+					     sizeof(perr));
 		if (ret == -EINVAL)
 			msgs_addf(&o->warnings,
 				  "slabinfo: %s; assuming %d bytes per "
@@ -498,8 +501,7 @@ int observe_collect_cached(int procfd, const char *const *keys,
 	read_sysctls(netfd, keys, n_keys, o);
 	s = observe_sysctl(o, "net.ipv4.tcp_max_tw_buckets");
 	if (!s->exists || isnan(s->value)) {
-		snprintf(err, errlen,
-			 "net.ipv4.tcp_max_tw_buckets: %s",
+		snprintf(err, errlen, "net.ipv4.tcp_max_tw_buckets: %s",
 			 !s->exists ? "missing"
 			 : s->raw   ? "not an integer"
 				    : "unreadable");
@@ -564,7 +566,8 @@ void observe_derive(struct observation *o, const struct baseline *b)
 		else if (!(o->time > b->time))
 			bad = "the baseline is not older than this observation";
 		else if (o->c.tw_overflows < b->c.tw_overflows)
-			bad = "TCPTimeWaitOverflow went down since the baseline";
+			bad = "TCPTimeWaitOverflow went down since the "
+			      "baseline";
 		else if (b->tw_max != o->m[M_TW_MAX])
 			bad = "tcp_max_tw_buckets changed since the baseline";
 		if (bad) {

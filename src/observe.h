@@ -83,7 +83,7 @@ struct counters {
 struct baseline {
 	bool valid;
 	const char *source; /* "state", "sample" or "none" */
-	double time;        /* CLOCK_REALTIME seconds */
+	double time;	    /* CLOCK_REALTIME seconds */
 	char boot_id[40];
 	unsigned long long netns;
 	double tw_max; /* the limit in force when the sample was taken */
@@ -111,8 +111,8 @@ struct sockstat {
 };
 
 /* Parsers for the /proc files, pure so that they can be unit tested. */
-int observe_parse_sockstat(const char *text, struct sockstat *out,
-			   char *err, size_t errlen);
+int observe_parse_sockstat(const char *text, struct sockstat *out, char *err,
+			   size_t errlen);
 /*
  * Find the "Prefix:" header and value lines of a /proc/net/netstat or
  * /proc/net/snmp style file and pick the named columns.  Column order
@@ -122,8 +122,8 @@ int observe_parse_sockstat(const char *text, struct sockstat *out,
 int observe_parse_netstat(const char *text, const char *prefix,
 			  const char *const *names, double *vals, bool *found,
 			  size_t n, char *err, size_t errlen);
-int observe_parse_meminfo(const char *text, double *mem_total_bytes,
-			  char *err, size_t errlen);
+int observe_parse_meminfo(const char *text, double *mem_total_bytes, char *err,
+			  size_t errlen);
 /* objsize of the tw_sock_TCP cache; -ENOENT when there is no such line */
 int observe_parse_slabinfo(const char *text, double *objsize, char *err,
 			   size_t errlen);
@@ -145,8 +145,8 @@ struct slab_cache {
 
 /* observe_collect(), but trusting cache for tw_sock_size when it is from
  * this boot (then /proc/slabinfo is not read). */
-int observe_collect_cached(int procfd, const char *const *keys,
-			   size_t n_keys, const struct slab_cache *cache,
+int observe_collect_cached(int procfd, const char *const *keys, size_t n_keys,
+			   const struct slab_cache *cache,
 			   struct observation *o, char *err, size_t errlen);
 
 /* Counters from o as a baseline taken now. */

@@ -16,8 +16,7 @@
 #include "sysctl.h"
 #include "util.h"
 
-int persist_parse(const char *text, struct persist *p, char *err,
-		  size_t errlen)
+int persist_parse(const char *text, struct persist *p, char *err, size_t errlen)
 {
 	const char *line = text;
 	int lineno = 0;
@@ -50,7 +49,8 @@ int persist_parse(const char *text, struct persist *p, char *err,
 		}
 		*eq = '\0';
 		k = s;
-		for (char *e = eq - 1; e >= k && isspace((unsigned char)*e); e--)
+		for (char *e = eq - 1; e >= k && isspace((unsigned char)*e);
+		     e--)
 			*e = '\0';
 		why_key = k;
 		sysctl_key_normalize(why_key);

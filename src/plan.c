@@ -16,7 +16,7 @@
 #include "plan.h"
 #include "sysctl.h"
 
-#define PUSH(arr, n) \
+#define PUSH(arr, n)                                                           \
 	(arr = xrealloc(arr, ((n) + 1) * sizeof(*(arr))), &(arr)[(n)++])
 
 static void note(struct plan *pl, const struct rule *r, enum severity sev,
@@ -43,8 +43,8 @@ static void undecided(struct plan *pl, const struct rule *r,
 }
 
 /* Evaluate an optional bound; false when it is present but unknown. */
-static bool bound(const struct expr *e, const struct expr_env *env,
-		  double *v, struct msgs *missing)
+static bool bound(const struct expr *e, const struct expr_env *env, double *v,
+		  struct msgs *missing)
 {
 	if (!e) {
 		*v = NAN;
@@ -67,8 +67,8 @@ static struct plan_key *key_slot(struct plan *pl, const char *key)
 }
 
 /* twtune's last write of key, if someone else has changed it since. */
-static const struct state_written *changed_by_others(
-	const struct plan_opts *opts, const char *key, double live)
+static const struct state_written *
+changed_by_others(const struct plan_opts *opts, const char *key, double live)
 {
 	for (size_t i = 0; opts && i < opts->n_reclaim; i++)
 		if (strcmp(opts->reclaim[i], key) == 0)
@@ -95,13 +95,15 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 	if (!env->exists) {
 		note(pl, r, SEV_INFO,
 		     xasprintf("%s is not present on this kernel; nothing to "
-			       "change", r->key));
+			       "change",
+			       r->key));
 		return;
 	}
 	if (isnan(env->current)) {
 		note(pl, r, SEV_WARNING,
 		     xasprintf("%s does not hold a single integer; twtune "
-			       "cannot manage it", r->key));
+			       "cannot manage it",
+			       r->key));
 		return;
 	}
 	w = r->override ? NULL : changed_by_others(opts, r->key, env->current);
@@ -110,8 +112,8 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 		     xasprintf("%s is %.0f, but twtune last set it to %lld: "
 			       "someone else changed it, so twtune leaves it "
 			       "alone (twtune apply --reclaim %s takes it "
-			       "back)", r->key, env->current, w->value,
-			       r->key));
+			       "back)",
+			       r->key, env->current, w->value, r->key));
 		pl->notes[pl->n_notes - 1].backoff = true;
 		return;
 	}
@@ -134,7 +136,8 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 	if (!isnan(lo) && !isnan(hi) && ceil(lo) > floor(hi)) {
 		note(pl, r, SEV_WARNING,
 		     xasprintf("min (%g) is above max (%g); %s left "
-			       "alone", lo, hi, r->key));
+			       "alone",
+			       lo, hi, r->key));
 		return;
 	}
 	if (!isnan(lo) && v < lo)
@@ -155,7 +158,8 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 		note(pl, r, SEV_INFO,
 		     xasprintf("%s is %.0f (negative: unlimited); raising "
 			       "it to %lld would lower the limit, so it is "
-			       "left alone", r->key, env->current, to));
+			       "left alone",
+			       r->key, env->current, to));
 		change = false;
 	} else if (r->direction == DIR_RAISE) {
 		change = (double)to > env->current;
@@ -167,8 +171,8 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 
 	k = key_slot(pl, r->key);
 	if (k->rule) {
-		struct plan_overridden *o = PUSH(pl->overridden,
-						 pl->n_overridden);
+		struct plan_overridden *o =
+			PUSH(pl->overridden, pl->n_overridden);
 
 		o->rule = k->rule;
 		o->by = r;
@@ -239,8 +243,8 @@ int plan_build_opts(const struct policy *p, const struct observation *o,
 		c->rule = k->rule;
 		c->persist = k->rule->persist;
 		c->reason = k->rule->reason
-				    ? policy_render(k->rule->reason, o, s->value,
-						    (double)k->to)
+				    ? policy_render(k->rule->reason, o,
+						    s->value, (double)k->to)
 				    : xasprintf("rule %s", k->rule->id);
 	}
 	return 0;

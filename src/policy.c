@@ -122,33 +122,27 @@ static bool valid_id(const char *id)
 }
 
 static const char *const fields[] = {
-	"id",	    "sysctl",  "advice",   "when",   "value",
-	"min",	    "max",     "direction", "persist", "override",
-	"reason",   "severity", "enabled",
+	"id",	  "sysctl",   "advice",	   "when",    "value",
+	"min",	  "max",      "direction", "persist", "override",
+	"reason", "severity", "enabled",
 };
 
 static const char *type_name(int t)
 {
 	switch (t) {
 	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64:
-		return "an integer";
-	case CONFIG_TYPE_FLOAT:
-		return "a number";
-	case CONFIG_TYPE_STRING:
-		return "a string";
-	case CONFIG_TYPE_BOOL:
-		return "a boolean";
-	case CONFIG_TYPE_GROUP:
-		return "a group";
-	default:
-		return "a list";
+	case CONFIG_TYPE_INT64: return "an integer";
+	case CONFIG_TYPE_FLOAT: return "a number";
+	case CONFIG_TYPE_STRING: return "a string";
+	case CONFIG_TYPE_BOOL: return "a boolean";
+	case CONFIG_TYPE_GROUP: return "a group";
+	default: return "a list";
 	}
 }
 
 /* Fetch a string member; NULL if absent; error if of another type. */
-static const char *get_str(struct ctx *c, config_setting_t *r,
-			   const char *id, const char *name)
+static const char *get_str(struct ctx *c, config_setting_t *r, const char *id,
+			   const char *name)
 {
 	config_setting_t *s = config_setting_get_member(r, name);
 
@@ -180,8 +174,7 @@ static bool get_bool(struct ctx *c, config_setting_t *r, const char *id,
 }
 
 static int get_enum(struct ctx *c, config_setting_t *r, const char *id,
-		    const char *name, const char *const *names, int n,
-		    int def)
+		    const char *name, const char *const *names, int n, int def)
 {
 	const char *v = get_str(c, r, id, name);
 	config_setting_t *s = config_setting_get_member(r, name);
@@ -198,8 +191,8 @@ static int get_enum(struct ctx *c, config_setting_t *r, const char *id,
 }
 
 /* An expression member: a string in the language, or a plain number. */
-static struct expr *get_expr(struct ctx *c, config_setting_t *r,
-			     const char *id, const char *name, unsigned flags)
+static struct expr *get_expr(struct ctx *c, config_setting_t *r, const char *id,
+			     const char *name, unsigned flags)
 {
 	config_setting_t *s = config_setting_get_member(r, name);
 	char buf[64], err[256];
@@ -209,13 +202,10 @@ static struct expr *get_expr(struct ctx *c, config_setting_t *r,
 	if (!s)
 		return NULL;
 	switch (config_setting_type(s)) {
-	case CONFIG_TYPE_STRING:
-		src = config_setting_get_string(s);
-		break;
+	case CONFIG_TYPE_STRING: src = config_setting_get_string(s); break;
 	case CONFIG_TYPE_INT:
 	case CONFIG_TYPE_INT64:
-		snprintf(buf, sizeof(buf), "%lld",
-			 config_setting_get_int64(s));
+		snprintf(buf, sizeof(buf), "%lld", config_setting_get_int64(s));
 		src = buf;
 		break;
 	case CONFIG_TYPE_FLOAT:
@@ -238,12 +228,11 @@ static struct expr *get_expr(struct ctx *c, config_setting_t *r,
 }
 
 /* Check the {name} placeholders of a template. */
-static void check_template(struct ctx *c, config_setting_t *r,
-			   const char *id, const char *name, const char *t,
-			   bool rule_vars)
+static void check_template(struct ctx *c, config_setting_t *r, const char *id,
+			   const char *name, const char *t, bool rule_vars)
 {
-	int line = config_setting_source_line(
-		config_setting_get_member(r, name));
+	int line =
+		config_setting_source_line(config_setting_get_member(r, name));
 
 	for (const char *p = t; (p = strchr(p, '{'));) {
 		const char *e = strchr(p, '}');
@@ -255,8 +244,8 @@ static void check_template(struct ctx *c, config_setting_t *r,
 		}
 		snprintf(nm, sizeof(nm), "%.*s", (int)(e - p - 1), p + 1);
 		if (metric_lookup(nm) < 0 &&
-		    !(rule_vars && (strcmp(nm, "current") == 0 ||
-				    strcmp(nm, "value") == 0)))
+		    !(rule_vars &&
+		      (strcmp(nm, "current") == 0 || strcmp(nm, "value") == 0)))
 			err_at(c, line, id, "%s: unknown placeholder '{%s}'",
 			       name, nm);
 		p = e + 1;
@@ -326,7 +315,8 @@ static bool load_rule(struct ctx *c, config_setting_t *g, struct rule *out)
 	r.kind = key ? RULE_SYSCTL : RULE_ADVICE;
 	if (key) {
 		if (!sysctl_key_valid(key, &why))
-			err_at(c, config_setting_source_line(
+			err_at(c,
+			       config_setting_source_line(
 				       config_setting_get_member(g, "sysctl")),
 			       id, "sysctl \"%s\": %s", key, why);
 		r.key = xstrdup(key);
@@ -335,8 +325,8 @@ static bool load_rule(struct ctx *c, config_setting_t *g, struct rule *out)
 		r.advice = xstrdup(advice);
 		check_template(c, g, id, "advice", advice, false);
 		static const char *const sysctl_only[] = {
-			"value", "min", "max", "direction", "persist",
-			"override"
+			"value",     "min",	"max",
+			"direction", "persist", "override"
 		};
 		for (size_t i = 0; i < ARRAY_SIZE(sysctl_only); i++) {
 			config_setting_t *m =
@@ -381,14 +371,16 @@ static bool load_rule(struct ctx *c, config_setting_t *g, struct rule *out)
 		double v;
 
 		if (r.value && (!expr_const(r.value, &v) || v != 0))
-			err_at(c, config_setting_source_line(
+			err_at(c,
+			       config_setting_source_line(
 				       config_setting_get_member(g, "value")),
 			       id,
 			       "net.ipv4.tcp_tw_recycle can only be set to 0: "
 			       "it drops connections from clients behind NAT "
 			       "(and was removed in Linux 4.12)");
 		if (r.min && (!expr_const(r.min, &v) || v > 0))
-			err_at(c, config_setting_source_line(
+			err_at(c,
+			       config_setting_source_line(
 				       config_setting_get_member(g, "min")),
 			       id,
 			       "net.ipv4.tcp_tw_recycle can only be set to 0: "
@@ -446,7 +438,8 @@ static void load_file(struct ctx *c, const char *path)
 	}
 	root = config_root_setting(&cfg);
 	for (int i = 0; i < config_setting_length(root); i++) {
-		config_setting_t *m = config_setting_get_elem(root, (unsigned)i);
+		config_setting_t *m =
+			config_setting_get_elem(root, (unsigned)i);
 
 		if (strcmp(config_setting_name(m), "rules") != 0)
 			err_at(c, config_setting_source_line(m), NULL,
@@ -462,7 +455,8 @@ static void load_file(struct ctx *c, const char *path)
 		goto out;
 	}
 	for (int i = 0; i < config_setting_length(rules); i++) {
-		config_setting_t *g = config_setting_get_elem(rules, (unsigned)i);
+		config_setting_t *g =
+			config_setting_get_elem(rules, (unsigned)i);
 		struct rule r;
 		bool dup = false;
 
@@ -517,14 +511,16 @@ int policy_load(const char *const *paths, size_t n_paths, bool missing_ok,
 		} else {
 			const char *slash = strrchr(paths[i], '/');
 
-			add_found(&files, &n_files, slash ? slash + 1 : paths[i],
-				  paths[i]);
+			add_found(&files, &n_files,
+				  slash ? slash + 1 : paths[i], paths[i]);
 		}
 	}
 	if (n_files)
 		qsort(files, n_files, sizeof(*files), cmp_found);
 	for (size_t i = 0; i < n_files; i++) {
-		struct ctx c = { .file = files[i].path, .errors = errors, .p = p };
+		struct ctx c = { .file = files[i].path,
+				 .errors = errors,
+				 .p = p };
 
 		load_file(&c, files[i].path);
 		free(files[i].name);

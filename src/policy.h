@@ -13,9 +13,20 @@
 #include "expr.h"
 #include "util.h"
 
-enum rule_kind { RULE_SYSCTL, RULE_ADVICE };
-enum direction { DIR_RAISE, DIR_LOWER, DIR_ANY };
-enum severity { SEV_INFO, SEV_WARNING, SEV_CRITICAL };
+enum rule_kind {
+	RULE_SYSCTL,
+	RULE_ADVICE
+};
+enum direction {
+	DIR_RAISE,
+	DIR_LOWER,
+	DIR_ANY
+};
+enum severity {
+	SEV_INFO,
+	SEV_WARNING,
+	SEV_CRITICAL
+};
 
 struct rule {
 	char *id;

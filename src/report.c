@@ -82,14 +82,14 @@ char *report_verdict_line(const struct observation *o)
 					 "%s TIME_WAIT sockets",
 					 fmt(max, a, sizeof(a)),
 					 fmt(tw, b, sizeof(b)));
-		return xasprintf("OK: not overflowing (%s of %s TIME_WAIT "
-				 "buckets in use, %s%%)%s",
-				 fmt(tw, a, sizeof(a)), fmt(max, b, sizeof(b)),
-				 fmt(round(o->m[M_TW_RATIO] * 1000) / 10, c,
-				     sizeof(c)),
-				 isnan(o->window)
-					 ? "; no baseline for overflow counts yet"
-					 : "");
+		return xasprintf(
+			"OK: not overflowing (%s of %s TIME_WAIT "
+			"buckets in use, %s%%)%s",
+			fmt(tw, a, sizeof(a)), fmt(max, b, sizeof(b)),
+			fmt(round(o->m[M_TW_RATIO] * 1000) / 10, c, sizeof(c)),
+			isnan(o->window)
+				? "; no baseline for overflow counts yet"
+				: "");
 	}
 }
 
@@ -110,10 +110,10 @@ static json_t *sysctls_json(const struct observation *o,
 	for (size_t i = 0; i < o->n_sysctls; i++) {
 		const struct sysctl_obs *s = &o->sysctls[i];
 		const struct shadow *w = shadow_find(sh, s->key);
-		json_t *e = json_pack("{s:b, s:o, s:o}", "exists", s->exists,
-				      "value", num(s->value), "raw",
-				      s->raw ? json_string(s->raw)
-					     : json_null());
+		json_t *e =
+			json_pack("{s:b, s:o, s:o}", "exists", s->exists,
+				  "value", num(s->value), "raw",
+				  s->raw ? json_string(s->raw) : json_null());
 
 		/* only for keys twtune manages: where boot would undo it */
 		if (w) {
@@ -166,23 +166,24 @@ json_t *report_json(const struct report *r)
 		const struct plan_change *c = &pl->changes[i];
 
 		json_array_append_new(
-			plan, json_pack("{s:s, s:o, s:I, s:s, s:s, s:b}", "key",
-					c->key, "from", num(c->from), "to",
-					(json_int_t)c->to, "rule", c->rule->id,
-					"reason", c->reason, "persist",
-					c->persist));
+			plan,
+			json_pack("{s:s, s:o, s:I, s:s, s:s, s:b}", "key",
+				  c->key, "from", num(c->from), "to",
+				  (json_int_t)c->to, "rule", c->rule->id,
+				  "reason", c->reason, "persist", c->persist));
 	}
 	for (size_t i = 0; i < pl->n_undecided; i++)
 		json_array_append_new(
-			und, json_pack("{s:s, s:o}", "rule",
-				       pl->undecided[i].rule->id, "missing",
-				       strings_json(&pl->undecided[i].missing)));
+			und,
+			json_pack("{s:s, s:o}", "rule",
+				  pl->undecided[i].rule->id, "missing",
+				  strings_json(&pl->undecided[i].missing)));
 	for (size_t i = 0; i < pl->n_overridden; i++)
-		json_array_append_new(
-			ovr, json_pack("{s:s, s:s, s:s}", "rule",
-				       pl->overridden[i].rule->id, "by",
-				       pl->overridden[i].by->id, "key",
-				       pl->overridden[i].key));
+		json_array_append_new(ovr,
+				      json_pack("{s:s, s:s, s:s}", "rule",
+						pl->overridden[i].rule->id,
+						"by", pl->overridden[i].by->id,
+						"key", pl->overridden[i].key));
 	for (size_t i = 0; r->policy && i < r->policy->n_files; i++)
 		json_array_append_new(
 			files, json_pack("{s:s, s:s}", "file",
@@ -192,15 +193,15 @@ json_t *report_json(const struct report *r)
 	for (size_t i = 0; i < o->warnings.n; i++)
 		json_array_append_new(warn, json_string(o->warnings.v[i]));
 	for (size_t i = 0; i < pl->n_notes; i++)
-		json_array_append_new(
-			warn, json_sprintf("%s: %s", pl->notes[i].rule->id,
-					   pl->notes[i].text));
+		json_array_append_new(warn, json_sprintf("%s: %s",
+							 pl->notes[i].rule->id,
+							 pl->notes[i].text));
 
 	j = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s, s:o, s:{s:s, s:o}}",
 		      "command", r->command, "tool", "name", PACKAGE_NAME,
 		      "version", PACKAGE_VERSION, "verdict",
-		      verdicts[report_verdict(o)], "summary", line,
-		      "netns", r->netns ? json_string(r->netns) : json_null(),
+		      verdicts[report_verdict(o)], "summary", line, "netns",
+		      r->netns ? json_string(r->netns) : json_null(),
 		      "baseline", "source", o->baseline_source,
 		      "window_seconds", num(o->window));
 	json_object_set_new(j, "observations", report_observations_json(o));
@@ -231,12 +232,11 @@ json_t *report_json(const struct report *r)
 	return j;
 }
 
-
 static const char *const state_names[SOCK_STATES] = {
-	[1] = "ESTABLISHED", [2] = "SYN_SENT", [3] = "SYN_RECV",
-	[4] = "FIN_WAIT1", [5] = "FIN_WAIT2", [6] = "TIME_WAIT",
-	[7] = "CLOSE", [8] = "CLOSE_WAIT", [9] = "LAST_ACK",
-	[10] = "LISTEN", [11] = "CLOSING",
+	[1] = "ESTABLISHED", [2] = "SYN_SENT",	 [3] = "SYN_RECV",
+	[4] = "FIN_WAIT1",   [5] = "FIN_WAIT2",	 [6] = "TIME_WAIT",
+	[7] = "CLOSE",	     [8] = "CLOSE_WAIT", [9] = "LAST_ACK",
+	[10] = "LISTEN",     [11] = "CLOSING",
 };
 
 /* The busiest destination of outgoing connections, split into parts. */
@@ -259,7 +259,8 @@ static bool busiest_dest(const struct sock_stats *s, struct dest *d)
 		return false;
 	sockdiag_addr_text(top[0]->key, ln, d->local, sizeof(d->local));
 	sockdiag_addr_text(top[0]->key + ln, rn, d->remote, sizeof(d->remote));
-	d->port = (unsigned)top[0]->key[ln + rn] << 8 | top[0]->key[ln + rn + 1];
+	d->port = (unsigned)top[0]->key[ln + rn] << 8 |
+		  top[0]->key[ln + rn + 1];
 	d->count = top[0]->count;
 	return true;
 }
@@ -280,11 +281,13 @@ static json_t *top_peers_json(const struct report *r)
 	for (size_t i = 0; i < n; i++) {
 		char addr[INET6_ADDRSTRLEN];
 
-		sockdiag_addr_text(top[i]->key, top[i]->len, addr, sizeof(addr));
+		sockdiag_addr_text(top[i]->key, top[i]->len, addr,
+				   sizeof(addr));
 		json_array_append_new(
-			peers, json_pack("{s:s, s:I, s:f}", "address", addr,
-					 "count", (json_int_t)top[i]->count,
-					 "share", tw > 0 ? top[i]->count / tw : 0));
+			peers,
+			json_pack("{s:s, s:I, s:f}", "address", addr, "count",
+				  (json_int_t)top[i]->count, "share",
+				  tw > 0 ? top[i]->count / tw : 0));
 	}
 	return peers;
 }
@@ -297,8 +300,9 @@ static json_t *sockets_json(const struct report *r)
 
 	if (!s || !s->collected)
 		return json_pack("{s:b, s:o}", "collected", false, "error",
-				 s && s->error[0] ? json_string(s->error)
-						  : json_string("not requested"));
+				 s && s->error[0]
+					 ? json_string(s->error)
+					 : json_string("not requested"));
 	j = json_pack("{s:b, s:I, s:b, s:I}", "collected", true, "total",
 		      (json_int_t)s->sockets, "exact",
 		      s->tw_peers.exact && s->dests.exact && s->syn_peers.exact,
@@ -312,8 +316,7 @@ static json_t *sockets_json(const struct report *r)
 			json_pack("{s:s, s:s, s:i, s:I, s:o}", "local", d.local,
 				  "remote", d.remote, "port", (int)d.port,
 				  "ports_in_use", (json_int_t)d.count,
-				  "pressure",
-				  num(r->obs->m[M_PORT_PRESSURE])));
+				  "pressure", num(r->obs->m[M_PORT_PRESSURE])));
 	return j;
 }
 
@@ -339,8 +342,9 @@ static void sockets_text(FILE *f, const struct report *r)
 		if (s->states[i])
 			order[n++] = i;
 	for (int i = 1; i < n; i++)
-		for (int k = i; k > 0 && s->states[order[k]] >
-						 s->states[order[k - 1]]; k--) {
+		for (int k = i;
+		     k > 0 && s->states[order[k]] > s->states[order[k - 1]];
+		     k--) {
 			int t = order[k];
 
 			order[k] = order[k - 1];
@@ -382,8 +386,8 @@ static void sockets_text(FILE *f, const struct report *r)
 	if (busiest_dest(s, &d)) {
 		snprintf(buf, sizeof(buf),
 			 "%s -> %s:%u uses %llu ephemeral ports (%s%% of the "
-			 "range)", d.local, d.remote, d.port,
-			 (unsigned long long)d.count,
+			 "range)",
+			 d.local, d.remote, d.port, (unsigned long long)d.count,
 			 fmt(round(o->m[M_PORT_PRESSURE] * 1000) / 10, a,
 			     sizeof(a)));
 		row(f, "busiest destination", buf);
@@ -452,7 +456,8 @@ void report_text(FILE *f, const struct report *r, bool verbose)
 			 fmt(o->m[M_EPHEMERAL_HIGH], b, sizeof(b)),
 			 fmt(o->m[M_EPHEMERAL_PORTS], c, sizeof(c)));
 		row(f, "ephemeral ports", buf);
-		snprintf(buf, sizeof(buf), "syncookies sent %s, listen "
+		snprintf(buf, sizeof(buf),
+			 "syncookies sent %s, listen "
 			 "overflows %s",
 			 fmt(o->m[M_SYNCOOKIES_SENT_DELTA], a, sizeof(a)),
 			 fmt(o->m[M_LISTEN_OVERFLOWS_DELTA], b, sizeof(b)));
@@ -472,8 +477,8 @@ void report_text(FILE *f, const struct report *r, bool verbose)
 	if (r->txn) {
 		fprintf(f, "\n%s run %s: %s (sandbox: %s)\n", r->txn->mode,
 			r->txn->run, r->txn->result,
-			json_string_value(json_object_get(r->txn->base,
-							  "sandbox")));
+			json_string_value(
+				json_object_get(r->txn->base, "sandbox")));
 		for (size_t i = 0; i < r->txn->n_changes; i++) {
 			const struct change *ch = &r->txn->changes[i];
 
@@ -524,8 +529,7 @@ void report_text(FILE *f, const struct report *r, bool verbose)
 			fputc('\n', f);
 		}
 	}
-	if ((r->warnings && r->warnings->n) || o->warnings.n ||
-	    pl->n_notes) {
+	if ((r->warnings && r->warnings->n) || o->warnings.n || pl->n_notes) {
 		fprintf(f, "\nWarnings\n");
 		for (size_t i = 0; r->warnings && i < r->warnings->n; i++)
 			fprintf(f, "  %s\n", r->warnings->v[i]);
@@ -536,7 +540,8 @@ void report_text(FILE *f, const struct report *r, bool verbose)
 				pl->notes[i].text);
 	}
 	if (!r->txn && pl->n_changes)
-		fprintf(f, "\nNext: `twtune apply` (as root) makes %s, "
+		fprintf(f,
+			"\nNext: `twtune apply` (as root) makes %s, "
 			"persists and audits %s.\n",
 			pl->n_changes == 1 ? "this change" : "these changes",
 			pl->n_changes == 1 ? "it" : "them");
@@ -556,20 +561,22 @@ void report_prometheus(FILE *f, const struct report *r)
 {
 	const struct observation *o = r->obs;
 	static const char *const lower[SOCK_STATES] = {
-		[1] = "established", [2] = "syn_sent", [3] = "syn_recv",
-		[4] = "fin_wait1", [5] = "fin_wait2", [6] = "time_wait",
-		[7] = "close", [8] = "close_wait", [9] = "last_ack",
-		[10] = "listen", [11] = "closing",
+		[1] = "established", [2] = "syn_sent",	 [3] = "syn_recv",
+		[4] = "fin_wait1",   [5] = "fin_wait2",	 [6] = "time_wait",
+		[7] = "close",	     [8] = "close_wait", [9] = "last_ack",
+		[10] = "listen",     [11] = "closing",
 	};
 
 	prom_metric(f, "twtune_time_wait_sockets", "gauge",
-		    "TIME_WAIT buckets in use (sockstat tw).", o->m[M_TW_COUNT]);
+		    "TIME_WAIT buckets in use (sockstat tw).",
+		    o->m[M_TW_COUNT]);
 	prom_metric(f, "twtune_time_wait_buckets_max", "gauge",
 		    "net.ipv4.tcp_max_tw_buckets (negative: unlimited).",
 		    o->m[M_TW_MAX]);
-	prom_metric(f, "twtune_time_wait_overflows_total", "counter",
-		    "TcpExt TCPTimeWaitOverflow: sockets that skipped TIME_WAIT.",
-		    o->m[M_TW_OVERFLOWS]);
+	prom_metric(
+		f, "twtune_time_wait_overflows_total", "counter",
+		"TcpExt TCPTimeWaitOverflow: sockets that skipped TIME_WAIT.",
+		o->m[M_TW_OVERFLOWS]);
 	prom_metric(f, "twtune_time_wait_demand", "gauge",
 		    "Estimated TIME_WAIT sockets with an unlimited table.",
 		    o->m[M_TW_DEMAND]);
@@ -583,17 +590,22 @@ void report_prometheus(FILE *f, const struct report *r)
 		    "When twtune last changed a sysctl (0: never).",
 		    r->last_apply > 0 ? r->last_apply : 0);
 	if (r->socks && r->socks->collected) {
-		fprintf(f, "# HELP twtune_tcp_sockets TCP sockets by state "
+		fprintf(f,
+			"# HELP twtune_tcp_sockets TCP sockets by state "
 			"(IPv4 and IPv6).\n# TYPE twtune_tcp_sockets gauge\n");
 		for (int i = 1; i < SOCK_STATES; i++)
 			fprintf(f, "twtune_tcp_sockets{state=\"%s\"} %llu\n",
-				lower[i], (unsigned long long)r->socks->states[i]);
-		fprintf(f, "# HELP twtune_time_wait_direction_sockets TIME_WAIT "
+				lower[i],
+				(unsigned long long)r->socks->states[i]);
+		fprintf(f,
+			"# HELP twtune_time_wait_direction_sockets TIME_WAIT "
 			"by direction (outgoing: ephemeral local port).\n"
 			"# TYPE twtune_time_wait_direction_sockets gauge\n"
-			"twtune_time_wait_direction_sockets{direction=\"outgoing\"} "
+			"twtune_time_wait_direction_sockets{direction="
+			"\"outgoing\"} "
 			"%llu\n"
-			"twtune_time_wait_direction_sockets{direction=\"incoming\"} "
+			"twtune_time_wait_direction_sockets{direction="
+			"\"incoming\"} "
 			"%llu\n",
 			(unsigned long long)r->socks->tw_outgoing,
 			(unsigned long long)r->socks->tw_incoming);
@@ -627,9 +639,11 @@ json_t *report_salt_json(const struct report *r)
 		if (!changed)
 			strbuf_addf(&sb, "; nothing to change");
 		for (size_t i = 0; i < pl->n_changes; i++)
-			strbuf_addf(&sb, "; %s %s -> %lld", r->dry_run ||
-				    strcmp(r->command, "report") == 0
-					    ? "would set" : "set",
+			strbuf_addf(&sb, "; %s %s -> %lld",
+				    r->dry_run || strcmp(r->command,
+							 "report") == 0
+					    ? "would set"
+					    : "set",
 				    pl->changes[i].key, pl->changes[i].to);
 	}
 	/* Salt reads exactly these two; the rest is there for people */

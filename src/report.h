@@ -18,9 +18,9 @@
 #include "sockdiag.h"
 
 enum verdict {
-	VERDICT_OK,          /* not overflowing */
+	VERDICT_OK,	     /* not overflowing */
 	VERDICT_OVERFLOWING, /* overflows since the baseline */
-	VERDICT_FULL,        /* full table, no baseline to count overflows */
+	VERDICT_FULL,	     /* full table, no baseline to count overflows */
 };
 
 struct report {
@@ -29,10 +29,10 @@ struct report {
 	const struct plan *plan;
 	const struct policy *policy;
 	const struct msgs *warnings;
-	const char *netns; /* as given with --netns, or NULL */
-	const struct txn *txn; /* what apply/rollback did, or NULL */
+	const char *netns;		/* as given with --netns, or NULL */
+	const struct txn *txn;		/* what apply/rollback did, or NULL */
 	const struct sock_stats *socks; /* the socket dump, or NULL */
-	const struct shadows *shadows; /* the shadowing check, or NULL */
+	const struct shadows *shadows;	/* the shadowing check, or NULL */
 	double last_apply; /* time of the last run that changed something */
 	bool dry_run;
 };

@@ -21,12 +21,12 @@
 #include "sysctl.h"
 
 static const char *const dirs[] = {
-	"/etc/sysctl.d",	   "/run/sysctl.d", "/usr/local/lib/sysctl.d",
+	"/etc/sysctl.d",     "/run/sysctl.d", "/usr/local/lib/sysctl.d",
 	"/usr/lib/sysctl.d", "/lib/sysctl.d",
 };
 
 struct entry {
-	char *name; /* file name, for ordering and masking */
+	char *name;  /* file name, for ordering and masking */
 	char *shown; /* path as on the real system */
 	char *path;  /* path under root */
 };
@@ -74,8 +74,8 @@ static char *trim(char *s)
 	return s;
 }
 
-static void scan_file(const struct entry *e, const char *const *keys,
-		      size_t n, struct shadows *out, struct msgs *warnings)
+static void scan_file(const struct entry *e, const char *const *keys, size_t n,
+		      struct shadows *out, struct msgs *warnings)
 {
 	char *text = NULL, *line, *save = NULL;
 	int ret = util_read_at(AT_FDCWD, e->path, 1u << 20, &text, NULL);
@@ -83,8 +83,10 @@ static void scan_file(const struct entry *e, const char *const *keys,
 
 	if (ret < 0) {
 		if (ret != -ENOENT)
-			msgs_addf(warnings, "%s: %s (not checked for "
-				  "shadowing)", e->shown, strerror(-ret));
+			msgs_addf(warnings,
+				  "%s: %s (not checked for "
+				  "shadowing)",
+				  e->shown, strerror(-ret));
 		return;
 	}
 	/* strtok_r would skip empty lines and lose the numbering */
@@ -175,7 +177,7 @@ void shadow_scan(const char *root, const char *persist_name,
 			list[n_list].shown = xasprintf("%s/%s", dirs[d], nm);
 			list[n_list].path = xasprintf("%s/%s", dir, nm);
 			n_list++;
-next:
+		next:
 			free(ents[i]);
 		}
 		if (cnt >= 0)

@@ -118,7 +118,8 @@ void sketch_add(struct sketch *s, const void *key, size_t len)
 		len = SKETCH_KEY_MAX;
 	s->total++;
 	/* sockets of one peer or destination often come in runs */
-	if (s->last && s->last->len == len && memcmp(s->last->key, key, len) == 0) {
+	if (s->last && s->last->len == len &&
+	    memcmp(s->last->key, key, len) == 0) {
 		s->last->count++;
 		if (!s->exact)
 			hll_add(s, s->last_hash);

@@ -35,9 +35,9 @@ struct sketch {
 	struct sketch_entry *slots;
 	size_t used;
 	size_t capacity; /* keys kept before the summary starts to forget */
-	uint64_t total;  /* keys added */
-	uint64_t error;  /* how many decrement rounds happened */
-	bool exact;      /* nothing was ever dropped */
+	uint64_t total;	 /* keys added */
+	uint64_t error;	 /* how many decrement rounds happened */
+	bool exact;	 /* nothing was ever dropped */
 	struct sketch_entry *last; /* the entry of the previous add */
 	uint64_t last_hash;
 	uint8_t hll[1u << SKETCH_HLL_BITS];

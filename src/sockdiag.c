@@ -27,9 +27,17 @@
 #define RECV_BUF (64u << 10)
 
 enum {
-	ST_ESTABLISHED = 1, ST_SYN_SENT, ST_SYN_RECV, ST_FIN_WAIT1,
-	ST_FIN_WAIT2, ST_TIME_WAIT, ST_CLOSE, ST_CLOSE_WAIT, ST_LAST_ACK,
-	ST_LISTEN, ST_CLOSING,
+	ST_ESTABLISHED = 1,
+	ST_SYN_SENT,
+	ST_SYN_RECV,
+	ST_FIN_WAIT1,
+	ST_FIN_WAIT2,
+	ST_TIME_WAIT,
+	ST_CLOSE,
+	ST_CLOSE_WAIT,
+	ST_LAST_ACK,
+	ST_LISTEN,
+	ST_CLOSING,
 };
 
 int sockdiag_init(struct sock_stats *st, unsigned eph_lo, unsigned eph_hi)
@@ -57,10 +65,9 @@ void sockdiag_free(struct sock_stats *st)
  * the bytes.  IPv4-mapped IPv6 addresses (::ffff:a.b.c.d, from dual-stack
  * sockets) are the same peer as a.b.c.d and get the same key.
  */
-static size_t addr_key(unsigned char *out, unsigned family,
-		       const __be32 *addr)
+static size_t addr_key(unsigned char *out, unsigned family, const __be32 *addr)
 {
-	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0, 0,
+	static const unsigned char mapped[12] = { 0, 0, 0, 0, 0,    0,
 						  0, 0, 0, 0, 0xff, 0xff };
 
 	if (family == AF_INET6 && memcmp(addr, mapped, 12) != 0) {
@@ -131,7 +138,8 @@ int sockdiag_parse(struct sock_stats *st, const void *buf, size_t len,
 
 				memcpy(&e, NLMSG_DATA(h), sizeof(e));
 				if (e < 0)
-					return fail(st, e, "dump ended with "
+					return fail(st, e,
+						    "dump ended with "
 						    "an error");
 			}
 			return 1;
@@ -143,10 +151,11 @@ int sockdiag_parse(struct sock_stats *st, const void *buf, size_t len,
 				return fail(st, -EBADMSG,
 					    "truncated error message");
 			if (e->error >= 0)
-				return fail(st, -EPROTO, "unexpected "
+				return fail(st, -EPROTO,
+					    "unexpected "
 					    "acknowledgement in a dump");
-			snprintf(st->error, sizeof(st->error),
-				 "sock_diag: %s", strerror(-e->error));
+			snprintf(st->error, sizeof(st->error), "sock_diag: %s",
+				 strerror(-e->error));
 			return e->error;
 		}
 		if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY)
@@ -203,9 +212,9 @@ static int dump_family(int fd, struct sock_stats *st, unsigned char family,
 			if (errno == EINTR)
 				continue;
 			/* ENOBUFS: the kernel dropped part of the reply */
-			return fail(st, -errno, errno == ENOBUFS
-							? "reply lost (ENOBUFS)"
-							: "recv failed");
+			return fail(st, -errno,
+				    errno == ENOBUFS ? "reply lost (ENOBUFS)"
+						     : "recv failed");
 		}
 		if (n == 0)
 			return fail(st, -EPROTO, "socket closed mid-dump");
@@ -270,10 +279,9 @@ void sockdiag_fill(const struct sock_stats *st, struct observation *o)
 	o->m[M_TW_OUTGOING] = (double)st->tw_outgoing;
 	o->m[M_TW_INCOMING] = (double)st->tw_incoming;
 	o->m[M_TW_PEERS] = sketch_distinct(&st->tw_peers);
-	o->m[M_TW_TOP_PEER_SHARE] =
-		sketch_top(&st->tw_peers, top, 1) && tw > 0
-			? (double)top[0]->count / tw
-			: 0;
+	o->m[M_TW_TOP_PEER_SHARE] = sketch_top(&st->tw_peers, top, 1) && tw > 0
+					    ? (double)top[0]->count / tw
+					    : 0;
 	o->m[M_PORT_PRESSURE] =
 		sketch_top(&st->dests, top, 1) && o->m[M_EPHEMERAL_PORTS] > 0
 			? (double)top[0]->count / o->m[M_EPHEMERAL_PORTS]

@@ -20,14 +20,14 @@
 #define SOCK_TOP 5
 
 struct sock_stats {
-	bool collected;       /* every dump finished cleanly */
-	char error[200];      /* why not, when !collected */
+	bool collected;	 /* every dump finished cleanly */
+	char error[200]; /* why not, when !collected */
 	unsigned eph_lo, eph_hi;
 	uint64_t sockets;
 	uint64_t states[SOCK_STATES];
 	uint64_t tw_outgoing, tw_incoming;
-	struct sketch tw_peers;  /* remote address of TIME_WAIT sockets */
-	struct sketch dests;     /* (local addr, remote addr, remote port) */
+	struct sketch tw_peers;	 /* remote address of TIME_WAIT sockets */
+	struct sketch dests;	 /* (local addr, remote addr, remote port) */
 	struct sketch syn_peers; /* remote address of SYN_RECV sockets */
 };
 

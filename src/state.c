@@ -74,7 +74,8 @@ int state_load(const char *path, struct state *s, char *err, size_t errlen)
 		json_decref(root);
 		return -EINVAL;
 	}
-	json_array_foreach(json_object_get(root, "samples"), i, v) {
+	json_array_foreach(json_object_get(root, "samples"), i, v)
+	{
 		if (s->n_samples == STATE_SAMPLES_MAX)
 			break;
 		load_sample(v, &s->samples[s->n_samples]);
@@ -83,7 +84,8 @@ int state_load(const char *path, struct state *s, char *err, size_t errlen)
 	}
 	{
 		json_t *sl = json_object_get(root, "slab");
-		const char *b = json_string_value(json_object_get(sl, "boot_id"));
+		const char *b =
+			json_string_value(json_object_get(sl, "boot_id"));
 
 		s->slab.size = num_or_nan(sl, "tw_sock_size");
 		snprintf(s->slab.boot_id, sizeof(s->slab.boot_id), "%s",
@@ -93,9 +95,8 @@ int state_load(const char *path, struct state *s, char *err, size_t errlen)
 	if (isnan(s->last_apply))
 		s->last_apply = 0;
 	w = json_object_get(root, "written");
-	json_object_foreach(w, key, v)
-		if (json_is_integer(v))
-			state_set_written(s, key, json_integer_value(v));
+	json_object_foreach(w, key, v) if (json_is_integer(v))
+		state_set_written(s, key, json_integer_value(v));
 	json_decref(root);
 	return 0;
 }
@@ -239,8 +240,8 @@ void state_set_written(struct state *s, const char *key, long long value)
 			return;
 		}
 	}
-	s->written = xrealloc(s->written,
-			      (s->n_written + 1) * sizeof(*s->written));
+	s->written =
+		xrealloc(s->written, (s->n_written + 1) * sizeof(*s->written));
 	s->written[s->n_written].key = xstrdup(key);
 	s->written[s->n_written++].value = value;
 }

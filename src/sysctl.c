@@ -62,8 +62,7 @@ void sysctl_key_normalize(char *key)
 
 int sysctl_open_net(int procfd)
 {
-	int fd = openat(procfd, "sys/net",
-			O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = openat(procfd, "sys/net", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
 }
@@ -83,7 +82,8 @@ static int open_walk(int netfd, char *path, int flags)
 		fd = openat(dfd, part,
 			    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd < 0)
-			fd = -(errno == ELOOP || errno == ENOTDIR ? EPERM : errno);
+			fd = -(errno == ELOOP || errno == ENOTDIR ? EPERM
+								  : errno);
 		if (dfd != netfd)
 			close(dfd);
 		if (fd < 0)

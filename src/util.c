@@ -203,8 +203,8 @@ int util_close(int fd)
 	return 0;
 }
 
-int util_write_atomic(int dirfd, const char *name, const char *data,
-		      size_t len, mode_t mode)
+int util_write_atomic(int dirfd, const char *name, const char *data, size_t len,
+		      mode_t mode)
 {
 	return util_replace(dirfd, name, data, len, mode, true);
 }
@@ -222,8 +222,7 @@ int util_replace(int dirfd, const char *name, const char *data, size_t len,
 	    sizeof(tmp))
 		return -ENAMETOOLONG;
 	fd = openat(dirfd, tmp,
-		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		    mode);
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
 	if (fd < 0)
 		return -errno;
 	ret = util_write_all(fd, data, len);
@@ -289,8 +288,7 @@ char *util_dirname(const char *path)
 	return strndup(path, (size_t)(slash - path)) ?: (oom(), NULL);
 }
 
-void util_sha256_hex(const void *data, size_t len,
-		     char out[SHA256_HEX_LEN + 1])
+void util_sha256_hex(const void *data, size_t len, char out[SHA256_HEX_LEN + 1])
 {
 	struct sha256_ctx ctx;
 	uint8_t d[SHA256_DIGEST_SIZE];

@@ -63,8 +63,8 @@ int util_close(int fd);
  * directory, write, fsync, rename, fsync the directory.  On any failure the
  * old file is untouched and the temporary file is removed.
  */
-int util_write_atomic(int dirfd, const char *name, const char *data,
-		      size_t len, mode_t mode);
+int util_write_atomic(int dirfd, const char *name, const char *data, size_t len,
+		      mode_t mode);
 
 /* The same, with the fsyncs only when sync is set (caches). */
 int util_replace(int dirfd, const char *name, const char *data, size_t len,

@@ -94,8 +94,7 @@ static json_t *rec_new(const char *run, const char *phase, const char *mode,
 	json_object_set_new(r, "phase", json_string(phase));
 	json_object_set_new(r, "mode", json_string(mode));
 	if (rollback_of)
-		json_object_set_new(r, "rollback_of",
-				    json_string(rollback_of));
+		json_object_set_new(r, "rollback_of", json_string(rollback_of));
 	if (written >= 0)
 		json_array_append_new(changes,
 				      json_pack("{s:s, s:I, s:I, s:b}", "key",
@@ -147,8 +146,7 @@ static void log_lines(const char *path, struct msgs *lines)
 }
 
 /* Rewrite the log from lines, skipping index skip (or none: -1). */
-static void write_lines(const char *path, const struct msgs *lines,
-			int skip)
+static void write_lines(const char *path, const struct msgs *lines, int skip)
 {
 	struct strbuf sb = { 0 };
 
@@ -264,9 +262,9 @@ static void append_chains_each_line_to_the_one_before(void **state)
 			assert_non_null(json_string_value(prev));
 			assert_string_equal(json_string_value(prev), h);
 		}
-		assert_string_equal(json_string_value(json_object_get(rec,
-								      "run")),
-				    i < 2 ? "r1" : "r2");
+		assert_string_equal(
+			json_string_value(json_object_get(rec, "run")),
+			i < 2 ? "r1" : "r2");
 		json_decref(rec);
 	}
 	sha(lines.v[2], h);
@@ -314,8 +312,7 @@ static void reopening_the_log_continues_the_chain(void **state)
 	log_lines(l->path, &lines);
 	assert_int_equal(lines.n, 3);
 	rec = json_loads(lines.v[2], 0, NULL);
-	assert_string_equal(json_string_value(json_object_get(rec, "prev")),
-			    h);
+	assert_string_equal(json_string_value(json_object_get(rec, "prev")), h);
 	json_decref(rec);
 	msgs_free(&lines);
 }
@@ -361,8 +358,7 @@ static void verify_passes_a_sound_log(void **state)
 	append(l, "r3", "intent", "apply", NULL, 0);
 	append(l, "r2", "result", "watch", NULL, 1);
 	append(l, "r3", "result", "apply", NULL, 1);
-	assert_int_equal(audit_verify(l->path, &records, err, sizeof(err)),
-			 0);
+	assert_int_equal(audit_verify(l->path, &records, err, sizeof(err)), 0);
 	assert_int_equal(records, 6);
 	assert_string_equal(err, "");
 }
@@ -374,8 +370,7 @@ static void verify_passes_an_empty_log(void **state)
 	size_t records = 99;
 
 	open_log(l);
-	assert_int_equal(audit_verify(l->path, &records, err, sizeof(err)),
-			 0);
+	assert_int_equal(audit_verify(l->path, &records, err, sizeof(err)), 0);
 	assert_int_equal(records, 0);
 }
 
@@ -393,8 +388,7 @@ static void verify_accepts_a_first_line_continuing_a_rotated_log(void **state)
 	log_lines(l->path, &lines);
 	write_lines(l->path, &lines, 0);
 	msgs_free(&lines);
-	assert_int_equal(audit_verify(l->path, &records, err, sizeof(err)),
-			 0);
+	assert_int_equal(audit_verify(l->path, &records, err, sizeof(err)), 0);
 	assert_int_equal(records, 2);
 }
 
@@ -550,8 +544,8 @@ static void expect_found(const char *path, const char *run,
 	assert_int_equal(ret, 0);
 	assert_non_null(rec);
 	assert_string_equal(run_of(rec), want_run);
-	assert_string_equal(
-		json_string_value(json_object_get(rec, "phase")), "result");
+	assert_string_equal(json_string_value(json_object_get(rec, "phase")),
+			    "result");
 	json_decref(rec);
 }
 
@@ -580,8 +574,7 @@ static void find_run_by_id_returns_its_result_record(void **state)
 	expect_found(l->path, "r1", "r1");
 	/* asked for by id, even a run that wrote nothing is found */
 	expect_found(l->path, "r2", "r2");
-	assert_int_equal(audit_find_run(l->path, "r3", &rec, err,
-					sizeof(err)),
+	assert_int_equal(audit_find_run(l->path, "r3", &rec, err, sizeof(err)),
 			 0);
 	assert_true(json_is_true(json_object_get(
 		json_array_get(json_object_get(rec, "changes"), 0),
@@ -633,7 +626,7 @@ static void find_run_default_is_the_last_run_that_wrote(void **state)
 	open_log(l);
 	append_run(l, "r1", "apply", NULL, 1);
 	append_run(l, "r2", "apply", NULL, 1);
-	append_run(l, "r3", "apply", NULL, 0); /* nothing to change */
+	append_run(l, "r3", "apply", NULL, 0);	/* nothing to change */
 	append_run(l, "r4", "apply", NULL, -1); /* no changes at all */
 	expect_found(l->path, NULL, "r2");
 }
@@ -659,8 +652,7 @@ static void find_run_default_skips_a_rolled_back_run(void **state)
 	expect_found(l->path, NULL, "r1");
 }
 
-static void find_run_default_ignores_a_rollback_that_wrote_nothing(
-	void **state)
+static void find_run_default_ignores_a_rollback_that_wrote_nothing(void **state)
 {
 	struct logdir *l = *state;
 
@@ -701,8 +693,7 @@ static void find_run_in_a_missing_log_is_enoent(void **state)
 	char err[512] = "";
 	json_t *rec = NULL;
 
-	assert_int_equal(audit_find_run(l->path, NULL, &rec, err,
-					sizeof(err)),
+	assert_int_equal(audit_find_run(l->path, NULL, &rec, err, sizeof(err)),
 			 -ENOENT);
 	assert_null(rec);
 	assert_non_null(strstr(err, l->path));
@@ -772,8 +763,7 @@ static void run_ids_are_fresh_128_bit_hex(void **state)
 }
 
 /* Fail closed: an intent that cannot be logged stops the run. */
-static void apply_writes_nothing_when_the_intent_cannot_be_logged(
-	void **state)
+static void apply_writes_nothing_when_the_intent_cannot_be_logged(void **state)
 {
 	struct audit broken = { .fd = -1, .prev = "" };
 	struct txn t;

@@ -49,12 +49,15 @@ static int setup_obs(void **state)
 	obs.why[M_TW_OVERFLOW_DELTA] = "no baseline";
 	/* M_TW_PEERS: NAN with no why, to see the fallback text */
 
-	sysctls[0] = (struct sysctl_obs){ .key = key_fin, .exists = true,
-					  .value = 30, .raw = raw_fin };
-	sysctls[1] = (struct sysctl_obs){ .key = key_recycle, .exists = false,
-					  .value = NAN, .raw = NULL };
-	sysctls[2] = (struct sysctl_obs){ .key = key_range, .exists = true,
-					  .value = NAN, .raw = raw_range };
+	sysctls[0] = (struct sysctl_obs){
+		.key = key_fin, .exists = true, .value = 30, .raw = raw_fin
+	};
+	sysctls[1] = (struct sysctl_obs){
+		.key = key_recycle, .exists = false, .value = NAN, .raw = NULL
+	};
+	sysctls[2] = (struct sysctl_obs){
+		.key = key_range, .exists = true, .value = NAN, .raw = raw_range
+	};
 	obs.sysctls = sysctls;
 	obs.n_sysctls = 3;
 	return 0;
@@ -95,8 +98,7 @@ static void check(const char *src, double want)
 }
 
 /* src must evaluate to unknown and explain it with exactly these lines. */
-static void check_unknown(const char *src, const char *const *lines,
-			  size_t n)
+static void check_unknown(const char *src, const char *const *lines, size_t n)
 {
 	struct msgs missing = { 0 };
 	double got = eval_obs(src, &missing);
@@ -114,8 +116,7 @@ static void check_unknown(const char *src, const char *const *lines,
 	msgs_free(&missing);
 }
 
-static void check_parse_error(const char *src, unsigned flags,
-			      const char *want)
+static void check_parse_error(const char *src, unsigned flags, const char *want)
 {
 	struct expr *e = (struct expr *)(void *)&obs; /* must become NULL */
 	char err[256] = "";
@@ -156,7 +157,7 @@ static void arithmetic_is_left_associative(void **state)
 static void comparisons_sit_between_sums_and_logic(void **state)
 {
 	(void)state;
-	check("5 - 1 > 3", 1); /* not 5 - (1 > 3) = 5 */
+	check("5 - 1 > 3", 1);	/* not 5 - (1 > 3) = 5 */
 	check("3 == 1 + 2", 1); /* not (3 == 1) + 2 = 2 */
 	check("1 < 2 == 1", 1); /* equality below ordering */
 	check("2 > 1 && 3 > 2", 1);
@@ -242,8 +243,7 @@ static void min_and_max_take_two_or_more_arguments(void **state)
 	check("max(3, 7, 5, 1)", 7);
 	check("min(2, -5)", -5);
 	check("max(-2, -5)", -2);
-	check("max(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)",
-	      16);
+	check("max(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16)", 16);
 	check("max(tw_count * 2, 100)", 2000);
 	check("min(max(1, 5), 3)", 3);
 }
@@ -366,8 +366,9 @@ static void sysctl_that_was_not_read_is_unknown(void **state)
 
 static void current_and_exists_describe_the_rule_sysctl(void **state)
 {
-	struct expr_env env = { .obs = &obs, .key = key_fin, .current = 30,
-				.exists = true };
+	struct expr_env env = {
+		.obs = &obs, .key = key_fin, .current = 30, .exists = true
+	};
 	struct msgs missing = { 0 };
 
 	(void)state;
@@ -382,8 +383,9 @@ static void current_and_exists_describe_the_rule_sysctl(void **state)
 
 static void current_of_an_absent_sysctl_is_unknown(void **state)
 {
-	struct expr_env env = { .obs = &obs, .key = key_recycle,
-				.current = NAN, .exists = false };
+	struct expr_env env = {
+		.obs = &obs, .key = key_recycle, .current = NAN, .exists = false
+	};
 	struct msgs missing = { 0 };
 	double v;
 
@@ -403,8 +405,9 @@ static void current_of_an_absent_sysctl_is_unknown(void **state)
 
 static void current_that_is_not_one_integer_is_unknown(void **state)
 {
-	struct expr_env env = { .obs = &obs, .key = key_range,
-				.current = NAN, .exists = true };
+	struct expr_env env = {
+		.obs = &obs, .key = key_range, .current = NAN, .exists = true
+	};
 	struct msgs missing = { 0 };
 
 	(void)state;
@@ -642,16 +645,14 @@ static void parse_error_for_stray_tokens(void **state)
 	check_parse_error("* 2", 0, "column 1: unexpected '*'");
 	check_parse_error("1 + * 2", 0, "column 5: unexpected '*'");
 	check_parse_error("2x", 0, "column 2: unexpected 'x' after a number");
-	check_parse_error("1.5e", 0,
-			  "column 4: unexpected 'e' after a number");
+	check_parse_error("1.5e", 0, "column 4: unexpected 'e' after a number");
 }
 
 /* 0x10 is not a number in this language, but not out of range either */
 static void hex_literal_is_rejected_for_what_it_is(void **state)
 {
 	(void)state;
-	check_parse_error("0x10", 0,
-			  "column 2: unexpected 'x' after a number");
+	check_parse_error("0x10", 0, "column 2: unexpected 'x' after a number");
 }
 
 static void parse_error_for_wrong_argument_counts(void **state)
@@ -690,8 +691,7 @@ static void parse_error_for_bad_sysctl_argument(void **state)
 	check_parse_error("sysctl(\"net.x", 0,
 			  "column 14: unterminated string");
 	check_parse_error("sysctl(\"net.x\"", 0, "column 15: expected ')'");
-	check_parse_error("sysctl(\"net.x\", 1)", 0,
-			  "column 15: expected ')'");
+	check_parse_error("sysctl(\"net.x\", 1)", 0, "column 15: expected ')'");
 }
 
 static void nesting_depth_is_bounded(void **state)
@@ -753,12 +753,17 @@ static void expr_const_knows_plain_numbers(void **state)
 		const char *src;
 		double v;
 	} consts[] = {
-		{ "42", 42 }, { "0", 0 }, { "-3", -3 }, { "- 2.5", -2.5 },
-		{ "+7", 7 },  { "(5)", 5 },
+		{ "42", 42 },	   { "0", 0 },	{ "-3", -3 },
+		{ "- 2.5", -2.5 }, { "+7", 7 }, { "(5)", 5 },
 	};
 	static const char *const not_const[] = {
-		"1 + 1", "tw_count", "min(1, 2)", "--1",
-		"sysctl(\"net.ipv4.tcp_fin_timeout\")", "current", "!0",
+		"1 + 1",
+		"tw_count",
+		"min(1, 2)",
+		"--1",
+		"sysctl(\"net.ipv4.tcp_fin_timeout\")",
+		"current",
+		"!0",
 	};
 
 	(void)state;

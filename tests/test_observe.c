@@ -61,8 +61,9 @@ static void sockstat_reads_the_tcp_line(void **state)
 	char err[160] = "";
 
 	(void)state;
-	assert_int_equal(
-		observe_parse_sockstat(sockstat_real, &ss, err, sizeof(err)), 0);
+	assert_int_equal(observe_parse_sockstat(sockstat_real, &ss, err,
+						sizeof(err)),
+			 0);
 	assert_int_equal(ss.inuse, 1);
 	assert_int_equal(ss.orphan, 0);
 	assert_int_equal(ss.tw, 9);
@@ -75,12 +76,11 @@ static void sockstat_finds_fields_by_name_in_any_order(void **state)
 	char err[160] = "";
 
 	(void)state;
-	assert_int_equal(
-		observe_parse_sockstat("sockets: used 3\n"
-				       "TCP: mem 1 alloc 44 tw 262144 "
-				       "orphan 7 inuse 30\n",
-				       &ss, err, sizeof(err)),
-		0);
+	assert_int_equal(observe_parse_sockstat("sockets: used 3\n"
+						"TCP: mem 1 alloc 44 tw 262144 "
+						"orphan 7 inuse 30\n",
+						&ss, err, sizeof(err)),
+			 0);
 	assert_int_equal(ss.inuse, 30);
 	assert_int_equal(ss.orphan, 7);
 	assert_int_equal(ss.tw, 262144);
@@ -106,10 +106,10 @@ static void sockstat_rejects_a_count_that_is_not_a_number(void **state)
 	char err[160] = "";
 
 	(void)state;
-	assert_int_equal(
-		observe_parse_sockstat("TCP: inuse 1 orphan 0 tw many alloc 1\n",
-				       &ss, err, sizeof(err)),
-		-EINVAL);
+	assert_int_equal(observe_parse_sockstat(
+				 "TCP: inuse 1 orphan 0 tw many alloc 1\n", &ss,
+				 err, sizeof(err)),
+			 -EINVAL);
 	assert_string_equal(err, "TCP tw: not a count: \"many\"");
 	assert_int_equal(
 		observe_parse_sockstat("TCP: inuse 1 orphan 0 tw 9x alloc 1\n",
@@ -266,11 +266,12 @@ static void netstat_header_without_value_line_is_an_error(void **state)
 	char err[160] = "";
 
 	(void)state;
-	assert_int_equal(parse_ext("TcpExt: SyncookiesSent TCPTimeWaitOverflow\n"
-				   "IpExt: InNoRoutes\n"
-				   "IpExt: 0\n",
-				   v, f, err, sizeof(err)),
-			 -EINVAL);
+	assert_int_equal(
+		parse_ext("TcpExt: SyncookiesSent TCPTimeWaitOverflow\n"
+			  "IpExt: InNoRoutes\n"
+			  "IpExt: 0\n",
+			  v, f, err, sizeof(err)),
+		-EINVAL);
 	assert_string_equal(err, "\"TcpExt:\" header has no value line");
 	assert_int_equal(parse_ext("TcpExt: SyncookiesSent", v, f, err,
 				   sizeof(err)),
@@ -395,8 +396,8 @@ static void meminfo_rejects_a_negative_size(void **state)
 
 	(void)state;
 	/* strict parsing: never a silently wrong number */
-	assert_int_equal(observe_parse_meminfo("MemTotal: -1 kB\n", &bytes,
-					       err, sizeof(err)),
+	assert_int_equal(observe_parse_meminfo("MemTotal: -1 kB\n", &bytes, err,
+					       sizeof(err)),
 			 -EINVAL);
 	assert_num(bytes, -1);
 }
@@ -411,8 +412,7 @@ static void meminfo_rejects_a_negative_size(void **state)
 
 static void slabinfo_reads_the_tw_sock_tcp_objsize(void **state)
 {
-	static const char text[] =
-		SLAB_HEADER
+	static const char text[] = SLAB_HEADER
 		"tw_sock_TCPv6        0      0    280   29    2 : tunables    0"
 		"    0    0 : slabdata      0      0      0\n"
 		"tw_sock_TCP        132    132    248   33    2 : tunables    0"
@@ -430,8 +430,7 @@ static void slabinfo_reads_the_tw_sock_tcp_objsize(void **state)
 
 static void slabinfo_without_tw_sock_tcp_is_enoent(void **state)
 {
-	static const char text[] =
-		SLAB_HEADER
+	static const char text[] = SLAB_HEADER
 		"tw_sock_TCPv6        0      0    280   29    2 : tunables    0"
 		"    0    0 : slabdata      0      0      0\n";
 	double size = -1;
@@ -794,12 +793,14 @@ static int tree_setup(void **state)
 		    "TcpExt: 17 0 23 23 1234\n"
 		    "IpExt: InNoRoutes InOctets\n"
 		    "IpExt: 0 19897796\n");
-	testdir_put(t->fd, "meminfo",
-		    "MemTotal:        2000000 kB\nMemFree:          100000 kB\n");
-	testdir_put(t->fd, "slabinfo",
-		    SLAB_HEADER
-		    "tw_sock_TCP        132    132    232   33    2 : "
-		    "tunables    0    0    0 : slabdata      4      4      0\n");
+	testdir_put(
+		t->fd, "meminfo",
+		"MemTotal:        2000000 kB\nMemFree:          100000 kB\n");
+	testdir_put(
+		t->fd, "slabinfo",
+		SLAB_HEADER
+		"tw_sock_TCP        132    132    232   33    2 : "
+		"tunables    0    0    0 : slabdata      4      4      0\n");
 	testdir_put(t->fd, "sys/net/ipv4/tcp_max_tw_buckets", "4096\n");
 	testdir_put(t->fd, "sys/net/ipv4/tcp_tw_reuse", "2\n");
 	testdir_put(t->fd, "sys/net/ipv4/tcp_timestamps", "1\n");
@@ -973,8 +974,7 @@ static void collect_needs_an_integer_tw_max(void **state)
 
 	testdir_put(t->fd, "sys/net/ipv4/tcp_max_tw_buckets", "lots\n");
 	assert_int_equal(collect(t, &o, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err,
-			    "net.ipv4.tcp_max_tw_buckets: not an integer");
+	assert_string_equal(err, "net.ipv4.tcp_max_tw_buckets: not an integer");
 	observe_free(&o);
 
 	drop(t, "sys/net/ipv4/tcp_max_tw_buckets");
@@ -1065,7 +1065,8 @@ int main(void)
 		cmocka_unit_test(netstat_header_without_value_line_is_an_error),
 		cmocka_unit_test(netstat_without_the_prefix_is_an_error),
 		cmocka_unit_test(netstat_keeps_a_counter_at_the_full_64_bits),
-		cmocka_unit_test(netstat_rejects_a_counter_that_is_not_a_number),
+		cmocka_unit_test(
+			netstat_rejects_a_counter_that_is_not_a_number),
 		cmocka_unit_test(meminfo_reads_memtotal_in_bytes),
 		cmocka_unit_test(meminfo_without_memtotal_is_an_error),
 		cmocka_unit_test(meminfo_rejects_anything_but_kilobytes),

@@ -268,8 +268,8 @@ static void render_writes_the_keys_in_order_after_comments(void **state)
 		if (*l != '#')
 			strbuf_add(&body, l, (size_t)(e - l + 1));
 	}
-	assert_string_equal(body.s, REUSE " = 1\n" TWB " = -1\n" DELAY
-					  " = 60000\n");
+	assert_string_equal(body.s,
+			    REUSE " = 1\n" TWB " = -1\n" DELAY " = 60000\n");
 	strbuf_free(&body);
 	free(text);
 	persist_free(&p);
@@ -465,11 +465,11 @@ int main(void)
 		cmocka_unit_test(set_updates_in_place_and_appends_new_keys),
 		cmocka_unit_test(remove_drops_only_that_key_keeping_order),
 		cmocka_unit_test(render_header_names_twtune_and_the_run),
-		cmocka_unit_test(render_writes_the_keys_in_order_after_comments),
+		cmocka_unit_test(
+			render_writes_the_keys_in_order_after_comments),
 		cmocka_unit_test(parse_of_render_gives_back_the_same_entries),
 		cmocka_unit_test(merge_keeps_keys_not_changed_in_this_run),
-#define T(f) \
-	cmocka_unit_test_setup_teardown(f, testdir_setup, testdir_teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, testdir_setup, testdir_teardown)
 		T(write_then_read_gives_the_same_text),
 		T(written_file_has_mode_0644_whatever_the_umask),
 		T(rewrite_replaces_the_file_rather_than_overwriting),

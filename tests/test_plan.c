@@ -39,8 +39,8 @@
 #define TS "net.ipv4.tcp_timestamps"
 
 /* One sysctl rule; extra holds further "field = ...;" text. */
-#define SRULE(id, key, when, value, extra)                              \
-	"{ id = \"" id "\"; sysctl = \"" key "\"; when = \"" when       \
+#define SRULE(id, key, when, value, extra)                                     \
+	"{ id = \"" id "\"; sysctl = \"" key "\"; when = \"" when              \
 	"\"; value = \"" value "\"; " extra " }"
 #define RULES(r) "rules = ( " r " );\n"
 
@@ -102,84 +102,110 @@ static const struct plan_case cases[] = {
 	/* direction against the live value (100) */
 	{
 		.name = "raise_plans_a_higher_value",
-		.policy = RULES(SRULE("r", TWB, "1", "200",
-				      "direction = \"raise\";")),
+		.policy = RULES(
+			SRULE("r", TWB, "1", "200", "direction = \"raise\";")),
 		.sysctls = { { TWB, "100" } },
 		.n_changes = 1,
 		.changes = { { TWB, 100, 200, "r", "rule r", false } },
-		.n_keys = 1, .key_rule = "r", .key_change = true, .key_to = 200,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = true,
+		.key_to = 200,
 	},
 	{
 		.name = "raise_never_lowers",
-		.policy = RULES(SRULE("r", TWB, "1", "50",
-				      "direction = \"raise\";")),
+		.policy = RULES(
+			SRULE("r", TWB, "1", "50", "direction = \"raise\";")),
 		.sysctls = { { TWB, "100" } },
-		.n_keys = 1, .key_rule = "r", .key_change = false, .key_to = 50,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = false,
+		.key_to = 50,
 	},
 	{
 		.name = "raise_to_the_live_value_changes_nothing",
-		.policy = RULES(SRULE("r", TWB, "1", "100",
-				      "direction = \"raise\";")),
+		.policy = RULES(
+			SRULE("r", TWB, "1", "100", "direction = \"raise\";")),
 		.sysctls = { { TWB, "100" } },
-		.n_keys = 1, .key_rule = "r", .key_change = false,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = false,
 		.key_to = 100,
 	},
 	{
 		.name = "lower_plans_a_lower_value",
-		.policy = RULES(SRULE("r", TWB, "1", "50",
-				      "direction = \"lower\";")),
+		.policy = RULES(
+			SRULE("r", TWB, "1", "50", "direction = \"lower\";")),
 		.sysctls = { { TWB, "100" } },
 		.n_changes = 1,
 		.changes = { { TWB, 100, 50, "r", NULL, false } },
-		.n_keys = 1, .key_rule = "r", .key_change = true, .key_to = 50,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = true,
+		.key_to = 50,
 	},
 	{
 		.name = "lower_never_raises",
-		.policy = RULES(SRULE("r", TWB, "1", "200",
-				      "direction = \"lower\";")),
+		.policy = RULES(
+			SRULE("r", TWB, "1", "200", "direction = \"lower\";")),
 		.sysctls = { { TWB, "100" } },
-		.n_keys = 1, .key_rule = "r", .key_change = false,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = false,
 		.key_to = 200,
 	},
 	{
 		.name = "lower_to_the_live_value_changes_nothing",
-		.policy = RULES(SRULE("r", TWB, "1", "100",
-				      "direction = \"lower\";")),
+		.policy = RULES(
+			SRULE("r", TWB, "1", "100", "direction = \"lower\";")),
 		.sysctls = { { TWB, "100" } },
-		.n_keys = 1, .key_rule = "r", .key_change = false,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = false,
 		.key_to = 100,
 	},
 	{
 		.name = "any_plans_a_higher_value",
-		.policy = RULES(SRULE("r", TWB, "1", "200",
-				      "direction = \"any\";")),
+		.policy = RULES(
+			SRULE("r", TWB, "1", "200", "direction = \"any\";")),
 		.sysctls = { { TWB, "100" } },
 		.n_changes = 1,
 		.changes = { { TWB, 100, 200, "r", NULL, false } },
-		.n_keys = 1, .key_rule = "r", .key_change = true, .key_to = 200,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = true,
+		.key_to = 200,
 	},
 	{
 		.name = "any_plans_a_lower_value",
-		.policy = RULES(SRULE("r", TWB, "1", "50",
-				      "direction = \"any\";")),
+		.policy = RULES(
+			SRULE("r", TWB, "1", "50", "direction = \"any\";")),
 		.sysctls = { { TWB, "100" } },
 		.n_changes = 1,
 		.changes = { { TWB, 100, 50, "r", NULL, false } },
-		.n_keys = 1, .key_rule = "r", .key_change = true, .key_to = 50,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = true,
+		.key_to = 50,
 	},
 	{
 		.name = "any_to_the_live_value_changes_nothing",
-		.policy = RULES(SRULE("r", TWB, "1", "100",
-				      "direction = \"any\";")),
+		.policy = RULES(
+			SRULE("r", TWB, "1", "100", "direction = \"any\";")),
 		.sysctls = { { TWB, "100" } },
-		.n_keys = 1, .key_rule = "r", .key_change = false,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = false,
 		.key_to = 100,
 	},
 	{
 		.name = "direction_defaults_to_raise",
 		.policy = RULES(SRULE("r", TWB, "1", "50", "")),
 		.sysctls = { { TWB, "100" } },
-		.n_keys = 1, .key_rule = "r", .key_change = false, .key_to = 50,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = false,
+		.key_to = 50,
 	},
 	/* rounding */
 	{
@@ -188,7 +214,10 @@ static const struct plan_case cases[] = {
 		.sysctls = { { REUSE, "0" } },
 		.n_changes = 1,
 		.changes = { { REUSE, 0, 2, "r", NULL, false } },
-		.n_keys = 1, .key_rule = "r", .key_change = true, .key_to = 2,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = true,
+		.key_to = 2,
 	},
 	{
 		.name = "value_2_4_rounds_to_2",
@@ -196,14 +225,19 @@ static const struct plan_case cases[] = {
 		.sysctls = { { REUSE, "0" } },
 		.n_changes = 1,
 		.changes = { { REUSE, 0, 2, "r", NULL, false } },
-		.n_keys = 1, .key_rule = "r", .key_change = true, .key_to = 2,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = true,
+		.key_to = 2,
 	},
 	{
 		.name = "value_rounding_to_the_live_value_changes_nothing",
-		.policy = RULES(SRULE("r", TWB, "1", "100.4",
-				      "direction = \"any\";")),
+		.policy = RULES(
+			SRULE("r", TWB, "1", "100.4", "direction = \"any\";")),
 		.sysctls = { { TWB, "100" } },
-		.n_keys = 1, .key_rule = "r", .key_change = false,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = false,
 		.key_to = 100,
 	},
 	/* min and max */
@@ -213,7 +247,10 @@ static const struct plan_case cases[] = {
 		.sysctls = { { TWB, "100" } },
 		.n_changes = 1,
 		.changes = { { TWB, 100, 500, "r", NULL, false } },
-		.n_keys = 1, .key_rule = "r", .key_change = true, .key_to = 500,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = true,
+		.key_to = 500,
 	},
 	{
 		.name = "value_above_max_is_cut_to_max",
@@ -221,35 +258,46 @@ static const struct plan_case cases[] = {
 		.sysctls = { { TWB, "100" } },
 		.n_changes = 1,
 		.changes = { { TWB, 100, 1000, "r", NULL, false } },
-		.n_keys = 1, .key_rule = "r", .key_change = true,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = true,
 		.key_to = 1000,
 	},
 	{
 		.name = "fractional_min_clamps_up_to_an_integer_inside_it",
-		.policy = RULES(SRULE("r", TWB, "1", "150",
-				      "min = \"250.2\";")),
+		.policy =
+			RULES(SRULE("r", TWB, "1", "150", "min = \"250.2\";")),
 		.sysctls = { { TWB, "100" } },
 		.n_changes = 1,
 		.changes = { { TWB, 100, 251, "r", NULL, false } },
-		.n_keys = 1, .key_rule = "r", .key_change = true, .key_to = 251,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = true,
+		.key_to = 251,
 	},
 	{
 		.name = "fractional_max_clamps_down_to_an_integer_inside_it",
-		.policy = RULES(SRULE("r", TWB, "1", "5000",
-				      "max = \"999.9\";")),
+		.policy =
+			RULES(SRULE("r", TWB, "1", "5000", "max = \"999.9\";")),
 		.sysctls = { { TWB, "100" } },
 		.n_changes = 1,
 		.changes = { { TWB, 100, 999, "r", NULL, false } },
-		.n_keys = 1, .key_rule = "r", .key_change = true, .key_to = 999,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = true,
+		.key_to = 999,
 	},
 	{
 		.name = "value_inside_min_and_max_is_kept",
-		.policy = RULES(SRULE("r", TWB, "1", "300",
-				      "min = 200; max = 400;")),
+		.policy = RULES(
+			SRULE("r", TWB, "1", "300", "min = 200; max = 400;")),
 		.sysctls = { { TWB, "100" } },
 		.n_changes = 1,
 		.changes = { { TWB, 100, 300, "r", NULL, false } },
-		.n_keys = 1, .key_rule = "r", .key_change = true, .key_to = 300,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = true,
+		.key_to = 300,
 	},
 	{
 		.name = "min_and_max_expressions_use_metrics",
@@ -260,16 +308,20 @@ static const struct plan_case cases[] = {
 		.metrics = { { "tw_count", 300 } },
 		.n_changes = 1,
 		.changes = { { TWB, 100, 600, "r", NULL, false } },
-		.n_keys = 1, .key_rule = "r", .key_change = true, .key_to = 600,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = true,
+		.key_to = 600,
 	},
 	{
 		.name = "min_above_max_is_a_note_and_no_change",
-		.policy = RULES(SRULE("r", TWB, "1", "450",
-				      "min = 500; max = 400;")),
+		.policy = RULES(
+			SRULE("r", TWB, "1", "450", "min = 500; max = 400;")),
 		.sysctls = { { TWB, "100" } },
-		.n_notes = 1, .note_rule = "r", .note_sev = SEV_WARNING,
-		.note_text = "min (500) is above max (400); " TWB
-			     " left alone",
+		.n_notes = 1,
+		.note_rule = "r",
+		.note_sev = SEV_WARNING,
+		.note_text = "min (500) is above max (400); " TWB " left alone",
 	},
 	{
 		/* min <= max, but no integer lies between them */
@@ -277,23 +329,27 @@ static const struct plan_case cases[] = {
 		.policy = RULES(SRULE("r", TWB, "1", "50",
 				      "min = \"10.2\"; max = \"10.8\";")),
 		.sysctls = { { TWB, "5" } },
-		.n_notes = 1, .note_rule = "r", .note_sev = SEV_WARNING,
+		.n_notes = 1,
+		.note_rule = "r",
+		.note_sev = SEV_WARNING,
 	},
 	/* unknowns */
 	{
 		.name = "unknown_when_is_undecided_naming_the_metric",
 		.policy = RULES(SRULE("r", TWB, "tw_ratio >= 0.8", "200", "")),
 		.sysctls = { { TWB, "100" } },
-		.n_undecided = 1, .undecided_rule = "r",
+		.n_undecided = 1,
+		.undecided_rule = "r",
 		.missing = "tw_ratio: not observed",
 	},
 	{
 		.name = "unknown_when_gives_the_reason_it_is_unknown",
-		.policy = RULES(SRULE("r", TWB, "tw_overflow_delta > 0", "200",
-				      "")),
+		.policy = RULES(
+			SRULE("r", TWB, "tw_overflow_delta > 0", "200", "")),
 		.sysctls = { { TWB, "100" } },
 		.metrics = { { "tw_overflow_delta", 0, "no baseline" } },
-		.n_undecided = 1, .undecided_rule = "r",
+		.n_undecided = 1,
+		.undecided_rule = "r",
 		.missing = "tw_overflow_delta: no baseline",
 	},
 	{
@@ -306,13 +362,16 @@ static const struct plan_case cases[] = {
 			     { "tw_count", 300 } },
 		.n_changes = 1,
 		.changes = { { TWB, 100, 200, "r", NULL, false } },
-		.n_keys = 1, .key_rule = "r", .key_change = true, .key_to = 200,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = true,
+		.key_to = 200,
 	},
 	{
 		.name = "unknown_and_false_is_false_not_undecided",
-		.policy = RULES(SRULE("r", TWB,
-				      "tw_overflow_delta > 0 && tw_count > 1000",
-				      "200", "")),
+		.policy = RULES(SRULE(
+			"r", TWB, "tw_overflow_delta > 0 && tw_count > 1000",
+			"200", "")),
 		.sysctls = { { TWB, "100" } },
 		.metrics = { { "tw_overflow_delta", 0, "no baseline" },
 			     { "tw_count", 300 } },
@@ -321,49 +380,57 @@ static const struct plan_case cases[] = {
 		.name = "unknown_current_in_when_is_undecided",
 		.policy = RULES(SRULE("r", TWB, "current > 10", "200", "")),
 		.sysctls = { { TWB, "100\t200" } },
-		.n_undecided = 1, .undecided_rule = "r",
+		.n_undecided = 1,
+		.undecided_rule = "r",
 		.missing = "current: " TWB " is not a single integer",
 	},
 	{
 		.name = "unread_sysctl_in_when_is_undecided",
-		.policy = RULES(SRULE("r", REUSE,
-				      "sysctl(\\\"" TS "\\\") == 1", "1", "")),
+		.policy = RULES(SRULE("r", REUSE, "sysctl(\\\"" TS "\\\") == 1",
+				      "1", "")),
 		.sysctls = { { REUSE, "0" } },
-		.n_undecided = 1, .undecided_rule = "r",
+		.n_undecided = 1,
+		.undecided_rule = "r",
 		.missing = "sysctl(\"" TS "\"): was not read",
 	},
 	{
 		.name = "sysctl_in_when_reads_the_observed_value",
-		.policy = RULES(SRULE("r", REUSE,
-				      "sysctl(\\\"" TS "\\\") == 1", "1", "")),
+		.policy = RULES(SRULE("r", REUSE, "sysctl(\\\"" TS "\\\") == 1",
+				      "1", "")),
 		.sysctls = { { REUSE, "0" }, { TS, "1" } },
 		.n_changes = 1,
 		.changes = { { REUSE, 0, 1, "r", NULL, false } },
-		.n_keys = 1, .key_rule = "r", .key_change = true, .key_to = 1,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = true,
+		.key_to = 1,
 	},
 	{
 		.name = "unknown_value_is_undecided",
 		.policy = RULES(SRULE("r", TWB, "1", "tw_demand * 2", "")),
 		.sysctls = { { TWB, "100" } },
 		.metrics = { { "tw_demand", 0, "no baseline" } },
-		.n_undecided = 1, .undecided_rule = "r",
+		.n_undecided = 1,
+		.undecided_rule = "r",
 		.missing = "tw_demand: no baseline",
 	},
 	{
 		.name = "value_dividing_by_zero_is_undecided",
-		.policy = RULES(SRULE("r", TWB, "1", "tw_count / tw_peers",
-				      "")),
+		.policy =
+			RULES(SRULE("r", TWB, "1", "tw_count / tw_peers", "")),
 		.sysctls = { { TWB, "100" } },
 		.metrics = { { "tw_count", 300 }, { "tw_peers", 0 } },
-		.n_undecided = 1, .undecided_rule = "r",
+		.n_undecided = 1,
+		.undecided_rule = "r",
 		.missing = "division by zero",
 	},
 	{
 		.name = "unknown_min_is_undecided",
-		.policy = RULES(SRULE("r", TWB, "1", "200",
-				      "min = \"tw_demand\";")),
+		.policy = RULES(
+			SRULE("r", TWB, "1", "200", "min = \"tw_demand\";")),
 		.sysctls = { { TWB, "100" } },
-		.n_undecided = 1, .undecided_rule = "r",
+		.n_undecided = 1,
+		.undecided_rule = "r",
 		.missing = "tw_demand: not observed",
 	},
 	{
@@ -372,7 +439,8 @@ static const struct plan_case cases[] = {
 				      "max = \"mem_total / tw_sock_size\";")),
 		.sysctls = { { TWB, "100" } },
 		.metrics = { { "tw_sock_size", 256 } },
-		.n_undecided = 1, .undecided_rule = "r",
+		.n_undecided = 1,
+		.undecided_rule = "r",
 		.missing = "mem_total: not observed",
 	},
 	/* rules that do not fire */
@@ -384,8 +452,8 @@ static const struct plan_case cases[] = {
 	},
 	{
 		.name = "disabled_rule_is_ignored",
-		.policy = RULES(SRULE("r", TWB, "1", "200",
-				      "enabled = false;")),
+		.policy =
+			RULES(SRULE("r", TWB, "1", "200", "enabled = false;")),
 		.sysctls = { { TWB, "100" } },
 	},
 	{
@@ -398,41 +466,51 @@ static const struct plan_case cases[] = {
 		.name = "sysctl_missing_on_the_kernel_is_a_note",
 		.policy = RULES(SRULE("r", DELAY, "1", "1000", "")),
 		.sysctls = { { DELAY, NULL } },
-		.n_notes = 1, .note_rule = "r", .note_sev = SEV_INFO,
+		.n_notes = 1,
+		.note_rule = "r",
+		.note_sev = SEV_INFO,
 		.note_text = DELAY " is not present on this kernel; "
-			     "nothing to change",
+				   "nothing to change",
 	},
 	{
 		.name = "sysctl_never_read_is_a_note",
 		.policy = RULES(SRULE("r", DELAY, "1", "1000", "")),
 		.sysctls = { { TWB, "100" } },
-		.n_notes = 1, .note_rule = "r", .note_sev = SEV_INFO,
+		.n_notes = 1,
+		.note_rule = "r",
+		.note_sev = SEV_INFO,
 		.note_text = DELAY " is not present on this kernel; "
-			     "nothing to change",
+				   "nothing to change",
 	},
 	{
 		.name = "current_not_one_integer_is_a_note",
 		.policy = RULES(SRULE("r", TWB, "1", "200", "")),
 		.sysctls = { { TWB, "100\t200" } },
-		.n_notes = 1, .note_rule = "r", .note_sev = SEV_WARNING,
+		.n_notes = 1,
+		.note_rule = "r",
+		.note_sev = SEV_WARNING,
 		.note_text = TWB " does not hold a single integer; twtune "
-			     "cannot manage it",
+				 "cannot manage it",
 	},
 	{
 		.name = "tw_reuse_3_is_outside_the_kernel_range",
-		.policy = RULES(SRULE("r", REUSE, "1", "3",
-				      "direction = \"any\";")),
+		.policy = RULES(
+			SRULE("r", REUSE, "1", "3", "direction = \"any\";")),
 		.sysctls = { { REUSE, "1" } },
-		.n_notes = 1, .note_rule = "r", .note_sev = SEV_WARNING,
+		.n_notes = 1,
+		.note_rule = "r",
+		.note_sev = SEV_WARNING,
 		.note_text = "planned value 3 for " REUSE " is outside the "
 			     "kernel's range 0..2; not applied",
 	},
 	{
 		.name = "tw_reuse_delay_0_is_outside_the_kernel_range",
-		.policy = RULES(SRULE("r", DELAY, "1", "0",
-				      "direction = \"any\";")),
+		.policy = RULES(
+			SRULE("r", DELAY, "1", "0", "direction = \"any\";")),
 		.sysctls = { { DELAY, "1000" } },
-		.n_notes = 1, .note_rule = "r", .note_sev = SEV_WARNING,
+		.n_notes = 1,
+		.note_rule = "r",
+		.note_sev = SEV_WARNING,
 		.note_text = "planned value 0 for " DELAY " is outside the "
 			     "kernel's range 1..60000; not applied",
 	},
@@ -441,7 +519,9 @@ static const struct plan_case cases[] = {
 		.policy = RULES(SRULE("r", DELAY, "1", "70000",
 				      "direction = \"any\";")),
 		.sysctls = { { DELAY, "1000" } },
-		.n_notes = 1, .note_rule = "r", .note_sev = SEV_WARNING,
+		.n_notes = 1,
+		.note_rule = "r",
+		.note_sev = SEV_WARNING,
 		.note_text = "planned value 70000 for " DELAY " is outside "
 			     "the kernel's range 1..60000; not applied",
 	},
@@ -451,14 +531,18 @@ static const struct plan_case cases[] = {
 		.sysctls = { { DELAY, "1000" } },
 		.n_changes = 1,
 		.changes = { { DELAY, 1000, 60000, "r", NULL, false } },
-		.n_keys = 1, .key_rule = "r", .key_change = true,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = true,
 		.key_to = 60000,
 	},
 	{
 		.name = "tw_buckets_above_int_max_is_outside_the_kernel_range",
 		.policy = RULES(SRULE("r", TWB, "1", "2147483648", "")),
 		.sysctls = { { TWB, "100" } },
-		.n_notes = 1, .note_rule = "r", .note_sev = SEV_WARNING,
+		.n_notes = 1,
+		.note_rule = "r",
+		.note_sev = SEV_WARNING,
 		.note_text = "planned value 2147483648 for " TWB " is outside "
 			     "the kernel's range -2147483648..2147483647; "
 			     "not applied",
@@ -469,80 +553,105 @@ static const struct plan_case cases[] = {
 		.sysctls = { { TWB, "100" } },
 		.n_changes = 1,
 		.changes = { { TWB, 100, INT_MAX, "r", NULL, false } },
-		.n_keys = 1, .key_rule = "r", .key_change = true,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = true,
 		.key_to = INT_MAX,
 	},
 	{
 		.name = "negative_tw_buckets_is_unlimited_and_not_raised",
-		.policy = RULES(SRULE("r", TWB, "1",
-				      "max(current * 2, 262144)", "")),
+		.policy = RULES(
+			SRULE("r", TWB, "1", "max(current * 2, 262144)", "")),
 		.sysctls = { { TWB, "-1" } },
-		.n_keys = 1, .key_rule = "r", .key_change = false,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = false,
 		.key_to = 262144,
-		.n_notes = 1, .note_rule = "r", .note_sev = SEV_INFO,
+		.n_notes = 1,
+		.note_rule = "r",
+		.note_sev = SEV_INFO,
 		.note_text = TWB " is -1 (negative: unlimited); raising it to "
-			     "262144 would lower the limit, so it is left "
-			     "alone",
+				 "262144 would lower the limit, so it is left "
+				 "alone",
 	},
 	/* several rules on one key */
 	{
 		.name = "last_fired_rule_wins_and_overrides_the_earlier",
-		.policy = RULES(SRULE("a", TWB, "1", "200", "") ","
-				SRULE("b", TWB, "1", "300", "")),
+		.policy = RULES(SRULE("a", TWB, "1", "200",
+				      "") "," SRULE("b", TWB, "1", "300", "")),
 		.sysctls = { { TWB, "100" } },
 		.n_changes = 1,
 		.changes = { { TWB, 100, 300, "b", "rule b", false } },
-		.n_keys = 1, .key_rule = "b", .key_change = true, .key_to = 300,
-		.n_overridden = 1, .overridden = { { "a", "b" } },
+		.n_keys = 1,
+		.key_rule = "b",
+		.key_change = true,
+		.key_to = 300,
+		.n_overridden = 1,
+		.overridden = { { "a", "b" } },
 	},
 	{
 		.name = "last_fired_rule_wins_even_when_it_changes_nothing",
-		.policy = RULES(SRULE("a", TWB, "1", "200", "") ","
-				SRULE("b", TWB, "1", "50", "")),
+		.policy = RULES(SRULE("a", TWB, "1", "200",
+				      "") "," SRULE("b", TWB, "1", "50", "")),
 		.sysctls = { { TWB, "100" } },
-		.n_keys = 1, .key_rule = "b", .key_change = false, .key_to = 50,
-		.n_overridden = 1, .overridden = { { "a", "b" } },
+		.n_keys = 1,
+		.key_rule = "b",
+		.key_change = false,
+		.key_to = 50,
+		.n_overridden = 1,
+		.overridden = { { "a", "b" } },
 	},
 	{
 		.name = "later_rule_that_does_not_fire_overrides_nothing",
-		.policy = RULES(SRULE("a", TWB, "1", "200", "") ","
-				SRULE("b", TWB, "0", "300", "")),
+		.policy = RULES(SRULE("a", TWB, "1", "200",
+				      "") "," SRULE("b", TWB, "0", "300", "")),
 		.sysctls = { { TWB, "100" } },
 		.n_changes = 1,
 		.changes = { { TWB, 100, 200, "a", NULL, false } },
-		.n_keys = 1, .key_rule = "a", .key_change = true, .key_to = 200,
+		.n_keys = 1,
+		.key_rule = "a",
+		.key_change = true,
+		.key_to = 200,
 	},
 	{
 		.name = "disabled_later_rule_overrides_nothing",
-		.policy = RULES(SRULE("a", TWB, "1", "200", "") ","
-				SRULE("b", TWB, "1", "300",
-				      "enabled = false;")),
+		.policy = RULES(SRULE("a", TWB, "1", "200", "") "," SRULE(
+			"b", TWB, "1", "300", "enabled = false;")),
 		.sysctls = { { TWB, "100" } },
 		.n_changes = 1,
 		.changes = { { TWB, 100, 200, "a", NULL, false } },
-		.n_keys = 1, .key_rule = "a", .key_change = true, .key_to = 200,
+		.n_keys = 1,
+		.key_rule = "a",
+		.key_change = true,
+		.key_to = 200,
 	},
 	{
 		.name = "three_fired_rules_list_both_losers_in_order",
-		.policy = RULES(SRULE("a", TWB, "1", "200", "") ","
-				SRULE("b", TWB, "1", "300", "") ","
-				SRULE("c", TWB, "1", "400", "")),
+		.policy = RULES(SRULE("a", TWB, "1", "200", "") "," SRULE(
+			"b", TWB, "1", "300", "") "," SRULE("c", TWB, "1",
+							    "400", "")),
 		.sysctls = { { TWB, "100" } },
 		.n_changes = 1,
 		.changes = { { TWB, 100, 400, "c", NULL, false } },
-		.n_keys = 1, .key_rule = "c", .key_change = true, .key_to = 400,
-		.n_overridden = 2, .overridden = { { "a", "b" }, { "b", "c" } },
+		.n_keys = 1,
+		.key_rule = "c",
+		.key_change = true,
+		.key_to = 400,
+		.n_overridden = 2,
+		.overridden = { { "a", "b" }, { "b", "c" } },
 	},
 	{
 		.name = "rules_on_different_keys_are_both_planned",
-		.policy = RULES(SRULE("a", TWB, "1", "200", "") ","
-				SRULE("b", REUSE, "1", "1",
-				      "persist = false;")),
+		.policy = RULES(SRULE("a", TWB, "1", "200", "") "," SRULE(
+			"b", REUSE, "1", "1", "persist = false;")),
 		.sysctls = { { TWB, "100" }, { REUSE, "0" } },
 		.n_changes = 2,
 		.changes = { { TWB, 100, 200, "a", NULL, false },
 			     { REUSE, 0, 1, "b", NULL, true } },
-		.n_keys = 2, .key_rule = "a", .key_change = true, .key_to = 200,
+		.n_keys = 2,
+		.key_rule = "a",
+		.key_change = true,
+		.key_to = 200,
 	},
 	/* advice */
 	{
@@ -552,7 +661,9 @@ static const struct plan_case cases[] = {
 				"in TIME_WAIT; tcp_fin_timeout does not "
 				"shorten it\"; }"),
 		.metrics = { { "tw_count", 300 } },
-		.n_advice = 1, .advice_rule = "myth", .advice_sev = SEV_INFO,
+		.n_advice = 1,
+		.advice_rule = "myth",
+		.advice_sev = SEV_INFO,
 		.advice_text = "300 in TIME_WAIT; tcp_fin_timeout does not "
 			       "shorten it",
 	},
@@ -561,14 +672,18 @@ static const struct plan_case cases[] = {
 		.policy = RULES("{ id = \"adv\"; when = \"1\"; "
 				"advice = \"ratio {tw_ratio}\"; }"),
 		.metrics = { { "tw_ratio", 0.75 } },
-		.n_advice = 1, .advice_rule = "adv", .advice_sev = SEV_WARNING,
+		.n_advice = 1,
+		.advice_rule = "adv",
+		.advice_sev = SEV_WARNING,
 		.advice_text = "ratio 0.75",
 	},
 	{
 		.name = "advice_shows_an_unknown_metric_as_unknown",
 		.policy = RULES("{ id = \"adv\"; when = \"1\"; "
 				"advice = \"demand {tw_demand}\"; }"),
-		.n_advice = 1, .advice_rule = "adv", .advice_sev = SEV_WARNING,
+		.n_advice = 1,
+		.advice_rule = "adv",
+		.advice_sev = SEV_WARNING,
 		.advice_text = "demand unknown",
 	},
 	{
@@ -581,7 +696,8 @@ static const struct plan_case cases[] = {
 		.name = "advice_with_unknown_when_is_undecided",
 		.policy = RULES("{ id = \"adv\"; when = \"tw_peers > 10\"; "
 				"advice = \"busy\"; }"),
-		.n_undecided = 1, .undecided_rule = "adv",
+		.n_undecided = 1,
+		.undecided_rule = "adv",
 		.missing = "tw_peers: not observed",
 	},
 	/* reasons */
@@ -596,7 +712,10 @@ static const struct plan_case cases[] = {
 		.changes = { { TWB, 100, 200, "r",
 			       "300 sockets in 100 buckets; 200 planned",
 			       false } },
-		.n_keys = 1, .key_rule = "r", .key_change = true, .key_to = 200,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = true,
+		.key_to = 200,
 	},
 	{
 		.name = "reason_value_is_the_clamped_rounded_value",
@@ -606,7 +725,10 @@ static const struct plan_case cases[] = {
 		.sysctls = { { TWB, "100" } },
 		.n_changes = 1,
 		.changes = { { TWB, 100, 999, "r", "100 -> 999", false } },
-		.n_keys = 1, .key_rule = "r", .key_change = true, .key_to = 999,
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = true,
+		.key_to = 999,
 	},
 };
 
@@ -654,15 +776,14 @@ static void obs_set(struct observation *o, const char *name, double v,
 }
 
 /* Add a sysctl as observe_collect would: value only for one integer. */
-static void obs_sysctl(struct observation *o, const char *key,
-		       const char *raw)
+static void obs_sysctl(struct observation *o, const char *key, const char *raw)
 {
 	struct sysctl_obs *s;
 	char *end;
 	long long v;
 
-	o->sysctls = xrealloc(o->sysctls,
-			      (o->n_sysctls + 1) * sizeof(*o->sysctls));
+	o->sysctls =
+		xrealloc(o->sysctls, (o->n_sysctls + 1) * sizeof(*o->sysctls));
 	s = &o->sysctls[o->n_sysctls++];
 	s->key = xstrdup(key);
 	s->exists = raw != NULL;
@@ -716,8 +837,7 @@ static void dump_plan(const struct plan *pl)
 static void check_plan(const struct plan_case *c, const struct plan *pl)
 {
 	if (pl->n_changes != c->n_changes || pl->n_notes != c->n_notes ||
-	    pl->n_undecided != c->n_undecided ||
-	    pl->n_advice != c->n_advice ||
+	    pl->n_undecided != c->n_undecided || pl->n_advice != c->n_advice ||
 	    pl->n_overridden != c->n_overridden || pl->n_keys != c->n_keys)
 		dump_plan(pl);
 	assert_int_equal(pl->n_changes, c->n_changes);
@@ -815,8 +935,7 @@ static void run_case(void **state)
 
 	obs_init(&x->o);
 	load_policy_text(c->policy, &x->p);
-	for (size_t i = 0; i < ARRAY_SIZE(c->sysctls) && c->sysctls[i].key;
-	     i++)
+	for (size_t i = 0; i < ARRAY_SIZE(c->sysctls) && c->sysctls[i].key; i++)
 		obs_sysctl(&x->o, c->sysctls[i].key, c->sysctls[i].raw);
 	for (size_t i = 0; i < ARRAY_SIZE(c->metrics) && c->metrics[i].name;
 	     i++)
@@ -937,7 +1056,8 @@ static void shipped_seed_overflow_plans_1024(void **state)
 	assert_string_equal(s->pl.changes[0].reason,
 			    "64 TIME_WAIT sockets in 64 buckets, 436 "
 			    "overflows since the baseline, estimated demand "
-			    "500: raise to 1024 (twice the demand and at least double, at most 1% of RAM)");
+			    "500: raise to 1024 (twice the demand and at least "
+			    "double, at most 1% of RAM)");
 }
 
 /* Over a 120 s window only the last 60 s of overflows are still held. */
@@ -992,8 +1112,7 @@ static void shipped_full_table_without_baseline_is_undecided(void **state)
 	assert_int_equal(s->pl.n_changes, 0);
 	assert_int_equal(s->pl.n_notes, 0);
 	assert_int_equal(s->pl.n_undecided, 1);
-	assert_string_equal(s->pl.undecided[0].rule->id,
-			    "tw-buckets-headroom");
+	assert_string_equal(s->pl.undecided[0].rule->id, "tw-buckets-headroom");
 	m = &s->pl.undecided[0].missing;
 	for (size_t i = 0; i < m->n; i++)
 		named |= strncmp(m->v[i], "tw_demand: ", 11) == 0;
@@ -1060,8 +1179,8 @@ int main(void)
 	struct CMUnitTest table[ARRAY_SIZE(cases)];
 	const struct CMUnitTest others[] = {
 		cmocka_unit_test(empty_policy_gives_an_empty_plan),
-#define SHIPPED(f) cmocka_unit_test_setup_teardown(f, shipped_setup, \
-						      shipped_teardown)
+#define SHIPPED(f)                                                             \
+	cmocka_unit_test_setup_teardown(f, shipped_setup, shipped_teardown)
 		SHIPPED(shipped_policy_has_the_headroom_rule),
 		SHIPPED(shipped_seed_overflow_plans_1024),
 		SHIPPED(shipped_long_window_counts_60_seconds_of_overflows),
@@ -1084,8 +1203,8 @@ int main(void)
 		table[i].teardown_func = case_teardown;
 		table[i].initial_state = (void *)&cases[i];
 	}
-	failed = _cmocka_run_group_tests("plan_table", table,
-					 ARRAY_SIZE(table), NULL, NULL);
+	failed = _cmocka_run_group_tests("plan_table", table, ARRAY_SIZE(table),
+					 NULL, NULL);
 	failed += cmocka_run_group_tests_name("plan", others, NULL, NULL);
 	return failed ? 1 : 0;
 }

@@ -96,8 +96,7 @@ static void assert_ends_with(const char *s, const char *suffix)
 		fail_msg("\"%s\" does not end with \"%s\"", s, suffix);
 }
 
-static void assert_ids(const struct policy *p, const char *const *ids,
-		       size_t n)
+static void assert_ids(const struct policy *p, const char *const *ids, size_t n)
 {
 	if (p->n_rules != n) {
 		for (size_t i = 0; i < p->n_rules; i++)
@@ -351,8 +350,8 @@ static void later_directory_masks_a_file_of_the_same_name(void **state)
 	assert_non_null(r);
 	assert_ends_with(r->file, "/dir-b/30-masked.conf");
 	for (size_t i = 0; i < p.n_files; i++)
-		assert_false(ends_with(p.files[i].path,
-				       "/dir-a/30-masked.conf"));
+		assert_false(
+			ends_with(p.files[i].path, "/dir-a/30-masked.conf"));
 	policy_free(&p);
 
 	/* the order of the paths decides who masks whom */

@@ -48,8 +48,9 @@
 
 /* The rules that need the socket dump (SPEC section 3). */
 static const char *const socket_rules[] = {
-	"tw-reuse-outgoing", "tw-reuse-needs-timestamps", "syn-flood-hint",
-	"port-range-widen",  "tw-reuse-delay",
+	"tw-reuse-outgoing", "tw-reuse-needs-timestamps",
+	"syn-flood-hint",    "port-range-widen",
+	"tw-reuse-delay",
 };
 
 /* One test's policy, observation and plan: freed even when a check fails. */
@@ -479,7 +480,8 @@ static void headroom_overflowing_table_gets_twice_the_demand(void **state)
 	assert_string_equal(plan_find(&x->pl, TWB)->reason,
 			    "4096 TIME_WAIT sockets in 4096 buckets, 1500 "
 			    "overflows since the baseline, estimated demand "
-			    "5596: raise to 16384 (twice the demand and at least double, at most 1% of RAM)");
+			    "5596: raise to 16384 (twice the demand and at "
+			    "least double, at most 1% of RAM)");
 	assert_int_equal(x->p.rules[0].severity, SEV_CRITICAL);
 }
 
@@ -555,7 +557,8 @@ static void headroom_capped_reason_does_not_claim_twice_demand(void **state)
 	assert_int_equal(c->to, 10485);
 	if (strstr(c->reason, "room for twice"))
 		fail_msg("capped at 10485 for a demand of 20192, the reason "
-			 "says: \"%s\"", c->reason);
+			 "says: \"%s\"",
+			 c->reason);
 }
 
 /* The cap below the live value: a raise rule never lowers. */
@@ -667,8 +670,10 @@ static void headroom_reclaim_plans_the_key_again(void **state)
 	char key[] = TWB;
 	struct state_written w = { key, 2048 };
 	const char *const reclaim[] = { TWB };
-	struct plan_opts opts = { .written = &w, .n_written = 1,
-				  .reclaim = reclaim, .n_reclaim = 1 };
+	struct plan_opts opts = { .written = &w,
+				  .n_written = 1,
+				  .reclaim = reclaim,
+				  .n_reclaim = 1 };
 
 	/* demand 4996 -> pow2ceil(9992) = 16384 */
 	set_table(&x->o, 4096, 4096, 900);
@@ -684,8 +689,10 @@ static void headroom_reclaim_of_another_key_still_backs_off(void **state)
 	char key[] = TWB;
 	struct state_written w = { key, 2048 };
 	const char *const reclaim[] = { REUSE };
-	struct plan_opts opts = { .written = &w, .n_written = 1,
-				  .reclaim = reclaim, .n_reclaim = 1 };
+	struct plan_opts opts = { .written = &w,
+				  .n_written = 1,
+				  .reclaim = reclaim,
+				  .n_reclaim = 1 };
 	const struct plan_note *n;
 
 	set_table(&x->o, 4096, 4096, 900);

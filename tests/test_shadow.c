@@ -337,13 +337,18 @@ static void test_persist_name_is_the_cut(void **state)
 static void test_non_conf_files_and_dotfiles_ignored(void **state)
 {
 	static const char *const names[] = {
-		"etc/sysctl.d/95-x.conf.bak", "etc/sysctl.d/95-x.conf~",
-		"etc/sysctl.d/.95-x.conf",    "etc/sysctl.d/95-x.CONF",
-		"etc/sysctl.d/95-x.txt",      "etc/sysctl.d/README",
+		"etc/sysctl.d/95-x.conf.bak",
+		"etc/sysctl.d/95-x.conf~",
+		"etc/sysctl.d/.95-x.conf",
+		"etc/sysctl.d/95-x.CONF",
+		"etc/sysctl.d/95-x.txt",
+		"etc/sysctl.d/README",
 		"usr/lib/sysctl.d/95-x.conf.dpkg-old",
 		"usr/lib/sysctl.d/.hidden.conf",
-		"run/sysctl.d/95-xconf",      "etc/sysctl.d/95-x.conf.d/a.conf",
-		"etc/95-x.conf",	      "etc/sysctl.d.conf",
+		"run/sysctl.d/95-xconf",
+		"etc/sysctl.d/95-x.conf.d/a.conf",
+		"etc/95-x.conf",
+		"etc/sysctl.d.conf",
 	};
 	struct testdir *t = *state;
 	const char *keys[] = { TWB }, *wants[] = { WANT };
@@ -470,17 +475,17 @@ static void test_comments_blank_lines_and_whitespace(void **state)
 	struct scan s;
 
 	testdir_put(t->fd, "etc/sysctl.d/95-x.conf",
-		    "# net.ipv4.tcp_max_tw_buckets = 1\n"	/* 1 */
-		    "; net.ipv4.tcp_max_tw_buckets = 2\n"	/* 2 */
-		    "\n"					/* 3 */
-		    "   # net.ipv4.tcp_max_tw_buckets = 3\n"	/* 4 */
-		    "\t;net.ipv4.tcp_max_tw_buckets=4\n"	/* 5 */
-		    " \t \n"					/* 6 */
-		    "net.ipv4.tcp_max_tw_buckets\n"		/* 7: no '=' */
+		    "# net.ipv4.tcp_max_tw_buckets = 1\n"    /* 1 */
+		    "; net.ipv4.tcp_max_tw_buckets = 2\n"    /* 2 */
+		    "\n"				     /* 3 */
+		    "   # net.ipv4.tcp_max_tw_buckets = 3\n" /* 4 */
+		    "\t;net.ipv4.tcp_max_tw_buckets=4\n"     /* 5 */
+		    " \t \n"				     /* 6 */
+		    "net.ipv4.tcp_max_tw_buckets\n"	     /* 7: no '=' */
 		    "  net.ipv4.tcp_max_tw_buckets \t=   10000  \t\n" /* 8 */
-		    "\n"					/* 9 */
-		    "net.ipv4.tcp_max_tw_buckets=20000\r\n"	/* 10: CRLF */
-		    "\t\n");					/* 11 */
+		    "\n"					      /* 9 */
+		    "net.ipv4.tcp_max_tw_buckets=20000\r\n" /* 10: CRLF */
+		    "\t\n");				    /* 11 */
 	sh = scan_twb(t, &s);
 	assert_n_hits(sh, 2);
 	assert_hit(sh, 0, "/etc/sysctl.d/95-x.conf", 8, "10000");
@@ -522,8 +527,8 @@ static void test_same_value_is_not_a_hit(void **state)
 
 	testdir_put(t->fd, "usr/lib/sysctl.d/95-x.conf",
 		    TWB " = " WANT "\n"
-		    "net/ipv4/tcp_max_tw_buckets=" WANT "\n"
-		    "-net.ipv4.tcp_max_tw_*\t=\t" WANT "  \n");
+			"net/ipv4/tcp_max_tw_buckets=" WANT "\n"
+			"-net.ipv4.tcp_max_tw_*\t=\t" WANT "  \n");
 	testdir_put(t->fd, "etc/sysctl.conf", TWB "=" WANT "\n");
 	sh = scan_twb(t, &s);
 	assert_n_hits(sh, 0);
@@ -547,12 +552,10 @@ static void test_several_keys_each_get_their_own_hits(void **state)
 	struct scan s;
 
 	testdir_put(t->fd, "etc/sysctl.d/95-x.conf",
-		    TWB " = 10000\n"
-		    REUSE " = 2\n"
-		    "kernel.pid_max = 4194304\n");
+		    TWB " = 10000\n" REUSE " = 2\n"
+			"kernel.pid_max = 4194304\n");
 	testdir_put(t->fd, "usr/lib/sysctl.d/96-y.conf",
-		    REUSE " = 1\n"
-		    RPF_ALL " = 1\n");
+		    REUSE " = 1\n" RPF_ALL " = 1\n");
 	testdir_put(t->fd, "etc/sysctl.conf", REUSE " = 0\n");
 	scan_keys(t->path, keys, wants, ARRAY_SIZE(keys), &s);
 
@@ -758,8 +761,7 @@ static bool small_tree_result_ok(const struct scan *s)
 	       sh->hits[0].line == 1 &&
 	       strcmp(sh->hits[0].value, "10000") == 0 &&
 	       strcmp(sh->hits[1].file, "/etc/sysctl.conf") == 0 &&
-	       sh->hits[1].line == 2 &&
-	       strcmp(sh->hits[1].value, "20000") == 0;
+	       sh->hits[1].line == 2 && strcmp(sh->hits[1].value, "20000") == 0;
 }
 
 static void test_root_spellings_give_same_hits(void **state)

@@ -171,7 +171,7 @@ static void top_lists_the_largest_counts_first(void **state)
 		unsigned n;
 	} keys[] = {
 		{ "alpha", 5 }, { "bravo", 3 }, { "charlie", 9 },
-		{ "delta", 1 }, { "echo", 7 },  { "foxtrot", 2 },
+		{ "delta", 1 }, { "echo", 7 },	{ "foxtrot", 2 },
 	};
 	const struct sketch_entry *top[3];
 	struct sketch s;
@@ -278,7 +278,7 @@ static void keys_longer_than_the_maximum_are_cut_the_same_way(void **state)
 
 #define N_HEAVY 5
 static const char *const heavy[N_HEAVY] = {
-	"heavy-192.0.2.1", "heavy-192.0.2.2", "heavy-2001:db8::1",
+	"heavy-192.0.2.1",    "heavy-192.0.2.2",   "heavy-2001:db8::1",
 	"heavy-198.51.100.7", "heavy-203.0.113.9",
 };
 
@@ -298,9 +298,9 @@ static void heavy_keys_survive_a_stream_past_capacity(void **state)
 		if (i % every == 0) {
 			/* heavy key k gets k + 1 shares of the heavy adds */
 			const unsigned k = h++ % 15;
-			const unsigned which = k < 1   ? 0
-					       : k < 3 ? 1
-					       : k < 6 ? 2
+			const unsigned which = k < 1	? 0
+					       : k < 3	? 1
+					       : k < 6	? 2
 					       : k < 10 ? 3
 							: 4;
 
@@ -436,8 +436,7 @@ int main(void)
 		cmocka_unit_test(
 			stays_exact_up_to_capacity_and_not_one_key_more),
 		cmocka_unit_test(top_lists_the_largest_counts_first),
-		cmocka_unit_test(
-			top_of_fewer_keys_than_asked_returns_them_all),
+		cmocka_unit_test(top_of_fewer_keys_than_asked_returns_them_all),
 		cmocka_unit_test(top_is_sorted_over_many_keys),
 		cmocka_unit_test(
 			keys_longer_than_the_maximum_are_cut_the_same_way),

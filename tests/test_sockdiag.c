@@ -44,8 +44,17 @@
 #define SEQ 7
 
 enum {
-	ESTABLISHED = 1, SYN_SENT, SYN_RECV, FIN_WAIT1, FIN_WAIT2, TIME_WAIT,
-	CLOSE, CLOSE_WAIT, LAST_ACK, LISTEN, CLOSING,
+	ESTABLISHED = 1,
+	SYN_SENT,
+	SYN_RECV,
+	FIN_WAIT1,
+	FIN_WAIT2,
+	TIME_WAIT,
+	CLOSE,
+	CLOSE_WAIT,
+	LAST_ACK,
+	LISTEN,
+	CLOSING,
 };
 
 /* --- building dump replies -------------------------------------------- */
@@ -126,12 +135,12 @@ static struct inet_diag_msg diag_msg(int family, int state, const char *src,
 	return m;
 }
 
-static void put_sock_seq(struct nlbuf *b, uint32_t seq, int family,
-			 int state, const char *src, unsigned sport,
-			 const char *dst, unsigned dport)
+static void put_sock_seq(struct nlbuf *b, uint32_t seq, int family, int state,
+			 const char *src, unsigned sport, const char *dst,
+			 unsigned dport)
 {
-	struct inet_diag_msg m = diag_msg(family, state, src, sport, dst,
-					  dport);
+	struct inet_diag_msg m =
+		diag_msg(family, state, src, sport, dst, dport);
 
 	put_msg(b, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, seq, &m, sizeof(m));
 }
@@ -234,8 +243,7 @@ static void put_scenario(struct nlbuf *b)
 	put_sock(b, AF_INET, SYN_RECV, "10.0.0.1", 22, "203.0.113.6", 50002);
 	put_sock(b, AF_INET6, SYN_RECV, "2001:db8::1", 22, "2001:db8::5",
 		 50003);
-	put_sock(b, AF_INET, CLOSE_WAIT, "10.0.0.1", 80, "198.51.100.9",
-		 50001);
+	put_sock(b, AF_INET, CLOSE_WAIT, "10.0.0.1", 80, "198.51.100.9", 50001);
 }
 
 #define SCENARIO_SOCKETS 23
@@ -319,8 +327,8 @@ static void ipv6_peers_are_distinct_from_each_other_and_ipv4(void **state)
 	put_sock(&b, AF_INET6, TIME_WAIT, "2001:db8::1", 443, "2001:db8::8", 3);
 	/* the same low 32 bits as 192.0.2.1, but not ::ffff:0:0/96 */
 	put_sock(&b, AF_INET6, TIME_WAIT, "2001:db8::1", 443, "::c000:201", 4);
-	put_sock(&b, AF_INET6, TIME_WAIT, "2001:db8::1", 443,
-		 "::fffe:c000:201", 5);
+	put_sock(&b, AF_INET6, TIME_WAIT, "2001:db8::1", 443, "::fffe:c000:201",
+		 5);
 	put_sock(&b, AF_INET, TIME_WAIT, "10.0.0.1", 443, "192.0.2.1", 6);
 	put_done(&b, SEQ, 0);
 	assert_int_equal(parse(&st, &b, b.len, SEQ), 1);
@@ -587,8 +595,8 @@ static void unpadded_last_message_is_not_read_past(void **state)
 {
 	struct guarded *g = *state;
 	const size_t mlen = NLMSG_LENGTH(sizeof(struct inet_diag_msg)) + 1;
-	struct inet_diag_msg m = diag_msg(AF_INET, TIME_WAIT, "10.0.0.1",
-					  41000, "192.0.2.1", 80);
+	struct inet_diag_msg m = diag_msg(AF_INET, TIME_WAIT, "10.0.0.1", 41000,
+					  "192.0.2.1", 80);
 	struct nlmsghdr h = {
 		.nlmsg_len = (uint32_t)mlen,
 		.nlmsg_type = SOCK_DIAG_BY_FAMILY,
@@ -642,8 +650,8 @@ static void interrupted_dump_is_refused(void **state)
 
 	(void)state;
 	assert_int_equal(sockdiag_init(&st, EPH_LO, EPH_HI), 0);
-	put_msg(&b, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI | NLM_F_DUMP_INTR, SEQ,
-		&m, sizeof(m));
+	put_msg(&b, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI | NLM_F_DUMP_INTR, SEQ, &m,
+		sizeof(m));
 	put_done(&b, SEQ, 0);
 	assert_int_equal(parse(&st, &b, b.len, SEQ), -EINTR);
 	assert_non_null(strstr(st.error, "interrupted"));
@@ -652,8 +660,8 @@ static void interrupted_dump_is_refused(void **state)
 	/* the kernel may set the flag on DONE alone */
 	st.error[0] = '\0';
 	put_sock(&b, AF_INET, ESTABLISHED, "10.0.0.1", 41000, "192.0.2.1", 80);
-	put_msg(&b, NLMSG_DONE, NLM_F_MULTI | NLM_F_DUMP_INTR, SEQ,
-		&(int){ 0 }, sizeof(int));
+	put_msg(&b, NLMSG_DONE, NLM_F_MULTI | NLM_F_DUMP_INTR, SEQ, &(int){ 0 },
+		sizeof(int));
 	assert_int_equal(parse(&st, &b, b.len, SEQ), -EINTR);
 	assert_non_null(strstr(st.error, "interrupted"));
 	sockdiag_free(&st);
@@ -977,8 +985,8 @@ int main(void)
 		cmocka_unit_test(buffer_ending_inside_a_message_is_refused),
 		cmocka_unit_test(header_claiming_less_than_itself_is_refused),
 		cmocka_unit_test_setup_teardown(
-			unpadded_last_message_is_not_read_past,
-			guarded_setup, guarded_teardown),
+			unpadded_last_message_is_not_read_past, guarded_setup,
+			guarded_teardown),
 		cmocka_unit_test(reply_to_another_request_is_refused),
 		cmocka_unit_test(interrupted_dump_is_refused),
 		cmocka_unit_test(socket_of_an_unknown_family_is_refused),

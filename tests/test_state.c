@@ -105,8 +105,8 @@ static void save_then_load_keeps_samples_and_written_values(void **state)
 
 	snprintf(path, sizeof(path), "%s/lib/twtune/state.json", t->path);
 	out.samples[0] = sample(1700000000.25, BOOT, NETNS, 4096, 12);
-	out.samples[1] = sample(1700000061.5, BOOT, NETNS, -1,
-				18446744073709551615.0);
+	out.samples[1] =
+		sample(1700000061.5, BOOT, NETNS, -1, 18446744073709551615.0);
 	out.samples[1].c.syncookies_sent = NAN;
 	out.samples[2] = sample(1700000099.125, OTHER_BOOT, 42, 0, 0);
 	out.n_samples = 3;
@@ -408,9 +408,11 @@ int main(void)
 			testdir_setup, testdir_teardown),
 		cmocka_unit_test(pick_takes_the_newest_sample_at_least_60s_old),
 		cmocka_unit_test(pick_takes_the_oldest_when_none_is_60s_old),
-		cmocka_unit_test(pick_ignores_samples_that_cannot_be_a_baseline),
+		cmocka_unit_test(
+			pick_ignores_samples_that_cannot_be_a_baseline),
 		cmocka_unit_test(pick_of_an_empty_state_finds_nothing),
-		cmocka_unit_test(add_sample_stores_the_sample_as_a_state_sample),
+		cmocka_unit_test(
+			add_sample_stores_the_sample_as_a_state_sample),
 		cmocka_unit_test(add_sample_keeps_at_most_the_maximum),
 		cmocka_unit_test(add_sample_keeps_one_anchor_older_than_60s),
 		cmocka_unit_test(add_sample_drops_samples_under_another_limit),

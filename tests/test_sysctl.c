@@ -112,7 +112,8 @@ static void key_valid_rejects_keys_with_the_reason(void **state)
 		const char *key, *why;
 	} bad[] = {
 		{ "kernel.x", "only keys under net. can be managed" },
-		{ "kernel.core_pattern", "only keys under net. can be managed" },
+		{ "kernel.core_pattern",
+		  "only keys under net. can be managed" },
 		{ "net", "only keys under net. can be managed" },
 		{ "", "only keys under net. can be managed" },
 		{ "net..x", "key has an empty component" },
@@ -243,10 +244,9 @@ static void read_strips_the_trailing_newline(void **state)
 	testdir_put(t->proc.fd, "sys/net/ipv4/ip_local_port_range",
 		    "32768\t60999\n");
 	testdir_put(t->proc.fd, "sys/net/ipv4/conf/all/rp_filter", "2\n");
-	assert_int_equal(
-		sysctl_read(t->netfd, "net.ipv4.tcp_max_tw_buckets", raw,
-			    sizeof(raw)),
-		0);
+	assert_int_equal(sysctl_read(t->netfd, "net.ipv4.tcp_max_tw_buckets",
+				     raw, sizeof(raw)),
+			 0);
 	assert_string_equal(raw, "262144");
 	assert_int_equal(sysctl_read(t->netfd, "net.ipv4.ip_local_port_range",
 				     raw, sizeof(raw)),
@@ -263,14 +263,12 @@ static void read_reports_a_missing_key_as_enoent(void **state)
 	struct tree *t = *state;
 	char raw[64];
 
-	assert_int_equal(
-		sysctl_read(t->netfd, "net.ipv4.tcp_tw_recycle", raw,
-			    sizeof(raw)),
-		-ENOENT);
-	assert_int_equal(
-		sysctl_read(t->netfd, "net.ipv6.conf.all.forwarding", raw,
-			    sizeof(raw)),
-		-ENOENT);
+	assert_int_equal(sysctl_read(t->netfd, "net.ipv4.tcp_tw_recycle", raw,
+				     sizeof(raw)),
+			 -ENOENT);
+	assert_int_equal(sysctl_read(t->netfd, "net.ipv6.conf.all.forwarding",
+				     raw, sizeof(raw)),
+			 -ENOENT);
 }
 
 static void read_refuses_a_value_too_big_for_the_buffer(void **state)
@@ -280,9 +278,9 @@ static void read_refuses_a_value_too_big_for_the_buffer(void **state)
 
 	testdir_put(t->proc.fd, "sys/net/ipv4/tcp_rmem",
 		    "4096 131072 6291456\n");
-	assert_int_equal(
-		sysctl_read(t->netfd, "net.ipv4.tcp_rmem", raw, sizeof(raw)),
-		-EFBIG);
+	assert_int_equal(sysctl_read(t->netfd, "net.ipv4.tcp_rmem", raw,
+				     sizeof(raw)),
+			 -EFBIG);
 }
 
 static void read_refuses_an_invalid_key_before_any_lookup(void **state)
@@ -292,10 +290,9 @@ static void read_refuses_an_invalid_key_before_any_lookup(void **state)
 
 	/* a file that a path traversal would reach */
 	testdir_put(t->proc.fd, "sys/secret", "1\n");
-	assert_int_equal(
-		sysctl_read(t->netfd, "net.ipv4/../../secret", raw,
-			    sizeof(raw)),
-		-EINVAL);
+	assert_int_equal(sysctl_read(t->netfd, "net.ipv4/../../secret", raw,
+				     sizeof(raw)),
+			 -EINVAL);
 	assert_int_equal(sysctl_read(t->netfd, "kernel.x", raw, sizeof(raw)),
 			 -EINVAL);
 }
@@ -308,9 +305,9 @@ static void read_never_follows_a_symlink(void **state)
 	testdir_put(t->proc.fd, "sys/net/ipv4/real", "1\n");
 	assert_int_equal(
 		symlinkat("real", t->proc.fd, "sys/net/ipv4/tcp_tw_reuse"), 0);
-	assert_int_equal(
-		sysctl_read(t->netfd, "net.ipv4.tcp_tw_reuse", raw, sizeof(raw)),
-		-EPERM);
+	assert_int_equal(sysctl_read(t->netfd, "net.ipv4.tcp_tw_reuse", raw,
+				     sizeof(raw)),
+			 -EPERM);
 	/* nor a symlinked directory on the way (the error may differ) */
 	assert_int_equal(symlinkat("ipv4", t->proc.fd, "sys/net/ipv6"), 0);
 	assert_true(sysctl_read(t->netfd, "net.ipv6.real", raw, sizeof(raw)) <
@@ -374,11 +371,8 @@ static void no_symlink_is_followed_without_openat2(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	switch (WEXITSTATUS(status)) {
-	case 0:
-		break;
-	case 77:
-		skip();
-		break;
+	case 0: break;
+	case 77: skip(); break;
 	case 1:
 		fail_msg("fallback: final symlink net.ipv4.link was read");
 		break;
@@ -390,12 +384,10 @@ static void no_symlink_is_followed_without_openat2(void **state)
 		fail_msg("fallback: wrote net.ipv6.real through the symlinked "
 			 "directory sys/net/ipv6");
 		break;
-	default:
-		fail_msg("child exited %d", WEXITSTATUS(status));
+	default: fail_msg("child exited %d", WEXITSTATUS(status));
 	}
-	assert_string_equal(get(t->proc.fd, "sys/net/ipv4/real", buf,
-				sizeof(buf)),
-			    "1\n");
+	assert_string_equal(
+		get(t->proc.fd, "sys/net/ipv4/real", buf, sizeof(buf)), "1\n");
 }
 
 static void set_writes_the_value_and_reads_it_back(void **state)
@@ -406,17 +398,16 @@ static void set_writes_the_value_and_reads_it_back(void **state)
 
 	testdir_put(t->proc.fd, "sys/net/ipv4/tcp_tw_reuse", "2\n");
 	testdir_put(t->proc.fd, "sys/net/ipv4/tcp_max_tw_buckets", "4096\n");
-	assert_int_equal(sysctl_set(t->netfd, "net.ipv4.tcp_tw_reuse", 1,
-				    &written),
-			 0);
+	assert_int_equal(
+		sysctl_set(t->netfd, "net.ipv4.tcp_tw_reuse", 1, &written), 0);
 	assert_true(written);
 	/* one integer and a newline, and the old contents are gone */
 	assert_string_equal(get(t->proc.fd, "sys/net/ipv4/tcp_tw_reuse", buf,
 				sizeof(buf)),
 			    "1\n");
 	written = false;
-	assert_int_equal(sysctl_set(t->netfd, "net.ipv4.tcp_max_tw_buckets",
-				    -1, &written),
+	assert_int_equal(sysctl_set(t->netfd, "net.ipv4.tcp_max_tw_buckets", -1,
+				    &written),
 			 0);
 	assert_true(written);
 	assert_int_equal(sysctl_read(t->netfd, "net.ipv4.tcp_max_tw_buckets",
@@ -450,8 +441,8 @@ static void set_never_writes_through_a_symlink(void **state)
 	assert_int_equal(symlinkat("../../../target", t->proc.fd,
 				   "sys/net/ipv4/tcp_tw_reuse"),
 			 0);
-	assert_true(sysctl_set(t->netfd, "net.ipv4.tcp_tw_reuse", 1,
-			       &written) < 0);
+	assert_true(sysctl_set(t->netfd, "net.ipv4.tcp_tw_reuse", 1, &written) <
+		    0);
 	assert_false(written);
 	assert_string_equal(get(t->proc.fd, "target", buf, sizeof(buf)), "7\n");
 }

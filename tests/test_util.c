@@ -136,15 +136,16 @@ static void parse_ll_accepts_a_number_with_blanks_around_it(void **state)
 static void parse_ll_rejects_what_is_not_one_whole_number(void **state)
 {
 	static const char *const bad[] = {
-		"", "   ", "\n", "abc", "12x", "12 13", "0x10", "1.5", "-",
-		"32768\t60999",
+		"",	 "   ",	 "\n",	"abc", "12x",
+		"12 13", "0x10", "1.5", "-",   "32768\t60999",
 	};
 	long long v = 7;
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
 		if (util_parse_ll(bad[i], &v) != -EINVAL)
-			fail_msg("\"%s\" was not rejected with -EINVAL", bad[i]);
+			fail_msg("\"%s\" was not rejected with -EINVAL",
+				 bad[i]);
 		/* the output is untouched on error */
 		assert_int_equal(v, 7);
 	}
@@ -353,9 +354,8 @@ static void write_atomic_creates_the_file_with_mode(void **state)
 	char *text = NULL;
 	mode_t old = umask(077);
 
-	assert_int_equal(util_write_atomic(t->fd, "state.json", "{}\n", 3,
-					   0640),
-			 0);
+	assert_int_equal(
+		util_write_atomic(t->fd, "state.json", "{}\n", 3, 0640), 0);
 	umask(old);
 	assert_int_equal(fstatat(t->fd, "state.json", &st, 0), 0);
 	assert_true(S_ISREG(st.st_mode));
@@ -376,8 +376,7 @@ static void write_atomic_replaces_an_existing_file(void **state)
 
 	testdir_put(t->fd, "conf", "old contents that are longer\n");
 	assert_int_equal(fchmodat(t->fd, "conf", 0600, 0), 0);
-	assert_int_equal(util_write_atomic(t->fd, "conf", "new\n", 4, 0644),
-			 0);
+	assert_int_equal(util_write_atomic(t->fd, "conf", "new\n", 4, 0644), 0);
 	assert_int_equal(util_read_at(t->fd, "conf", 1024, &text, NULL), 0);
 	assert_string_equal(text, "new\n");
 	free(text);
@@ -496,7 +495,8 @@ int main(void)
 		cmocka_unit_test(strbuf_add_copies_only_n_bytes),
 		cmocka_unit_test(strbuf_addf_appends_formatted_text),
 		cmocka_unit_test(msgs_keep_messages_in_order),
-		cmocka_unit_test(parse_ll_accepts_a_number_with_blanks_around_it),
+		cmocka_unit_test(
+			parse_ll_accepts_a_number_with_blanks_around_it),
 		cmocka_unit_test(parse_ll_rejects_what_is_not_one_whole_number),
 		cmocka_unit_test(parse_ll_reports_overflow_as_erange),
 		cmocka_unit_test(fmt_num_prints_integers_without_a_fraction),

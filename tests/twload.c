@@ -61,8 +61,7 @@ static int listener(const char *addr, unsigned port,
 	if (fd < 0)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)sa, *len) < 0 ||
-	    listen(fd, 128) < 0 ||
+	    bind(fd, (struct sockaddr *)sa, *len) < 0 || listen(fd, 128) < 0 ||
 	    getsockname(fd, (struct sockaddr *)sa, len) < 0) {
 		close(fd);
 		return -1;
@@ -136,7 +135,8 @@ int main(int argc, char **argv)
 		case 'i': incoming = 1; break;
 		case 'H': hold = strtol(optarg, NULL, 10); break;
 		default:
-			fprintf(stderr, "usage: twload [-n COUNT] [-l LISTENERS] "
+			fprintf(stderr,
+				"usage: twload [-n COUNT] [-l LISTENERS] "
 				"[-a ADDRESS] [-p PORT] [-b FROM] [--incoming] "
 				"[--hold N]\n");
 			return 64;
@@ -151,7 +151,8 @@ int main(int argc, char **argv)
 	}
 	alarm(TIME_LIMIT);
 	for (long i = 0; i < listeners; i++) {
-		lfd[i] = listener(addr, first_port ? (unsigned)(first_port + i) : 0,
+		lfd[i] = listener(addr,
+				  first_port ? (unsigned)(first_port + i) : 0,
 				  &sa[i], &sl[i]);
 		if (lfd[i] < 0) {
 			perror("twload: listen");
@@ -202,8 +203,9 @@ int main(int argc, char **argv)
 			long l = i % listeners;
 
 			held[2 * i] = client(&sa[l], sl[l], from);
-			held[2 * i + 1] =
-				held[2 * i] < 0 ? -1 : accept(lfd[l], NULL, NULL);
+			held[2 * i + 1] = held[2 * i] < 0
+						  ? -1
+						  : accept(lfd[l], NULL, NULL);
 			if (held[2 * i] < 0 || held[2 * i + 1] < 0) {
 				perror("twload: hold");
 				return 1;
