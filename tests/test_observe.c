@@ -32,19 +32,6 @@
 #define OTHER_BOOT "ffffffff-1d2a-4c3b-9f1e-2a3b4c5d6e7f"
 #define NETNS 4026531840ULL
 
-static void assert_num(double got, double want)
-{
-	if (isnan(want) ? !isnan(got) : got != want)
-		fail_msg("got %.17g, want %.17g", got, want);
-}
-
-static void assert_contains(const char *s, const char *part)
-{
-	if (!s || !strstr(s, part))
-		fail_msg("\"%s\" does not contain \"%s\"", s ? s : "(null)",
-			 part);
-}
-
 /* ---- /proc/net/sockstat ------------------------------------------------- */
 
 static const char sockstat_real[] =

@@ -737,22 +737,16 @@ static const struct plan_case cases[] = {
 static void load_policy_text(const char *text, struct policy *p)
 {
 	struct testdir dir;
-	struct msgs errs = { 0 };
-	const char *paths[1];
 	char *path;
 	int ret;
 
 	assert_int_equal(testdir_make(&dir), 0);
 	testdir_put(dir.fd, "p.conf", text);
 	path = xasprintf("%s/p.conf", dir.path);
-	paths[0] = path;
-	ret = policy_load(paths, 1, false, p, &errs);
-	for (size_t i = 0; i < errs.n; i++)
-		print_error("policy: %s\n", errs.v[i]);
+	ret = testutil_load_policy(path, p);
 	assert_int_equal(unlinkat(dir.fd, "p.conf", 0), 0);
 	assert_int_equal(testdir_remove(&dir), 0);
 	free(path);
-	msgs_free(&errs);
 	assert_int_equal(ret, 0);
 }
 
@@ -956,24 +950,14 @@ struct shipped {
 
 static int shipped_setup(void **state)
 {
-	const char *top = getenv("SRCDIR");
 	struct shipped *s = xcalloc(1, sizeof(*s));
-	char *path = xasprintf("%s/policies/10-tw-buckets.conf",
-			       top && *top ? top : ".");
+	char *path = testutil_src_path("policies/10-tw-buckets.conf");
+	int ret = testutil_load_policy(path, &s->p);
 
-	{
-		const char *paths[1] = { path };
-		struct msgs errs = { 0 };
-		int ret = policy_load(paths, 1, false, &s->p, &errs);
-
-		for (size_t i = 0; i < errs.n; i++)
-			print_error("policy: %s\n", errs.v[i]);
-		msgs_free(&errs);
-		free(path);
-		if (ret < 0) {
-			free(s);
-			return -1;
-		}
+	free(path);
+	if (ret < 0) {
+		free(s);
+		return -1;
 	}
 	obs_init(&s->o);
 	*state = s;

@@ -27,22 +27,10 @@
 #include "expr.h"
 #include "observe.h"
 #include "policy.h"
+#include "testutil.h"
 #include "util.h"
 
 #define EXPECT_PREFIX "# expect: "
-
-static const char *srcdir(void)
-{
-	const char *s = getenv("SRCDIR");
-
-	return s && *s ? s : ".";
-}
-
-/* A fixture path under the source tree; the caller frees it. */
-static char *src_path(const char *rel)
-{
-	return xasprintf("%s/%s", srcdir(), rel);
-}
 
 static void print_errors(const struct msgs *errors)
 {
@@ -59,7 +47,7 @@ static void load_good(const char *const *rel, size_t n, struct policy *p)
 
 	assert_true(n <= ARRAY_SIZE(paths));
 	for (size_t i = 0; i < n; i++)
-		paths[i] = src_path(rel[i]);
+		paths[i] = testutil_src_path(rel[i]);
 	ret = policy_load((const char *const *)paths, n, false, p, &errors);
 	if (ret != 0 || errors.n) {
 		print_errors(&errors);
@@ -165,7 +153,7 @@ out:
 
 static void every_bad_policy_fails_with_its_expected_error(void **state)
 {
-	char *dir = src_path("tests/policies/bad");
+	char *dir = testutil_src_path("tests/policies/bad");
 	struct dirent **ents;
 	int n, checked = 0, failed = 0;
 
@@ -196,7 +184,8 @@ static void every_bad_policy_fails_with_its_expected_error(void **state)
 
 static void one_file_with_several_errors_reports_them_all(void **state)
 {
-	char *path = src_path("tests/policies/multi/several-errors.conf");
+	char *path =
+		testutil_src_path("tests/policies/multi/several-errors.conf");
 	static const char *const want[] = {
 		"8: rule 'typo-field': unknown field 'sevrity'",
 		"17: rule 'two-problems': sysctl \"kernel.pid_max\": only keys "
@@ -232,8 +221,8 @@ static void one_file_with_several_errors_reports_them_all(void **state)
 static void errors_in_several_files_are_all_reported(void **state)
 {
 	char *paths[] = {
-		src_path("tests/policies/bad/unknown-field.conf"),
-		src_path("tests/policies/bad/missing-when.conf"),
+		testutil_src_path("tests/policies/bad/unknown-field.conf"),
+		testutil_src_path("tests/policies/bad/missing-when.conf"),
 	};
 	struct msgs errors = { 0 };
 	struct policy p;
@@ -264,7 +253,7 @@ static void errors_in_several_files_are_all_reported(void **state)
 
 static void missing_directory_is_skipped_only_when_allowed(void **state)
 {
-	char *path = src_path("tests/policies/no-such-directory");
+	char *path = testutil_src_path("tests/policies/no-such-directory");
 	struct msgs errors = { 0 };
 	struct policy p;
 	char *want;
@@ -643,8 +632,8 @@ static void shipped_policies_load(void **state)
  */
 static void tw_recycle_cannot_be_forced_on_through_min(void **state)
 {
-	char *path =
-		src_path("tests/policies/unsafe/tw-recycle-forced-by-min.conf");
+	char *path = testutil_src_path(
+		"tests/policies/unsafe/tw-recycle-forced-by-min.conf");
 	struct msgs errors = { 0 };
 	struct policy p;
 	bool named = false;

@@ -207,19 +207,12 @@ static void quiet_host(struct observation *o)
 
 static int rules_setup(void **state)
 {
-	const char *top = getenv("SRCDIR");
-	char *dir = xasprintf("%s/policies", top && *top ? top : ".");
-	const char *paths[1] = { dir };
+	char *dir = testutil_src_path("policies");
 	struct ctx *x = xcalloc(1, sizeof(*x));
-	struct msgs errs = { 0 };
-	int ret;
+	int ret = testutil_load_policy(dir, &x->p);
 
-	ret = policy_load(paths, 1, false, &x->p, &errs);
-	for (size_t i = 0; i < errs.n; i++)
-		print_error("policy: %s\n", errs.v[i]);
 	if (ret < 0)
 		print_error("%s: cannot load: %s\n", dir, strerror(-ret));
-	msgs_free(&errs);
 	free(dir);
 	if (ret < 0) {
 		policy_free(&x->p);
@@ -342,13 +335,6 @@ static void assert_silent(const struct plan *pl, const char *id)
 		dump_plan(pl);
 		fail_msg("rule %s should have done nothing", id);
 	}
-}
-
-static void assert_contains(const char *text, const char *needle)
-{
-	if (!text || !strstr(text, needle))
-		fail_msg("\"%s\" does not contain \"%s\"",
-			 text ? text : "(null)", needle);
 }
 
 static void assert_change(const struct plan *pl, const char *key,

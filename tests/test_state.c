@@ -35,12 +35,6 @@
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static void assert_num(double got, double want)
-{
-	if (isnan(want) ? !isnan(got) : got != want)
-		fail_msg("got %.17g, want %.17g", got, want);
-}
-
 static struct baseline sample(double time, const char *boot,
 			      unsigned long long netns, double tw_max,
 			      double overflows)

@@ -20,7 +20,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <math.h>
+
+#include "policy.h"
 #include "testutil.h"
+#include "util.h"
 
 int testdir_make(struct testdir *t)
 {
@@ -143,4 +147,36 @@ void testdir_put(int dirfd, const char *relpath, const char *text)
 void testdir_append(int dirfd, const char *relpath, const char *text)
 {
 	write_text(dirfd, relpath, O_APPEND, text);
+}
+
+char *testutil_src_path(const char *rel)
+{
+	const char *top = getenv("SRCDIR");
+
+	return xasprintf("%s/%s", top && *top ? top : ".", rel);
+}
+
+int testutil_load_policy(const char *path, struct policy *p)
+{
+	const char *paths[1] = { path };
+	struct msgs errs = { 0 };
+	int ret = policy_load(paths, 1, false, p, &errs);
+
+	for (size_t i = 0; i < errs.n; i++)
+		print_error("policy: %s\n", errs.v[i]);
+	msgs_free(&errs);
+	return ret;
+}
+
+void assert_num(double got, double want)
+{
+	if (isnan(want) ? !isnan(got) : got != want)
+		fail_msg("got %.17g, want %.17g", got, want);
+}
+
+void assert_contains(const char *text, const char *part)
+{
+	if (!text || !strstr(text, part))
+		fail_msg("\"%s\" does not contain \"%s\"",
+			 text ? text : "(null)", part);
 }

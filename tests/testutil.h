@@ -45,4 +45,20 @@ int testdir_mkdirs(int dirfd, const char *relpath);
 void testdir_put(int dirfd, const char *relpath, const char *text);
 void testdir_append(int dirfd, const char *relpath, const char *text);
 
+/* A path under the source tree ($SRCDIR, else "."); the caller frees it. */
+char *testutil_src_path(const char *rel);
+
+/*
+ * Load the policy at path (file or directory) into p, printing every
+ * load error; returns policy_load()'s result.
+ */
+struct policy;
+int testutil_load_policy(const char *path, struct policy *p);
+
+/* Fail unless got equals want (NAN equals NAN). */
+void assert_num(double got, double want);
+
+/* Fail unless text holds part. */
+void assert_contains(const char *text, const char *part);
+
 #endif
