@@ -62,6 +62,8 @@ json_t *apply_changes_json(const struct txn *t)
 			c->reason, "written", c->written, "verified",
 			c->verified, "persisted", c->persisted);
 
+		json_object_set_new(o, "persist",
+				    json_boolean(c->pop != PERSIST_NONE));
 		json_object_set_new(o, "persist_before",
 				    c->had_persist
 					    ? json_integer(c->persist_before)
@@ -156,7 +158,17 @@ static int persist(struct txn *t, char **old)
 		any |= t->changes[i].pop != PERSIST_NONE;
 	if (!any || t->sysctl_dfd < 0)
 		return 0;
+	/* temporary files of runs killed while persisting */
+	util_remove_stale_tmp(t->sysctl_dfd, t->persist_name);
 	ret = persist_read(t->sysctl_dfd, t->persist_name, old);
+	if (ret == -ELOOP || ret == -EINVAL || ret == -EISDIR) {
+		fail(t, 0,
+		     "persist file %s is %s; refusing to write through or over "
+		     "it",
+		     t->persist_name,
+		     ret == -ELOOP ? "a symbolic link" : "not a regular file");
+		return ret;
+	}
 	if (ret < 0) {
 		fail(t, ret, "persist file %s: read", t->persist_name);
 		return ret;
@@ -214,6 +226,33 @@ static int unpersist(struct txn *t, const char *old)
 	return ret;
 }
 
+/*
+ * Compare and set: the plan was made from values read earlier, and a
+ * writer outside twtune's lock (an administrator, another tool) may have
+ * changed the key since.  Writing over that would lose their update.
+ */
+static int still_before(struct txn *t, const struct change *c)
+{
+	char raw[64];
+	long long now;
+	int ret = sysctl_read(t->netfd, c->key, raw, sizeof(raw));
+
+	if (ret == 0)
+		ret = sysctl_parse_int(raw, &now);
+	if (ret < 0) {
+		fail(t, ret, "%s: read before writing", c->key);
+		return ret;
+	}
+	if (now != c->before) {
+		fail(t, 0,
+		     "%s: is %lld now, not %lld as planned: changed by "
+		     "someone else meanwhile; not overwritten",
+		     c->key, now, c->before);
+		return -ESTALE;
+	}
+	return 0;
+}
+
 static void append_error(struct txn *t, const char *more)
 {
 	size_t n = strlen(t->error);
@@ -263,6 +302,9 @@ static int execute(struct txn *t)
 			c->verified = true; /* the caller saw it at `after` */
 			continue;
 		}
+		ret = still_before(t, c);
+		if (ret < 0)
+			break;
 		ret = sysctl_set(t->netfd, c->key, c->after, &c->written);
 		c->verified = ret == 0;
 		if (ret == -EILSEQ) {

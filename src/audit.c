@@ -26,6 +26,7 @@ int audit_open(const char *path, struct audit *a, char *err, size_t errlen)
 
 	a->fd = -1;
 	a->prev[0] = '\0';
+	a->last = NULL;
 	ret = util_mkdir_p(dir, 0750);
 	free(dir);
 	if (ret < 0)
@@ -36,7 +37,7 @@ int audit_open(const char *path, struct audit *a, char *err, size_t errlen)
 		ret = -errno;
 		goto fail;
 	}
-	ret = audit_last_hash(a->fd, a->prev);
+	ret = audit_last_hash(a->fd, a->prev, &a->last);
 	if (ret < 0)
 		goto fail;
 	return 0;
@@ -51,7 +52,7 @@ fail:
 	return ret;
 }
 
-int audit_last_hash(int fd, char out[SHA256_HEX_LEN + 1])
+int audit_last_hash(int fd, char out[SHA256_HEX_LEN + 1], json_t **last)
 {
 	struct stat st;
 	size_t len, start;
@@ -59,6 +60,8 @@ int audit_last_hash(int fd, char out[SHA256_HEX_LEN + 1])
 	ssize_t n;
 
 	out[0] = '\0';
+	if (last)
+		*last = NULL;
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	if (st.st_size == 0)
@@ -88,6 +91,8 @@ int audit_last_hash(int fd, char out[SHA256_HEX_LEN + 1])
 		json_t *j = json_loadb(buf + start, len - 1 - start, 0, NULL);
 		bool ok = json_is_object(j);
 
+		if (ok && last)
+			*last = json_incref(j);
 		json_decref(j);
 		if (!ok) {
 			free(buf);
@@ -149,6 +154,32 @@ void audit_close(struct audit *a)
 	if (a->fd >= 0)
 		close(a->fd); /* every record was fsync'd already */
 	a->fd = -1;
+	json_decref(a->last);
+	a->last = NULL;
+}
+
+bool audit_is_intent(json_t *rec)
+{
+	const char *phase = json_string_value(json_object_get(rec, "phase"));
+
+	return phase && strcmp(phase, "intent") == 0 &&
+	       json_is_string(json_object_get(rec, "run"));
+}
+
+json_t *audit_interrupted(const char *path)
+{
+	char hash[SHA256_HEX_LEN + 1];
+	json_t *last = NULL;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	if (audit_last_hash(fd, hash, &last) < 0 || !audit_is_intent(last)) {
+		json_decref(last);
+		last = NULL;
+	}
+	close(fd); /* read-only */
+	return last;
 }
 
 struct open_run {
@@ -251,7 +282,9 @@ int audit_verify(const char *path, size_t *records, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: read error", path);
 	}
 	if (!ret && n_open) {
-		snprintf(err, errlen, "%zu: intent of run %s has no result",
+		snprintf(err, errlen,
+			 "%zu: run %s was interrupted: its intent has no "
+			 "result (the next apply, watch or rollback closes it)",
 			 open_runs[0].line, open_runs[0].run);
 		ret = -EBADMSG;
 	}

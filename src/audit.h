@@ -8,6 +8,7 @@
 #define TWTUNE_AUDIT_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "util.h"
@@ -15,6 +16,7 @@
 struct audit {
 	int fd;
 	char prev[SHA256_HEX_LEN + 1]; /* "" before the first record */
+	json_t *last;		       /* the last record, NULL if none */
 };
 
 /*
@@ -23,8 +25,22 @@ struct audit {
  */
 int audit_open(const char *path, struct audit *a, char *err, size_t errlen);
 
-/* Hash of the last line of the file behind fd ("" when empty). */
-int audit_last_hash(int fd, char out[SHA256_HEX_LEN + 1]);
+/*
+ * Hash of the last line of the file behind fd ("" when empty); when last
+ * is not NULL, also that line as a record (NULL when empty).
+ */
+int audit_last_hash(int fd, char out[SHA256_HEX_LEN + 1], json_t **last);
+
+/*
+ * The intent of a run that never got its result (the process was killed
+ * between the two), if that is how the log at path ends; NULL otherwise,
+ * also when there is no log.  Runs are serialised by the lock, so only
+ * the last record can be such an intent.  Reads one line.
+ */
+json_t *audit_interrupted(const char *path);
+
+/* Whether rec is an intent record. */
+bool audit_is_intent(json_t *rec);
 
 /*
  * Serialise rec (adding "prev"), append it in one write and fsync.  On

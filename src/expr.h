@@ -3,8 +3,8 @@
  * The policy expression language: numbers, metric names, `current` and
  * `exists`, + - * / %, comparisons, && || !, parentheses and the functions
  * min max ceil floor pow2ceil sysctl present.  Values are doubles; NAN stands
- * for "unknown" and propagates, except that && and || follow Kleene's three-valued
- * logic (unknown || true is true, unknown && false is false).
+ * for "unknown" and propagates, except that && and || follow Kleene's
+ * three-valued logic (unknown || true is true, unknown && false is false).
  */
 #ifndef TWTUNE_EXPR_H
 #define TWTUNE_EXPR_H

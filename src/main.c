@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/vfs.h>
 #include <syslog.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "apply.h"
@@ -56,7 +57,7 @@ struct opts {
 	const char **reclaim;
 	size_t n_reclaim;
 	const char *config;
-	double interval, scan_interval;
+	double interval, scan_interval, lock_wait;
 	struct msgs owned; /* strings that came from the configuration file */
 	/* twtune ansible: the module's output instead of a report */
 	bool ansible, ansible_diff;
@@ -97,6 +98,7 @@ enum {
 	OPT_SOCKETS,
 	OPT_INTERVAL,
 	OPT_SCAN_INTERVAL,
+	OPT_LOCK_WAIT,
 	OPT_MAX_CODE,
 };
 
@@ -118,6 +120,7 @@ static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "interval", required_argument, NULL, OPT_INTERVAL },
 	{ "scan-interval", required_argument, NULL, OPT_SCAN_INTERVAL },
+	{ "lock-wait", required_argument, NULL, OPT_LOCK_WAIT },
 	{ "run", required_argument, NULL, OPT_RUN },
 	{ "reclaim", required_argument, NULL, OPT_RECLAIM },
 	{ "output", required_argument, NULL, OPT_OUTPUT },
@@ -193,6 +196,10 @@ static void usage(FILE *f)
 		"(default 10)\n"
 		"      --scan-interval S  watch: at least this between socket "
 		"dumps (60)\n"
+		"      --lock-wait S    apply, rollback: wait this long for "
+		"another\n"
+		"                       twtune's run to finish (default 30; 0: "
+		"fail at once)\n"
 		"  -q, --quiet          only the verdict line (text)\n"
 		"  -v, --verbose        more detail (text)\n"
 		"  -h, --help, --version\n"
@@ -272,6 +279,16 @@ static int set_option(struct opts *o, int c, const char *arg, char *err,
 			o->scan_interval = v;
 		break;
 	}
+	case OPT_LOCK_WAIT:
+		errno = 0;
+		o->lock_wait = strtod(arg, &end);
+		if (errno || *end || end == arg || !(o->lock_wait >= 0) ||
+		    o->lock_wait > 3600) {
+			snprintf(err, errlen,
+				 "lock-wait takes seconds from 0 to 3600");
+			return -1;
+		}
+		break;
 	case OPT_NETNS: o->netns = arg; break;
 	case OPT_DRY_RUN: o->dry_run = true; break;
 	case OPT_NO_SOCKETS: o->no_sockets = true; break;
@@ -322,18 +339,32 @@ static int load_config(struct opts *o, const bool *from_cli)
 						   "run" };
 	const char *path = o->config ? o->config : CONFIG_FILE;
 	config_setting_t *root;
-	char err[256];
-	int bad = 0;
+	char err[256], *text = NULL;
+	struct stat st;
+	size_t len;
+	int bad = 0, ret;
 	config_t cfg;
 
-	if (access(path, F_OK) < 0) {
-		if (!o->config)
-			return 0; /* absent is fine */
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+	ret = util_read_file(AT_FDCWD, path, 0, 1u << 20, &text, &len, &st);
+	if (ret == -ENOENT && !o->config)
+		return 0; /* absent is fine */
+	if (ret < 0) {
+		fprintf(stderr, "%s: %s\n", path, strerror(-ret));
+		return -1;
+	}
+	/* it names the files twtune writes: the same trust as a policy */
+	if (policy_untrusted(path, &st, err, sizeof(err)) ||
+	    memchr(text, '\0', len)) {
+		fprintf(stderr, "%s: refusing this configuration file: %s\n",
+			path,
+			memchr(text, '\0', len) ? "not a text file" : err);
+		free(text);
 		return -1;
 	}
 	config_init(&cfg);
-	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+	ret = config_read_string(&cfg, text);
+	free(text);
+	if (ret != CONFIG_TRUE) {
 		fprintf(stderr, "%s:%d: %s\n", path, config_error_line(&cfg),
 			config_error_text(&cfg));
 		config_destroy(&cfg);
@@ -440,6 +471,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		.state = STATE_FILE,
 		.interval = 10,
 		.scan_interval = 60,
+		.lock_wait = 30,
 	};
 	while ((c = getopt_long(argc, argv, "p:c:f:qvh", long_opts, NULL)) !=
 	       -1) {
@@ -925,40 +957,126 @@ static void check_shadowing(const struct opts *o, const struct plan *pl,
 }
 
 /* Take the single-writer lock next to the state file. */
-static int take_lock(const struct opts *o)
+/*
+ * One writer at a time: an exclusive flock on STATE.lock, waited for up
+ * to wait seconds (polling, so that a hung holder cannot hold us forever
+ * and signals stay simple).  The kernel drops the lock when its holder
+ * dies, however it dies.
+ */
+static int take_lock(const struct opts *o, double wait, bool quiet)
 {
 	char *dir = util_dirname(o->state);
 	char *path = xasprintf("%s.lock", o->state);
+	struct timespec start, now;
+	bool said = false;
 	int fd;
 
 	util_mkdir_p(dir, 0750);
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		fprintf(stderr, "twtune: lock %s: %s\n", path, strerror(errno));
-	} else if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		fprintf(stderr, "twtune: lock %s: %s\n", path,
-			errno == EWOULDBLOCK ? "another twtune is changing "
-					       "this host; try again later"
-					     : strerror(errno));
-		close(fd);
-		fd = -1;
+		goto out;
 	}
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		struct timespec nap = { .tv_nsec = 10 * 1000 * 1000 };
+		int e = errno;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (e == EINTR)
+			continue;
+		if (e != EWOULDBLOCK ||
+		    util_timespec_seconds(&now) -
+				    util_timespec_seconds(&start) >=
+			    wait) {
+			if (!quiet || e != EWOULDBLOCK)
+				fprintf(stderr, "twtune: lock %s: %s\n", path,
+					e == EWOULDBLOCK
+						? "another twtune is changing "
+						  "this host; try again later"
+						: strerror(e));
+			close(fd);
+			fd = -1;
+			break;
+		}
+		if (!said && !quiet &&
+		    util_timespec_seconds(&now) -
+				    util_timespec_seconds(&start) >=
+			    1) {
+			fprintf(stderr,
+				"twtune: waiting for another twtune run to "
+				"finish (lock %s)\n",
+				path);
+			said = true;
+		}
+		nanosleep(&nap, NULL);
+	}
+out:
 	free(dir);
 	free(path);
 	return fd;
 }
 
-static int open_dir_of(const char *path)
+static int open_dir_of(const char *path, bool loud)
 {
 	char *dir = util_dirname(path);
 	int fd;
 
 	util_mkdir_p(dir, 0750);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0 && loud)
 		fprintf(stderr, "twtune: %s: %s\n", dir, strerror(errno));
 	free(dir);
 	return fd;
+}
+
+#ifdef TWTUNE_TEST_HOOKS
+/*
+ * Test builds only (tests/twtune-hooks, never the installed binary): try
+ * to open each path in $TWTUNE_TEST_PROBE (':'-separated) for writing,
+ * creating it if missing, and say what happened.  Nothing is written.
+ */
+static void test_probe(void)
+{
+	const char *list = getenv("TWTUNE_TEST_PROBE");
+	char *copy, *save = NULL;
+
+	if (!list)
+		return;
+	copy = xstrdup(list);
+	for (char *p = strtok_r(copy, ":", &save); p;
+	     p = strtok_r(NULL, ":", &save)) {
+		int fd = open(p, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+			      0600);
+
+		fprintf(stderr, "probe %s: %s\n", p,
+			fd < 0 ? strerror(errno) : "opened for writing");
+		if (fd >= 0)
+			close(fd);
+	}
+	free(copy);
+}
+#else
+static void test_probe(void)
+{
+}
+#endif
+
+/*
+ * report writes only its state file (and --output): confine it to those
+ * directories too, so that a bug in a parser cannot be turned into a
+ * write anywhere else.  Costs four system calls.
+ */
+static void reader_sandbox(const struct opts *o, char *desc, size_t len)
+{
+	int fds[2] = { open_dir_of(o->state, false),
+		       o->output ? open_dir_of(o->output, false) : -1 };
+
+	privs_sandbox(fds, ARRAY_SIZE(fds), desc, len);
+	for (size_t i = 0; i < ARRAY_SIZE(fds); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	test_probe();
 }
 
 /*
@@ -1015,12 +1133,12 @@ static int writer_open(const struct opts *o, int procfd, bool persist,
 			goto fail;
 		}
 	}
-	w->fds[2] = open_dir_of(o->audit_log);
-	w->fds[3] = open_dir_of(o->state);
+	w->fds[2] = open_dir_of(o->audit_log, true);
+	w->fds[3] = open_dir_of(o->state, true);
 	if (w->fds[2] < 0 || w->fds[3] < 0)
 		goto fail;
 	if (o->output) {
-		w->fds[4] = open_dir_of(o->output);
+		w->fds[4] = open_dir_of(o->output, true);
 		if (w->fds[4] < 0)
 			goto fail;
 	}
@@ -1032,6 +1150,7 @@ static int writer_open(const struct opts *o, int procfd, bool persist,
 	}
 	privs_sandbox(w->fds, ARRAY_SIZE(w->fds), w->sandbox,
 		      sizeof(w->sandbox));
+	test_probe();
 	return EXIT_OK;
 fail:
 	writer_close(w);
@@ -1080,6 +1199,127 @@ static void writer_begin(const struct opts *o, struct writer *w, struct txn *t,
 	}
 }
 
+/* The interrupted intent's keys that read at their new value now. */
+static void adopt_interrupted(json_t *intent, const struct observation *obs,
+			      struct state *st)
+{
+	json_t *c;
+	size_t i;
+
+	json_array_foreach(json_object_get(intent, "changes"), i, c)
+	{
+		const char *key = json_string_value(json_object_get(c, "key"));
+		json_t *after = json_object_get(c, "after");
+		const struct sysctl_obs *s = key ? observe_sysctl(obs, key)
+						 : NULL;
+
+		/* our own write, not an administrator's: no back-off */
+		if (s && json_is_integer(after) &&
+		    s->value == (double)json_integer_value(after))
+			state_set_written(st, key, json_integer_value(after));
+	}
+}
+
+static bool txn_has(const struct txn *t, const char *key)
+{
+	for (size_t i = 0; i < t->n_changes; i++)
+		if (strcmp(t->changes[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * A run killed between its intent and its result (SIGKILL, power loss)
+ * leaves the audit log ending in that intent and its keys at either
+ * value.  Close it with a result record of what is found now (result
+ * "interrupted"; its keys at the new value count as written), and, when t
+ * is given, let t write the persist entries the run did not get to.
+ */
+static void finish_interrupted(const struct opts *o, struct writer *w,
+			       json_t *intent, struct txn *t,
+			       struct msgs *warnings)
+{
+	const char *run = json_string_value(json_object_get(intent, "run"));
+	json_t *rec = json_deep_copy(intent), *changes = json_array(), *c;
+	struct persist file = { 0 };
+	size_t i, n = 0, found = 0;
+	char *text = NULL, perr[160], when[32];
+	bool have_file = false;
+	struct timespec ts;
+	int ret;
+
+	if (w->fds[1] >= 0 &&
+	    persist_read(w->fds[1], o->persist_file, &text) == 0)
+		have_file = !text ||
+			    persist_parse(text, &file, perr, sizeof(perr)) == 0;
+	free(text);
+	json_array_foreach(json_object_get(intent, "changes"), i, c)
+	{
+		const char *key = json_string_value(json_object_get(c, "key"));
+		json_t *after = json_object_get(c, "after");
+		json_t *nc = json_deep_copy(c);
+		const struct persist_entry *e;
+		bool at_after = false, in_file = false;
+		long long live, v = json_integer_value(after);
+		char raw[64];
+
+		json_array_append_new(changes, nc);
+		if (!key || !json_is_integer(after))
+			continue;
+		n++;
+		if (sysctl_read(w->fds[0], key, raw, sizeof(raw)) == 0 &&
+		    sysctl_parse_int(raw, &live) == 0)
+			at_after = live == v;
+		e = have_file ? persist_get(&file, key) : NULL;
+		in_file = e && e->value == v;
+		found += at_after;
+		json_object_set_new(nc, "written", json_boolean(at_after));
+		json_object_set_new(nc, "verified", json_boolean(at_after));
+		/* what the file held before the run is not known: a rollback
+		 * undoes only the live value */
+		json_object_set_new(nc, "persisted", json_false());
+		json_object_set_new(nc, "in_persist_file",
+				    json_boolean(in_file));
+		if (t && at_after && have_file && !in_file &&
+		    json_is_true(json_object_get(c, "persist")) &&
+		    !txn_has(t, key)) {
+			char *why =
+				xasprintf("finishes interrupted run %s", run);
+			struct change *ch = apply_add(
+				t, key, v, v,
+				json_string_value(json_object_get(c, "rule"))
+					?: "interrupted",
+				why);
+
+			free(why);
+			ch->persist_only = true;
+			ch->pop = PERSIST_SET;
+			ch->pvalue = v;
+		}
+	}
+	persist_free(&file);
+	clock_gettime(CLOCK_REALTIME, &ts);
+	util_rfc3339(&ts, when);
+	json_object_set_new(rec, "time", json_string(when));
+	json_object_set_new(rec, "phase", json_string("result"));
+	json_object_set_new(rec, "changes", changes);
+	json_object_set_new(rec, "result", json_string("interrupted"));
+	json_object_set_new(
+		rec, "error",
+		json_sprintf("no result was recorded (the process was killed); "
+			     "found %zu of %zu keys at the new value",
+			     found, n));
+	json_object_del(rec, "prev");
+	ret = audit_append(&w->audit, rec);
+	json_decref(rec);
+	msgs_addf(warnings,
+		  "run %s was interrupted between its intent and its result: "
+		  "%zu of its %zu keys are at the new value%s",
+		  run, found, n,
+		  ret < 0 ? "; could not record that in the audit log"
+			  : "; closed in the audit log");
+}
+
 static int check_permission(bool real_proc, const char *cmd)
 {
 	if (real_proc && !privs_have_net_admin()) {
@@ -1108,7 +1348,8 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 	struct baseline first = { 0 };
 	bool real_proc, txn_used = false;
 	int ret, procfd = -1, lockfd = -1, rc;
-	char err[512];
+	char err[512], sandbox[160] = "";
+	json_t *interrupted = NULL;
 
 	rc = load_policies(o, &pol);
 	if (rc)
@@ -1120,19 +1361,37 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 		rc = check_permission(real_proc, "apply");
 		if (rc)
 			goto out;
-		lockfd = take_lock(o);
+		lockfd = take_lock(o, o->lock_wait, false);
 		if (lockfd < 0) {
 			rc = EXIT_FAIL;
 			goto out;
 		}
+		/* under the lock: did the last run die halfway? */
+		interrupted = audit_interrupted(o->audit_log);
 	} else if (privs_drop_all(err, sizeof(err)) < 0) {
 		fprintf(stderr, "twtune: %s\n", err);
 		rc = EXIT_FAIL;
 		goto out;
+	} else {
+		reader_sandbox(o, sandbox, sizeof(sandbox));
 	}
 	rc = observe(o, procfd, &pol, &obs, &st, &first, NULL);
 	if (rc)
 		goto out;
+	if (interrupted)
+		adopt_interrupted(interrupted, &obs, &st);
+	if (apply && o->dry_run) {
+		json_t *i = audit_interrupted(o->audit_log);
+
+		if (i)
+			msgs_addf(&warnings,
+				  "run %s was interrupted between its intent "
+				  "and its result; apply closes it",
+				  json_string_value(json_object_get(i, "run")));
+		json_decref(i);
+	}
+	if (!strncmp(sandbox, "none", 4))
+		msgs_addf(&warnings, "no sandbox: %s", sandbox);
 	collect_sockets(o, real_proc, &obs, &socks);
 	{
 		struct plan_opts po = {
@@ -1157,8 +1416,8 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 		.socks = &socks,
 		.shadows = &shadows,
 	};
-	if (apply && !o->dry_run && plan.n_changes) {
-		bool persist = false;
+	if (apply && !o->dry_run && (plan.n_changes || interrupted)) {
+		bool persist = interrupted != NULL;
 
 		if (apply_init(&t, "apply") < 0) {
 			fprintf(stderr, "twtune: no random run id: %s\n",
@@ -1179,19 +1438,24 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 				persist = true;
 			}
 		}
-		rc = writer_open(o, procfd, persist, &w);
+		rc = writer_open(o, procfd, persist && !o->no_persist, &w);
 		if (rc == 0)
 			writer_begin(o, &w, &t, &obs, &pol, &plan);
 		if (rc) {
 			save_state(o, &st, &obs, &first, NULL, &warnings);
 			goto out;
 		}
-		ret = apply_execute(&t);
-		r.txn = &t;
-		rc = ret == 0 ? EXIT_OK : EXIT_FAIL;
-		if (ret < 0)
-			fprintf(stderr, "twtune apply: %s (result: %s)\n",
-				t.error, t.result);
+		if (interrupted)
+			finish_interrupted(o, &w, interrupted, &t, &warnings);
+		if (t.n_changes) {
+			ret = apply_execute(&t);
+			r.txn = &t;
+			rc = ret == 0 ? EXIT_OK : EXIT_FAIL;
+			if (ret < 0)
+				fprintf(stderr,
+					"twtune apply: %s (result: %s)\n",
+					t.error, t.result);
+		}
 	} else {
 		rc = plan.n_changes && (!apply || o->dry_run) ? EXIT_CHANGES
 							      : EXIT_OK;
@@ -1207,6 +1471,7 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 out:
 	if (txn_used)
 		apply_free(&t);
+	json_decref(interrupted);
 	writer_close(&w);
 	if (lockfd >= 0)
 		close(lockfd);
@@ -1329,7 +1594,7 @@ static int cmd_rollback(const struct opts *o)
 		rc = check_permission(real_proc, "rollback");
 		if (rc)
 			goto out;
-		lockfd = take_lock(o);
+		lockfd = take_lock(o, o->lock_wait, false);
 		if (lockfd < 0) {
 			rc = EXIT_FAIL;
 			goto out;
@@ -1354,7 +1619,9 @@ static int cmd_rollback(const struct opts *o)
 	state_load(o->state, &st, err, sizeof(err));
 	observe_derive(&obs, NULL);
 	t.rollback_of = json_string_value(json_object_get(rec, "run"));
-	if (json_is_true(json_object_get(rec, "incomplete")))
+	if (json_is_true(json_object_get(rec, "incomplete")) ||
+	    !strcmp(json_string_value(json_object_get(rec, "result")) ?: "",
+		    "interrupted"))
 		msgs_addf(&warnings,
 			  "run %s has no result record (it was "
 			  "killed halfway): undoing the live values it may "
@@ -1400,6 +1667,14 @@ static int cmd_rollback(const struct opts *o)
 	if (rc)
 		goto out;
 	writer_begin(o, &w, &t, &obs, NULL, NULL);
+	if (audit_is_intent(w.audit.last)) {
+		struct msgs closed = { 0 };
+
+		finish_interrupted(o, &w, w.audit.last, NULL, &closed);
+		for (i = 0; i < closed.n; i++)
+			fprintf(stderr, "twtune rollback: %s\n", closed.v[i]);
+		msgs_free(&closed);
+	}
 	ret = apply_execute(&t);
 	save_state(o, &st, &obs, NULL, &t, &warnings);
 	if (strcmp(o->format, "json") == 0) {
@@ -1834,7 +2109,7 @@ static void watch_tick(const struct opts *o, int procfd, bool real_proc,
 	}
 	if (!t.n_changes)
 		goto save;
-	lockfd = take_lock(o);
+	lockfd = take_lock(o, 0, true);
 	if (lockfd < 0) {
 		wlog(o, LOG_WARNING,
 		     "another twtune holds the lock; trying "
@@ -1871,6 +2146,34 @@ out:
 	if (txn_used)
 		apply_free(&t);
 	plan_free(&plan);
+	observe_free(&obs);
+	state_free(&st);
+}
+
+/*
+ * watch holds the audit log open from the start: close a run that was
+ * interrupted before it, with the same bookkeeping as apply (its keys at
+ * the new value are twtune's in the state file).  The first tick then
+ * plans from there.
+ */
+static void watch_finish_interrupted(const struct opts *o, int procfd,
+				     const struct policy *pol, struct writer *w)
+{
+	struct observation obs = { 0 };
+	struct state st = { 0 };
+	struct msgs msgs = { 0 };
+	struct baseline first = { 0 };
+	char err[256];
+
+	finish_interrupted(o, w, w->audit.last, NULL, &msgs);
+	if (observe(o, procfd, pol, &obs, &st, &first, NULL) == EXIT_OK) {
+		adopt_interrupted(w->audit.last, &obs, &st);
+		if (state_save(o->state, &st, err, sizeof(err)) < 0)
+			msgs_addf(&msgs, "state %s: %s", o->state, err);
+	}
+	for (size_t i = 0; i < msgs.n; i++)
+		wlog(o, LOG_WARNING, "%s", msgs.v[i]);
+	msgs_free(&msgs);
 	observe_free(&obs);
 	state_free(&st);
 }
@@ -1916,6 +2219,8 @@ static int cmd_watch(const struct opts *o)
 			rc = writer_open(o, procfd, !o->no_persist, &w);
 		if (rc)
 			goto out;
+		if (audit_is_intent(w.audit.last))
+			watch_finish_interrupted(o, procfd, &pol, &w);
 	}
 	wlog(o, LOG_NOTICE,
 	     "watching%s%s every %g s, socket scans at most "

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,7 +123,9 @@ char *persist_render(const struct persist *p, const char *run_id)
 
 int persist_read(int dirfd, const char *name, char **text)
 {
-	int ret = util_read_at(dirfd, name, 1u << 20, text, NULL);
+	/* never through a symbolic link planted at our name */
+	int ret = util_read_file(dirfd, name, O_NOFOLLOW, 1u << 20, text, NULL,
+				 NULL);
 
 	if (ret == -ENOENT) {
 		*text = NULL;

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "policy.h"
 #include "sysctl.h"
@@ -408,19 +409,81 @@ static void add_rule(struct policy *p, struct rule *r)
 	p->rules[p->n_rules++] = *r;
 }
 
+static bool writable_by_others(const struct stat *st, char *why, size_t len,
+			       const char *what)
+{
+	uid_t me = geteuid();
+
+	if (st->st_uid != 0 && st->st_uid != me) {
+		snprintf(why, len, "%s is owned by uid %u, not by root%s", what,
+			 (unsigned)st->st_uid, me ? " or by us" : "");
+		return true;
+	}
+	/* a sticky directory (/tmp) keeps others from replacing the file */
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) &&
+	    !(S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX))) {
+		snprintf(why, len,
+			 "%s is writable by %s (mode %04o); chmod go-w it",
+			 what, st->st_mode & S_IWOTH ? "everyone" : "its group",
+			 (unsigned)(st->st_mode & 07777));
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Policies decide what root writes to the kernel, so whoever can change
+ * one can change the host's TCP settings.  The file, and the directory it
+ * is in, must belong to root (or to the user running twtune) and must not
+ * be writable by anyone else.
+ */
+bool policy_untrusted(const char *path, const struct stat *st, char *why,
+		      size_t len)
+{
+	char *dir = util_dirname(path);
+	struct stat dst;
+	bool bad;
+
+	bad = writable_by_others(st, why, len, "the file");
+	if (!bad && stat(dir, &dst) == 0)
+		bad = writable_by_others(&dst, why, len, "its directory");
+	free(dir);
+	return bad;
+}
+
 static void load_file(struct ctx *c, const char *path)
 {
-	char *text = NULL, **ids = NULL;
-	size_t n_ids = 0, n_good = 0;
+	char *text = NULL, **ids = NULL, why[160];
+	const char *nul;
+	size_t n_ids = 0, n_good = 0, len;
+	struct stat st;
 	struct policy_file *pf;
 	config_setting_t *rules, *root;
 	config_t cfg;
 	int ret;
 
-	ret = util_read_at(AT_FDCWD, path, POLICY_FILE_MAX, &text, NULL);
+	ret = util_read_file(AT_FDCWD, path, 0, POLICY_FILE_MAX, &text, &len,
+			     &st);
 	if (ret < 0) {
 		msgs_addf(c->errors, "%s: %s", path,
-			  ret == -EFBIG ? "larger than 1 MiB" : strerror(-ret));
+			  ret == -EFBIG	   ? "larger than 1 MiB"
+			  : ret == -EINVAL ? "not a regular file"
+					   : strerror(-ret));
+		return;
+	}
+	if (policy_untrusted(path, &st, why, sizeof(why))) {
+		msgs_addf(c->errors,
+			  "%s: refusing an untrusted policy file: %s", path,
+			  why);
+		free(text);
+		return;
+	}
+	nul = memchr(text, '\0', len);
+	if (nul) {
+		msgs_addf(c->errors,
+			  "%s: not a text file (NUL byte at offset %zu)", path,
+			  (size_t)(nul - text));
+		free(text);
 		return;
 	}
 	c->p->files = xrealloc(c->p->files,

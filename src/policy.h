@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "expr.h"
 #include "util.h"
@@ -71,6 +72,13 @@ extern const char *const severity_names[];
 int policy_load(const char *const *paths, size_t n_paths, bool missing_ok,
 		struct policy *p, struct msgs *errors);
 void policy_free(struct policy *p);
+
+/*
+ * Whether a policy (or configuration) file with this stat, at path, may be
+ * written by someone other than root or us; *why says who.
+ */
+bool policy_untrusted(const char *path, const struct stat *st, char *why,
+		      size_t len);
 
 /* Whether any enabled rule needs socket-level metrics. */
 bool policy_needs_sockets(const struct policy *p);

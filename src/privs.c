@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,13 +143,35 @@ char *privs_effective_text(void)
 }
 
 #ifdef HAVE_LINUX_LANDLOCK_H
+/*
+ * Rights and fields newer than the oldest headers we build with (Debian
+ * 12's describe ABI 2); the values are part of the kernel's ABI.
+ */
 #ifndef LANDLOCK_ACCESS_FS_REFER
 #define LANDLOCK_ACCESS_FS_REFER (1ULL << 13)
 #endif
-#ifndef LANDLOCK_ACCESS_FS_TRUNCATE
-#define LANDLOCK_ACCESS_FS_TRUNCATE (1ULL << 14)
-#endif
+#define TW_LL_FS_TRUNCATE (1ULL << 14)	      /* ABI 3 */
+#define TW_LL_FS_IOCTL_DEV (1ULL << 15)	      /* ABI 5 */
+#define TW_LL_NET_BIND_TCP (1ULL << 0)	      /* ABI 4 */
+#define TW_LL_NET_CONNECT_TCP (1ULL << 1)     /* ABI 4 */
+#define TW_LL_SCOPE_ABSTRACT_UNIX (1ULL << 0) /* ABI 6 */
+#define TW_LL_SCOPE_SIGNAL (1ULL << 1)	      /* ABI 6 */
 
+/* struct landlock_ruleset_attr as of ABI 6; its size tells the kernel
+ * which fields we fill */
+struct tw_ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net;
+	uint64_t scoped;
+};
+
+/*
+ * Confine writes to what is beneath dirfds, with every right the running
+ * kernel can enforce: file-system changes (ABI 1-3), device ioctls (5),
+ * TCP bind and connect (4: twtune never needs either; its only socket is
+ * netlink), and abstract unix sockets and signals to processes outside
+ * the sandbox (6).  Reading stays allowed everywhere.
+ */
 void privs_sandbox(const int *dirfds, size_t n, char *desc, size_t len)
 {
 	/* every right that changes the file system; reads stay allowed */
@@ -158,11 +181,20 @@ void privs_sandbox(const int *dirfds, size_t n, char *desc, size_t len)
 		LANDLOCK_ACCESS_FS_MAKE_DIR | LANDLOCK_ACCESS_FS_MAKE_REG |
 		LANDLOCK_ACCESS_FS_MAKE_SOCK | LANDLOCK_ACCESS_FS_MAKE_FIFO |
 		LANDLOCK_ACCESS_FS_MAKE_BLOCK | LANDLOCK_ACCESS_FS_MAKE_SYM;
-	struct landlock_ruleset_attr attr = { 0 };
+	uint64_t dir_rights;
+	struct tw_ruleset_attr attr = { 0 };
+	size_t attr_size = sizeof(attr.handled_access_fs);
 	long abi, fd;
 
 	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
 		      LANDLOCK_CREATE_RULESET_VERSION);
+#ifdef TWTUNE_TEST_HOOKS
+	/* test builds: behave as on a kernel built without Landlock */
+	if (getenv("TWTUNE_TEST_NO_LANDLOCK")) {
+		abi = -1;
+		errno = ENOSYS;
+	}
+#endif
 	if (abi < 0) {
 		snprintf(desc, len, "none: Landlock unavailable (%s)",
 			 strerror(errno));
@@ -171,9 +203,22 @@ void privs_sandbox(const int *dirfds, size_t n, char *desc, size_t len)
 	if (abi >= 2)
 		write_rights |= LANDLOCK_ACCESS_FS_REFER;
 	if (abi >= 3)
-		write_rights |= LANDLOCK_ACCESS_FS_TRUNCATE;
+		write_rights |= TW_LL_FS_TRUNCATE;
+	/* ioctls on devices are never needed, not even beneath dirfds */
+	dir_rights = write_rights;
+	if (abi >= 5)
+		write_rights |= TW_LL_FS_IOCTL_DEV;
 	attr.handled_access_fs = write_rights;
-	fd = syscall(SYS_landlock_create_ruleset, &attr, sizeof(attr), 0);
+	if (abi >= 4) {
+		attr.handled_access_net = TW_LL_NET_BIND_TCP |
+					  TW_LL_NET_CONNECT_TCP;
+		attr_size = offsetof(struct tw_ruleset_attr, scoped);
+	}
+	if (abi >= 6) {
+		attr.scoped = TW_LL_SCOPE_ABSTRACT_UNIX | TW_LL_SCOPE_SIGNAL;
+		attr_size = sizeof(attr);
+	}
+	fd = syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0);
 	if (fd < 0) {
 		snprintf(desc, len, "none: landlock_create_ruleset: %s",
 			 strerror(errno));
@@ -183,7 +228,7 @@ void privs_sandbox(const int *dirfds, size_t n, char *desc, size_t len)
 		if (dirfds[i] < 0)
 			continue; /* not used in this run, e.g. --no-persist */
 		struct landlock_path_beneath_attr pb = {
-			.allowed_access = write_rights,
+			.allowed_access = dir_rights,
 			.parent_fd = dirfds[i],
 		};
 

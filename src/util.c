@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -17,6 +18,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <nettle/sha2.h>
@@ -140,13 +142,40 @@ void msgs_free(struct msgs *m)
 int util_read_at(int dirfd, const char *path, size_t max, char **out,
 		 size_t *len)
 {
+	return util_read_file(dirfd, path, 0, max, out, len, NULL);
+}
+
+int util_read_file(int dirfd, const char *path, int flags, size_t max,
+		   char **out, size_t *len, struct stat *stp)
+{
 	struct strbuf sb = { 0 };
+	struct stat st;
 	char buf[8192];
 	int fd, ret = 0;
 
-	fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO planted where a file should be must not hang us */
+	fd = openat(dirfd, path,
+		    O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | flags);
 	if (fd < 0)
 		return -errno;
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
+		goto out;
+	}
+	/* sysctl.d masks a file with a link to /dev/null: that reads empty */
+	if (S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3))
+		st.st_size = 0;
+	else if (!S_ISREG(st.st_mode)) {
+		ret = S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+		goto out;
+	}
+	/* refuse a huge file without reading it (/proc files say 0) */
+	if ((uintmax_t)st.st_size > max) {
+		ret = -EFBIG;
+		goto out;
+	}
+	if (stp)
+		*stp = st;
 	for (;;) {
 		ssize_t n = read(fd, buf, sizeof(buf));
 
@@ -218,6 +247,12 @@ int util_replace(int dirfd, const char *name, const char *data, size_t len,
 	ret = util_random_hex(rnd, 8);
 	if (ret < 0)
 		return ret;
+#ifdef TWTUNE_TEST_HOOKS
+	/* tests plant things at the temporary name: let them know it */
+	if (getenv("TWTUNE_TEST_TMP_SUFFIX"))
+		snprintf(rnd, sizeof(rnd), "%s",
+			 getenv("TWTUNE_TEST_TMP_SUFFIX"));
+#endif
 	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.%s.tmp", name, rnd) >=
 	    sizeof(tmp))
 		return -ENAMETOOLONG;
@@ -241,6 +276,40 @@ int util_replace(int dirfd, const char *name, const char *data, size_t len,
 	if (sync && fsync(dirfd) < 0)
 		return -errno;
 	return 0;
+}
+
+/*
+ * A run killed between creating and renaming its temporary file leaves
+ * ".NAME.<16 hex>.tmp" behind.  Only twtune makes such names, and only
+ * under its lock, which the caller holds.
+ */
+void util_remove_stale_tmp(int dirfd, const char *name)
+{
+	size_t nlen = strlen(name);
+	struct dirent *e;
+	int fd = dup(dirfd);
+	DIR *d;
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return;
+	}
+	rewinddir(d); /* the dup shares its offset with dirfd */
+	while ((e = readdir(d))) {
+		const char *s = e->d_name;
+		size_t len = strlen(s);
+
+		if (len != 1 + nlen + 1 + 16 + 4 || s[0] != '.' ||
+		    strncmp(s + 1, name, nlen) != 0 || s[1 + nlen] != '.' ||
+		    strcmp(s + len - 4, ".tmp") != 0 ||
+		    strspn(s + 2 + nlen, "0123456789abcdef") != 16)
+			continue;
+		unlinkat(dirfd, s, 0); /* best effort: it is garbage */
+	}
+	closedir(d);
 }
 
 int util_mkdir_p(const char *path, mode_t mode)

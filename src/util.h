@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -52,6 +53,14 @@ char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int util_read_at(int dirfd, const char *path, size_t max, char **out,
 		 size_t *len);
 
+/*
+ * The same, with extra open(2) flags (O_NOFOLLOW) and the file's stat
+ * (when st is not NULL).  Anything but a regular file is refused (-EINVAL,
+ * -EISDIR), without blocking on a FIFO.
+ */
+int util_read_file(int dirfd, const char *path, int flags, size_t max,
+		   char **out, size_t *len, struct stat *st);
+
 /* write(2) until done; -errno on failure, -EIO on a zero-length write. */
 int util_write_all(int fd, const void *buf, size_t len);
 
@@ -69,6 +78,9 @@ int util_write_atomic(int dirfd, const char *name, const char *data, size_t len,
 /* The same, with the fsyncs only when sync is set (caches). */
 int util_replace(int dirfd, const char *name, const char *data, size_t len,
 		 mode_t mode, bool sync);
+
+/* Remove temporary files util_replace() left for name (see util.c). */
+void util_remove_stale_tmp(int dirfd, const char *name);
 
 /* mkdir -p, each created component with mode; existing ones are kept. */
 int util_mkdir_p(const char *path, mode_t mode);

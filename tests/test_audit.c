@@ -304,7 +304,7 @@ static void reopening_the_log_continues_the_chain(void **state)
 	log_lines(l->path, &lines);
 	sha(lines.v[1], h);
 	assert_string_equal(l->a.prev, h);
-	assert_int_equal(audit_last_hash(l->a.fd, last), 0);
+	assert_int_equal(audit_last_hash(l->a.fd, last, NULL), 0);
 	assert_string_equal(last, h);
 	msgs_free(&lines);
 
@@ -323,7 +323,7 @@ static void last_hash_of_an_empty_log_is_empty(void **state)
 	char h[SHA256_HEX_LEN + 1] = "x";
 
 	open_log(l);
-	assert_int_equal(audit_last_hash(l->a.fd, h), 0);
+	assert_int_equal(audit_last_hash(l->a.fd, h, NULL), 0);
 	assert_string_equal(h, "");
 }
 
@@ -436,7 +436,10 @@ static void verify_finds_an_intent_without_result(void **state)
 	append_run(l, "r1", "apply", NULL, 1);
 	append(l, "r2", "intent", "apply", NULL, 0);
 	append_run(l, "r3", "apply", NULL, 1);
-	expect_verify_error(l->path, 5, "3: intent of run r2 has no result");
+	expect_verify_error(
+		l->path, 5,
+		"3: run r2 was interrupted: its intent has no result (the next "
+		"apply, watch or rollback closes it)");
 }
 
 static void verify_finds_a_result_without_intent(void **state)
@@ -716,6 +719,7 @@ static void changes_json_uses_the_documented_field_names(void **state)
 	c->persisted = true;
 	c->had_persist = true;
 	c->persist_before = 2048;
+	c->pop = PERSIST_SET;
 	apply_add(&t, "net.ipv4.tcp_tw_reuse", 0, 1, "tw-reuse", "ports");
 
 	j = apply_changes_json(&t);
@@ -724,11 +728,12 @@ static void changes_json_uses_the_documented_field_names(void **state)
 		s, "[{\"key\":\"" TWB "\",\"before\":1024,\"after\":4096,"
 		   "\"rule\":\"tw-buckets-headroom\",\"reason\":\"room\","
 		   "\"written\":true,\"verified\":true,\"persisted\":true,"
-		   "\"persist_before\":2048},"
+		   "\"persist\":true,\"persist_before\":2048},"
 		   "{\"key\":\"net.ipv4.tcp_tw_reuse\",\"before\":0,"
 		   "\"after\":1,\"rule\":\"tw-reuse\",\"reason\":\"ports\","
 		   "\"written\":false,\"verified\":false,"
-		   "\"persisted\":false,\"persist_before\":null}]");
+		   "\"persisted\":false,\"persist\":false,"
+		   "\"persist_before\":null}]");
 	free(s);
 	json_decref(j);
 	apply_free(&t);
