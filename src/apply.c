@@ -144,9 +144,10 @@ static void fail(struct txn *t, int err, const char *fmt, ...)
 
 /*
  * Merge this run's keys into the persist file.  *old is the previous text
- * (NULL if there was no file) so that a later failure can put it back.
+ * (NULL if there was no file) so that a later failure can put it back;
+ * *replaced says whether the new file took its name.
  */
-static int persist(struct txn *t, char **old)
+static int persist(struct txn *t, char **old, bool *replaced)
 {
 	struct persist p = { 0 };
 	bool any = false;
@@ -190,7 +191,8 @@ static int persist(struct txn *t, char **old)
 			persist_remove(&p, c->key);
 	}
 	text = persist_render(&p, t->run);
-	ret = persist_write(t->sysctl_dfd, t->persist_name, text);
+	ret = util_replace_ex(t->sysctl_dfd, t->persist_name, text,
+			      strlen(text), 0644, true, replaced);
 	free(text);
 	persist_free(&p);
 	if (ret < 0) {
@@ -203,9 +205,11 @@ static int persist(struct txn *t, char **old)
 }
 
 /*
- * Put the persist file back as it was.  Called after any failure from
- * persisting on, because a failed fsync of the directory can come after
- * the rename already replaced the file.
+ * Put the persist file back as it was.  Called after any failure once the
+ * new file took its name (a failed fsync of the directory comes after the
+ * rename; a failed result record after all of it), and only then: before
+ * the rename the file is untouched, and removing or rewriting it would
+ * destroy what was there (or a symbolic link someone planted).
  */
 static int unpersist(struct txn *t, const char *old)
 {
@@ -286,7 +290,7 @@ int apply_execute(struct txn *t)
 static int execute(struct txn *t)
 {
 	char *old = NULL;
-	bool persist_tried = false;
+	bool replaced = false;
 	int ret;
 
 	ret = record(t, "intent");
@@ -319,10 +323,8 @@ static int execute(struct txn *t)
 			break;
 		}
 	}
-	if (ret == 0) {
-		ret = persist(t, &old);
-		persist_tried = true;
-	}
+	if (ret == 0)
+		ret = persist(t, &old, &replaced);
 	if (ret == 0) {
 		t->result = "ok";
 		ret = record(t, "result");
@@ -346,7 +348,7 @@ static int execute(struct txn *t)
 	{
 		bool any = false, undone = true;
 
-		if (persist_tried && unpersist(t, old) < 0) {
+		if (replaced && unpersist(t, old) < 0) {
 			undone = false;
 			append_error(t, "; the persist file could not be "
 					"restored");
@@ -361,8 +363,7 @@ static int execute(struct txn *t)
 		if (!undone)
 			t->result = "partial";
 		else
-			t->result = any || persist_tried ? "rolled_back"
-							 : "failed";
+			t->result = any || replaced ? "rolled_back" : "failed";
 	}
 	free(old);
 	/* best effort: the audit log may be what failed */

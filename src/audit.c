@@ -19,6 +19,43 @@
 
 #define LINE_MAX_BYTES (1u << 20)
 
+/*
+ * A record is one write(2), but SIGKILL can cut a write short, so a run
+ * killed while logging can leave a partial last line.  That record was
+ * never complete, so its run had not gone on to write anything after it
+ * (an intent) or has an intent before it (a result): cut it off, and let
+ * the caller close the run.  A complete line that is not a record is not
+ * this case and stays refused.  Only writers, under the lock, call this.
+ */
+static int cut_torn_tail(int fd, size_t *cut)
+{
+	struct stat st;
+	size_t len, keep;
+	char *buf;
+	ssize_t n;
+
+	if (fstat(fd, &st) < 0 || st.st_size == 0)
+		return -EBADMSG;
+	len = (size_t)st.st_size < LINE_MAX_BYTES ? (size_t)st.st_size
+						  : LINE_MAX_BYTES;
+	buf = xmalloc(len);
+	n = pread(fd, buf, len, st.st_size - (off_t)len);
+	if (n < 0 || (size_t)n != len || buf[len - 1] == '\n') {
+		free(buf);
+		return -EBADMSG;
+	}
+	keep = len;
+	while (keep > 0 && buf[keep - 1] != '\n')
+		keep--;
+	free(buf);
+	if (keep == 0 && len != (size_t)st.st_size)
+		return -EBADMSG; /* longer than any record: not ours */
+	*cut = len - keep;
+	if (ftruncate(fd, st.st_size - (off_t)*cut) < 0 || fsync(fd) < 0)
+		return -errno;
+	return 0;
+}
+
 int audit_open(const char *path, struct audit *a, char *err, size_t errlen)
 {
 	char *dir = util_dirname(path);
@@ -27,6 +64,7 @@ int audit_open(const char *path, struct audit *a, char *err, size_t errlen)
 	a->fd = -1;
 	a->prev[0] = '\0';
 	a->last = NULL;
+	a->cut = 0;
 	ret = util_mkdir_p(dir, 0750);
 	free(dir);
 	if (ret < 0)
@@ -38,6 +76,8 @@ int audit_open(const char *path, struct audit *a, char *err, size_t errlen)
 		goto fail;
 	}
 	ret = audit_last_hash(a->fd, a->prev, &a->last);
+	if (ret == -EBADMSG && cut_torn_tail(a->fd, &a->cut) == 0)
+		ret = audit_last_hash(a->fd, a->prev, &a->last);
 	if (ret < 0)
 		goto fail;
 	return 0;
@@ -166,19 +206,66 @@ bool audit_is_intent(json_t *rec)
 	       json_is_string(json_object_get(rec, "run"));
 }
 
-json_t *audit_interrupted(const char *path)
+/* The last whole line before a torn tail, as a record (or NULL). */
+static json_t *record_before_torn_tail(int fd)
+{
+	struct stat st;
+	size_t len, end, start;
+	json_t *rec = NULL;
+	char *buf;
+
+	if (fstat(fd, &st) < 0 || st.st_size == 0)
+		return NULL;
+	len = (size_t)st.st_size < 2 * LINE_MAX_BYTES ? (size_t)st.st_size
+						      : 2 * LINE_MAX_BYTES;
+	buf = xmalloc(len);
+	if (pread(fd, buf, len, st.st_size - (off_t)len) == (ssize_t)len &&
+	    buf[len - 1] != '\n') {
+		end = len;
+		while (end > 0 && buf[end - 1] != '\n')
+			end--;
+		start = end ? end - 1 : 0;
+		while (start > 0 && buf[start - 1] != '\n')
+			start--;
+		if (end > start + 1)
+			rec = json_loadb(buf + start, end - 1 - start, 0, NULL);
+	}
+	free(buf);
+	return rec;
+}
+
+json_t *audit_last_record(const char *path, bool *torn)
 {
 	char hash[SHA256_HEX_LEN + 1];
 	json_t *last = NULL;
 	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int ret;
 
+	*torn = false;
 	if (fd < 0)
 		return NULL;
-	if (audit_last_hash(fd, hash, &last) < 0 || !audit_is_intent(last)) {
+	ret = audit_last_hash(fd, hash, &last);
+	if (ret == -EBADMSG) {
+		/* a writer will cut the torn line (see cut_torn_tail()) */
+		last = record_before_torn_tail(fd);
+		*torn = true;
+	} else if (ret < 0) {
 		json_decref(last);
 		last = NULL;
 	}
 	close(fd); /* read-only */
+	return last;
+}
+
+json_t *audit_interrupted(const char *path)
+{
+	bool torn;
+	json_t *last = audit_last_record(path, &torn);
+
+	if (!audit_is_intent(last)) {
+		json_decref(last);
+		last = NULL;
+	}
 	return last;
 }
 

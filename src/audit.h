@@ -17,11 +17,14 @@ struct audit {
 	int fd;
 	char prev[SHA256_HEX_LEN + 1]; /* "" before the first record */
 	json_t *last;		       /* the last record, NULL if none */
+	size_t cut; /* bytes of a torn last record cut off by audit_open() */
 };
 
 /*
  * Open (creating with mode 0640, and its directory with 0750) the log for
- * appending and read the hash of its last line.
+ * appending and read the hash of its last line.  A partial last line (a
+ * run killed while writing it) is cut off and counted in cut; a complete
+ * last line that is not a record is an error.
  */
 int audit_open(const char *path, struct audit *a, char *err, size_t errlen);
 
@@ -38,6 +41,12 @@ int audit_last_hash(int fd, char out[SHA256_HEX_LEN + 1], json_t **last);
  * the last record can be such an intent.  Reads one line.
  */
 json_t *audit_interrupted(const char *path);
+
+/*
+ * The last record of the log at path; NULL if none or unreadable.  When
+ * the last line is torn (*torn), the whole line before it.
+ */
+json_t *audit_last_record(const char *path, bool *torn);
 
 /* Whether rec is an intent record. */
 bool audit_is_intent(json_t *rec);

@@ -1117,6 +1117,15 @@ static int writer_open(const struct opts *o, int procfd, bool persist,
 			err);
 		return EXIT_FAIL;
 	}
+	if (w->audit.cut) {
+		fprintf(stderr,
+			"twtune: audit log %s: cut off %zu bytes of a record "
+			"torn by a killed run\n",
+			o->audit_log, w->audit.cut);
+		syslog(LOG_WARNING,
+		       "audit log %s: cut off %zu bytes of a torn record",
+		       o->audit_log, w->audit.cut);
+	}
 	ret = sysctl_open_net(procfd);
 	if (ret < 0) {
 		fprintf(stderr, "twtune: %s/sys/net: %s\n", o->proc,
@@ -1183,6 +1192,9 @@ static void writer_begin(const struct opts *o, struct writer *w, struct txn *t,
 		PACKAGE_NAME, "version", PACKAGE_VERSION, "policy", files,
 		"observed", report_observations_json(obs), "sandbox",
 		w->sandbox);
+	if (w->audit.cut)
+		json_object_set_new(t->base, "audit_cut_bytes",
+				    json_integer((json_int_t)w->audit.cut));
 	free(caps);
 	if (pl) {
 		json_t *skipped = json_array();
@@ -1199,14 +1211,20 @@ static void writer_begin(const struct opts *o, struct writer *w, struct txn *t,
 	}
 }
 
-/* The interrupted intent's keys that read at their new value now. */
-static void adopt_interrupted(json_t *intent, const struct observation *obs,
-			      struct state *st)
+/*
+ * The state file is saved after the audit result, so a run killed in
+ * between (or before its result) leaves keys at twtune's value that the
+ * state does not know as twtune's, and the next run would back off from
+ * them as if an administrator had set them.  The last audit record says
+ * what the run wrote: its keys that read at the new value are ours.
+ */
+static void adopt_last_run(json_t *rec, const struct observation *obs,
+			   struct state *st)
 {
 	json_t *c;
 	size_t i;
 
-	json_array_foreach(json_object_get(intent, "changes"), i, c)
+	json_array_foreach(json_object_get(rec, "changes"), i, c)
 	{
 		const char *key = json_string_value(json_object_get(c, "key"));
 		json_t *after = json_object_get(c, "after");
@@ -1309,6 +1327,9 @@ static void finish_interrupted(const struct opts *o, struct writer *w,
 		json_sprintf("no result was recorded (the process was killed); "
 			     "found %zu of %zu keys at the new value",
 			     found, n));
+	if (w->audit.cut)
+		json_object_set_new(rec, "audit_cut_bytes",
+				    json_integer((json_int_t)w->audit.cut));
 	json_object_del(rec, "prev");
 	ret = audit_append(&w->audit, rec);
 	json_decref(rec);
@@ -1349,7 +1370,8 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 	bool real_proc, txn_used = false;
 	int ret, procfd = -1, lockfd = -1, rc;
 	char err[512], sandbox[160] = "";
-	json_t *interrupted = NULL;
+	json_t *last = NULL;
+	bool torn = false, recover = false;
 
 	rc = load_policies(o, &pol);
 	if (rc)
@@ -1366,8 +1388,10 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 			rc = EXIT_FAIL;
 			goto out;
 		}
-		/* under the lock: did the last run die halfway? */
-		interrupted = audit_interrupted(o->audit_log);
+		/* under the lock: how did the last run end? */
+		last = audit_last_record(o->audit_log, &torn);
+		/* a run to close, or a torn record to cut: needs a writer */
+		recover = audit_is_intent(last) || torn;
 	} else if (privs_drop_all(err, sizeof(err)) < 0) {
 		fprintf(stderr, "twtune: %s\n", err);
 		rc = EXIT_FAIL;
@@ -1378,8 +1402,8 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 	rc = observe(o, procfd, &pol, &obs, &st, &first, NULL);
 	if (rc)
 		goto out;
-	if (interrupted)
-		adopt_interrupted(interrupted, &obs, &st);
+	if (last)
+		adopt_last_run(last, &obs, &st);
 	if (apply && o->dry_run) {
 		json_t *i = audit_interrupted(o->audit_log);
 
@@ -1416,8 +1440,8 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 		.socks = &socks,
 		.shadows = &shadows,
 	};
-	if (apply && !o->dry_run && (plan.n_changes || interrupted)) {
-		bool persist = interrupted != NULL;
+	if (apply && !o->dry_run && (plan.n_changes || recover)) {
+		bool persist = recover;
 
 		if (apply_init(&t, "apply") < 0) {
 			fprintf(stderr, "twtune: no random run id: %s\n",
@@ -1445,8 +1469,9 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 			save_state(o, &st, &obs, &first, NULL, &warnings);
 			goto out;
 		}
-		if (interrupted)
-			finish_interrupted(o, &w, interrupted, &t, &warnings);
+		/* the writer's view: a torn last line is cut off by now */
+		if (audit_is_intent(w.audit.last))
+			finish_interrupted(o, &w, w.audit.last, &t, &warnings);
 		if (t.n_changes) {
 			ret = apply_execute(&t);
 			r.txn = &t;
@@ -1465,13 +1490,14 @@ static int cmd_report_or_apply(const struct opts *o, bool apply)
 			rc = EXIT_OK;
 	}
 	r.last_apply = st.last_apply;
+	r.sandbox = w.sandbox[0] ? w.sandbox : sandbox;
 	save_state(o, &st, &obs, &first, r.txn, &warnings);
 	if (emit(o, &r) < 0 && rc == EXIT_OK)
 		rc = EXIT_FAIL;
 out:
 	if (txn_used)
 		apply_free(&t);
-	json_decref(interrupted);
+	json_decref(last);
 	writer_close(&w);
 	if (lockfd >= 0)
 		close(lockfd);
@@ -2152,9 +2178,8 @@ out:
 
 /*
  * watch holds the audit log open from the start: close a run that was
- * interrupted before it, with the same bookkeeping as apply (its keys at
- * the new value are twtune's in the state file).  The first tick then
- * plans from there.
+ * interrupted before it and adopt the last run's values, as apply does.
+ * The first tick then plans from there.
  */
 static void watch_finish_interrupted(const struct opts *o, int procfd,
 				     const struct policy *pol, struct writer *w)
@@ -2165,9 +2190,10 @@ static void watch_finish_interrupted(const struct opts *o, int procfd,
 	struct baseline first = { 0 };
 	char err[256];
 
-	finish_interrupted(o, w, w->audit.last, NULL, &msgs);
+	if (audit_is_intent(w->audit.last))
+		finish_interrupted(o, w, w->audit.last, NULL, &msgs);
 	if (observe(o, procfd, pol, &obs, &st, &first, NULL) == EXIT_OK) {
-		adopt_interrupted(w->audit.last, &obs, &st);
+		adopt_last_run(w->audit.last, &obs, &st);
 		if (state_save(o->state, &st, err, sizeof(err)) < 0)
 			msgs_addf(&msgs, "state %s: %s", o->state, err);
 	}
@@ -2219,7 +2245,7 @@ static int cmd_watch(const struct opts *o)
 			rc = writer_open(o, procfd, !o->no_persist, &w);
 		if (rc)
 			goto out;
-		if (audit_is_intent(w.audit.last))
+		if (w.audit.last)
 			watch_finish_interrupted(o, procfd, &pol, &w);
 	}
 	wlog(o, LOG_NOTICE,

@@ -84,7 +84,7 @@ static int current_caps(uint64_t *eff, uint64_t *perm)
 	struct __user_cap_header_struct h = {
 		.version = _LINUX_CAPABILITY_VERSION_3,
 	};
-	struct __user_cap_data_struct d[2];
+	struct __user_cap_data_struct d[2] = { 0 };
 
 	if (syscall(SYS_capget, &h, d) < 0)
 		return -errno;

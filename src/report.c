@@ -224,9 +224,11 @@ json_t *report_json(const struct report *r)
 					    ? json_string(r->txn->error)
 					    : json_null());
 		json_object_set_new(j, "changes", apply_changes_json(r->txn));
-		json_object_set(j, "sandbox",
-				json_object_get(r->txn->base, "sandbox"));
 	}
+	/* the confinement of the process that made this report (or run) */
+	json_object_set_new(j, "sandbox",
+			    r->sandbox && *r->sandbox ? json_string(r->sandbox)
+						      : json_null());
 	json_object_set_new(j, "dry_run", json_boolean(r->dry_run));
 	free(line);
 	return j;

@@ -29,8 +29,9 @@ struct report {
 	const struct plan *plan;
 	const struct policy *policy;
 	const struct msgs *warnings;
-	const char *netns;		/* as given with --netns, or NULL */
-	const struct txn *txn;		/* what apply/rollback did, or NULL */
+	const char *netns;     /* as given with --netns, or NULL */
+	const char *sandbox;   /* what confines this process, "" if unknown */
+	const struct txn *txn; /* what apply/rollback did, or NULL */
 	const struct sock_stats *socks; /* the socket dump, or NULL */
 	const struct shadows *shadows;	/* the shadowing check, or NULL */
 	double last_apply; /* time of the last run that changed something */

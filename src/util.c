@@ -241,9 +241,17 @@ int util_write_atomic(int dirfd, const char *name, const char *data, size_t len,
 int util_replace(int dirfd, const char *name, const char *data, size_t len,
 		 mode_t mode, bool sync)
 {
+	return util_replace_ex(dirfd, name, data, len, mode, sync, NULL);
+}
+
+int util_replace_ex(int dirfd, const char *name, const char *data, size_t len,
+		    mode_t mode, bool sync, bool *renamed)
+{
 	char tmp[NAME_MAX + 1], rnd[17];
 	int fd, ret;
 
+	if (renamed)
+		*renamed = false;
 	ret = util_random_hex(rnd, 8);
 	if (ret < 0)
 		return ret;
@@ -273,6 +281,8 @@ int util_replace(int dirfd, const char *name, const char *data, size_t len,
 		unlinkat(dirfd, tmp, 0);
 		return ret;
 	}
+	if (renamed)
+		*renamed = true;
 	if (sync && fsync(dirfd) < 0)
 		return -errno;
 	return 0;
@@ -287,6 +297,7 @@ void util_remove_stale_tmp(int dirfd, const char *name)
 {
 	size_t nlen = strlen(name);
 	struct dirent *e;
+	struct stat st;
 	int fd = dup(dirfd);
 	DIR *d;
 
@@ -307,7 +318,11 @@ void util_remove_stale_tmp(int dirfd, const char *name)
 		    strcmp(s + len - 4, ".tmp") != 0 ||
 		    strspn(s + 2 + nlen, "0123456789abcdef") != 16)
 			continue;
-		unlinkat(dirfd, s, 0); /* best effort: it is garbage */
+		/* ours are regular files; anything else was planted: leave
+		 * it, and O_EXCL refuses to write there */
+		if (fstatat(dirfd, s, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && st.st_uid == geteuid())
+			unlinkat(dirfd, s, 0); /* best effort: garbage */
 	}
 	closedir(d);
 }

@@ -79,6 +79,13 @@ int util_write_atomic(int dirfd, const char *name, const char *data, size_t len,
 int util_replace(int dirfd, const char *name, const char *data, size_t len,
 		 mode_t mode, bool sync);
 
+/*
+ * The same; *renamed tells whether the new file took the name (a failure
+ * after that, fsync of the directory, leaves the new file in place).
+ */
+int util_replace_ex(int dirfd, const char *name, const char *data, size_t len,
+		    mode_t mode, bool sync, bool *renamed);
+
 /* Remove temporary files util_replace() left for name (see util.c). */
 void util_remove_stale_tmp(int dirfd, const char *name);
 

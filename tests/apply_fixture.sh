@@ -162,11 +162,24 @@ mkdir -p "$T/outdir"
 expect_rc "apply --output" 0 A apply -f json --output "$T/outdir/apply.json"
 expect_eq "output written" "$(jget "$T/outdir/apply.json" .result)" ok
 
-# --- an audit log whose last line is torn is not chained onto --------------
+# --- an audit log whose last line is torn (a run killed while logging) ----
+# is cut back to its last whole record, and the cut is recorded; a whole
+# last line that is not a record is refused.
+fresh
+expect_rc "apply" 0 A apply
+sed -i '$d' "$T/log/audit.jsonl"
+good=$(cat "$T/log/audit.jsonl")
+printf '{"run":"x","phase":"result","mo' >>"$T/log/audit.jsonl"
+expect_rc "audit verify sees the torn line" 1 "$TWTUNE" audit verify "$T/log/audit.jsonl"
+expect_rc "apply after a torn record" 0 A apply -f json
+expect_grep "says what it cut" "cut off 31 bytes of a record torn by a killed run" "$T/err"
+expect_eq "the whole records before it are kept" "$(head -n 1 "$T/log/audit.jsonl")" "$good"
+expect_eq "the cut is in the audit log" "$(tail -n 1 "$T/log/audit.jsonl" | $JQ -r .audit_cut_bytes)" 31
+expect_rc "and the log verifies" 0 "$TWTUNE" audit verify "$T/log/audit.jsonl"
 fresh
 mkdir -p "$T/log"
-printf '{"run":"x","phase":"intent"' >"$T/log/audit.jsonl"
-expect_rc "torn audit log" 1 A apply
+printf '{"run":"x","phase":"intent"}\nnot a record\n' >"$T/log/audit.jsonl"
+expect_rc "a last line that is not a record" 1 A apply
 expect_grep "says why" "not a complete record" "$T/err"
 expect_eq "nothing written" "$(cat "$SYS/tcp_max_tw_buckets")" 10000
 

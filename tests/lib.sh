@@ -71,18 +71,24 @@ make_state() {
 JSON
 }
 
-# in_netns: re-run this test script inside a fresh network namespace
-# (skipping, with the reason, where that cannot be done) and bring up its
-# loopback.  Call it before the test's first check.
+# in_netns [-m]: re-run this test script inside a fresh network namespace
+# (with -m also a private mount namespace, for test mounts) skipping, with
+# the reason, where that cannot be done, and bring up its loopback.  Call
+# it before the test's first check.
 in_netns() {
 	[ "$(id -u)" = 0 ] || skip "needs root to create a network namespace"
 	command -v unshare >/dev/null || skip "unshare (util-linux) not found"
 	command -v ip >/dev/null || skip "ip (iproute2) not found"
-	unshare -n true 2>/dev/null || skip "cannot create a network namespace here"
+	ns_flags=-n
+	[ "${1:-}" = -m ] && ns_flags="-n -m --propagation private"
+	# shellcheck disable=SC2086
+	unshare $ns_flags true 2>/dev/null ||
+		skip "cannot create a network (and mount) namespace here"
 	if [ "${TWTUNE_IN_NETNS:-}" != 1 ]; then
 		trap - EXIT
 		rm -rf "$T"
-		TWTUNE_IN_NETNS=1 exec unshare -n sh "$0"
+		# shellcheck disable=SC2086
+		TWTUNE_IN_NETNS=1 exec unshare $ns_flags sh "$0"
 	fi
 	ip link set lo up || exit 99
 }

@@ -27,6 +27,7 @@
 
 #include "apply.h"
 #include "audit.h"
+#include "sysctl.h"
 #include "testutil.h"
 #include "util.h"
 
@@ -327,7 +328,28 @@ static void last_hash_of_an_empty_log_is_empty(void **state)
 	assert_string_equal(h, "");
 }
 
-static void open_refuses_a_log_with_a_torn_last_line(void **state)
+static void open_cuts_a_torn_last_line_and_continues_the_chain(void **state)
+{
+	struct logdir *l = *state;
+	char err[256] = "", want[SHA256_HEX_LEN + 1];
+	size_t n;
+
+	open_log(l);
+	append(l, "r1", "intent", "apply", NULL, 0);
+	memcpy(want, l->a.prev, sizeof(want));
+	audit_close(&l->a);
+	/* what SIGKILL during write(2) leaves: part of the next record */
+	testdir_append(AT_FDCWD, l->path, "{\"run\":\"r1\",\"pha");
+	assert_int_equal(audit_open(l->path, &l->a, err, sizeof(err)), 0);
+	assert_int_equal(l->a.cut, 16);
+	assert_string_equal(l->a.prev, want);
+	assert_true(audit_is_intent(l->a.last));
+	append(l, "r1", "result", "apply", NULL, 1);
+	assert_int_equal(audit_verify(l->path, &n, err, sizeof(err)), 0);
+	assert_int_equal(n, 2);
+}
+
+static void open_refuses_a_whole_last_line_that_is_not_a_record(void **state)
 {
 	struct logdir *l = *state;
 	char err[256] = "";
@@ -335,12 +357,32 @@ static void open_refuses_a_log_with_a_torn_last_line(void **state)
 	open_log(l);
 	append(l, "r1", "intent", "apply", NULL, 0);
 	audit_close(&l->a);
-	testdir_append(AT_FDCWD, l->path, "{\"run\":\"r1\",\"pha");
+	testdir_append(AT_FDCWD, l->path, "not a record\n");
 	assert_int_equal(audit_open(l->path, &l->a, err, sizeof(err)),
 			 -EBADMSG);
 	assert_int_equal(l->a.fd, -1);
 	assert_non_null(strstr(err, l->path));
 	assert_non_null(strstr(err, "the last line is not a complete record"));
+}
+
+static void last_record_sees_through_a_torn_tail(void **state)
+{
+	struct logdir *l = *state;
+	bool torn;
+	json_t *rec;
+
+	open_log(l);
+	append(l, "r1", "intent", "apply", NULL, 0);
+	audit_close(&l->a);
+	rec = audit_last_record(l->path, &torn);
+	assert_false(torn);
+	assert_true(audit_is_intent(rec));
+	json_decref(rec);
+	testdir_append(AT_FDCWD, l->path, "{\"run\":\"r1\",\"pha");
+	rec = audit_last_record(l->path, &torn);
+	assert_true(torn);
+	assert_true(audit_is_intent(rec));
+	json_decref(rec);
 }
 
 /* --- verification ------------------------------------------------------ */
@@ -786,6 +828,40 @@ static void apply_writes_nothing_when_the_intent_cannot_be_logged(void **state)
 	apply_free(&t);
 }
 
+/*
+ * A fake /proc/sys/net in the log directory: the value changed between
+ * planning and writing is not overwritten, and the run writes nothing.
+ */
+static void apply_does_not_overwrite_a_value_changed_since_planned(void **state)
+{
+	struct logdir *l = *state;
+	char err[256], *text = NULL;
+	struct txn t;
+
+	assert_int_equal(testdir_mkdirs(l->dir.fd, "sys/net/ipv4"), 0);
+	testdir_put(l->dir.fd, "sys/net/ipv4/tcp_max_tw_buckets", "777\n");
+	assert_int_equal(audit_open(l->path, &l->a, err, sizeof(err)), 0);
+	assert_int_equal(apply_init(&t, "apply"), 0);
+	t.audit = &l->a;
+	t.base = json_object();
+	t.netfd = sysctl_open_net(l->dir.fd);
+	assert_true(t.netfd >= 0);
+	/* planned from 64; someone set 777 since */
+	apply_add(&t, TWB, 64, 1024, "tw-buckets-headroom", "room");
+	assert_int_equal(apply_execute(&t), -ESTALE);
+	assert_contains(t.error, "is 777 now, not 64 as planned");
+	assert_false(t.changes[0].written);
+	assert_string_equal(t.result, "failed");
+	assert_int_equal(util_read_at(l->dir.fd,
+				      "sys/net/ipv4/tcp_max_tw_buckets", 64,
+				      &text, NULL),
+			 0);
+	assert_string_equal(text, "777\n");
+	free(text);
+	close(t.netfd);
+	apply_free(&t);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, logdir_setup, logdir_teardown)
@@ -798,7 +874,9 @@ int main(void)
 		T(log_is_created_0640_in_a_0750_directory),
 		T(reopening_the_log_continues_the_chain),
 		T(last_hash_of_an_empty_log_is_empty),
-		T(open_refuses_a_log_with_a_torn_last_line),
+		T(open_cuts_a_torn_last_line_and_continues_the_chain),
+		T(open_refuses_a_whole_last_line_that_is_not_a_record),
+		T(last_record_sees_through_a_torn_tail),
 		T(verify_passes_a_sound_log),
 		T(verify_passes_an_empty_log),
 		T(verify_accepts_a_first_line_continuing_a_rotated_log),
@@ -827,6 +905,7 @@ int main(void)
 		cmocka_unit_test(run_ids_are_fresh_128_bit_hex),
 		cmocka_unit_test(
 			apply_writes_nothing_when_the_intent_cannot_be_logged),
+		T(apply_does_not_overwrite_a_value_changed_since_planned),
 	};
 #undef T
 

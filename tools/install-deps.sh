@@ -3,7 +3,9 @@
 # Install the Debian 12 packages twtune needs: to build it, and with
 # --test also to run its whole test suite (jq, valgrind, iproute2 and
 # util-linux for the namespace tests, ansible-core for the Ansible module
-# test, systemd and procps for systemd-analyze verify of the units).
+# test, systemd and procps for systemd-analyze verify of the units, GNU
+# time for the resource limits of the policy loader, clang with its
+# libFuzzer runtime for make fuzz).
 # Run as root (or with sudo).
 # Packages already present are not downloaded again.
 set -eu
@@ -11,7 +13,8 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
 libconfig-dev libcap-ng-dev libjansson-dev nettle-dev libcmocka-dev"
 if [ "${1:-}" = --test ]; then
-	PKGS="$PKGS iproute2 util-linux procps jq valgrind ansible-core systemd"
+	PKGS="$PKGS iproute2 util-linux procps jq valgrind ansible-core systemd
+	time clang libclang-rt-14-dev"
 fi
 
 missing=
