@@ -168,6 +168,21 @@ else
 	not_ok "tests/twtune-hooks not built (TWTUNE_HOOKS=$HOOKS)"
 fi
 
+# ---- watch closes a run interrupted before it started ----------------------
+setup watch-close
+expect_rc "apply" 0 tw apply -p "$FP/raise.conf"
+sed -i '$d' "$D/log/audit.jsonl" # as if killed before its result
+expect_rc "audit verify: interrupted" 1 "$TWTUNE" audit verify "$D/log/audit.jsonl"
+timeout --preserve-status -s TERM 2 "$TWTUNE" watch -v -p "$FP/raise.conf" --interval 0.2 --no-sockets \
+	--state "$D/state/state.json" --sysctl-d "$D/sysctl.d" \
+	--audit-log "$D/log/audit.jsonl" 2>"$T/watch.err"
+expect_eq "watch stops on SIGTERM" "$?" 0
+expect_grep "watch says what it found" "was interrupted between its intent and its result: 1 of its 1 keys are at the new value" "$T/watch.err"
+expect_eq "closing record" "$(last .result)" interrupted
+expect_eq "closing record: the key was found written" "$(last '.changes[0].written')" true
+expect_eq "no back-off, no second change" "$(grep -c . "$D/log/audit.jsonl")" 2
+agree "watch after an interrupted run"
+
 # ---- concurrent runs: one writer at a time, no lost update ------------------
 # Every run of flip.conf changes tcp_fin_timeout (30 <-> 31), so N runs
 # serialised by the lock flip it N times, each run's "before" being the
