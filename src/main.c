@@ -2239,6 +2239,8 @@ static int cmd_watch(const struct opts *o)
 			rc = EXIT_FAIL;
 			goto out;
 		}
+		/* it writes only its state file, like report */
+		reader_sandbox(o, w.sandbox, sizeof(w.sandbox));
 	} else {
 		rc = check_permission(real_proc, "watch");
 		if (!rc)
@@ -2253,8 +2255,7 @@ static int cmd_watch(const struct opts *o)
 	     "every %g s, %zu rules%s; sandbox: %s",
 	     o->netns ? " network namespace " : "", o->netns ? o->netns : "",
 	     o->interval, o->scan_interval, pol.n_rules,
-	     o->dry_run ? ", dry run" : "",
-	     o->dry_run ? "none (dry run)" : w.sandbox);
+	     o->dry_run ? ", dry run" : "", w.sandbox);
 	while (!stop) {
 		struct timespec ts = {
 			.tv_sec = (time_t)o->interval,

@@ -38,6 +38,10 @@ sleep 0.5
 wait_for 5 grep -q "dry run: net.ipv4.tcp_max_tw_buckets 64 -> " "$T/dry.log"
 expect_grep "dry run logs the change it would make" "dry run: net.ipv4.tcp_max_tw_buckets 64 -> " "$T/dry.log"
 expect_eq "dry run changed nothing" "$(cat $SYS/tcp_max_tw_buckets)" 64
+if "$TWTUNE" report -p "$POL" --no-sockets --state "$T/probe.json" -f json |
+	$JQ -e '.sandbox | startswith("landlock")' >/dev/null; then
+	expect_grep "dry run is sandboxed like report" "sandbox: landlock ABI" "$T/dry.log"
+fi
 kill -TERM $PID
 wait $PID
 expect_eq "dry run exits 0 on SIGTERM" "$?" 0
