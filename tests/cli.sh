@@ -78,11 +78,18 @@ expect_grep "says so" "nonexistent.conf: No such file or directory" "$T/err"
 
 # permission: apply on the real /proc needs CAP_NET_ADMIN
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	# nobody may not be able to read the source tree (e.g. under /root):
+	# a world-readable copy of what it needs, owned by root
+	NB=$(mktemp -d /tmp/twtune-nobody.XXXXXX) || exit 99
+	trap 'rm -rf "$NB"; cleanup' EXIT
+	chmod 0755 "$NB"
+	cp -r "$POL" "$NB/pol" && cp -r "$FIX/healthy" "$NB/healthy" || exit 99
+	chmod -R go+rX,go-w "$NB"
 	expect_rc "apply as nobody on /proc" 77 setpriv --reuid=65534 --regid=65534 \
-		--clear-groups "$TWTUNE" apply -p "$POL" --state "$T/s.json"
+		--clear-groups "$TWTUNE" apply -p "$NB/pol" --state "$T/s.json"
 	expect_grep "says what is missing" "needs CAP_NET_ADMIN" "$T/err"
 	expect_rc "report as nobody works" 0 setpriv --reuid=65534 --regid=65534 \
-		--clear-groups "$TWTUNE" report -p "$POL" --proc "$FIX/healthy" \
+		--clear-groups "$TWTUNE" report -p "$NB/pol" --proc "$NB/healthy" \
 		--state "$T/nobody/state.json"
 	expect_grep "state not writable is only a warning" "state file" "$T/out"
 else
