@@ -26,6 +26,12 @@
 /* Large enough for the kernel's biggest dump skb (32 KiB) with room. */
 #define RECV_BUF (64u << 10)
 
+/*
+ * The kernel's error codes are -1 .. -MAX_ERRNO; anything else in a reply
+ * is not one (and INT_MIN cannot even be negated for strerror()).
+ */
+#define MAX_ERRNO 4095
+
 enum {
 	ST_ESTABLISHED = 1,
 	ST_SYN_SENT,
@@ -137,6 +143,11 @@ int sockdiag_parse(struct sock_stats *st, const void *buf, size_t len,
 				int e;
 
 				memcpy(&e, NLMSG_DATA(h), sizeof(e));
+				if (e < -MAX_ERRNO)
+					return fail(
+						st, -EBADMSG,
+						"dump ended with an invalid "
+						"error code");
 				if (e < 0)
 					return fail(st, e,
 						    "dump ended with "
@@ -154,6 +165,10 @@ int sockdiag_parse(struct sock_stats *st, const void *buf, size_t len,
 				return fail(st, -EPROTO,
 					    "unexpected "
 					    "acknowledgement in a dump");
+			if (e->error < -MAX_ERRNO)
+				return fail(st, -EBADMSG,
+					    "error message with an invalid "
+					    "error code");
 			snprintf(st->error, sizeof(st->error), "sock_diag: %s",
 				 strerror(-e->error));
 			return e->error;

@@ -23,6 +23,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <math.h>
@@ -720,6 +721,35 @@ static void done_carrying_an_error_code_is_refused(void **state)
 	nl_free(&b);
 }
 
+/*
+ * Found with the fuzz_sockdiag harness (tests/fuzz/regress/fuzz_sockdiag/
+ * error-code-int-min): INT_MIN as the code was negated for strerror()
+ * (undefined behaviour) and returned as if it were an errno.
+ */
+static void error_code_outside_the_errno_range_is_refused(void **state)
+{
+	struct nlbuf b = { 0 };
+	struct sock_stats st;
+
+	(void)state;
+	assert_int_equal(sockdiag_init(&st, EPH_LO, EPH_HI), 0);
+	put_error(&b, SEQ, INT_MIN);
+	assert_int_equal(parse(&st, &b, b.len, SEQ), -EBADMSG);
+	assert_non_null(strstr(st.error, "invalid error code"));
+	nl_free(&b);
+
+	put_done(&b, SEQ, INT_MIN);
+	assert_int_equal(parse(&st, &b, b.len, SEQ), -EBADMSG);
+	assert_non_null(strstr(st.error, "invalid error code"));
+	nl_free(&b);
+
+	/* the largest errno the kernel uses is still one */
+	put_error(&b, SEQ, -4095);
+	assert_int_equal(parse(&st, &b, b.len, SEQ), -4095);
+	sockdiag_free(&st);
+	nl_free(&b);
+}
+
 /* --- sockdiag_fill ---------------------------------------------------- */
 
 static void every_state_lands_in_its_own_metric(void **state)
@@ -992,6 +1022,7 @@ int main(void)
 		cmocka_unit_test(socket_of_an_unknown_family_is_refused),
 		cmocka_unit_test(message_of_an_unexpected_type_is_refused),
 		cmocka_unit_test(done_carrying_an_error_code_is_refused),
+		cmocka_unit_test(error_code_outside_the_errno_range_is_refused),
 		cmocka_unit_test(every_state_lands_in_its_own_metric),
 		cmocka_unit_test(fill_derives_the_socket_metrics),
 		cmocka_unit_test(fill_of_no_sockets_gives_zeros_not_unknowns),
