@@ -27,6 +27,11 @@
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef TWTUNE_TEST_HOOKS
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#endif
 
 #include "apply.h"
 #include "audit.h"
@@ -1034,7 +1039,8 @@ static int open_dir_of(const char *path, bool loud)
 /*
  * Test builds only (tests/twtune-hooks, never the installed binary): try
  * to open each path in $TWTUNE_TEST_PROBE (':'-separated) for writing,
- * creating it if missing, and say what happened.  Nothing is written.
+ * creating it if missing, or with "tcpPORT" to connect to that port on
+ * 127.0.0.1, and say what happened.  Nothing is written or sent.
  */
 static void test_probe(void)
 {
@@ -1046,8 +1052,29 @@ static void test_probe(void)
 	copy = xstrdup(list);
 	for (char *p = strtok_r(copy, ":", &save); p;
 	     p = strtok_r(NULL, ":", &save)) {
-		int fd = open(p, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-			      0600);
+		int fd;
+
+		/* "tcpPORT": connect to 127.0.0.1:PORT */
+		if (strncmp(p, "tcp", 3) == 0) {
+			struct sockaddr_in sin = {
+				.sin_family = AF_INET,
+				.sin_port = htons((uint16_t)atoi(p + 3)),
+				.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+			};
+
+			fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+			if (fd >= 0 && connect(fd, (struct sockaddr *)&sin,
+					       sizeof(sin)) < 0) {
+				close(fd);
+				fd = -1;
+			}
+			fprintf(stderr, "probe %s: %s\n", p,
+				fd < 0 ? strerror(errno) : "connected");
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		fd = open(p, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 
 		fprintf(stderr, "probe %s: %s\n", p,
 			fd < 0 ? strerror(errno) : "opened for writing");

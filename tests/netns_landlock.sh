@@ -29,7 +29,8 @@ run() {
 		--sysctl-d "$T/sysctl.d" --audit-log "$T/log/audit.jsonl"
 }
 probe() { grep "^probe $1: " "$T/err" | sed "s|^probe $1: ||"; }
-PROBES="$KERNEL_FILE:$T/outside/new:$SYS/tcp_fin_timeout:$T/sysctl.d/probe:$T/log/probe:$T/state/probe"
+PROBES="$KERNEL_FILE:$T/outside/new:$SYS/tcp_fin_timeout:$T/sysctl.d/probe:$T/log/probe:$T/state/probe:tcp9"
+abi=$(jget "$T/j" .sandbox | sed 's/^landlock ABI \([0-9]*\).*/\1/')
 
 # ---- apply: confined to /proc/sys/net and its own directories --------------
 echo 1000 >$SYS/tcp_max_tw_buckets
@@ -42,6 +43,9 @@ expect_eq "/proc/sys/net allowed" "$(probe "$SYS/tcp_fin_timeout")" "opened for 
 expect_eq "sysctl.d allowed" "$(probe "$T/sysctl.d/probe")" "opened for writing"
 expect_eq "audit directory allowed" "$(probe "$T/log/probe")" "opened for writing"
 expect_eq "state directory allowed" "$(probe "$T/state/probe")" "opened for writing"
+if [ "$abi" -ge 4 ]; then
+	expect_eq "TCP connect refused by the sandbox (ABI $abi)" "$(probe tcp9)" "Permission denied"
+fi
 expect_eq "the change was made" "$(cat $SYS/tcp_max_tw_buckets)" 5000
 expect_eq "audit: sandbox" "$(tail -n 1 "$T/log/audit.jsonl" | $JQ -r '.sandbox | startswith("landlock ABI")')" true
 expect_eq "report: sandbox" "$(jget "$T/out" '.sandbox | startswith("landlock ABI")')" true
@@ -59,9 +63,10 @@ rm -f "$T/state/probe"
 # ---- without Landlock: the same probes succeed; twtune goes on, and says so --
 echo 1000 >$SYS/tcp_max_tw_buckets
 rm -f "$T/state/state.json" # or it would back off from the value set by hand
-export TWTUNE_TEST_NO_LANDLOCK=1 TWTUNE_TEST_PROBE="$T/outside/new:$T/sysctl.d/probe"
+export TWTUNE_TEST_NO_LANDLOCK=1 TWTUNE_TEST_PROBE="$T/outside/new:$T/sysctl.d/probe:tcp9"
 expect_rc "apply without Landlock" 0 run apply
 expect_eq "control: the outside file opens" "$(probe "$T/outside/new")" "opened for writing"
+expect_eq "control: TCP connect reaches the (closed) port" "$(probe tcp9)" "Connection refused"
 expect_eq "audit says there is no sandbox" "$(tail -n 1 "$T/log/audit.jsonl" | $JQ -r .sandbox)" \
 	"none: Landlock unavailable (Function not implemented)"
 expect_grep "report says so" "sandbox: none: Landlock unavailable" "$T/out"
