@@ -359,10 +359,15 @@ static int load_config(struct opts *o, const bool *from_cli)
 	}
 	/* it names the files twtune writes: the same trust as a policy */
 	if (policy_untrusted(path, &st, err, sizeof(err)) ||
-	    memchr(text, '\0', len)) {
+	    memchr(text, '\0', len) || policy_include_line(text)) {
+		if (memchr(text, '\0', len))
+			snprintf(err, sizeof(err), "not a text file");
+		else if (policy_include_line(text))
+			snprintf(err, sizeof(err),
+				 "line %d: @include is not allowed",
+				 policy_include_line(text));
 		fprintf(stderr, "%s: refusing this configuration file: %s\n",
-			path,
-			memchr(text, '\0', len) ? "not a text file" : err);
+			path, err);
 		free(text);
 		return -1;
 	}

@@ -451,12 +451,28 @@ bool policy_untrusted(const char *path, const struct stat *st, char *why,
 	return bad;
 }
 
+int policy_include_line(const char *text)
+{
+	int line = 1;
+
+	for (const char *p = text; *p; line++) {
+		p += strspn(p, " \t");
+		if (strncmp(p, "@include", 8) == 0)
+			return line;
+		p = strchrnul(p, '\n');
+		if (*p)
+			p++;
+	}
+	return 0;
+}
+
 static void load_file(struct ctx *c, const char *path)
 {
 	char *text = NULL, **ids = NULL, why[160];
 	const char *nul;
 	size_t n_ids = 0, n_good = 0, len;
 	struct stat st;
+	int inc;
 	struct policy_file *pf;
 	config_setting_t *rules, *root;
 	config_t cfg;
@@ -475,6 +491,16 @@ static void load_file(struct ctx *c, const char *path)
 		msgs_addf(c->errors,
 			  "%s: refusing an untrusted policy file: %s", path,
 			  why);
+		free(text);
+		return;
+	}
+	inc = policy_include_line(text);
+	if (inc) {
+		msgs_addf(c->errors,
+			  "%s:%d: @include is not allowed: a policy is one "
+			  "self-contained file (the trust checks apply to it "
+			  "alone)",
+			  path, inc);
 		free(text);
 		return;
 	}

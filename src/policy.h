@@ -80,6 +80,13 @@ void policy_free(struct policy *p);
 bool policy_untrusted(const char *path, const struct stat *st, char *why,
 		      size_t len);
 
+/*
+ * The first line of text that is a libconfig @include directive, or 0.
+ * Policies and the configuration file may not pull in other files: those
+ * would escape the trust checks.
+ */
+int policy_include_line(const char *text);
+
 /* Whether any enabled rule needs socket-level metrics. */
 bool policy_needs_sockets(const struct policy *p);
 

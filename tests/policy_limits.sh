@@ -60,6 +60,14 @@ limited "a FIFO" "$P/fifo.conf"
 expect_grep "says why" "fifo.conf: not a regular file" "$T/err"
 rm -f "$P/fifo.conf"
 
+# @include would pull in a file the trust checks never saw
+printf 'rules = ({ id = "x"; advice = "y"; when = "1"; });\n' >"$T/included.txt"
+chmod 0666 "$T/included.txt"
+printf '# comment\n  @include "%s"\n' "$T/included.txt" >"$P/include.conf"
+limited "@include" "$P/include.conf"
+expect_grep "says why" "include.conf:2: @include is not allowed" "$T/err"
+rm -f "$P/include.conf"
+
 # ---- trust: only root (or the user running twtune) may be able to write ----
 cp "$SRCDIR/tests/policies/faults/raise.conf" "$P/ok.conf"
 chmod 0644 "$P/ok.conf"
@@ -88,6 +96,9 @@ printf 'format = "json";\n' >"$T/twtune.conf"
 chmod 0666 "$T/twtune.conf"
 expect_rc "a world-writable configuration file" 65 "$TWTUNE" report -c "$T/twtune.conf" -p "$P/ok.conf" --proc "$FIX/healthy" --state "$T/s.json"
 expect_grep "says why" "refusing this configuration file: the file is writable by everyone" "$T/err"
+printf '@include "%s"\n' "$T/included.txt" >"$T/inc-twtune.conf"
+expect_rc "a configuration file with @include" 65 "$TWTUNE" report -c "$T/inc-twtune.conf" -p "$P/ok.conf" --proc "$FIX/healthy" --state "$T/s.json"
+expect_grep "says why" "inc-twtune.conf: refusing this configuration file: line 1: @include is not allowed" "$T/err"
 chmod 0644 "$T/twtune.conf"
 expect_rc "control: the same file 0644" 0 "$TWTUNE" report -c "$T/twtune.conf" -p "$P/ok.conf" --proc "$FIX/healthy" --state "$T/s.json"
 
