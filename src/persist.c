@@ -50,9 +50,8 @@ int persist_parse(const char *text, struct persist *p, char *err, size_t errlen)
 		}
 		*eq = '\0';
 		k = s;
-		for (char *e = eq - 1; e >= k && isspace((unsigned char)*e);
-		     e--)
-			*e = '\0';
+		for (char *e = eq; e > k && isspace((unsigned char)e[-1]); e--)
+			e[-1] = '\0';
 		why_key = k;
 		sysctl_key_normalize(why_key);
 		if (!sysctl_key_valid(k, &why)) {

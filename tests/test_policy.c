@@ -182,6 +182,40 @@ static void every_bad_policy_fails_with_its_expected_error(void **state)
 	assert_true(checked >= 30);
 }
 
+/*
+ * Found with the fuzz_policy harness (tests/fuzz/regress/fuzz_policy/
+ * include-of-a-directory-exits.conf): libconfig reads `@include "file"`
+ * in place of the line, past the owner, size and text checks, and exits
+ * the whole process when the name is a directory.  Only a line that
+ * starts with it (after blanks) is an @include to libconfig.
+ */
+static void include_directive_is_found_on_its_line(void **state)
+{
+	(void)state;
+	assert_int_equal(policy_include_line("@include \".\"\n"), 1);
+	assert_int_equal(policy_include_line("rules = ();\n\n \t@include"), 3);
+	assert_int_equal(policy_include_line("# @include \"x\"\nrules = ();"),
+			 0);
+	assert_int_equal(policy_include_line(""), 0);
+}
+
+static void include_of_a_directory_is_refused_not_fatal(void **state)
+{
+	struct testdir *t = *state;
+	struct msgs errors = { 0 };
+	struct policy p;
+	char *path = xasprintf("%s/inc.conf", t->path);
+	const char *paths[1] = { path };
+
+	testdir_put(t->fd, "inc.conf", "@include \".\"\nrules = ();\n");
+	assert_int_equal(policy_load(paths, 1, false, &p, &errors), -EINVAL);
+	assert_int_equal(errors.n, 1);
+	assert_contains(errors.v[0], "inc.conf:1: @include is not allowed");
+	policy_free(&p);
+	msgs_free(&errors);
+	free(path);
+}
+
 static void one_file_with_several_errors_reports_them_all(void **state)
 {
 	char *path =
@@ -656,6 +690,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(every_bad_policy_fails_with_its_expected_error),
+		T(include_directive_is_found_on_its_line),
+		cmocka_unit_test_setup_teardown(
+			include_of_a_directory_is_refused_not_fatal,
+			testdir_setup, testdir_teardown),
 		T(one_file_with_several_errors_reports_them_all),
 		T(errors_in_several_files_are_all_reported),
 		T(missing_directory_is_skipped_only_when_allowed),

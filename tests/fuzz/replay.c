@@ -8,9 +8,9 @@
  * $SRCDIR/tests/fuzz/corpus/FUZZ_HARNESS and .../regress/FUZZ_HARNESS;
  * the corpus must exist and hold at least one file, so that a lost corpus
  * fails instead of passing on nothing, and so must the regression
- * directory if there is one (a harness that never crashed has none).  With arguments, the files or
- * directories named are replayed instead (to reproduce one crash under
- * a debugger or valgrind).
+ * directory if there is one (a harness that never crashed has none).  With
+ * arguments, the files or directories named are replayed instead (to reproduce
+ * one crash under a debugger or valgrind).
  */
 #include "config.h"
 

@@ -100,8 +100,7 @@ run_one()
 	fi
 	echo "FAIL $why" >"$res"
 	echo "$h: FAIL: $why; ${runs:-no runs completed}"
-	echo "$h: input: $(ls "$FUZZ_OUT/artifacts/$h" 2>/dev/null | head -n 1 |
-		sed "s|^|$FUZZ_OUT/artifacts/$h/|"); log: $log"
+	echo "$h: input: $(find "$FUZZ_OUT/artifacts/$h" -type f | head -n 1); log: $log"
 	return 1
 }
 
@@ -150,15 +149,14 @@ if [ ! -f "$BUILDDIR/config.h" ]; then
 	echo "$BUILDDIR/config.h: missing: run ./configure first"
 	exit 1
 fi
+# shellcheck disable=SC2086
 if ! PKG_CFLAGS=$(pkg-config --cflags $PKGS) || ! LIBS=$(pkg-config --libs $PKGS); then
 	echo "pkg-config: $PKGS: not all found"
 	exit 1
 fi
 CFLAGS="-std=gnu11 -g -O1 -fno-omit-frame-pointer $SANITIZE"
-CPPFLAGS="-I$BUILDDIR -I$SRCDIR/src $PKG_CFLAGS \
--DPOLICY_DIR=\"/nonexistent\" -DSYSCONF_POLICY_DIR=\"/nonexistent\" \
--DCONFIG_FILE=\"/nonexistent\" -DAUDIT_LOG=\"/nonexistent\" \
--DSTATE_FILE=\"/nonexistent\""
+# (the path macros of Makefile.am's AM_CPPFLAGS are for main.c alone)
+CPPFLAGS="-I$BUILDDIR -I$SRCDIR/src $PKG_CFLAGS"
 LIBS="$LIBS -lm"
 export CFLAGS CPPFLAGS LIBS
 
