@@ -20,6 +20,41 @@
 #define LINE_MAX_BYTES (1u << 20)
 
 /*
+ * The last min(file size, max) bytes of the file behind fd into *buf
+ * (NULL when the file is empty); *size is the file's size.
+ */
+static int read_tail(int fd, size_t max, char **buf, size_t *len, off_t *size)
+{
+	struct stat st;
+	ssize_t n;
+
+	*buf = NULL;
+	*len = 0;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	*size = st.st_size;
+	if (st.st_size == 0)
+		return 0;
+	*len = (size_t)st.st_size < max ? (size_t)st.st_size : max;
+	*buf = xmalloc(*len);
+	n = pread(fd, *buf, *len, st.st_size - (off_t)*len);
+	if (n < 0 || (size_t)n != *len) {
+		free(*buf);
+		*buf = NULL;
+		return n < 0 ? -errno : -EIO;
+	}
+	return 0;
+}
+
+/* Where the line that ends at buf[end] (its newline, or the end) starts. */
+static size_t line_start(const char *buf, size_t end)
+{
+	while (end > 0 && buf[end - 1] != '\n')
+		end--;
+	return end;
+}
+
+/*
  * A record is one write(2), but SIGKILL can cut a write short, so a run
  * killed while logging can leave a partial last line.  That record was
  * never complete, so its run had not gone on to write anything after it
@@ -29,29 +64,21 @@
  */
 static int cut_torn_tail(int fd, size_t *cut)
 {
-	struct stat st;
 	size_t len, keep;
+	off_t size;
 	char *buf;
-	ssize_t n;
 
-	if (fstat(fd, &st) < 0 || st.st_size == 0)
-		return -EBADMSG;
-	len = (size_t)st.st_size < LINE_MAX_BYTES ? (size_t)st.st_size
-						  : LINE_MAX_BYTES;
-	buf = xmalloc(len);
-	n = pread(fd, buf, len, st.st_size - (off_t)len);
-	if (n < 0 || (size_t)n != len || buf[len - 1] == '\n') {
+	if (read_tail(fd, LINE_MAX_BYTES, &buf, &len, &size) < 0 || !buf ||
+	    buf[len - 1] == '\n') {
 		free(buf);
 		return -EBADMSG;
 	}
-	keep = len;
-	while (keep > 0 && buf[keep - 1] != '\n')
-		keep--;
+	keep = line_start(buf, len);
 	free(buf);
-	if (keep == 0 && len != (size_t)st.st_size)
+	if (keep == 0 && len != (size_t)size)
 		return -EBADMSG; /* longer than any record: not ours */
 	*cut = len - keep;
-	if (ftruncate(fd, st.st_size - (off_t)*cut) < 0 || fsync(fd) < 0)
+	if (ftruncate(fd, size - (off_t)*cut) < 0 || fsync(fd) < 0)
 		return -errno;
 	return 0;
 }
@@ -94,34 +121,23 @@ fail:
 
 int audit_last_hash(int fd, char out[SHA256_HEX_LEN + 1], json_t **last)
 {
-	struct stat st;
 	size_t len, start;
+	off_t size;
 	char *buf;
-	ssize_t n;
+	int ret;
 
 	out[0] = '\0';
 	if (last)
 		*last = NULL;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	if (st.st_size == 0)
-		return 0;
 	/* the last line is at most LINE_MAX_BYTES + 1 from the end */
-	len = (size_t)st.st_size < LINE_MAX_BYTES + 1 ? (size_t)st.st_size
-						      : LINE_MAX_BYTES + 1;
-	buf = xmalloc(len);
-	n = pread(fd, buf, len, st.st_size - (off_t)len);
-	if (n < 0 || (size_t)n != len) {
-		free(buf);
-		return n < 0 ? -errno : -EIO;
-	}
+	ret = read_tail(fd, LINE_MAX_BYTES + 1, &buf, &len, &size);
+	if (ret < 0 || !buf)
+		return ret;
 	if (buf[len - 1] != '\n') {
 		free(buf);
 		return -EBADMSG;
 	}
-	start = len - 1;
-	while (start > 0 && buf[start - 1] != '\n')
-		start--;
+	start = line_start(buf, len - 1);
 	if (start == 0 && len == LINE_MAX_BYTES + 1) {
 		free(buf);
 		return -EFBIG;
@@ -209,24 +225,15 @@ bool audit_is_intent(json_t *rec)
 /* The last whole line before a torn tail, as a record (or NULL). */
 static json_t *record_before_torn_tail(int fd)
 {
-	struct stat st;
 	size_t len, end, start;
 	json_t *rec = NULL;
+	off_t size;
 	char *buf;
 
-	if (fstat(fd, &st) < 0 || st.st_size == 0)
-		return NULL;
-	len = (size_t)st.st_size < 2 * LINE_MAX_BYTES ? (size_t)st.st_size
-						      : 2 * LINE_MAX_BYTES;
-	buf = xmalloc(len);
-	if (pread(fd, buf, len, st.st_size - (off_t)len) == (ssize_t)len &&
+	if (read_tail(fd, 2 * LINE_MAX_BYTES, &buf, &len, &size) == 0 && buf &&
 	    buf[len - 1] != '\n') {
-		end = len;
-		while (end > 0 && buf[end - 1] != '\n')
-			end--;
-		start = end ? end - 1 : 0;
-		while (start > 0 && buf[start - 1] != '\n')
-			start--;
+		end = line_start(buf, len);
+		start = end ? line_start(buf, end - 1) : 0;
 		if (end > start + 1)
 			rec = json_loadb(buf + start, end - 1 - start, 0, NULL);
 	}
