@@ -347,7 +347,7 @@ static int load_config(struct opts *o, const bool *from_cli)
 	char err[256], *text = NULL;
 	struct stat st;
 	size_t len;
-	int bad = 0, ret;
+	int bad = 0, ret, inc_line;
 	config_t cfg;
 
 	ret = util_read_file(AT_FDCWD, path, 0, 1u << 20, &text, &len, &st);
@@ -358,16 +358,16 @@ static int load_config(struct opts *o, const bool *from_cli)
 		return -1;
 	}
 	/* it names the files twtune writes: the same trust as a policy */
-	if (policy_untrusted(path, &st, err, sizeof(err)) ||
-	    memchr(text, '\0', len) || policy_include_line(text)) {
-		if (memchr(text, '\0', len))
-			snprintf(err, sizeof(err), "not a text file");
-		else if (policy_include_line(text))
-			snprintf(err, sizeof(err),
-				 "line %d: @include is not allowed",
-				 policy_include_line(text));
-		fprintf(stderr, "%s: refusing this configuration file: %s\n",
-			path, err);
+	if (policy_refused(path, &st, text, len, &inc_line, err, sizeof(err))) {
+		if (inc_line)
+			fprintf(stderr,
+				"%s: refusing this configuration file: line "
+				"%d: %s\n",
+				path, inc_line, err);
+		else
+			fprintf(stderr,
+				"%s: refusing this configuration file: %s\n",
+				path, err);
 		free(text);
 		return -1;
 	}
@@ -966,7 +966,6 @@ static void check_shadowing(const struct opts *o, const struct plan *pl,
 	msgs_free(&wants);
 }
 
-/* Take the single-writer lock next to the state file. */
 /*
  * One writer at a time: an exclusive flock on STATE.lock, waited for up
  * to wait seconds (polling, so that a hung holder cannot hold us forever
@@ -991,14 +990,14 @@ static int take_lock(const struct opts *o, double wait, bool quiet)
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		struct timespec nap = { .tv_nsec = 10 * 1000 * 1000 };
 		int e = errno;
+		double waited;
 
-		clock_gettime(CLOCK_MONOTONIC, &now);
 		if (e == EINTR)
 			continue;
-		if (e != EWOULDBLOCK ||
-		    util_timespec_seconds(&now) -
-				    util_timespec_seconds(&start) >=
-			    wait) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		waited = util_timespec_seconds(&now) -
+			 util_timespec_seconds(&start);
+		if (e != EWOULDBLOCK || waited >= wait) {
 			if (!quiet || e != EWOULDBLOCK)
 				fprintf(stderr, "twtune: lock %s: %s\n", path,
 					e == EWOULDBLOCK
@@ -1009,10 +1008,7 @@ static int take_lock(const struct opts *o, double wait, bool quiet)
 			fd = -1;
 			break;
 		}
-		if (!said && !quiet &&
-		    util_timespec_seconds(&now) -
-				    util_timespec_seconds(&start) >=
-			    1) {
+		if (!said && !quiet && waited >= 1) {
 			fprintf(stderr,
 				"twtune: waiting for another twtune run to "
 				"finish (lock %s)\n",

@@ -437,7 +437,7 @@ static bool writable_by_others(const struct stat *st, char *why, size_t len,
  * is in, must belong to root (or to the user running twtune) and must not
  * be writable by anyone else.
  */
-bool policy_untrusted(const char *path, const struct stat *st, char *why,
+static bool untrusted(const char *path, const struct stat *st, char *why,
 		      size_t len)
 {
 	char *dir = util_dirname(path);
@@ -466,10 +466,33 @@ int policy_include_line(const char *text)
 	return 0;
 }
 
+enum policy_refusal policy_refused(const char *path, const struct stat *st,
+				   const char *text, size_t len, int *line,
+				   char *why, size_t whylen)
+{
+	const char *nul;
+
+	*line = 0;
+	if (untrusted(path, st, why, whylen))
+		return POLICY_UNTRUSTED;
+	*line = policy_include_line(text);
+	if (*line) {
+		snprintf(why, whylen, "@include is not allowed");
+		return POLICY_INCLUDE;
+	}
+	nul = memchr(text, '\0', len);
+	if (nul) {
+		snprintf(why, whylen,
+			 "not a text file (NUL byte at offset %zu)",
+			 (size_t)(nul - text));
+		return POLICY_BINARY;
+	}
+	return POLICY_OK;
+}
+
 static void load_file(struct ctx *c, const char *path)
 {
 	char *text = NULL, **ids = NULL, why[160];
-	const char *nul;
 	size_t n_ids = 0, n_good = 0, len;
 	struct stat st;
 	int inc;
@@ -487,28 +510,23 @@ static void load_file(struct ctx *c, const char *path)
 					   : strerror(-ret));
 		return;
 	}
-	if (policy_untrusted(path, &st, why, sizeof(why))) {
+	switch (policy_refused(path, &st, text, len, &inc, why, sizeof(why))) {
+	case POLICY_OK: break;
+	case POLICY_UNTRUSTED:
 		msgs_addf(c->errors,
 			  "%s: refusing an untrusted policy file: %s", path,
 			  why);
 		free(text);
 		return;
-	}
-	inc = policy_include_line(text);
-	if (inc) {
+	case POLICY_INCLUDE:
 		msgs_addf(c->errors,
-			  "%s:%d: @include is not allowed: a policy is one "
-			  "self-contained file (the trust checks apply to it "
-			  "alone)",
-			  path, inc);
+			  "%s:%d: %s: a policy is one self-contained file (the "
+			  "trust checks apply to it alone)",
+			  path, inc, why);
 		free(text);
 		return;
-	}
-	nul = memchr(text, '\0', len);
-	if (nul) {
-		msgs_addf(c->errors,
-			  "%s: not a text file (NUL byte at offset %zu)", path,
-			  (size_t)(nul - text));
+	case POLICY_BINARY:
+		msgs_addf(c->errors, "%s: %s", path, why);
 		free(text);
 		return;
 	}

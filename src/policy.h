@@ -73,12 +73,23 @@ int policy_load(const char *const *paths, size_t n_paths, bool missing_ok,
 		struct policy *p, struct msgs *errors);
 void policy_free(struct policy *p);
 
+enum policy_refusal {
+	POLICY_OK,
+	POLICY_UNTRUSTED, /* someone but root (or us) could change it */
+	POLICY_INCLUDE,	  /* an @include line, at *line */
+	POLICY_BINARY,	  /* a NUL byte */
+};
+
 /*
- * Whether a policy (or configuration) file with this stat, at path, may be
- * written by someone other than root or us; *why says who.
+ * Whether the text of a policy or configuration file (read from path,
+ * with this stat) may be used; if not, why says why, without the path.
+ * Both kinds of file decide what root writes, so the same rules hold:
+ * owned by root or us and writable by no one else (the file and its
+ * directory, unless that is sticky), one self-contained text file.
  */
-bool policy_untrusted(const char *path, const struct stat *st, char *why,
-		      size_t len);
+enum policy_refusal policy_refused(const char *path, const struct stat *st,
+				   const char *text, size_t len, int *line,
+				   char *why, size_t whylen);
 
 /*
  * The first line of text that is a libconfig @include directive, or 0.
