@@ -298,13 +298,38 @@ static struct sysctl_obs *add_sysctl(struct observation *o, const char *key)
 	return &o->sysctls[o->n_sysctls++];
 }
 
+/* The kernel has the key and it reads raw. */
+static void set_raw(struct sysctl_obs *s, const char *raw)
+{
+	long long v;
+
+	s->exists = true;
+	s->raw = xstrdup(raw);
+	if (sysctl_parse_int(raw, &v) == 0)
+		s->value = (double)v;
+}
+
+void observe_set_sysctl(struct observation *o, const char *key, const char *raw)
+{
+	struct sysctl_obs *s = add_sysctl(o, key);
+
+	for (size_t i = 0; !s && i < o->n_sysctls; i++)
+		if (strcmp(o->sysctls[i].key, key) == 0)
+			s = &o->sysctls[i];
+	free(s->raw);
+	s->raw = NULL;
+	s->exists = false;
+	s->value = NAN;
+	if (raw)
+		set_raw(s, raw);
+}
+
 static void read_sysctls(int netfd, const char *const *keys, size_t n,
 			 struct observation *o)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct sysctl_obs *s = add_sysctl(o, keys[i]);
 		char raw[256];
-		long long v;
 		int ret;
 
 		if (!s)
@@ -322,10 +347,7 @@ static void read_sysctls(int netfd, const char *const *keys, size_t n,
 			s->exists = true;
 			continue;
 		}
-		s->exists = true;
-		s->raw = xstrdup(raw);
-		if (sysctl_parse_int(raw, &v) == 0)
-			s->value = (double)v;
+		set_raw(s, raw);
 	}
 }
 

@@ -160,6 +160,15 @@ void observe_to_baseline(const struct observation *o, struct baseline *b,
 void observe_derive(struct observation *o, const struct baseline *b);
 
 /* The live sysctl as observed, or NULL when it was not read. */
+/*
+ * Record key as read from the kernel: raw is its text, NULL when the
+ * kernel lacks it; its value is the number when raw is one integer.  A
+ * key already there is replaced.  (For tests and fuzzing that build an
+ * observation by hand; observe_collect() reads keys the same way.)
+ */
+void observe_set_sysctl(struct observation *o, const char *key,
+			const char *raw);
+
 const struct sysctl_obs *observe_sysctl(const struct observation *o,
 					const char *key);
 

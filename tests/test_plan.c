@@ -769,28 +769,6 @@ static void obs_set(struct observation *o, const char *name, double v,
 	o->why[m] = why;
 }
 
-/* Add a sysctl as observe_collect would: value only for one integer. */
-static void obs_sysctl(struct observation *o, const char *key, const char *raw)
-{
-	struct sysctl_obs *s;
-	char *end;
-	long long v;
-
-	o->sysctls =
-		xrealloc(o->sysctls, (o->n_sysctls + 1) * sizeof(*o->sysctls));
-	s = &o->sysctls[o->n_sysctls++];
-	s->key = xstrdup(key);
-	s->exists = raw != NULL;
-	s->raw = raw ? xstrdup(raw) : NULL;
-	s->value = NAN;
-	if (raw) {
-		errno = 0;
-		v = strtoll(raw, &end, 10);
-		if (end != raw && !*end && !errno)
-			s->value = (double)v;
-	}
-}
-
 static bool has_line(const struct msgs *m, const char *line)
 {
 	for (size_t i = 0; i < m->n; i++)
@@ -930,7 +908,7 @@ static void run_case(void **state)
 	obs_init(&x->o);
 	load_policy_text(c->policy, &x->p);
 	for (size_t i = 0; i < ARRAY_SIZE(c->sysctls) && c->sysctls[i].key; i++)
-		obs_sysctl(&x->o, c->sysctls[i].key, c->sysctls[i].raw);
+		observe_set_sysctl(&x->o, c->sysctls[i].key, c->sysctls[i].raw);
 	for (size_t i = 0; i < ARRAY_SIZE(c->metrics) && c->metrics[i].name;
 	     i++)
 		obs_set(&x->o, c->metrics[i].name, c->metrics[i].v,
@@ -988,7 +966,7 @@ static void shipped_observe(struct shipped *s, double tw_count,
 	char raw[32];
 
 	snprintf(raw, sizeof(raw), "%lld", tw_max);
-	obs_sysctl(&s->o, TWB, raw);
+	observe_set_sysctl(&s->o, TWB, raw);
 	s->o.m[M_TW_COUNT] = tw_count;
 	s->o.m[M_TW_MAX] = (double)tw_max;
 	s->o.m[M_MEM_TOTAL] = mem_total;

@@ -62,30 +62,6 @@ struct ctx {
 
 /* --- observations -------------------------------------------------------- */
 
-/* Set a sysctl as observe_collect would; raw NULL: the kernel lacks it. */
-static void set_sysctl(struct observation *o, const char *key, const char *raw)
-{
-	struct sysctl_obs *s = NULL;
-	long long v;
-
-	for (size_t i = 0; i < o->n_sysctls; i++)
-		if (strcmp(o->sysctls[i].key, key) == 0)
-			s = &o->sysctls[i];
-	if (!s) {
-		o->sysctls = xrealloc(o->sysctls,
-				      (o->n_sysctls + 1) * sizeof(*o->sysctls));
-		s = &o->sysctls[o->n_sysctls++];
-		s->key = xstrdup(key);
-	} else {
-		free(s->raw);
-	}
-	s->exists = raw != NULL;
-	s->raw = raw ? xstrdup(raw) : NULL;
-	s->value = NAN;
-	if (raw && util_parse_ll(raw, &v) == 0)
-		s->value = (double)v;
-}
-
 /* As if the sysctl had not been read at all. */
 static void drop_sysctl(struct observation *o, const char *key)
 {
@@ -105,7 +81,7 @@ static void set_sysctl_num(struct observation *o, const char *key, long long v)
 	char raw[32];
 
 	snprintf(raw, sizeof(raw), "%lld", v);
-	set_sysctl(o, key, raw);
+	observe_set_sysctl(o, key, raw);
 }
 
 /*
@@ -195,12 +171,12 @@ static void quiet_host(struct observation *o)
 	set_ports(o, 0.02, 400, 800);
 	set_syn(o, 1, 1, 0, 0);
 
-	set_sysctl(o, RECYCLE, NULL);
-	set_sysctl(o, FIN, "60");
-	set_sysctl(o, REUSE, "2");
-	set_sysctl(o, TS, "1");
-	set_sysctl(o, DELAY, "1000");
-	set_sysctl(o, PORTS, "32768\t60999");
+	observe_set_sysctl(o, RECYCLE, NULL);
+	observe_set_sysctl(o, FIN, "60");
+	observe_set_sysctl(o, REUSE, "2");
+	observe_set_sysctl(o, TS, "1");
+	observe_set_sysctl(o, DELAY, "1000");
+	observe_set_sysctl(o, PORTS, "32768\t60999");
 }
 
 /* --- fixtures ------------------------------------------------------------ */
@@ -711,7 +687,7 @@ static void recycle_on_an_old_kernel_is_turned_off(void **state)
 {
 	struct ctx *x = *state;
 
-	set_sysctl(&x->o, RECYCLE, "1");
+	observe_set_sysctl(&x->o, RECYCLE, "1");
 	build(x);
 	assert_change(&x->pl, RECYCLE, "tw-recycle-off", 1, 0);
 	assert_contains(plan_find(&x->pl, RECYCLE)->reason,
@@ -745,7 +721,7 @@ static void recycle_already_off_does_nothing(void **state)
 {
 	struct ctx *x = *state;
 
-	set_sysctl(&x->o, RECYCLE, "0");
+	observe_set_sysctl(&x->o, RECYCLE, "0");
 	build(x);
 	assert_silent(&x->pl, "tw-recycle-off");
 }
@@ -758,7 +734,7 @@ static void fin_timeout_lowered_on_a_busy_table_is_a_myth(void **state)
 	const char *text;
 
 	set_table(&x->o, 150000, 262144, 0); /* 0.57 */
-	set_sysctl(&x->o, FIN, "15");
+	observe_set_sysctl(&x->o, FIN, "15");
 	build(x);
 	text = assert_advice(&x->pl, "fin-timeout-myth", SEV_INFO);
 	assert_contains(text, "60 s");
@@ -771,7 +747,7 @@ static void fin_timeout_at_the_default_60_says_nothing(void **state)
 	struct ctx *x = *state;
 
 	set_table(&x->o, 150000, 262144, 0);
-	set_sysctl(&x->o, FIN, "60");
+	observe_set_sysctl(&x->o, FIN, "60");
 	build(x);
 	assert_silent(&x->pl, "fin-timeout-myth");
 }
@@ -781,7 +757,7 @@ static void fin_timeout_lowered_on_a_quiet_table_says_nothing(void **state)
 	struct ctx *x = *state;
 
 	set_table(&x->o, 100000, 262144, 0); /* 0.38 */
-	set_sysctl(&x->o, FIN, "15");
+	observe_set_sysctl(&x->o, FIN, "15");
 	build(x);
 	assert_silent(&x->pl, "fin-timeout-myth");
 }
@@ -811,7 +787,7 @@ static void reuse_outgoing_turns_reuse_on_from_0(void **state)
 {
 	struct ctx *x = *state;
 
-	set_sysctl(&x->o, REUSE, "0");
+	observe_set_sysctl(&x->o, REUSE, "0");
 	set_ports(&x->o, 0.5, 15000, 14999);
 	build(x);
 	assert_change(&x->pl, REUSE, "tw-reuse-outgoing", 0, 1);
@@ -821,7 +797,7 @@ static void reuse_outgoing_reuse_already_on_does_nothing(void **state)
 {
 	struct ctx *x = *state;
 
-	set_sysctl(&x->o, REUSE, "1");
+	observe_set_sysctl(&x->o, REUSE, "1");
 	set_ports(&x->o, 0.75, 21000, 300);
 	build(x);
 	assert_silent(&x->pl, "tw-reuse-outgoing");
@@ -856,7 +832,7 @@ static void reuse_needs_timestamps_advises_when_they_are_off(void **state)
 	struct ctx *x = *state;
 	const char *text;
 
-	set_sysctl(&x->o, TS, "0");
+	observe_set_sysctl(&x->o, TS, "0");
 	set_ports(&x->o, 0.75, 21000, 300);
 	build(x);
 	assert_silent(&x->pl, "tw-reuse-outgoing");
@@ -871,7 +847,7 @@ static void reuse_needs_timestamps_quiet_without_pressure(void **state)
 {
 	struct ctx *x = *state;
 
-	set_sysctl(&x->o, TS, "0");
+	observe_set_sysctl(&x->o, TS, "0");
 	set_ports(&x->o, 0.2, 21000, 300);
 	build(x);
 	assert_silent(&x->pl, "tw-reuse-needs-timestamps");
@@ -931,7 +907,7 @@ static void port_range_scarce_ports_with_reuse_on_is_advised(void **state)
 	struct ctx *x = *state;
 	const char *text;
 
-	set_sysctl(&x->o, REUSE, "1");
+	observe_set_sysctl(&x->o, REUSE, "1");
 	set_ports(&x->o, 0.9, 25000, 100);
 	build(x);
 	text = assert_advice(&x->pl, "port-range-widen", SEV_WARNING);
@@ -958,7 +934,7 @@ static void port_range_not_advised_below_80_percent(void **state)
 {
 	struct ctx *x = *state;
 
-	set_sysctl(&x->o, REUSE, "1");
+	observe_set_sysctl(&x->o, REUSE, "1");
 	set_ports(&x->o, 0.79, 25000, 100);
 	build(x);
 	assert_silent(&x->pl, "port-range-widen");
@@ -970,7 +946,7 @@ static void reuse_delay_scarce_ports_with_a_long_delay_advised(void **state)
 	struct ctx *x = *state;
 	const char *text;
 
-	set_sysctl(&x->o, REUSE, "1");
+	observe_set_sysctl(&x->o, REUSE, "1");
 	set_ports(&x->o, 0.9, 25000, 100);
 	build(x);
 	text = assert_advice(&x->pl, "tw-reuse-delay", SEV_INFO);
@@ -983,8 +959,8 @@ static void reuse_delay_already_short_is_not_advised(void **state)
 {
 	struct ctx *x = *state;
 
-	set_sysctl(&x->o, REUSE, "1");
-	set_sysctl(&x->o, DELAY, "100");
+	observe_set_sysctl(&x->o, REUSE, "1");
+	observe_set_sysctl(&x->o, DELAY, "100");
 	set_ports(&x->o, 0.9, 25000, 100);
 	build(x);
 	assert_silent(&x->pl, "tw-reuse-delay");
@@ -1000,8 +976,8 @@ static void reuse_delay_absent_before_6_14_does_nothing(void **state)
 {
 	struct ctx *x = *state;
 
-	set_sysctl(&x->o, REUSE, "1");
-	set_sysctl(&x->o, DELAY, NULL);
+	observe_set_sysctl(&x->o, REUSE, "1");
+	observe_set_sysctl(&x->o, DELAY, NULL);
 	set_ports(&x->o, 0.9, 25000, 100);
 	build(x);
 	assert_advice(&x->pl, "port-range-widen", SEV_WARNING);
@@ -1053,7 +1029,7 @@ static void no_sockets_with_reuse_on_advises_nothing(void **state)
 	struct ctx *x = *state;
 
 	no_sockets(&x->o);
-	set_sysctl(&x->o, REUSE, "1");
+	observe_set_sysctl(&x->o, REUSE, "1");
 	build(x);
 	assert_socket_rules_never_act(&x->pl);
 	assert_silent(&x->pl, "tw-reuse-outgoing");
@@ -1070,7 +1046,7 @@ static void no_sockets_with_timestamps_off_advises_nothing(void **state)
 	struct ctx *x = *state;
 
 	no_sockets(&x->o);
-	set_sysctl(&x->o, TS, "0");
+	observe_set_sysctl(&x->o, TS, "0");
 	build(x);
 	assert_socket_rules_never_act(&x->pl);
 	assert_silent(&x->pl, "tw-reuse-outgoing");
@@ -1085,8 +1061,8 @@ static void no_sockets_cheap_rules_still_act(void **state)
 
 	no_sockets(&x->o);
 	set_table(&x->o, 4096, 4096, 1500);
-	set_sysctl(&x->o, RECYCLE, "1");
-	set_sysctl(&x->o, FIN, "30");
+	observe_set_sysctl(&x->o, RECYCLE, "1");
+	observe_set_sysctl(&x->o, FIN, "30");
 	build(x);
 	assert_change(&x->pl, TWB, "tw-buckets-headroom", 4096, 16384);
 	assert_change(&x->pl, RECYCLE, "tw-recycle-off", 1, 0);

@@ -148,22 +148,6 @@ void fuzz_unlink(const char *dir, const char *rel)
 	free(path);
 }
 
-static void set_sysctl(struct observation *o, const char *key, const char *raw)
-{
-	struct sysctl_obs *s;
-	long long v;
-
-	o->sysctls =
-		xrealloc(o->sysctls, (o->n_sysctls + 1) * sizeof(*o->sysctls));
-	s = &o->sysctls[o->n_sysctls++];
-	s->key = xstrdup(key);
-	s->exists = raw != NULL;
-	s->raw = raw ? xstrdup(raw) : NULL;
-	s->value = NAN;
-	if (raw && util_parse_ll(raw, &v) == 0)
-		s->value = (double)v;
-}
-
 void fuzz_observation(struct observation *o, int variant)
 {
 	static const char nb[] = "no baseline (first run)";
@@ -228,14 +212,15 @@ void fuzz_observation(struct observation *o, int variant)
 		o->m[M_SYN_RECV_PEERS] = busy ? 800 : 1;
 	}
 
-	set_sysctl(o, "net.ipv4.tcp_max_tw_buckets", "262144");
-	set_sysctl(o, "net.ipv4.tcp_tw_recycle", busy ? "1" : NULL);
-	set_sysctl(o, "net.ipv4.tcp_fin_timeout", busy ? "10" : "60");
-	set_sysctl(o, "net.ipv4.tcp_tw_reuse", first ? "0" : "2");
-	set_sysctl(o, "net.ipv4.tcp_timestamps", busy ? "0" : "1");
-	set_sysctl(o, "net.ipv4.tcp_tw_reuse_delay", "1000");
-	set_sysctl(o, "net.ipv4.tcp_syncookies", "1");
-	set_sysctl(o, "net.ipv4.ip_local_port_range", "32768\t60999");
-	set_sysctl(o, "net.core.somaxconn", "4096");
-	set_sysctl(o, "net.ipv4.tcp_max_syn_backlog", busy ? "-1" : "1024");
+	observe_set_sysctl(o, "net.ipv4.tcp_max_tw_buckets", "262144");
+	observe_set_sysctl(o, "net.ipv4.tcp_tw_recycle", busy ? "1" : NULL);
+	observe_set_sysctl(o, "net.ipv4.tcp_fin_timeout", busy ? "10" : "60");
+	observe_set_sysctl(o, "net.ipv4.tcp_tw_reuse", first ? "0" : "2");
+	observe_set_sysctl(o, "net.ipv4.tcp_timestamps", busy ? "0" : "1");
+	observe_set_sysctl(o, "net.ipv4.tcp_tw_reuse_delay", "1000");
+	observe_set_sysctl(o, "net.ipv4.tcp_syncookies", "1");
+	observe_set_sysctl(o, "net.ipv4.ip_local_port_range", "32768\t60999");
+	observe_set_sysctl(o, "net.core.somaxconn", "4096");
+	observe_set_sysctl(o, "net.ipv4.tcp_max_syn_backlog",
+			   busy ? "-1" : "1024");
 }
