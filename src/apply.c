@@ -191,8 +191,7 @@ static int persist(struct txn *t, char **old, bool *replaced)
 			persist_remove(&p, c->key);
 	}
 	text = persist_render(&p, t->run);
-	ret = util_replace_ex(t->sysctl_dfd, t->persist_name, text,
-			      strlen(text), 0644, true, replaced);
+	ret = persist_write(t->sysctl_dfd, t->persist_name, text, replaced);
 	free(text);
 	persist_free(&p);
 	if (ret < 0) {
@@ -218,7 +217,7 @@ static int unpersist(struct txn *t, const char *old)
 	if (t->sysctl_dfd < 0)
 		return 0;
 	if (old)
-		ret = persist_write(t->sysctl_dfd, t->persist_name, old);
+		ret = persist_write(t->sysctl_dfd, t->persist_name, old, NULL);
 	else
 		ret = unlinkat(t->sysctl_dfd, t->persist_name, 0) < 0 &&
 				      errno != ENOENT

@@ -133,9 +133,10 @@ int persist_read(int dirfd, const char *name, char **text)
 	return ret;
 }
 
-int persist_write(int dirfd, const char *name, const char *text)
+int persist_write(int dirfd, const char *name, const char *text, bool *replaced)
 {
-	return util_write_atomic(dirfd, name, text, strlen(text), 0644);
+	return util_replace_ex(dirfd, name, text, strlen(text), 0644, true,
+			       replaced);
 }
 
 void persist_free(struct persist *p)

@@ -40,8 +40,13 @@ char *persist_render(const struct persist *p, const char *run_id);
 /* Read dirfd/name; *text is NULL when the file does not exist. */
 int persist_read(int dirfd, const char *name, char **text);
 
-/* Atomically replace dirfd/name with text (mode 0644). */
-int persist_write(int dirfd, const char *name, const char *text);
+/*
+ * Atomically replace dirfd/name with text (mode 0644, fsync'd); when
+ * replaced is not NULL it tells whether the new file took the name, also
+ * on failure (see util_replace_ex()).
+ */
+int persist_write(int dirfd, const char *name, const char *text,
+		  bool *replaced);
 
 void persist_free(struct persist *p);
 

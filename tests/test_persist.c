@@ -361,7 +361,7 @@ static void write_then_read_gives_the_same_text(void **state)
 	const char text[] = "# Written by twtune\n" TWB " = 4096\n";
 	char *got = NULL, *names;
 
-	assert_int_equal(persist_write(t->fd, NAME, text), 0);
+	assert_int_equal(persist_write(t->fd, NAME, text, NULL), 0);
 	assert_int_equal(persist_read(t->fd, NAME, &got), 0);
 	assert_non_null(got);
 	assert_string_equal(got, text);
@@ -378,7 +378,7 @@ static void written_file_has_mode_0644_whatever_the_umask(void **state)
 	struct stat st;
 	int ret;
 
-	ret = persist_write(t->fd, NAME, TWB " = 1\n");
+	ret = persist_write(t->fd, NAME, TWB " = 1\n", NULL);
 	umask(old);
 	assert_int_equal(ret, 0);
 	assert_int_equal(fstatat(t->fd, NAME, &st, AT_SYMLINK_NOFOLLOW), 0);
@@ -393,10 +393,10 @@ static void rewrite_replaces_the_file_rather_than_overwriting(void **state)
 	struct stat before, after;
 	char *old = NULL, *now = NULL, *names;
 
-	assert_int_equal(persist_write(t->fd, NAME, TWB " = 1\n"), 0);
+	assert_int_equal(persist_write(t->fd, NAME, TWB " = 1\n", NULL), 0);
 	assert_int_equal(fstatat(t->fd, NAME, &before, 0), 0);
 	assert_int_equal(linkat(t->fd, NAME, t->fd, "held", 0), 0);
-	assert_int_equal(persist_write(t->fd, NAME, TWB " = 2\n"), 0);
+	assert_int_equal(persist_write(t->fd, NAME, TWB " = 2\n", NULL), 0);
 	assert_int_equal(fstatat(t->fd, NAME, &after, 0), 0);
 	assert_true(before.st_ino != after.st_ino);
 	assert_int_equal(persist_read(t->fd, "held", &old), 0);
@@ -417,9 +417,10 @@ static void write_replaces_a_symlink_not_its_target(void **state)
 	struct stat st;
 	char *target = NULL;
 
-	assert_int_equal(persist_write(t->fd, "target", "untouched\n"), 0);
+	assert_int_equal(persist_write(t->fd, "target", "untouched\n", NULL),
+			 0);
 	assert_int_equal(symlinkat("target", t->fd, NAME), 0);
-	assert_int_equal(persist_write(t->fd, NAME, TWB " = 3\n"), 0);
+	assert_int_equal(persist_write(t->fd, NAME, TWB " = 3\n", NULL), 0);
 	assert_int_equal(fstatat(t->fd, NAME, &st, AT_SYMLINK_NOFOLLOW), 0);
 	assert_true(S_ISREG(st.st_mode));
 	assert_int_equal(persist_read(t->fd, "target", &target), 0);
@@ -445,7 +446,7 @@ static void write_into_a_missing_directory_fails(void **state)
 	fd = openat(t->fd, "gone", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	assert_true(fd >= 0);
 	assert_int_equal(unlinkat(t->fd, "gone", AT_REMOVEDIR), 0);
-	assert_int_equal(persist_write(fd, NAME, TWB " = 1\n"), -ENOENT);
+	assert_int_equal(persist_write(fd, NAME, TWB " = 1\n", NULL), -ENOENT);
 	close(fd);
 }
 
