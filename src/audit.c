@@ -307,9 +307,15 @@ int audit_verify(const char *path, size_t *records, char *err, size_t errlen)
 			break;
 		lineno++;
 		if (line[n - 1] != '\n') {
+			/*
+			 * Only the last line can lack its newline: a run was
+			 * killed while writing it (see cut_torn_tail()).
+			 */
 			snprintf(err, errlen,
-				 "%zu: line is not terminated "
-				 "(torn write?)",
+				 "%zu: the last record is torn: its run was "
+				 "killed while writing it (the next apply, "
+				 "watch or rollback cuts it off and closes "
+				 "the run)",
 				 lineno);
 			ret = -EBADMSG;
 			break;

@@ -543,7 +543,9 @@ static void verify_finds_a_torn_last_line(void **state)
 	testdir_append(AT_FDCWD, l->path,
 		       "{\"time\":\"2026-01-01T00:00:00.000Z\",\"ru");
 	expect_verify_error(l->path, 2,
-			    "3: line is not terminated (torn write?)");
+			    "3: the last record is torn: its run was killed "
+			    "while writing it (the next apply, watch or "
+			    "rollback cuts it off and closes the run)");
 }
 
 static void verify_finds_a_record_without_run_or_phase(void **state)
