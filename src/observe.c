@@ -216,7 +216,8 @@ int observe_parse_netstat(const char *text, const char *prefix,
 				continue;
 			errno = 0;
 			u = strtoull(vt, &end, 10);
-			if (errno || *end || vt[0] == '-') {
+			/* strtoull skips blanks and takes a sign: only digits */
+			if (!isdigit((unsigned char)vt[0]) || errno || *end) {
 				snprintf(err, errlen,
 					 "%s %s: not a counter: \"%s\"", prefix,
 					 ht, vt);

@@ -301,7 +301,8 @@ static void netstat_keeps_a_counter_at_the_full_64_bits(void **state)
 
 static void netstat_rejects_a_counter_that_is_not_a_number(void **state)
 {
-	static const char *const bad[] = { "-1", "12abc", "x" };
+	static const char *const bad[] = { "-1", "\t-1", "+1", "\v7",
+					   "12abc", "x" };
 	double v[3];
 	bool f[3];
 
