@@ -32,19 +32,8 @@
  */
 #define MAX_ERRNO 4095
 
-enum {
-	ST_ESTABLISHED = 1,
-	ST_SYN_SENT,
-	ST_SYN_RECV,
-	ST_FIN_WAIT1,
-	ST_FIN_WAIT2,
-	ST_TIME_WAIT,
-	ST_CLOSE,
-	ST_CLOSE_WAIT,
-	ST_LAST_ACK,
-	ST_LISTEN,
-	ST_CLOSING,
-};
+/* one slot per state, TCP_ESTABLISHED .. TCP_CLOSING (<netinet/tcp.h>) */
+_Static_assert(SOCK_STATES == TCP_CLOSING + 1, "sockdiag.h: SOCK_STATES");
 
 int sockdiag_init(struct sock_stats *st, unsigned eph_lo, unsigned eph_hi)
 {
@@ -96,19 +85,19 @@ void sockdiag_account(struct sock_stats *st, const struct inet_diag_msg *m)
 	st->sockets++;
 	if (m->idiag_state < SOCK_STATES)
 		st->states[m->idiag_state]++;
-	if (m->idiag_state == ST_TIME_WAIT) {
+	if (m->idiag_state == TCP_TIME_WAIT) {
 		if (ephemeral)
 			st->tw_outgoing++;
 		else
 			st->tw_incoming++;
 		n = addr_key(key, m->idiag_family, m->id.idiag_dst);
 		sketch_add(&st->tw_peers, key, n);
-	} else if (m->idiag_state == ST_SYN_RECV) {
+	} else if (m->idiag_state == TCP_SYN_RECV) {
 		n = addr_key(key, m->idiag_family, m->id.idiag_dst);
 		sketch_add(&st->syn_peers, key, n);
 	}
 	/* port pressure: connections this host opened, any state */
-	if (ephemeral && m->idiag_state != ST_LISTEN) {
+	if (ephemeral && m->idiag_state != TCP_LISTEN) {
 		n = addr_key(key, m->idiag_family, m->id.idiag_src);
 		n += addr_key(key + n, m->idiag_family, m->id.idiag_dst);
 		memcpy(key + n, &m->id.idiag_dport, 2);
@@ -267,17 +256,17 @@ int sockdiag_collect(struct sock_stats *st)
 void sockdiag_fill(const struct sock_stats *st, struct observation *o)
 {
 	static const int state_metric[SOCK_STATES] = {
-		[ST_ESTABLISHED] = M_STATE_ESTABLISHED,
-		[ST_SYN_SENT] = M_STATE_SYN_SENT,
-		[ST_SYN_RECV] = M_STATE_SYN_RECV,
-		[ST_FIN_WAIT1] = M_STATE_FIN_WAIT1,
-		[ST_FIN_WAIT2] = M_STATE_FIN_WAIT2,
-		[ST_TIME_WAIT] = M_STATE_TIME_WAIT,
-		[ST_CLOSE] = M_STATE_CLOSE,
-		[ST_CLOSE_WAIT] = M_STATE_CLOSE_WAIT,
-		[ST_LAST_ACK] = M_STATE_LAST_ACK,
-		[ST_LISTEN] = M_STATE_LISTEN,
-		[ST_CLOSING] = M_STATE_CLOSING,
+		[TCP_ESTABLISHED] = M_STATE_ESTABLISHED,
+		[TCP_SYN_SENT] = M_STATE_SYN_SENT,
+		[TCP_SYN_RECV] = M_STATE_SYN_RECV,
+		[TCP_FIN_WAIT1] = M_STATE_FIN_WAIT1,
+		[TCP_FIN_WAIT2] = M_STATE_FIN_WAIT2,
+		[TCP_TIME_WAIT] = M_STATE_TIME_WAIT,
+		[TCP_CLOSE] = M_STATE_CLOSE,
+		[TCP_CLOSE_WAIT] = M_STATE_CLOSE_WAIT,
+		[TCP_LAST_ACK] = M_STATE_LAST_ACK,
+		[TCP_LISTEN] = M_STATE_LISTEN,
+		[TCP_CLOSING] = M_STATE_CLOSING,
 	};
 	const struct sketch_entry *top[1];
 	double tw;
@@ -288,9 +277,9 @@ void sockdiag_fill(const struct sock_stats *st, struct observation *o)
 						 : "socket dump not run";
 		return;
 	}
-	for (int s = ST_ESTABLISHED; s < SOCK_STATES; s++)
+	for (int s = TCP_ESTABLISHED; s < SOCK_STATES; s++)
 		o->m[state_metric[s]] = (double)st->states[s];
-	tw = (double)st->states[ST_TIME_WAIT];
+	tw = (double)st->states[TCP_TIME_WAIT];
 	o->m[M_TW_OUTGOING] = (double)st->tw_outgoing;
 	o->m[M_TW_INCOMING] = (double)st->tw_incoming;
 	o->m[M_TW_PEERS] = sketch_distinct(&st->tw_peers);

@@ -28,6 +28,7 @@
 #include <linux/sock_diag.h>
 #include <math.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,20 +44,6 @@
 #define EPH_LO 40000
 #define EPH_HI 60999
 #define SEQ 7
-
-enum {
-	ESTABLISHED = 1,
-	SYN_SENT,
-	SYN_RECV,
-	FIN_WAIT1,
-	FIN_WAIT2,
-	TIME_WAIT,
-	CLOSE,
-	CLOSE_WAIT,
-	LAST_ACK,
-	LISTEN,
-	CLOSING,
-};
 
 /* --- building dump replies -------------------------------------------- */
 
@@ -207,44 +194,51 @@ static void obs_unknown(struct observation *o, double eph_ports)
 static void put_scenario(struct nlbuf *b)
 {
 	/* TIME_WAIT, outgoing: local port in 40000..60999, both ends */
-	put_sock(b, AF_INET, TIME_WAIT, "10.0.0.1", 40000, "192.0.2.1", 80);
-	put_sock(b, AF_INET, TIME_WAIT, "10.0.0.1", 60999, "192.0.2.1", 80);
-	put_sock(b, AF_INET, TIME_WAIT, "10.0.0.1", 50000, "192.0.2.1", 80);
-	put_sock(b, AF_INET6, TIME_WAIT, "::ffff:10.0.0.1", 50001,
+	put_sock(b, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 40000, "192.0.2.1", 80);
+	put_sock(b, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 60999, "192.0.2.1", 80);
+	put_sock(b, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 50000, "192.0.2.1", 80);
+	put_sock(b, AF_INET6, TCP_TIME_WAIT, "::ffff:10.0.0.1", 50001,
 		 "::ffff:192.0.2.1", 80);
 	/* TIME_WAIT, incoming: just outside the range, or a server port */
-	put_sock(b, AF_INET, TIME_WAIT, "10.0.0.1", 39999, "198.51.100.7",
+	put_sock(b, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 39999, "198.51.100.7",
 		 51234);
-	put_sock(b, AF_INET, TIME_WAIT, "10.0.0.1", 61000, "198.51.100.7",
+	put_sock(b, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 61000, "198.51.100.7",
 		 51235);
-	put_sock(b, AF_INET6, TIME_WAIT, "::ffff:10.0.0.1", 80,
+	put_sock(b, AF_INET6, TCP_TIME_WAIT, "::ffff:10.0.0.1", 80,
 		 "::ffff:198.51.100.7", 51236);
-	put_sock(b, AF_INET6, TIME_WAIT, "2001:db8::1", 443, "2001:db8::7",
+	put_sock(b, AF_INET6, TCP_TIME_WAIT, "2001:db8::1", 443, "2001:db8::7",
 		 50000);
-	put_sock(b, AF_INET6, TIME_WAIT, "2001:db8::1", 443, "2001:db8::8",
+	put_sock(b, AF_INET6, TCP_TIME_WAIT, "2001:db8::1", 443, "2001:db8::8",
 		 50001);
-	put_sock(b, AF_INET6, TIME_WAIT, "2001:db8::1", 443,
+	put_sock(b, AF_INET6, TCP_TIME_WAIT, "2001:db8::1", 443,
 		 "64:ff9b::c000:201", 50002);
 	/* more connections to 192.0.2.1:80, in other states */
-	put_sock(b, AF_INET, ESTABLISHED, "10.0.0.1", 41000, "192.0.2.1", 80);
-	put_sock(b, AF_INET, ESTABLISHED, "10.0.0.1", 41001, "192.0.2.1", 80);
-	put_sock(b, AF_INET, SYN_SENT, "10.0.0.1", 41002, "192.0.2.1", 80);
+	put_sock(b, AF_INET, TCP_ESTABLISHED, "10.0.0.1", 41000, "192.0.2.1",
+		 80);
+	put_sock(b, AF_INET, TCP_ESTABLISHED, "10.0.0.1", 41001, "192.0.2.1",
+		 80);
+	put_sock(b, AF_INET, TCP_SYN_SENT, "10.0.0.1", 41002, "192.0.2.1", 80);
 	/* other destinations: another port, another local address */
-	put_sock(b, AF_INET, ESTABLISHED, "10.0.0.1", 41003, "192.0.2.1", 443);
-	put_sock(b, AF_INET, ESTABLISHED, "10.0.0.2", 41004, "192.0.2.1", 80);
+	put_sock(b, AF_INET, TCP_ESTABLISHED, "10.0.0.1", 41003, "192.0.2.1",
+		 443);
+	put_sock(b, AF_INET, TCP_ESTABLISHED, "10.0.0.2", 41004, "192.0.2.1",
+		 80);
 	/* not this host's connections: a server port, and listeners */
-	put_sock(b, AF_INET, ESTABLISHED, "10.0.0.1", 22, "198.51.100.9",
+	put_sock(b, AF_INET, TCP_ESTABLISHED, "10.0.0.1", 22, "198.51.100.9",
 		 50000);
-	put_sock(b, AF_INET, LISTEN, "0.0.0.0", 45000, "0.0.0.0", 0);
-	put_sock(b, AF_INET6, LISTEN, "::", 45000, "::", 0);
+	put_sock(b, AF_INET, TCP_LISTEN, "0.0.0.0", 45000, "0.0.0.0", 0);
+	put_sock(b, AF_INET6, TCP_LISTEN, "::", 45000, "::", 0);
 	/* half-open connections: peers S1 (twice, once mapped), S2, S3 */
-	put_sock(b, AF_INET, SYN_RECV, "10.0.0.1", 22, "203.0.113.5", 50000);
-	put_sock(b, AF_INET6, SYN_RECV, "::ffff:10.0.0.1", 22,
+	put_sock(b, AF_INET, TCP_SYN_RECV, "10.0.0.1", 22, "203.0.113.5",
+		 50000);
+	put_sock(b, AF_INET6, TCP_SYN_RECV, "::ffff:10.0.0.1", 22,
 		 "::ffff:203.0.113.5", 50001);
-	put_sock(b, AF_INET, SYN_RECV, "10.0.0.1", 22, "203.0.113.6", 50002);
-	put_sock(b, AF_INET6, SYN_RECV, "2001:db8::1", 22, "2001:db8::5",
+	put_sock(b, AF_INET, TCP_SYN_RECV, "10.0.0.1", 22, "203.0.113.6",
+		 50002);
+	put_sock(b, AF_INET6, TCP_SYN_RECV, "2001:db8::1", 22, "2001:db8::5",
 		 50003);
-	put_sock(b, AF_INET, CLOSE_WAIT, "10.0.0.1", 80, "198.51.100.9", 50001);
+	put_sock(b, AF_INET, TCP_CLOSE_WAIT, "10.0.0.1", 80, "198.51.100.9",
+		 50001);
 }
 
 #define SCENARIO_SOCKETS 23
@@ -272,14 +266,14 @@ static void every_socket_is_counted_under_its_state(void **state)
 	scenario_collected(&st);
 	assert_int_equal(st.sockets, SCENARIO_SOCKETS);
 	assert_int_equal(sum_states(&st), SCENARIO_SOCKETS);
-	assert_int_equal(st.states[TIME_WAIT], 10);
-	assert_int_equal(st.states[ESTABLISHED], 5);
-	assert_int_equal(st.states[SYN_SENT], 1);
-	assert_int_equal(st.states[SYN_RECV], 4);
-	assert_int_equal(st.states[LISTEN], 2);
-	assert_int_equal(st.states[CLOSE_WAIT], 1);
-	assert_int_equal(st.states[FIN_WAIT1], 0);
-	assert_int_equal(st.states[CLOSING], 0);
+	assert_int_equal(st.states[TCP_TIME_WAIT], 10);
+	assert_int_equal(st.states[TCP_ESTABLISHED], 5);
+	assert_int_equal(st.states[TCP_SYN_SENT], 1);
+	assert_int_equal(st.states[TCP_SYN_RECV], 4);
+	assert_int_equal(st.states[TCP_LISTEN], 2);
+	assert_int_equal(st.states[TCP_CLOSE_WAIT], 1);
+	assert_int_equal(st.states[TCP_FIN_WAIT1], 0);
+	assert_int_equal(st.states[TCP_CLOSING], 0);
 	sockdiag_free(&st);
 }
 
@@ -323,14 +317,18 @@ static void ipv6_peers_are_distinct_from_each_other_and_ipv4(void **state)
 
 	(void)state;
 	assert_int_equal(sockdiag_init(&st, EPH_LO, EPH_HI), 0);
-	put_sock(&b, AF_INET6, TIME_WAIT, "2001:db8::1", 443, "2001:db8::7", 1);
-	put_sock(&b, AF_INET6, TIME_WAIT, "2001:db8::1", 443, "2001:db8::7", 2);
-	put_sock(&b, AF_INET6, TIME_WAIT, "2001:db8::1", 443, "2001:db8::8", 3);
+	put_sock(&b, AF_INET6, TCP_TIME_WAIT, "2001:db8::1", 443, "2001:db8::7",
+		 1);
+	put_sock(&b, AF_INET6, TCP_TIME_WAIT, "2001:db8::1", 443, "2001:db8::7",
+		 2);
+	put_sock(&b, AF_INET6, TCP_TIME_WAIT, "2001:db8::1", 443, "2001:db8::8",
+		 3);
 	/* the same low 32 bits as 192.0.2.1, but not ::ffff:0:0/96 */
-	put_sock(&b, AF_INET6, TIME_WAIT, "2001:db8::1", 443, "::c000:201", 4);
-	put_sock(&b, AF_INET6, TIME_WAIT, "2001:db8::1", 443, "::fffe:c000:201",
-		 5);
-	put_sock(&b, AF_INET, TIME_WAIT, "10.0.0.1", 443, "192.0.2.1", 6);
+	put_sock(&b, AF_INET6, TCP_TIME_WAIT, "2001:db8::1", 443, "::c000:201",
+		 4);
+	put_sock(&b, AF_INET6, TCP_TIME_WAIT, "2001:db8::1", 443,
+		 "::fffe:c000:201", 5);
+	put_sock(&b, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 443, "192.0.2.1", 6);
 	put_done(&b, SEQ, 0);
 	assert_int_equal(parse(&st, &b, b.len, SEQ), 1);
 	assert_true(sketch_distinct(&st.tw_peers) == 5);
@@ -391,7 +389,8 @@ static void buffer_without_done_means_more_to_come(void **state)
 
 	(void)state;
 	assert_int_equal(sockdiag_init(&st, EPH_LO, EPH_HI), 0);
-	put_sock(&b, AF_INET, ESTABLISHED, "10.0.0.1", 41000, "192.0.2.1", 80);
+	put_sock(&b, AF_INET, TCP_ESTABLISHED, "10.0.0.1", 41000, "192.0.2.1",
+		 80);
 	assert_int_equal(parse(&st, &b, b.len, SEQ), 0);
 	assert_int_equal(st.sockets, 1);
 	assert_string_equal(st.error, "");
@@ -429,11 +428,13 @@ static void stream_split_over_two_buffers_accumulates(void **state)
 
 	(void)state;
 	assert_int_equal(sockdiag_init(&st, EPH_LO, EPH_HI), 0);
-	put_sock(&one, AF_INET, TIME_WAIT, "10.0.0.1", 41000, "192.0.2.1", 80);
-	put_sock(&one, AF_INET, TIME_WAIT, "10.0.0.1", 80, "192.0.2.2", 5000);
-	put_sock(&two, AF_INET6, TIME_WAIT, "::ffff:10.0.0.1", 41001,
+	put_sock(&one, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 41000, "192.0.2.1",
+		 80);
+	put_sock(&one, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 80, "192.0.2.2",
+		 5000);
+	put_sock(&two, AF_INET6, TCP_TIME_WAIT, "::ffff:10.0.0.1", 41001,
 		 "::ffff:192.0.2.1", 80);
-	put_sock(&two, AF_INET, ESTABLISHED, "10.0.0.1", 41002, "192.0.2.1",
+	put_sock(&two, AF_INET, TCP_ESTABLISHED, "10.0.0.1", 41002, "192.0.2.1",
 		 80);
 	put_done(&two, SEQ, 0);
 
@@ -441,8 +442,8 @@ static void stream_split_over_two_buffers_accumulates(void **state)
 	assert_int_equal(st.sockets, 2);
 	assert_int_equal(parse(&st, &two, two.len, SEQ), 1);
 	assert_int_equal(st.sockets, 4);
-	assert_int_equal(st.states[TIME_WAIT], 3);
-	assert_int_equal(st.states[ESTABLISHED], 1);
+	assert_int_equal(st.states[TCP_TIME_WAIT], 3);
+	assert_int_equal(st.states[TCP_ESTABLISHED], 1);
 	assert_int_equal(st.tw_outgoing, 2);
 	assert_int_equal(st.tw_incoming, 1);
 	assert_true(sketch_distinct(&st.tw_peers) == 2);
@@ -466,7 +467,8 @@ static void error_reply_returns_its_errno_with_a_message(void **state)
 	nl_free(&b);
 
 	/* after sockets already counted, still an error */
-	put_sock(&b, AF_INET, ESTABLISHED, "10.0.0.1", 41000, "192.0.2.1", 80);
+	put_sock(&b, AF_INET, TCP_ESTABLISHED, "10.0.0.1", 41000, "192.0.2.1",
+		 80);
 	put_error(&b, SEQ, -ENOENT);
 	assert_int_equal(parse(&st, &b, b.len, SEQ), -ENOENT);
 	assert_non_null(strstr(st.error, strerror(ENOENT)));
@@ -493,7 +495,7 @@ static void socket_message_shorter_than_inet_diag_msg_is_refused(void **state)
 {
 	struct nlbuf b = { 0 };
 	struct sock_stats st;
-	struct inet_diag_msg m = diag_msg(AF_INET, ESTABLISHED, "10.0.0.1",
+	struct inet_diag_msg m = diag_msg(AF_INET, TCP_ESTABLISHED, "10.0.0.1",
 					  41000, "192.0.2.1", 80);
 
 	(void)state;
@@ -515,9 +517,11 @@ static void buffer_ending_inside_a_message_is_refused(void **state)
 
 	(void)state;
 	assert_int_equal(sockdiag_init(&st, EPH_LO, EPH_HI), 0);
-	put_sock(&b, AF_INET, ESTABLISHED, "10.0.0.1", 41000, "192.0.2.1", 80);
+	put_sock(&b, AF_INET, TCP_ESTABLISHED, "10.0.0.1", 41000, "192.0.2.1",
+		 80);
 	one = b.len;
-	put_sock(&b, AF_INET, ESTABLISHED, "10.0.0.1", 41001, "192.0.2.1", 80);
+	put_sock(&b, AF_INET, TCP_ESTABLISHED, "10.0.0.1", 41001, "192.0.2.1",
+		 80);
 
 	/* the second message's header is there, its body is cut */
 	assert_int_equal(parse(&st, &b, b.len - 8, SEQ), -EBADMSG);
@@ -596,8 +600,8 @@ static void unpadded_last_message_is_not_read_past(void **state)
 {
 	struct guarded *g = *state;
 	const size_t mlen = NLMSG_LENGTH(sizeof(struct inet_diag_msg)) + 1;
-	struct inet_diag_msg m = diag_msg(AF_INET, TIME_WAIT, "10.0.0.1", 41000,
-					  "192.0.2.1", 80);
+	struct inet_diag_msg m = diag_msg(AF_INET, TCP_TIME_WAIT, "10.0.0.1",
+					  41000, "192.0.2.1", 80);
 	struct nlmsghdr h = {
 		.nlmsg_len = (uint32_t)mlen,
 		.nlmsg_type = SOCK_DIAG_BY_FAMILY,
@@ -627,7 +631,8 @@ static void reply_to_another_request_is_refused(void **state)
 
 	(void)state;
 	assert_int_equal(sockdiag_init(&st, EPH_LO, EPH_HI), 0);
-	put_sock(&b, AF_INET, ESTABLISHED, "10.0.0.1", 41000, "192.0.2.1", 80);
+	put_sock(&b, AF_INET, TCP_ESTABLISHED, "10.0.0.1", 41000, "192.0.2.1",
+		 80);
 	put_done(&b, SEQ, 0);
 	assert_int_equal(parse(&st, &b, b.len, SEQ + 1), -EPROTO);
 	assert_int_equal(st.sockets, 0);
@@ -635,7 +640,8 @@ static void reply_to_another_request_is_refused(void **state)
 	nl_free(&b);
 
 	/* also when only a later message of the buffer is foreign */
-	put_sock(&b, AF_INET, ESTABLISHED, "10.0.0.1", 41000, "192.0.2.1", 80);
+	put_sock(&b, AF_INET, TCP_ESTABLISHED, "10.0.0.1", 41000, "192.0.2.1",
+		 80);
 	put_done(&b, SEQ + 1, 0);
 	assert_int_equal(parse(&st, &b, b.len, SEQ), -EPROTO);
 	sockdiag_free(&st);
@@ -646,7 +652,7 @@ static void interrupted_dump_is_refused(void **state)
 {
 	struct nlbuf b = { 0 };
 	struct sock_stats st;
-	struct inet_diag_msg m = diag_msg(AF_INET, ESTABLISHED, "10.0.0.1",
+	struct inet_diag_msg m = diag_msg(AF_INET, TCP_ESTABLISHED, "10.0.0.1",
 					  41000, "192.0.2.1", 80);
 
 	(void)state;
@@ -660,7 +666,8 @@ static void interrupted_dump_is_refused(void **state)
 
 	/* the kernel may set the flag on DONE alone */
 	st.error[0] = '\0';
-	put_sock(&b, AF_INET, ESTABLISHED, "10.0.0.1", 41000, "192.0.2.1", 80);
+	put_sock(&b, AF_INET, TCP_ESTABLISHED, "10.0.0.1", 41000, "192.0.2.1",
+		 80);
 	put_msg(&b, NLMSG_DONE, NLM_F_MULTI | NLM_F_DUMP_INTR, SEQ, &(int){ 0 },
 		sizeof(int));
 	assert_int_equal(parse(&st, &b, b.len, SEQ), -EINTR);
@@ -673,7 +680,7 @@ static void socket_of_an_unknown_family_is_refused(void **state)
 {
 	struct nlbuf b = { 0 };
 	struct sock_stats st;
-	struct inet_diag_msg m = diag_msg(AF_INET, ESTABLISHED, "10.0.0.1",
+	struct inet_diag_msg m = diag_msg(AF_INET, TCP_ESTABLISHED, "10.0.0.1",
 					  41000, "192.0.2.1", 80);
 
 	(void)state;
@@ -692,7 +699,7 @@ static void message_of_an_unexpected_type_is_refused(void **state)
 {
 	struct nlbuf b = { 0 };
 	struct sock_stats st;
-	struct inet_diag_msg m = diag_msg(AF_INET, ESTABLISHED, "10.0.0.1",
+	struct inet_diag_msg m = diag_msg(AF_INET, TCP_ESTABLISHED, "10.0.0.1",
 					  41000, "192.0.2.1", 80);
 
 	(void)state;
@@ -713,7 +720,8 @@ static void done_carrying_an_error_code_is_refused(void **state)
 
 	(void)state;
 	assert_int_equal(sockdiag_init(&st, EPH_LO, EPH_HI), 0);
-	put_sock(&b, AF_INET, ESTABLISHED, "10.0.0.1", 41000, "192.0.2.1", 80);
+	put_sock(&b, AF_INET, TCP_ESTABLISHED, "10.0.0.1", 41000, "192.0.2.1",
+		 80);
 	put_done(&b, SEQ, -ENOMEM);
 	assert_int_equal(parse(&st, &b, b.len, SEQ), -ENOMEM);
 	assert_string_not_equal(st.error, "");
@@ -755,17 +763,17 @@ static void error_code_outside_the_errno_range_is_refused(void **state)
 static void every_state_lands_in_its_own_metric(void **state)
 {
 	static const int metric[] = {
-		[ESTABLISHED] = M_STATE_ESTABLISHED,
-		[SYN_SENT] = M_STATE_SYN_SENT,
-		[SYN_RECV] = M_STATE_SYN_RECV,
-		[FIN_WAIT1] = M_STATE_FIN_WAIT1,
-		[FIN_WAIT2] = M_STATE_FIN_WAIT2,
-		[TIME_WAIT] = M_STATE_TIME_WAIT,
-		[CLOSE] = M_STATE_CLOSE,
-		[CLOSE_WAIT] = M_STATE_CLOSE_WAIT,
-		[LAST_ACK] = M_STATE_LAST_ACK,
-		[LISTEN] = M_STATE_LISTEN,
-		[CLOSING] = M_STATE_CLOSING,
+		[TCP_ESTABLISHED] = M_STATE_ESTABLISHED,
+		[TCP_SYN_SENT] = M_STATE_SYN_SENT,
+		[TCP_SYN_RECV] = M_STATE_SYN_RECV,
+		[TCP_FIN_WAIT1] = M_STATE_FIN_WAIT1,
+		[TCP_FIN_WAIT2] = M_STATE_FIN_WAIT2,
+		[TCP_TIME_WAIT] = M_STATE_TIME_WAIT,
+		[TCP_CLOSE] = M_STATE_CLOSE,
+		[TCP_CLOSE_WAIT] = M_STATE_CLOSE_WAIT,
+		[TCP_LAST_ACK] = M_STATE_LAST_ACK,
+		[TCP_LISTEN] = M_STATE_LISTEN,
+		[TCP_CLOSING] = M_STATE_CLOSING,
 	};
 	struct nlbuf b = { 0 };
 	struct observation o;
@@ -774,7 +782,7 @@ static void every_state_lands_in_its_own_metric(void **state)
 	(void)state;
 	assert_int_equal(sockdiag_init(&st, EPH_LO, EPH_HI), 0);
 	/* state s appears s times, so a mix-up shows */
-	for (int s = ESTABLISHED; s <= CLOSING; s++)
+	for (int s = TCP_ESTABLISHED; s <= TCP_CLOSING; s++)
 		for (int i = 0; i < s; i++)
 			put_sock(&b, AF_INET, s, "10.0.0.1", 80, "192.0.2.1",
 				 (unsigned)(1000 + i));
@@ -783,7 +791,7 @@ static void every_state_lands_in_its_own_metric(void **state)
 	st.collected = true;
 	obs_unknown(&o, 21000);
 	sockdiag_fill(&st, &o);
-	for (int s = ESTABLISHED; s <= CLOSING; s++) {
+	for (int s = TCP_ESTABLISHED; s <= TCP_CLOSING; s++) {
 		assert_true(o.m[metric[s]] == s);
 		assert_null(o.why[metric[s]]);
 	}
@@ -985,10 +993,11 @@ static void live_dump_counts_every_socket_once(void **state)
 	assert_int_equal(st.sockets, sum_states(&st));
 	assert_int_equal(st.states[0], 0);
 	if (listening)
-		assert_true(st.states[LISTEN] >= 1);
-	assert_true(st.tw_outgoing + st.tw_incoming == st.states[TIME_WAIT]);
-	assert_int_equal(st.tw_peers.total, st.states[TIME_WAIT]);
-	assert_int_equal(st.syn_peers.total, st.states[SYN_RECV]);
+		assert_true(st.states[TCP_LISTEN] >= 1);
+	assert_true(st.tw_outgoing + st.tw_incoming ==
+		    st.states[TCP_TIME_WAIT]);
+	assert_int_equal(st.tw_peers.total, st.states[TCP_TIME_WAIT]);
+	assert_int_equal(st.syn_peers.total, st.states[TCP_SYN_RECV]);
 	close(lfd);
 	sockdiag_free(&st);
 }

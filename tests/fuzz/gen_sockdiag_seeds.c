@@ -3,7 +3,7 @@
  * Writes the seed corpus of fuzz_sockdiag (binary netlink dumps in the
  * harness's input format, see fuzz_sockdiag.c) into the directory named
  * on the command line.  Not part of the build; the seeds are committed:
- *   cc -o gen tests/fuzz/gen_sockdiag_seeds.c &&
+ *   cc -D_DEFAULT_SOURCE -o gen tests/fuzz/gen_sockdiag_seeds.c &&
  *   ./gen tests/fuzz/corpus/fuzz_sockdiag
  */
 #include <arpa/inet.h>
@@ -12,25 +12,12 @@
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-
-enum {
-	ESTABLISHED = 1,
-	SYN_SENT,
-	SYN_RECV,
-	FIN_WAIT1,
-	FIN_WAIT2,
-	TIME_WAIT,
-	CLOSE,
-	CLOSE_WAIT,
-	LAST_ACK,
-	LISTEN,
-	CLOSING,
-};
 
 /* One seed: header, then buffers of messages. */
 struct seed {
@@ -140,31 +127,37 @@ static void save(const struct seed *s, const char *dir, const char *name)
 /* A small host: every state once, TIME_WAIT both ways. */
 static void ipv4_states(struct seed *s, uint32_t seq)
 {
-	sock(s, seq, AF_INET, LISTEN, "0.0.0.0", 80, "0.0.0.0", 0);
-	sock(s, seq, AF_INET, ESTABLISHED, "10.0.0.1", 80, "10.0.0.2", 50000);
-	sock(s, seq, AF_INET, ESTABLISHED, "10.0.0.1", 40001, "10.0.0.9", 5432);
-	sock(s, seq, AF_INET, SYN_SENT, "10.0.0.1", 40002, "10.0.0.9", 5432);
-	sock(s, seq, AF_INET, SYN_RECV, "10.0.0.1", 80, "192.0.2.7", 51000);
-	sock(s, seq, AF_INET, FIN_WAIT1, "10.0.0.1", 80, "10.0.0.3", 50001);
-	sock(s, seq, AF_INET, FIN_WAIT2, "10.0.0.1", 80, "10.0.0.3", 50002);
-	sock(s, seq, AF_INET, TIME_WAIT, "10.0.0.1", 40003, "10.0.0.9", 5432);
-	sock(s, seq, AF_INET, TIME_WAIT, "10.0.0.1", 40004, "10.0.0.9", 5432);
-	sock(s, seq, AF_INET, TIME_WAIT, "10.0.0.1", 80, "10.0.0.4", 50003);
-	sock(s, seq, AF_INET, CLOSE, "10.0.0.1", 80, "10.0.0.5", 50004);
-	sock(s, seq, AF_INET, CLOSE_WAIT, "10.0.0.1", 80, "10.0.0.5", 50005);
-	sock(s, seq, AF_INET, LAST_ACK, "10.0.0.1", 80, "10.0.0.5", 50006);
-	sock(s, seq, AF_INET, CLOSING, "10.0.0.1", 80, "10.0.0.5", 50007);
+	sock(s, seq, AF_INET, TCP_LISTEN, "0.0.0.0", 80, "0.0.0.0", 0);
+	sock(s, seq, AF_INET, TCP_ESTABLISHED, "10.0.0.1", 80, "10.0.0.2",
+	     50000);
+	sock(s, seq, AF_INET, TCP_ESTABLISHED, "10.0.0.1", 40001, "10.0.0.9",
+	     5432);
+	sock(s, seq, AF_INET, TCP_SYN_SENT, "10.0.0.1", 40002, "10.0.0.9",
+	     5432);
+	sock(s, seq, AF_INET, TCP_SYN_RECV, "10.0.0.1", 80, "192.0.2.7", 51000);
+	sock(s, seq, AF_INET, TCP_FIN_WAIT1, "10.0.0.1", 80, "10.0.0.3", 50001);
+	sock(s, seq, AF_INET, TCP_FIN_WAIT2, "10.0.0.1", 80, "10.0.0.3", 50002);
+	sock(s, seq, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 40003, "10.0.0.9",
+	     5432);
+	sock(s, seq, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 40004, "10.0.0.9",
+	     5432);
+	sock(s, seq, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 80, "10.0.0.4", 50003);
+	sock(s, seq, AF_INET, TCP_CLOSE, "10.0.0.1", 80, "10.0.0.5", 50004);
+	sock(s, seq, AF_INET, TCP_CLOSE_WAIT, "10.0.0.1", 80, "10.0.0.5",
+	     50005);
+	sock(s, seq, AF_INET, TCP_LAST_ACK, "10.0.0.1", 80, "10.0.0.5", 50006);
+	sock(s, seq, AF_INET, TCP_CLOSING, "10.0.0.1", 80, "10.0.0.5", 50007);
 }
 
 static void ipv6_states(struct seed *s, uint32_t seq)
 {
-	sock(s, seq, AF_INET6, LISTEN, "::", 443, "::", 0);
-	sock(s, seq, AF_INET6, TIME_WAIT, "2001:db8::1", 443, "2001:db8::2",
+	sock(s, seq, AF_INET6, TCP_LISTEN, "::", 443, "::", 0);
+	sock(s, seq, AF_INET6, TCP_TIME_WAIT, "2001:db8::1", 443, "2001:db8::2",
 	     50000);
 	/* the same peer as 10.0.0.9 over IPv4 */
-	sock(s, seq, AF_INET6, TIME_WAIT, "::ffff:10.0.0.1", 40005,
+	sock(s, seq, AF_INET6, TCP_TIME_WAIT, "::ffff:10.0.0.1", 40005,
 	     "::ffff:10.0.0.9", 5432);
-	sock(s, seq, AF_INET6, SYN_RECV, "2001:db8::1", 443, "2001:db8::7",
+	sock(s, seq, AF_INET6, TCP_SYN_RECV, "2001:db8::1", 443, "2001:db8::7",
 	     50001);
 }
 
@@ -197,7 +190,7 @@ int main(int argc, char **argv)
 	ipv4_states(&s, 1);
 	end_buffer(&s);
 	begin_buffer(&s);
-	sock(&s, 1, AF_INET, TIME_WAIT, "10.0.0.1", 33000, "10.0.0.8", 443);
+	sock(&s, 1, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 33000, "10.0.0.8", 443);
 	done(&s, 1, 0);
 	end_buffer(&s);
 	begin_buffer(&s);
@@ -212,8 +205,9 @@ int main(int argc, char **argv)
 		char peer[32];
 
 		snprintf(peer, sizeof(peer), "198.51.100.%d", i % 9);
-		sock(&s, 1, AF_INET, i % 5 ? TIME_WAIT : SYN_RECV, "10.0.0.1",
-		     2000 + (unsigned)i, peer, 443 + (unsigned)(i % 3));
+		sock(&s, 1, AF_INET, i % 5 ? TCP_TIME_WAIT : TCP_SYN_RECV,
+		     "10.0.0.1", 2000 + (unsigned)i, peer,
+		     443 + (unsigned)(i % 3));
 	}
 	done(&s, 1, 0);
 	end_buffer(&s);
@@ -240,7 +234,8 @@ int main(int argc, char **argv)
 
 	header(&s, 40000, 60999, 0, 0);
 	begin_buffer(&s);
-	sock(&s, 1, AF_INET, TIME_WAIT, "10.0.0.1", 40003, "10.0.0.9", 5432);
+	sock(&s, 1, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 40003, "10.0.0.9",
+	     5432);
 	msg(&s, NLMSG_DONE, NLM_F_MULTI | NLM_F_DUMP_INTR, 1, "\0\0\0\0", 4);
 	end_buffer(&s);
 	save(&s, dir, "dump-interrupted");
@@ -262,7 +257,8 @@ int main(int argc, char **argv)
 
 	header(&s, 60999, 40000, 0, 0);
 	begin_buffer(&s);
-	sock(&s, 1, AF_INET, TIME_WAIT, "10.0.0.1", 40003, "10.0.0.9", 5432);
+	sock(&s, 1, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 40003, "10.0.0.9",
+	     5432);
 	msg(&s, 99, 0, 1, "\0\0\0\0", 4);
 	end_buffer(&s);
 	save(&s, dir, "unknown-type-inverted-range");
