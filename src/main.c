@@ -30,7 +30,9 @@
 #ifdef TWTUNE_TEST_HOOKS
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #endif
 
 #include "apply.h"
@@ -1038,11 +1040,28 @@ static int open_dir_of(const char *path, bool loud)
 
 #ifdef TWTUNE_TEST_HOOKS
 /*
- * Test builds only (tests/twtune-hooks, never the installed binary): try
- * to open each path in $TWTUNE_TEST_PROBE (':'-separated) for writing,
- * creating it if missing, or with "tcpPORT" to connect to that port on
- * 127.0.0.1, and say what happened.  Nothing is written or sent.
+ * Test builds only (tests/twtune-hooks, never the installed binary): for
+ * each item of $TWTUNE_TEST_PROBE (':'-separated) try to open a path for
+ * writing, creating it if missing; with "tcpPORT" to connect to that port
+ * on 127.0.0.1; with "sigPID" to send signal 0 (existence and permission
+ * only) to that process; with "abstractNAME" to connect to the abstract
+ * unix stream socket NAME; and say what happened.  Nothing is written,
+ * sent or delivered.
  */
+static int probe_connect(int family, const void *addr, socklen_t len)
+{
+	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd >= 0 && connect(fd, addr, len) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
 static void test_probe(void)
 {
 	const char *list = getenv("TWTUNE_TEST_PROBE");
@@ -1063,16 +1082,36 @@ static void test_probe(void)
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 			};
 
-			fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-			if (fd >= 0 && connect(fd, (struct sockaddr *)&sin,
-					       sizeof(sin)) < 0) {
-				close(fd);
-				fd = -1;
-			}
+			fd = probe_connect(AF_INET, &sin, sizeof(sin));
 			fprintf(stderr, "probe %s: %s\n", p,
 				fd < 0 ? strerror(errno) : "connected");
 			if (fd >= 0)
 				close(fd);
+			continue;
+		}
+		/* "abstractNAME": connect to the abstract socket @NAME */
+		if (strncmp(p, "abstract", 8) == 0) {
+			struct sockaddr_un sun = { .sun_family = AF_UNIX };
+			size_t n = strnlen(p + 8, sizeof(sun.sun_path) - 1);
+
+			memcpy(sun.sun_path + 1, p + 8, n);
+			fd = probe_connect(
+				AF_UNIX, &sun,
+				(socklen_t)(offsetof(struct sockaddr_un,
+						     sun_path) +
+					    1 + n));
+			fprintf(stderr, "probe %s: %s\n", p,
+				fd < 0 ? strerror(errno) : "connected");
+			if (fd >= 0)
+				close(fd);
+			continue;
+		}
+		/* "sigPID": may this process signal PID? (signal 0) */
+		if (strncmp(p, "sig", 3) == 0) {
+			int r = kill((pid_t)atoi(p + 3), 0);
+
+			fprintf(stderr, "probe %s: %s\n", p,
+				r < 0 ? strerror(errno) : "may signal");
 			continue;
 		}
 		fd = open(p, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);

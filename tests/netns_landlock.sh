@@ -5,6 +5,8 @@
 # paths for writing (it never writes).  Under the sandbox, /proc/sys/kernel
 # and a file outside twtune's directories are refused with EACCES, while
 # /proc/sys/net, sysctl.d and the audit and state directories are not.
+# From ABI 6 on, signalling a process and connecting to an abstract unix
+# socket outside the sandbox are refused too.
 # The same probe without Landlock (the hook that makes it look missing)
 # succeeds, which shows that the refusals come from the sandbox; there
 # twtune goes on and says so in the report and the audit record.
@@ -29,8 +31,28 @@ run() {
 		--sysctl-d "$T/sysctl.d" --audit-log "$T/log/audit.jsonl"
 }
 probe() { grep "^probe $1: " "$T/err" | sed "s|^probe $1: ||"; }
-PROBES="$KERNEL_FILE:$T/outside/new:$SYS/tcp_fin_timeout:$T/sysctl.d/probe:$T/log/probe:$T/state/probe:tcp9"
 abi=$(jget "$T/j" .sandbox | sed 's/^landlock ABI \([0-9]*\).*/\1/')
+
+# Outside the sandbox: a process to signal and an abstract unix socket to
+# connect to (both are scoped from ABI 6 on)
+sleep 60 &
+SLEEPER=$!
+ABSTRACT="twtune-probe-$$"
+command -v python3 >/dev/null || { echo "not ok - python3 is needed"; exit 1; }
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind("\0" + sys.argv[1])
+s.listen(8)
+open(sys.argv[2], "w").close()
+time.sleep(60)
+' "$ABSTRACT" "$T/listening" &
+LISTENER=$!
+trap 'kill $SLEEPER $LISTENER 2>/dev/null; cleanup' EXIT
+i=0
+while [ ! -e "$T/listening" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+[ -e "$T/listening" ] || { echo "not ok - the abstract socket listener did not start"; exit 1; }
+PROBES="$KERNEL_FILE:$T/outside/new:$SYS/tcp_fin_timeout:$T/sysctl.d/probe:$T/log/probe:$T/state/probe:tcp9:sig$SLEEPER:abstract$ABSTRACT"
 
 # ---- apply: confined to /proc/sys/net and its own directories --------------
 echo 1000 >$SYS/tcp_max_tw_buckets
@@ -45,6 +67,12 @@ expect_eq "audit directory allowed" "$(probe "$T/log/probe")" "opened for writin
 expect_eq "state directory allowed" "$(probe "$T/state/probe")" "opened for writing"
 if [ "$abi" -ge 4 ]; then
 	expect_eq "TCP connect refused by the sandbox (ABI $abi)" "$(probe tcp9)" "Permission denied"
+fi
+if [ "$abi" -ge 6 ]; then
+	expect_eq "signalling a process outside refused (ABI $abi)" \
+		"$(probe "sig$SLEEPER")" "Operation not permitted"
+	expect_eq "abstract unix socket outside refused (ABI $abi)" \
+		"$(probe "abstract$ABSTRACT")" "Operation not permitted"
 fi
 expect_eq "the change was made" "$(cat $SYS/tcp_max_tw_buckets)" 5000
 expect_eq "audit: sandbox" "$(tail -n 1 "$T/log/audit.jsonl" | $JQ -r '.sandbox | startswith("landlock ABI")')" true
@@ -63,10 +91,12 @@ rm -f "$T/state/probe"
 # ---- without Landlock: the same probes succeed; twtune goes on, and says so --
 echo 1000 >$SYS/tcp_max_tw_buckets
 rm -f "$T/state/state.json" # or it would back off from the value set by hand
-export TWTUNE_TEST_NO_LANDLOCK=1 TWTUNE_TEST_PROBE="$T/outside/new:$T/sysctl.d/probe:tcp9"
+export TWTUNE_TEST_NO_LANDLOCK=1 TWTUNE_TEST_PROBE="$T/outside/new:$T/sysctl.d/probe:tcp9:sig$SLEEPER:abstract$ABSTRACT"
 expect_rc "apply without Landlock" 0 run apply
 expect_eq "control: the outside file opens" "$(probe "$T/outside/new")" "opened for writing"
 expect_eq "control: TCP connect reaches the (closed) port" "$(probe tcp9)" "Connection refused"
+expect_eq "control: the process outside may be signalled" "$(probe "sig$SLEEPER")" "may signal"
+expect_eq "control: the abstract socket outside connects" "$(probe "abstract$ABSTRACT")" "connected"
 expect_eq "audit says there is no sandbox" "$(tail -n 1 "$T/log/audit.jsonl" | $JQ -r .sandbox)" \
 	"none: Landlock unavailable (Function not implemented)"
 expect_grep "report says so" "sandbox: none: Landlock unavailable" "$T/out"

@@ -3,7 +3,7 @@
 # Install the Debian 12 packages twtune needs: to build it, and with
 # --test also to run its whole test suite (jq, valgrind, iproute2 and
 # util-linux for the namespace tests, ansible-core for the Ansible module
-# test, systemd and procps for systemd-analyze verify of the units, GNU
+# test, python3 to hold an abstract unix socket in the Landlock test, systemd and procps for systemd-analyze verify of the units, GNU
 # time for the resource limits of the policy loader, clang with its
 # libFuzzer runtime for make fuzz).
 # Run as root (or with sudo).
@@ -13,8 +13,8 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
 libconfig-dev libcap-ng-dev libjansson-dev nettle-dev libcmocka-dev"
 if [ "${1:-}" = --test ]; then
-	PKGS="$PKGS iproute2 util-linux procps jq valgrind ansible-core systemd
-	time clang libclang-rt-14-dev"
+	PKGS="$PKGS iproute2 util-linux procps jq valgrind ansible-core python3
+	systemd time clang libclang-rt-14-dev"
 fi
 
 missing=
