@@ -36,14 +36,19 @@ struct shadows {
  * ROOT/run/sysctl.d, ROOT/usr/local/lib/sysctl.d, ROOT/usr/lib/sysctl.d
  * and ROOT/lib/sysctl.d (a name in an earlier directory masks it in a
  * later one) in lexical order of name, then ROOT/etc/sysctl.conf.  Keys
- * in the files may use '/' separators, globs and a leading '-'.
+ * in the files may use '/' separators and a leading '-'; a glob never
+ * counts, since boot applies no glob to a key set explicitly somewhere.
  * Unreadable files are warnings.
  */
 void shadow_scan(const char *root, const char *persist_name,
 		 const char *const *keys, const char *const *wants, size_t n,
 		 struct shadows *out, struct msgs *warnings);
 
-/* Whether a sysctl.d key pattern (as written in a file) matches key. */
+/*
+ * Whether a sysctl.d line's key (as written in the file) would set key at
+ * boot over an explicit assignment of it: the same key, in either
+ * notation, with or without a leading '-'; never a glob.
+ */
 bool shadow_key_matches(const char *pattern, const char *key);
 
 const struct shadow *shadow_find(const struct shadows *s, const char *key);
