@@ -75,7 +75,7 @@ static int cut_torn_tail(int fd, size_t *cut)
 	}
 	keep = line_start(buf, len);
 	free(buf);
-	if (keep == 0 && len != (size_t)size)
+	if (keep == 0 && (len != (size_t)size || len >= LINE_MAX_BYTES))
 		return -EBADMSG; /* longer than any record: not ours */
 	*cut = len - keep;
 	if (ftruncate(fd, size - (off_t)*cut) < 0 || fsync(fd) < 0)
@@ -309,14 +309,23 @@ int audit_verify(const char *path, size_t *records, char *err, size_t errlen)
 		if (line[n - 1] != '\n') {
 			/*
 			 * Only the last line can lack its newline: a run was
-			 * killed while writing it (see cut_torn_tail()).
+			 * killed while writing it (see cut_torn_tail()), or,
+			 * if it is longer than any record, something else.
 			 */
-			snprintf(err, errlen,
-				 "%zu: the last record is torn: its run was "
-				 "killed while writing it (the next apply, "
-				 "watch or rollback cuts it off and closes "
-				 "the run)",
-				 lineno);
+			if ((size_t)n >= LINE_MAX_BYTES)
+				snprintf(err, errlen,
+					 "%zu: the last line is unterminated "
+					 "and longer than any record: not "
+					 "twtune's (repair it by hand)",
+					 lineno);
+			else
+				snprintf(err, errlen,
+					 "%zu: the last record is torn: its "
+					 "run was killed while writing it (the "
+					 "next apply, watch or rollback cuts "
+					 "it off, and closes the run if it was "
+					 "its result)",
+					 lineno);
 			ret = -EBADMSG;
 			break;
 		}

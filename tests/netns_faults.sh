@@ -183,6 +183,35 @@ expect_eq "closing record: the key was found written" "$(last '.changes[0].writt
 expect_eq "no back-off, no second change" "$(grep -c . "$D/log/audit.jsonl")" 2
 agree "watch after an interrupted run"
 
+# ---- a record torn by SIGKILL (made by hand: the random kills rarely tear) --
+# tear FILE: cut the last line short, as a write cut off by SIGKILL leaves it
+tear() { truncate -s -40 "$1"; }
+setup torn-result
+expect_rc "apply" 0 tw apply -p "$FP/raise.conf"
+tear "$D/log/audit.jsonl"
+expect_rc "audit verify: torn result" 1 "$TWTUNE" audit verify "$D/log/audit.jsonl"
+expect_grep "verify names the torn record" "2: the last record is torn: its run was killed while writing it" "$T/err"
+expect_rc "the next apply" 0 tw apply -p "$FP/raise.conf" -f json
+expect_eq "the next apply: nothing left to change" "$(jget "$T/out" '[.plan[]?] | length')" 0
+expect_eq "the torn result cut, its run closed" "$(last .result):$(last '.audit_cut_bytes > 0')" interrupted:true
+expect_eq "closed as written" "$(last '.changes[0].written')" true
+expect_eq "and persisted" "$(persist_ok "$D/sysctl.d/90-twtune.conf")" "net.ipv4.tcp_max_tw_buckets = 5000 "
+agree "after a torn result"
+
+setup torn-intent
+echo 30 >$SYS/tcp_fin_timeout
+expect_rc "apply" 0 tw apply -p "$FP/flip.conf"
+# as if killed while writing the next run's intent: a partial line
+printf '{"time":"2026-01-01T00:00:00.000Z","run":"0123","phase":"int' >>"$D/log/audit.jsonl"
+expect_rc "audit verify: torn intent" 1 "$TWTUNE" audit verify "$D/log/audit.jsonl"
+expect_grep "verify names the torn record" "3: the last record is torn" "$T/err"
+expect_rc "the next apply" 0 tw apply -p "$FP/flip.conf"
+expect_eq "no run to close" "$(grep -c '"result":"interrupted"' "$D/log/audit.jsonl")" 0
+expect_eq "the torn intent cut, said in the next run's records" \
+	"$($JQ -rs '[.[2:][] | .audit_cut_bytes] | map(. > 0) | all' "$D/log/audit.jsonl")" true
+expect_eq "the next run flipped back" "$(live tcp_fin_timeout)" 30
+agree "after a torn intent"
+
 # ---- concurrent runs: one writer at a time, no lost update ------------------
 # Every run of flip.conf changes tcp_fin_timeout (30 <-> 31), so N runs
 # serialised by the lock flip it N times, each run's "before" being the
@@ -251,8 +280,11 @@ while [ $i -lt "$KILLS" ]; do
 	elif grep -q "was interrupted: its intent has no result" "$T/verify"; then
 		interrupted=$((interrupted + 1)) was=interrupted
 	elif grep -q "the last record is torn: its run was killed while writing it" "$T/verify"; then
-		# SIGKILL cuts a write short where it crosses a page
-		torn=$((torn + 1)) was=torn
+		# SIGKILL cuts a write short where it crosses a page; if the
+		# torn record was a result, its intent is the last whole line
+		torn=$((torn + 1)) was=torn-intent
+		sed -n "$(wc -l <"$D/log/audit.jsonl")p" "$D/log/audit.jsonl" |
+			grep -q '"phase":"intent"' && was=torn-result
 	else
 		bad=$((bad + 1)); echo "# kill $i ($d s): audit verify: $(cat "$T/verify")"
 	fi
@@ -275,11 +307,11 @@ while [ $i -lt "$KILLS" ]; do
 		bad=$((bad + 1)); echo "# kill $i: temporary files left after the next apply"
 	fi
 	# an interrupted run is closed by exactly one record; a torn record
-	# is cut (and said so), and closes its run if it was the result
+	# is cut (and said so), and its run closed if it was the result
 	rise=$(($(closed) - closed_before))
 	cuts=$(($(grep -c '"audit_cut_bytes"' "$D/log/audit.jsonl") - cuts_before))
 	case "$was:$rise:$cuts" in
-	interrupted:1:0 | torn:[01]:[1-9]* | ok:0:0) ;;
+	interrupted:1:0 | torn-result:1:[1-9]* | torn-intent:0:[1-9]* | ok:0:0) ;;
 	*) bad=$((bad + 1)); echo "# kill $i ($was): the next apply closed $rise runs, recorded $cuts cuts" ;;
 	esac
 	was=ok

@@ -35,20 +35,22 @@ abi=$(jget "$T/j" .sandbox | sed 's/^landlock ABI \([0-9]*\).*/\1/')
 
 # Outside the sandbox: a process to signal and an abstract unix socket to
 # connect to (both are scoped from ABI 6 on)
-sleep 60 &
+# (both live until the test ends, however long it takes)
+command -v python3 >/dev/null || { echo "not ok - python3 is needed"; exit 1; }
+SLEEPER= LISTENER=
+trap 'kill $SLEEPER $LISTENER 2>/dev/null; cleanup' EXIT
+sleep 3600 &
 SLEEPER=$!
 ABSTRACT="twtune-probe-$$"
-command -v python3 >/dev/null || { echo "not ok - python3 is needed"; exit 1; }
 python3 -c '
-import socket, sys, time
+import signal, socket, sys
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.bind("\0" + sys.argv[1])
 s.listen(8)
 open(sys.argv[2], "w").close()
-time.sleep(60)
+signal.pause()
 ' "$ABSTRACT" "$T/listening" &
 LISTENER=$!
-trap 'kill $SLEEPER $LISTENER 2>/dev/null; cleanup' EXIT
 i=0
 while [ ! -e "$T/listening" ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 [ -e "$T/listening" ] || { echo "not ok - the abstract socket listener did not start"; exit 1; }

@@ -36,7 +36,7 @@ boot() {
 	echo 1000 >$KEY
 	case $tool in
 	systemd) "$SYSTEMD_SYSCTL" "$@" 2>>"$T/boot.err" ;;
-	procps) sysctl -q $(for f in "$@"; do printf -- '-p %s ' "$f"; done) 2>>"$T/boot.err" ;;
+	procps) sysctl -q -p "$@" 2>>"$T/boot.err" ;; # -p takes every file, in order
 	esac
 	cat $KEY
 }

@@ -365,6 +365,31 @@ static void open_refuses_a_whole_last_line_that_is_not_a_record(void **state)
 	assert_non_null(strstr(err, "the last line is not a complete record"));
 }
 
+/* An unterminated tail of 1 MiB or more was never one of our records. */
+static void an_overlong_unterminated_tail_is_not_cut(void **state)
+{
+	struct logdir *l = *state;
+	char err[512] = "";
+	size_t big = 1u << 20, n;
+	char *junk = malloc(big + 1);
+	struct stat st;
+
+	assert_non_null(junk);
+	memset(junk, 'x', big);
+	junk[big] = '\0';
+	/* the whole file is that one line: still not cut */
+	testdir_append(AT_FDCWD, l->path, junk);
+	assert_int_equal(audit_open(l->path, &l->a, err, sizeof(err)),
+			 -EBADMSG);
+	assert_int_equal(stat(l->path, &st), 0);
+	assert_int_equal(st.st_size, big);
+	assert_int_equal(audit_verify(l->path, &n, err, sizeof(err)), -EBADMSG);
+	assert_string_equal(err, "1: the last line is unterminated and "
+				 "longer than any record: not twtune's "
+				 "(repair it by hand)");
+	free(junk);
+}
+
 static void last_record_sees_through_a_torn_tail(void **state)
 {
 	struct logdir *l = *state;
@@ -545,7 +570,8 @@ static void verify_finds_a_torn_last_line(void **state)
 	expect_verify_error(l->path, 2,
 			    "3: the last record is torn: its run was killed "
 			    "while writing it (the next apply, watch or "
-			    "rollback cuts it off and closes the run)");
+			    "rollback cuts it off, and closes the run if it "
+			    "was its result)");
 }
 
 static void verify_finds_a_record_without_run_or_phase(void **state)
@@ -878,6 +904,7 @@ int main(void)
 		T(last_hash_of_an_empty_log_is_empty),
 		T(open_cuts_a_torn_last_line_and_continues_the_chain),
 		T(open_refuses_a_whole_last_line_that_is_not_a_record),
+		T(an_overlong_unterminated_tail_is_not_cut),
 		T(last_record_sees_through_a_torn_tail),
 		T(verify_passes_a_sound_log),
 		T(verify_passes_an_empty_log),
