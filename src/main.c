@@ -1048,18 +1048,17 @@ static int open_dir_of(const char *path, bool loud)
  * unix stream socket NAME; and say what happened.  Nothing is written,
  * sent or delivered.
  */
-static int probe_connect(int family, const void *addr, socklen_t len)
+/* Connect a stream socket to addr, say how it went, and close it. */
+static void probe_connect(const char *item, int family, const void *addr,
+			  socklen_t len)
 {
 	int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int r = fd < 0 ? -1 : connect(fd, addr, len);
 
-	if (fd >= 0 && connect(fd, addr, len) < 0) {
-		int e = errno;
-
+	fprintf(stderr, "probe %s: %s\n", item,
+		r < 0 ? strerror(errno) : "connected");
+	if (fd >= 0)
 		close(fd);
-		errno = e;
-		return -1;
-	}
-	return fd;
 }
 
 static void test_probe(void)
@@ -1082,11 +1081,7 @@ static void test_probe(void)
 				.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
 			};
 
-			fd = probe_connect(AF_INET, &sin, sizeof(sin));
-			fprintf(stderr, "probe %s: %s\n", p,
-				fd < 0 ? strerror(errno) : "connected");
-			if (fd >= 0)
-				close(fd);
+			probe_connect(p, AF_INET, &sin, sizeof(sin));
 			continue;
 		}
 		/* "abstractNAME": connect to the abstract socket @NAME */
@@ -1095,15 +1090,10 @@ static void test_probe(void)
 			size_t n = strnlen(p + 8, sizeof(sun.sun_path) - 1);
 
 			memcpy(sun.sun_path + 1, p + 8, n);
-			fd = probe_connect(
-				AF_UNIX, &sun,
-				(socklen_t)(offsetof(struct sockaddr_un,
-						     sun_path) +
-					    1 + n));
-			fprintf(stderr, "probe %s: %s\n", p,
-				fd < 0 ? strerror(errno) : "connected");
-			if (fd >= 0)
-				close(fd);
+			probe_connect(p, AF_UNIX, &sun,
+				      (socklen_t)(offsetof(struct sockaddr_un,
+							   sun_path) +
+						  1 + n));
 			continue;
 		}
 		/* "sigPID": may this process signal PID? (signal 0) */
