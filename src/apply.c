@@ -13,90 +13,46 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <syslog.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "apply.h"
+#include "log.h"
 #include "persist.h"
 #include "sysctl.h"
 #include "util.h"
 
-int apply_init(struct txn *t, const char *mode)
+int apply_init(struct txn *t, enum txn_mode mode)
 {
 	memset(t, 0, sizeof(*t));
-	t->mode = mode;
+	t->rec.mode = mode;
+	t->rec.result = RESULT_OK;
 	t->netfd = -1;
 	t->sysctl_dfd = -1;
-	t->result = "ok";
-	return util_random_hex(t->run, 16);
+	return util_random_hex(t->rec.run, 16);
 }
 
 struct change *apply_add(struct txn *t, const char *key, long long before,
 			 long long after, const char *rule, const char *reason)
 {
-	struct change *c;
-
-	t->changes =
-		xrealloc(t->changes, (t->n_changes + 1) * sizeof(*t->changes));
-	c = &t->changes[t->n_changes++];
-	memset(c, 0, sizeof(*c));
-	c->key = xstrdup(key);
-	c->before = before;
-	c->after = after;
-	c->rule = xstrdup(rule);
-	c->reason = xstrdup(reason);
-	return c;
+	return audit_record_add(&t->rec, key, before, after, rule, reason);
 }
 
-json_t *apply_changes_json(const struct txn *t)
+bool apply_changed(const struct txn *t)
 {
-	json_t *a = json_array();
-
-	for (size_t i = 0; i < t->n_changes; i++) {
-		const struct change *c = &t->changes[i];
-		json_t *o = json_pack(
-			"{s:s, s:I, s:I, s:s, s:s, s:b, s:b, s:b}", "key",
-			c->key, "before", (json_int_t)c->before, "after",
-			(json_int_t)c->after, "rule", c->rule, "reason",
-			c->reason, "written", c->written, "verified",
-			c->verified, "persisted", c->persisted);
-
-		json_object_set_new(o, "persist",
-				    json_boolean(c->pop != PERSIST_NONE));
-		json_object_set_new(o, "persist_before",
-				    c->had_persist
-					    ? json_integer(c->persist_before)
-					    : json_null());
-		json_array_append_new(a, o);
-	}
-	return a;
+	for (size_t i = 0; i < t->rec.n_changes; i++)
+		if (t->rec.changes[i].verified)
+			return true;
+	return false;
 }
 
-static int record(struct txn *t, const char *phase)
+static int record(struct txn *t, bool intent)
 {
-	json_t *rec = json_object();
-	struct timespec ts;
-	char when[32];
+	json_t *rec;
 	int ret;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	util_rfc3339(&ts, when);
-	json_object_set_new(rec, "time", json_string(when));
-	json_object_set_new(rec, "run", json_string(t->run));
-	json_object_set_new(rec, "phase", json_string(phase));
-	json_object_set_new(rec, "mode", json_string(t->mode));
-	if (t->rollback_of)
-		json_object_set_new(rec, "rollback_of",
-				    json_string(t->rollback_of));
-	json_object_update(rec, t->base);
-	json_object_set_new(rec, "changes", apply_changes_json(t));
-	json_object_set_new(rec, "result",
-			    strcmp(phase, "intent") == 0
-				    ? json_null()
-				    : json_string(t->result));
-	json_object_set_new(rec, "error",
-			    t->error[0] ? json_string(t->error) : json_null());
+	t->rec.intent = intent;
+	rec = audit_record_json(&t->rec, t->base, t->error);
 	ret = audit_append(t->audit, rec);
 	json_decref(rec);
 	return ret;
@@ -107,8 +63,8 @@ static bool undo_writes(struct txn *t)
 {
 	bool all = true;
 
-	for (size_t i = t->n_changes; i-- > 0;) {
-		struct change *c = &t->changes[i];
+	for (size_t i = t->rec.n_changes; i-- > 0;) {
+		struct change *c = &t->rec.changes[i];
 		bool w;
 
 		if (!c->written)
@@ -116,8 +72,9 @@ static bool undo_writes(struct txn *t)
 		if (sysctl_set(t->netfd, c->key, c->before, &w) == 0) {
 			c->written = false;
 			c->verified = false;
-			syslog(LOG_WARNING, "%s: restored %lld (run %s failed)",
-			       c->key, c->before, t->run);
+			log_change(LOG_WARNING,
+				   "%s: restored %lld (run %s failed)", c->key,
+				   c->before, t->rec.run);
 		} else {
 			all = false;
 		}
@@ -155,13 +112,14 @@ static int persist(struct txn *t, char **old, bool *replaced)
 	int ret;
 
 	*old = NULL;
-	for (size_t i = 0; i < t->n_changes; i++)
-		any |= t->changes[i].pop != PERSIST_NONE;
+	for (size_t i = 0; i < t->rec.n_changes; i++)
+		any |= t->rec.changes[i].pop != PERSIST_NONE;
 	if (!any || t->sysctl_dfd < 0)
 		return 0;
 	/* temporary files of runs killed while persisting */
 	util_remove_stale_tmp(t->sysctl_dfd, t->persist_name);
-	ret = persist_read(t->sysctl_dfd, t->persist_name, old);
+	ret = persist_load(t->sysctl_dfd, t->persist_name, &p, old, perr,
+			   sizeof(perr));
 	if (ret == -ELOOP || ret == -EINVAL || ret == -EISDIR) {
 		fail(t, 0,
 		     "persist file %s is %s; refusing to write through or over "
@@ -170,17 +128,17 @@ static int persist(struct txn *t, char **old, bool *replaced)
 		     ret == -ELOOP ? "a symbolic link" : "not a regular file");
 		return ret;
 	}
-	if (ret < 0) {
-		fail(t, ret, "persist file %s: read", t->persist_name);
-		return ret;
-	}
-	if (*old && persist_parse(*old, &p, perr, sizeof(perr)) < 0) {
+	if (ret == -EBADMSG) {
 		fail(t, 0, "persist file %s:%s; refusing to rewrite it",
 		     t->persist_name, perr);
 		return -EINVAL;
 	}
-	for (size_t i = 0; i < t->n_changes; i++) {
-		struct change *c = &t->changes[i];
+	if (ret < 0) {
+		fail(t, ret, "persist file %s: read", t->persist_name);
+		return ret;
+	}
+	for (size_t i = 0; i < t->rec.n_changes; i++) {
+		struct change *c = &t->rec.changes[i];
 		const struct persist_entry *e = persist_get(&p, c->key);
 
 		c->had_persist = e != NULL;
@@ -190,7 +148,7 @@ static int persist(struct txn *t, char **old, bool *replaced)
 		else if (c->pop == PERSIST_REMOVE)
 			persist_remove(&p, c->key);
 	}
-	text = persist_render(&p, t->run);
+	text = persist_render(&p, t->rec.run);
 	ret = persist_write(t->sysctl_dfd, t->persist_name, text, replaced);
 	free(text);
 	persist_free(&p);
@@ -198,8 +156,8 @@ static int persist(struct txn *t, char **old, bool *replaced)
 		fail(t, ret, "persist file %s: write", t->persist_name);
 		return ret;
 	}
-	for (size_t i = 0; i < t->n_changes; i++)
-		t->changes[i].persisted = t->changes[i].pop != PERSIST_NONE;
+	for (size_t i = 0; i < t->rec.n_changes; i++)
+		t->rec.changes[i].persisted = t->rec.changes[i].pop != PERSIST_NONE;
 	return 0;
 }
 
@@ -224,8 +182,8 @@ static int unpersist(struct txn *t, const char *old)
 			      ? -errno
 			      : 0;
 	if (ret == 0)
-		for (size_t i = 0; i < t->n_changes; i++)
-			t->changes[i].persisted = false;
+		for (size_t i = 0; i < t->rec.n_changes; i++)
+			t->rec.changes[i].persisted = false;
 	return ret;
 }
 
@@ -292,14 +250,14 @@ static int execute(struct txn *t)
 	bool replaced = false;
 	int ret;
 
-	ret = record(t, "intent");
+	ret = record(t, true);
 	if (ret < 0) {
 		fail(t, ret, "audit log: write intent");
-		t->result = "failed";
+		t->rec.result = RESULT_FAILED;
 		return ret; /* fail closed: nothing was written */
 	}
-	for (size_t i = 0; i < t->n_changes; i++) {
-		struct change *c = &t->changes[i];
+	for (size_t i = 0; i < t->rec.n_changes; i++) {
+		struct change *c = &t->rec.changes[i];
 
 		if (c->persist_only) {
 			c->verified = true; /* the caller saw it at `after` */
@@ -325,18 +283,20 @@ static int execute(struct txn *t)
 	if (ret == 0)
 		ret = persist(t, &old, &replaced);
 	if (ret == 0) {
-		t->result = "ok";
-		ret = record(t, "result");
+		t->rec.result = RESULT_OK;
+		ret = record(t, false);
 		if (ret == 0) {
-			for (size_t i = 0; i < t->n_changes; i++) {
-				struct change *c = &t->changes[i];
+			for (size_t i = 0; i < t->rec.n_changes; i++) {
+				struct change *c = &t->rec.changes[i];
 
-				syslog(LOG_NOTICE,
-				       "%s: %lld -> %lld%s (rule %s, run %s)",
-				       c->key, c->before, c->after,
-				       c->persist_only ? " in the persist file"
-						       : "",
-				       c->rule, t->run);
+				log_change(LOG_NOTICE,
+					   "%s: %lld -> %lld%s (rule %s, run "
+					   "%s): %s",
+					   c->key, c->before, c->after,
+					   c->persist_only
+						   ? " in the persist file"
+						   : "",
+					   c->rule, t->rec.run, c->reason);
 			}
 			free(old);
 			return 0;
@@ -352,34 +312,28 @@ static int execute(struct txn *t)
 			append_error(t, "; the persist file could not be "
 					"restored");
 		}
-		for (size_t i = 0; i < t->n_changes; i++)
-			any |= t->changes[i].written;
+		for (size_t i = 0; i < t->rec.n_changes; i++)
+			any |= t->rec.changes[i].written;
 		if (any && !undo_writes(t)) {
 			undone = false;
 			append_error(t, "; not every written value could be "
 					"restored");
 		}
 		if (!undone)
-			t->result = "partial";
+			t->rec.result = RESULT_PARTIAL;
 		else
-			t->result = any || replaced ? "rolled_back" : "failed";
+			t->rec.result = any || replaced ? RESULT_ROLLED_BACK
+							: RESULT_FAILED;
 	}
 	free(old);
 	/* best effort: the audit log may be what failed */
-	record(t, "result");
+	record(t, false);
 	return ret < 0 ? ret : -EIO;
 }
 
 void apply_free(struct txn *t)
 {
-	for (size_t i = 0; i < t->n_changes; i++) {
-		free(t->changes[i].key);
-		free(t->changes[i].rule);
-		free(t->changes[i].reason);
-	}
-	free(t->changes);
+	audit_record_free(&t->rec);
 	json_decref(t->base);
-	t->changes = NULL;
-	t->n_changes = 0;
 	t->base = NULL;
 }

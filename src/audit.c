@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -516,4 +517,194 @@ int audit_find_run(const char *path, const char *run, json_t **out, char *err,
 	}
 	*out = best;
 	return 0;
+}
+
+/* ---- records as structs --------------------------------------------------- */
+
+const char *const txn_mode_names[] = {
+	[MODE_APPLY] = "apply",
+	[MODE_WATCH] = "watch",
+	[MODE_ROLLBACK] = "rollback",
+};
+
+const char *const txn_result_names[] = {
+	[RESULT_NONE] = NULL,
+	[RESULT_OK] = "ok",
+	[RESULT_PARTIAL] = "partial",
+	[RESULT_FAILED] = "failed",
+	[RESULT_ROLLED_BACK] = "rolled_back",
+	[RESULT_INTERRUPTED] = "interrupted",
+};
+
+/* Fields every record has, in this order; the rest is its base. */
+static const char *const record_fields[] = {
+	"time",	   "run",    "phase", "mode", "rollback_of",
+	"changes", "result", "error", "prev", "incomplete",
+};
+
+static int name_index(const char *s, const char *const *names, size_t n)
+{
+	for (size_t i = 0; s && i < n; i++)
+		if (names[i] && strcmp(names[i], s) == 0)
+			return (int)i;
+	return -1;
+}
+
+struct change *audit_record_add(struct audit_record *r, const char *key,
+				long long before, long long after,
+				const char *rule, const char *reason)
+{
+	struct change *c;
+
+	r->changes =
+		xrealloc(r->changes, (r->n_changes + 1) * sizeof(*r->changes));
+	c = &r->changes[r->n_changes++];
+	memset(c, 0, sizeof(*c));
+	c->key = xstrdup(key);
+	c->before = before;
+	c->after = after;
+	c->rule = xstrdup(rule);
+	c->reason = xstrdup(reason);
+	return c;
+}
+
+static bool flag(json_t *o, const char *name)
+{
+	return json_is_true(json_object_get(o, name));
+}
+
+static int decode_change(json_t *c, struct audit_record *r)
+{
+	const char *key = json_string_value(json_object_get(c, "key"));
+	json_t *before = json_object_get(c, "before");
+	json_t *after = json_object_get(c, "after");
+	json_t *pb = json_object_get(c, "persist_before");
+	struct change *ch;
+
+	if (!key || !json_is_integer(before) || !json_is_integer(after))
+		return -EBADMSG;
+	ch = audit_record_add(
+		r, key, json_integer_value(before), json_integer_value(after),
+		json_string_value(json_object_get(c, "rule")) ?: "",
+		json_string_value(json_object_get(c, "reason")) ?: "");
+	ch->written = flag(c, "written");
+	ch->verified = flag(c, "verified");
+	ch->persisted = flag(c, "persisted");
+	ch->pop = flag(c, "persist") ? PERSIST_SET : PERSIST_NONE;
+	ch->had_persist = json_is_integer(pb);
+	ch->persist_before = json_integer_value(pb);
+	ch->in_persist_file = flag(c, "in_persist_file");
+	return 0;
+}
+
+int audit_record_decode(json_t *j, struct audit_record *r)
+{
+	const char *run = json_string_value(json_object_get(j, "run"));
+	const char *phase = json_string_value(json_object_get(j, "phase"));
+	const char *of = json_string_value(json_object_get(j, "rollback_of"));
+	int mode = name_index(json_string_value(json_object_get(j, "mode")),
+			      txn_mode_names, ARRAY_SIZE(txn_mode_names));
+	int result =
+		name_index(json_string_value(json_object_get(j, "result")),
+			   txn_result_names, ARRAY_SIZE(txn_result_names));
+	json_t *c;
+	size_t i;
+
+	memset(r, 0, sizeof(*r));
+	if (!run || strlen(run) >= sizeof(r->run) || !phase || mode < 0 ||
+	    (strcmp(phase, "intent") && strcmp(phase, "result")) ||
+	    (of && strlen(of) >= sizeof(r->rollback_of)))
+		return -EBADMSG;
+	snprintf(r->run, sizeof(r->run), "%s", run);
+	snprintf(r->rollback_of, sizeof(r->rollback_of), "%s", of ? of : "");
+	r->intent = strcmp(phase, "intent") == 0;
+	r->mode = (enum txn_mode)mode;
+	r->result = result < 0 ? RESULT_NONE : (enum txn_result)result;
+	r->incomplete = flag(j, "incomplete");
+	json_array_foreach(json_object_get(j, "changes"), i, c)
+	{
+		if (decode_change(c, r) < 0) {
+			audit_record_free(r);
+			return -EBADMSG;
+		}
+	}
+	r->json = json_incref(j);
+	return 0;
+}
+
+void audit_record_free(struct audit_record *r)
+{
+	for (size_t i = 0; i < r->n_changes; i++) {
+		free(r->changes[i].key);
+		free(r->changes[i].rule);
+		free(r->changes[i].reason);
+	}
+	free(r->changes);
+	json_decref(r->json);
+	memset(r, 0, sizeof(*r));
+}
+
+json_t *audit_changes_json(const struct change *changes, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n; i++) {
+		const struct change *c = &changes[i];
+		json_t *o = json_pack(
+			"{s:s, s:I, s:I, s:s, s:s, s:b, s:b, s:b}", "key",
+			c->key, "before", (json_int_t)c->before, "after",
+			(json_int_t)c->after, "rule", c->rule, "reason",
+			c->reason, "written", c->written, "verified",
+			c->verified, "persisted", c->persisted);
+
+		json_object_set_new(o, "persist",
+				    json_boolean(c->pop != PERSIST_NONE));
+		json_object_set_new(o, "persist_before",
+				    c->had_persist
+					    ? json_integer(c->persist_before)
+					    : json_null());
+		if (c->in_persist_file)
+			json_object_set_new(o, "in_persist_file", json_true());
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+json_t *audit_record_json(const struct audit_record *r, const json_t *base,
+			  const char *error)
+{
+	json_t *rec = json_object();
+	struct timespec ts;
+	char when[32];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	util_rfc3339(&ts, when);
+	json_object_set_new(rec, "time", json_string(when));
+	json_object_set_new(rec, "run", json_string(r->run));
+	json_object_set_new(rec, "phase",
+			    json_string(r->intent ? "intent" : "result"));
+	json_object_set_new(rec, "mode", json_string(txn_mode_names[r->mode]));
+	if (r->rollback_of[0])
+		json_object_set_new(rec, "rollback_of",
+				    json_string(r->rollback_of));
+	if (base)
+		json_object_update(rec, (json_t *)base);
+	json_object_set_new(rec, "changes",
+			    audit_changes_json(r->changes, r->n_changes));
+	json_object_set_new(rec, "result",
+			    r->intent || r->result == RESULT_NONE
+				    ? json_null()
+				    : json_string(txn_result_names[r->result]));
+	json_object_set_new(rec, "error",
+			    error && *error ? json_string(error) : json_null());
+	return rec;
+}
+
+json_t *audit_record_base(const struct audit_record *r)
+{
+	json_t *base = json_deep_copy(r->json);
+
+	for (size_t i = 0; base && i < ARRAY_SIZE(record_fields); i++)
+		json_object_del(base, record_fields[i]);
+	return base ? base : json_object();
 }

@@ -13,6 +13,91 @@
 
 #include "util.h"
 
+/* What a run was. */
+enum txn_mode {
+	MODE_APPLY,
+	MODE_WATCH,
+	MODE_ROLLBACK,
+};
+
+/* How a run ended; RESULT_NONE while it has not (an intent record). */
+enum txn_result {
+	RESULT_NONE,
+	RESULT_OK,
+	RESULT_PARTIAL,
+	RESULT_FAILED,
+	RESULT_ROLLED_BACK,
+	RESULT_INTERRUPTED, /* closed by a later run: its process was killed */
+};
+
+extern const char *const txn_mode_names[];
+extern const char *const txn_result_names[];
+
+enum persist_op {
+	PERSIST_NONE,
+	PERSIST_SET,
+	PERSIST_REMOVE
+};
+
+/* One key of a run: what it planned, did and recorded. */
+struct change {
+	char *key;
+	long long before, after;
+	char *rule;
+	char *reason;
+	enum persist_op pop; /* what the run does to the persist file */
+	long long pvalue;
+	bool persist_only; /* the live value is already right: file only */
+	/* what happened */
+	bool had_persist; /* the persist file held the key before the run */
+	long long persist_before;
+	bool written, verified, persisted;
+	bool in_persist_file; /* a closed interrupted run: found in the file */
+};
+
+/*
+ * An audit record as the rest of twtune sees it.  Only audit.c knows
+ * the JSON field names.
+ */
+struct audit_record {
+	char run[33];
+	bool intent; /* an intent record (else a result) */
+	enum txn_mode mode;
+	char rollback_of[33]; /* "" unless a rollback */
+	enum txn_result result;
+	bool incomplete; /* an intent whose result never came (killed) */
+	struct change *changes;
+	size_t n_changes;
+	json_t *json; /* the record as read; NULL for a new one */
+};
+
+/*
+ * Read a record (r->json takes a reference).  -EBADMSG when it is not
+ * one of twtune's: no run, phase or mode, or a change without a key or
+ * without integer before and after values.
+ */
+int audit_record_decode(json_t *j, struct audit_record *r);
+void audit_record_free(struct audit_record *r);
+
+/* Append a change (strings are copied). */
+struct change *audit_record_add(struct audit_record *r, const char *key,
+				long long before, long long after,
+				const char *rule, const char *reason);
+
+/*
+ * The record as JSON: time, run, phase, mode, rollback_of, then the
+ * fields of base (the process and its inputs), changes, result and error
+ * (NULL: none).
+ */
+json_t *audit_record_json(const struct audit_record *r, const json_t *base,
+			  const char *error);
+
+/* The fields of a record read back that describe its process (base). */
+json_t *audit_record_base(const struct audit_record *r);
+
+/* The changes as the audit log and the JSON report show them. */
+json_t *audit_changes_json(const struct change *c, size_t n);
+
 struct audit {
 	int fd;
 	char prev[SHA256_HEX_LEN + 1]; /* "" before the first record */

@@ -20,6 +20,7 @@
 
 #include "observe.h"
 #include "sysctl.h"
+#include "tunables.h"
 
 /* /proc files are small; anything bigger than this is not what we expect */
 #define PROC_FILE_MAX (4u << 20)
@@ -59,14 +60,6 @@ const char *const metric_names[METRIC_COUNT] = {
 	[M_TW_TOP_PEER_SHARE] = "tw_top_peer_share",
 	[M_PORT_PRESSURE] = "port_pressure",
 	[M_SYN_RECV_PEERS] = "syn_recv_peers",
-};
-
-/* Sysctls every observation reads: the ones the report always shows. */
-static const char *const base_keys[] = {
-	"net.ipv4.tcp_max_tw_buckets", "net.ipv4.tcp_tw_reuse",
-	"net.ipv4.tcp_tw_reuse_delay", "net.ipv4.tcp_tw_recycle",
-	"net.ipv4.tcp_timestamps",     "net.ipv4.tcp_fin_timeout",
-	"net.ipv4.tcp_syncookies",     "net.ipv4.ip_local_port_range",
 };
 
 /* Default TIME_WAIT socket size when /proc/slabinfo is not readable. */
@@ -520,7 +513,10 @@ int observe_collect_cached(int procfd, const char *const *keys, size_t n_keys,
 		snprintf(err, errlen, "sys/net: %s", strerror(-ret));
 		goto out;
 	}
-	read_sysctls(netfd, base_keys, ARRAY_SIZE(base_keys), o);
+	/* the keys the report always shows, then the policies' */
+	for (size_t i = 0; i < n_tunables; i++)
+		if (tunables[i].flags & TUN_SHOWN)
+			read_sysctls(netfd, &tunables[i].key, 1, o);
 	read_sysctls(netfd, keys, n_keys, o);
 	s = observe_sysctl(o, "net.ipv4.tcp_max_tw_buckets");
 	if (!s->exists || isnan(s->value)) {

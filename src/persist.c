@@ -133,6 +133,34 @@ int persist_read(int dirfd, const char *name, char **text)
 	return ret;
 }
 
+int persist_load(int dirfd, const char *name, struct persist *p, char **text,
+		 char *err, size_t errlen)
+{
+	char *t = NULL;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	if (text)
+		*text = NULL;
+	if (err && errlen)
+		err[0] = '\0';
+	ret = persist_read(dirfd, name, &t);
+	if (ret == 0 && t && persist_parse(t, p, err, errlen) < 0)
+		ret = -EBADMSG;
+	if (ret == 0 && text)
+		*text = t;
+	else
+		free(t);
+	return ret;
+}
+
+int persist_open_dir(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	return fd < 0 ? -errno : fd;
+}
+
 int persist_write(int dirfd, const char *name, const char *text, bool *replaced)
 {
 	return util_replace_ex(dirfd, name, text, strlen(text), 0644, true,

@@ -41,6 +41,19 @@ char *persist_render(const struct persist *p, const char *run_id);
 int persist_read(int dirfd, const char *name, char **text);
 
 /*
+ * The one way to read the persist file: dirfd/name, never through a
+ * symbolic link, at most 1 MiB, parsed.  A missing file is an empty one
+ * (0, *text NULL).  -ELOOP (a symbolic link), -EINVAL or -EISDIR (not a
+ * regular file), -EBADMSG ("LINE: message" in err) when it is not a
+ * persist file, or -errno.  text may be NULL; p is empty on failure.
+ */
+int persist_load(int dirfd, const char *name, struct persist *p, char **text,
+		 char *err, size_t errlen);
+
+/* Open the persist directory (a directory, not through a symbolic link). */
+int persist_open_dir(const char *path);
+
+/*
  * Atomically replace dirfd/name with text (mode 0644, fsync'd); when
  * replaced is not NULL it tells whether the new file took the name, also
  * on failure (see util_replace_ex()).

@@ -14,7 +14,7 @@
 #include <string.h>
 
 #include "plan.h"
-#include "sysctl.h"
+#include "tunables.h"
 
 #define PUSH(arr, n)                                                           \
 	(arr = xrealloc(arr, ((n) + 1) * sizeof(*(arr))), &(arr)[(n)++])
@@ -144,7 +144,7 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 		v = ceil(lo);
 	if (!isnan(hi) && v > hi)
 		v = floor(hi);
-	sysctl_key_range(r->key, &klo, &khi);
+	tunable_range(r->key, &klo, &khi);
 	if (!(v >= (double)klo && v <= (double)khi)) {
 		note(pl, r, SEV_WARNING,
 		     xasprintf("planned value %.0f for %s is outside the "
@@ -154,7 +154,7 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 	}
 	to = (long long)v;
 	if (r->direction == DIR_RAISE && env->current < 0 &&
-	    strcmp(r->key, "net.ipv4.tcp_max_tw_buckets") == 0) {
+	    tunable_negative_unlimited(r->key)) {
 		note(pl, r, SEV_INFO,
 		     xasprintf("%s is %.0f (negative: unlimited); raising "
 			       "it to %lld would lower the limit, so it is "

@@ -20,6 +20,7 @@
 
 #include "policy.h"
 #include "sysctl.h"
+#include "tunables.h"
 
 #define POLICY_FILE_MAX (1u << 20)
 
@@ -272,6 +273,7 @@ static bool load_rule(struct ctx *c, config_setting_t *g, struct rule *out)
 	size_t before = c->errors->n;
 	int line = config_setting_source_line(g);
 	const char *id, *key, *advice, *when_s, *reason;
+	const struct tunable *t;
 	struct rule r = { 0 };
 	unsigned flags;
 	const char *why;
@@ -368,7 +370,7 @@ static bool load_rule(struct ctx *c, config_setting_t *g, struct rule *out)
 	 * tcp_tw_recycle breaks clients behind NAT: only "off" is allowed,
 	 * and min clamps the value, so it must not push it above 0 either.
 	 */
-	if (key && strcmp(key, "net.ipv4.tcp_tw_recycle") == 0) {
+	if (key && (t = tunable_find(key)) && (t->flags & TUN_ZERO_ONLY)) {
 		double v;
 
 		if (r.value && (!expr_const(r.value, &v) || v != 0))
@@ -376,16 +378,18 @@ static bool load_rule(struct ctx *c, config_setting_t *g, struct rule *out)
 			       config_setting_source_line(
 				       config_setting_get_member(g, "value")),
 			       id,
-			       "net.ipv4.tcp_tw_recycle can only be set to 0: "
-			       "it drops connections from clients behind NAT "
-			       "(and was removed in Linux 4.12)");
+			       "%s can only be set to 0: it drops connections "
+			       "from clients behind NAT (and was removed in "
+			       "Linux 4.12)",
+			       key);
 		if (r.min && (!expr_const(r.min, &v) || v > 0))
 			err_at(c,
 			       config_setting_source_line(
 				       config_setting_get_member(g, "min")),
 			       id,
-			       "net.ipv4.tcp_tw_recycle can only be set to 0: "
-			       "a min above 0 would turn it on");
+			       "%s can only be set to 0: a min above 0 would "
+			       "turn it on",
+			       key);
 	}
 	if (c->errors->n != before) {
 		free_rule(&r);

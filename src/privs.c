@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <linux/landlock.h>
 #endif
 
+#include "hooks.h"
 #include "privs.h"
 #include "util.h"
 
@@ -142,6 +144,23 @@ char *privs_effective_text(void)
 	return s;
 }
 
+/* Not confined, and why. */
+static void none(struct sandbox *sb, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void none(struct sandbox *sb, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	sb->state = SANDBOX_NONE;
+	sb->abi = 0;
+	n = (size_t)snprintf(sb->text, sizeof(sb->text), "none: ");
+	va_start(ap, fmt);
+	vsnprintf(sb->text + n, sizeof(sb->text) - n, fmt, ap);
+	va_end(ap);
+}
+
 #ifdef HAVE_LINUX_LANDLOCK_H
 /*
  * Rights and fields newer than the oldest headers we build with (Debian
@@ -172,7 +191,7 @@ struct tw_ruleset_attr {
  * netlink), and abstract unix sockets and signals to processes outside
  * the sandbox (6).  Reading stays allowed everywhere.
  */
-void privs_sandbox(const int *dirfds, size_t n, char *desc, size_t len)
+void privs_sandbox(const int *dirfds, size_t n, struct sandbox *sb)
 {
 	/* every right that changes the file system; reads stay allowed */
 	uint64_t write_rights =
@@ -188,15 +207,12 @@ void privs_sandbox(const int *dirfds, size_t n, char *desc, size_t len)
 
 	abi = syscall(SYS_landlock_create_ruleset, NULL, 0,
 		      LANDLOCK_CREATE_RULESET_VERSION);
-#ifdef TWTUNE_TEST_HOOKS
-	/* test builds: behave as on a kernel built without Landlock */
-	if (getenv("TWTUNE_TEST_NO_LANDLOCK")) {
+	if (hook_no_landlock && hook_no_landlock()) {
 		abi = -1;
 		errno = ENOSYS;
 	}
-#endif
 	if (abi < 0) {
-		snprintf(desc, len, "none: Landlock unavailable (%s)",
+		none(sb, "Landlock unavailable (%s)",
 			 strerror(errno));
 		return;
 	}
@@ -220,7 +236,7 @@ void privs_sandbox(const int *dirfds, size_t n, char *desc, size_t len)
 	}
 	fd = syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0);
 	if (fd < 0) {
-		snprintf(desc, len, "none: landlock_create_ruleset: %s",
+		none(sb, "landlock_create_ruleset: %s",
 			 strerror(errno));
 		return;
 	}
@@ -234,7 +250,7 @@ void privs_sandbox(const int *dirfds, size_t n, char *desc, size_t len)
 
 		if (syscall(SYS_landlock_add_rule, (int)fd,
 			    LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0) {
-			snprintf(desc, len, "none: landlock_add_rule: %s",
+			none(sb, "landlock_add_rule: %s",
 				 strerror(errno));
 			close((int)fd);
 			return;
@@ -242,19 +258,21 @@ void privs_sandbox(const int *dirfds, size_t n, char *desc, size_t len)
 	}
 	/* no_new_privs is already set by privs_keep_net_admin() */
 	if (syscall(SYS_landlock_restrict_self, (int)fd, 0) < 0) {
-		snprintf(desc, len, "none: landlock_restrict_self: %s",
+		none(sb, "landlock_restrict_self: %s",
 			 strerror(errno));
 		close((int)fd);
 		return;
 	}
 	close((int)fd);
-	snprintf(desc, len, "landlock ABI %ld", abi);
+	sb->state = SANDBOX_LANDLOCK;
+	sb->abi = abi;
+	snprintf(sb->text, sizeof(sb->text), "landlock ABI %ld", abi);
 }
 #else
-void privs_sandbox(const int *dirfds, size_t n, char *desc, size_t len)
+void privs_sandbox(const int *dirfds, size_t n, struct sandbox *sb)
 {
 	(void)dirfds;
 	(void)n;
-	snprintf(desc, len, "none: built without Landlock headers");
+	none(sb, "built without Landlock headers");
 }
 #endif

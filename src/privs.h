@@ -24,12 +24,23 @@ int privs_keep_net_admin(char *err, size_t errlen);
 /* Effective capabilities as text, e.g. "net_admin" or "none". */
 char *privs_effective_text(void);
 
+enum sandbox_state {
+	SANDBOX_UNSET,	  /* not tried (yet) */
+	SANDBOX_LANDLOCK, /* confined by Landlock */
+	SANDBOX_NONE,	  /* could not be confined: text says why */
+};
+
+struct sandbox {
+	enum sandbox_state state;
+	long abi;	/* Landlock ABI version in force */
+	char text[160]; /* "landlock ABI 6" or "none: <why>" */
+};
+
 /*
  * Confine writes with Landlock to beneath the given directory fds
- * (negative ones are skipped).  Fills
- * desc with what was done ("landlock ABI 4" or "none: <why>"); failing to
- * sandbox is reported, not fatal, as SPEC section 6 asks.
+ * (negative ones are skipped).  Failing to sandbox is reported in sb,
+ * not fatal: twtune goes on and says so in its report and audit record.
  */
-void privs_sandbox(const int *dirfds, size_t n, char *desc, size_t len);
+void privs_sandbox(const int *dirfds, size_t n, struct sandbox *sb);
 
 #endif

@@ -217,13 +217,17 @@ json_t *report_json(const struct report *r)
 	json_object_set_new(j, "warnings", warn);
 	json_object_set_new(j, "policy", files);
 	if (r->txn) {
-		json_object_set_new(j, "run", json_string(r->txn->run));
-		json_object_set_new(j, "result", json_string(r->txn->result));
+		json_object_set_new(j, "run", json_string(r->txn->rec.run));
+		json_object_set_new(
+			j, "result",
+			json_string(txn_result_names[r->txn->rec.result]));
 		json_object_set_new(j, "error",
 				    r->txn->error[0]
 					    ? json_string(r->txn->error)
 					    : json_null());
-		json_object_set_new(j, "changes", apply_changes_json(r->txn));
+		json_object_set_new(j, "changes",
+				    audit_changes_json(r->txn->rec.changes,
+						       r->txn->rec.n_changes));
 	}
 	/* the confinement of the process that made this report (or run) */
 	json_object_set_new(j, "sandbox",
@@ -477,12 +481,11 @@ void report_text(FILE *f, const struct report *r, bool verbose)
 	}
 
 	if (r->txn) {
-		fprintf(f, "\n%s run %s: %s (sandbox: %s)\n", r->txn->mode,
-			r->txn->run, r->txn->result,
-			json_string_value(
-				json_object_get(r->txn->base, "sandbox")));
-		for (size_t i = 0; i < r->txn->n_changes; i++) {
-			const struct change *ch = &r->txn->changes[i];
+		fprintf(f, "\n%s run %s: %s (sandbox: %s)\n",
+			txn_mode_names[r->txn->rec.mode], r->txn->rec.run,
+			txn_result_names[r->txn->rec.result], r->sandbox);
+		for (size_t i = 0; i < r->txn->rec.n_changes; i++) {
+			const struct change *ch = &r->txn->rec.changes[i];
 
 			fprintf(f, "  %s: %lld -> %lld  [%s]%s%s\n", ch->key,
 				ch->before, ch->after, ch->rule,
@@ -547,6 +550,23 @@ void report_text(FILE *f, const struct report *r, bool verbose)
 			"persists and audits %s.\n",
 			pl->n_changes == 1 ? "this change" : "these changes",
 			pl->n_changes == 1 ? "it" : "them");
+}
+
+void report_quiet(FILE *f, const struct report *r)
+{
+	char *line = report_verdict_line(r->obs);
+
+	fprintf(f, "%s\n", line);
+	free(line);
+	/* what apply did is not noise */
+	for (size_t i = 0; r->txn && i < r->txn->rec.n_changes; i++) {
+		const struct change *c = &r->txn->rec.changes[i];
+
+		fprintf(f, "%s %s: %lld -> %lld (run %s: %s)\n",
+			c->verified ? "changed" : "NOT changed", c->key,
+			c->before, c->after, r->txn->rec.run,
+			txn_result_names[r->txn->rec.result]);
+	}
 }
 
 static void prom_metric(FILE *f, const char *name, const char *type,
@@ -625,15 +645,14 @@ json_t *report_salt_json(const struct report *r)
 	strbuf_addf(&sb, "%s", line);
 	free(line);
 	if (r->txn) {
-		changed = false;
-		for (size_t i = 0; i < r->txn->n_changes; i++)
-			changed |= r->txn->changes[i].verified;
-		strbuf_addf(&sb, "; run %s: %s", r->txn->run, r->txn->result);
-		for (size_t i = 0; i < r->txn->n_changes; i++)
+		changed = apply_changed(r->txn);
+		strbuf_addf(&sb, "; run %s: %s", r->txn->rec.run,
+			    txn_result_names[r->txn->rec.result]);
+		for (size_t i = 0; i < r->txn->rec.n_changes; i++)
 			strbuf_addf(&sb, "; %s %lld -> %lld",
-				    r->txn->changes[i].key,
-				    r->txn->changes[i].before,
-				    r->txn->changes[i].after);
+				    r->txn->rec.changes[i].key,
+				    r->txn->rec.changes[i].before,
+				    r->txn->rec.changes[i].after);
 		if (r->txn->error[0])
 			strbuf_addf(&sb, "; error: %s", r->txn->error);
 	} else {

@@ -46,6 +46,9 @@ json_t *report_observations_json(const struct observation *o);
 json_t *report_json(const struct report *r);
 void report_text(FILE *f, const struct report *r, bool verbose);
 
+/* -q: the verdict line, and what apply changed. */
+void report_quiet(FILE *f, const struct report *r);
+
 /* node_exporter textfile metrics. */
 void report_prometheus(FILE *f, const struct report *r);
 

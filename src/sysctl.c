@@ -9,7 +9,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -179,34 +178,4 @@ int sysctl_set(int netfd, const char *key, long long value, bool *written)
 	if (sysctl_parse_int(back, &got) < 0 || got != value)
 		return -EILSEQ;
 	return 0;
-}
-
-/* Ranges of the keys twtune's policies are expected to target. */
-static const struct {
-	const char *key;
-	long long lo, hi;
-} ranges[] = {
-	/* proc_dointvec: any int; negative means unlimited */
-	{ "net.ipv4.tcp_max_tw_buckets", INT_MIN, INT_MAX },
-	{ "net.ipv4.tcp_tw_reuse", 0, 2 },
-	{ "net.ipv4.tcp_tw_reuse_delay", 1, 60000 },
-	{ "net.ipv4.tcp_tw_recycle", 0, 1 },
-	{ "net.ipv4.tcp_timestamps", 0, 2 },
-	{ "net.ipv4.tcp_fin_timeout", 1, INT_MAX },
-	{ "net.ipv4.tcp_syncookies", 0, 2 },
-};
-
-bool sysctl_key_range(const char *key, long long *lo, long long *hi)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(ranges); i++) {
-		if (strcmp(ranges[i].key, key) == 0) {
-			*lo = ranges[i].lo;
-			*hi = ranges[i].hi;
-			return true;
-		}
-	}
-	/* every other net.* value twtune can write is an int */
-	*lo = INT_MIN;
-	*hi = INT_MAX;
-	return false;
 }

@@ -43,7 +43,4 @@ int sysctl_parse_int(const char *raw, long long *out);
  */
 int sysctl_set(int netfd, const char *key, long long value, bool *written);
 
-/* Range the kernel accepts for a key twtune knows; false if unknown. */
-bool sysctl_key_range(const char *key, long long *lo, long long *hi);
-
 #endif

@@ -23,6 +23,7 @@
 
 #include <nettle/sha2.h>
 
+#include "hooks.h"
 #include "util.h"
 
 static void oom(void)
@@ -139,6 +140,14 @@ void msgs_free(struct msgs *m)
 	m->n = 0;
 }
 
+bool msgs_has(const struct msgs *m, const char *s)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (strcmp(m->v[i], s) == 0)
+			return true;
+	return false;
+}
+
 int util_read_at(int dirfd, const char *path, size_t max, char **out,
 		 size_t *len)
 {
@@ -225,6 +234,20 @@ int util_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+int util_output(const char *path, int dirfd, const char *buf, size_t len)
+{
+	const char *slash;
+	int ret;
+
+	if (!path)
+		return util_write_all(STDOUT_FILENO, buf, len);
+	slash = strrchr(path, '/');
+	ret = dirfd < 0 ? -EBADF
+			: util_write_atomic(dirfd, slash ? slash + 1 : path,
+					    buf, len, 0644);
+	return ret;
+}
+
 int util_close(int fd)
 {
 	if (close(fd) < 0 && errno != EINTR)
@@ -255,12 +278,9 @@ int util_replace_ex(int dirfd, const char *name, const char *data, size_t len,
 	ret = util_random_hex(rnd, 8);
 	if (ret < 0)
 		return ret;
-#ifdef TWTUNE_TEST_HOOKS
 	/* tests plant things at the temporary name: let them know it */
-	if (getenv("TWTUNE_TEST_TMP_SUFFIX"))
-		snprintf(rnd, sizeof(rnd), "%s",
-			 getenv("TWTUNE_TEST_TMP_SUFFIX"));
-#endif
+	if (hook_tmp_suffix && hook_tmp_suffix())
+		snprintf(rnd, sizeof(rnd), "%s", hook_tmp_suffix());
 	if ((size_t)snprintf(tmp, sizeof(tmp), ".%s.%s.tmp", name, rnd) >=
 	    sizeof(tmp))
 		return -ENAMETOOLONG;

@@ -39,6 +39,9 @@ void msgs_addf(struct msgs *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void msgs_free(struct msgs *m);
 
+/* Whether s is one of the messages. */
+bool msgs_has(const struct msgs *m, const char *s);
+
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);
@@ -63,6 +66,12 @@ int util_read_file(int dirfd, const char *path, int flags, size_t max,
 
 /* write(2) until done; -errno on failure, -EIO on a zero-length write. */
 int util_write_all(int fd, const void *buf, size_t len);
+
+/*
+ * Command output: to standard output when path is NULL, else replace
+ * path (whose directory is open as dirfd) atomically.  -errno.
+ */
+int util_output(const char *path, int dirfd, const char *buf, size_t len);
 
 /* close(2) that reports its error: close errors can mean lost data. */
 int util_close(int fd);

@@ -782,7 +782,7 @@ static void changes_json_uses_the_documented_field_names(void **state)
 	char *s;
 
 	(void)state;
-	assert_int_equal(apply_init(&t, "apply"), 0);
+	assert_int_equal(apply_init(&t, MODE_APPLY), 0);
 	c = apply_add(&t, TWB, 1024, 4096, "tw-buckets-headroom", "room");
 	c->written = true;
 	c->verified = true;
@@ -792,7 +792,7 @@ static void changes_json_uses_the_documented_field_names(void **state)
 	c->pop = PERSIST_SET;
 	apply_add(&t, "net.ipv4.tcp_tw_reuse", 0, 1, "tw-reuse", "ports");
 
-	j = apply_changes_json(&t);
+	j = audit_changes_json(t.rec.changes, t.rec.n_changes);
 	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	assert_string_equal(
 		s, "[{\"key\":\"" TWB "\",\"before\":1024,\"after\":4096,"
@@ -815,8 +815,8 @@ static void changes_json_of_no_changes_is_an_empty_array(void **state)
 	json_t *j;
 
 	(void)state;
-	assert_int_equal(apply_init(&t, "rollback"), 0);
-	j = apply_changes_json(&t);
+	assert_int_equal(apply_init(&t, MODE_ROLLBACK), 0);
+	j = audit_changes_json(t.rec.changes, t.rec.n_changes);
 	assert_true(json_is_array(j));
 	assert_int_equal(json_array_size(j), 0);
 	json_decref(j);
@@ -828,11 +828,11 @@ static void run_ids_are_fresh_128_bit_hex(void **state)
 	struct txn a, b;
 
 	(void)state;
-	assert_int_equal(apply_init(&a, "apply"), 0);
-	assert_int_equal(apply_init(&b, "apply"), 0);
-	assert_int_equal(strlen(a.run), 32);
-	assert_int_equal(strspn(a.run, "0123456789abcdef"), 32);
-	assert_string_not_equal(a.run, b.run);
+	assert_int_equal(apply_init(&a, MODE_APPLY), 0);
+	assert_int_equal(apply_init(&b, MODE_APPLY), 0);
+	assert_int_equal(strlen(a.rec.run), 32);
+	assert_int_equal(strspn(a.rec.run, "0123456789abcdef"), 32);
+	assert_string_not_equal(a.rec.run, b.rec.run);
 	apply_free(&a);
 	apply_free(&b);
 }
@@ -844,15 +844,15 @@ static void apply_writes_nothing_when_the_intent_cannot_be_logged(void **state)
 	struct txn t;
 
 	(void)state;
-	assert_int_equal(apply_init(&t, "apply"), 0);
+	assert_int_equal(apply_init(&t, MODE_APPLY), 0);
 	t.audit = &broken;
 	t.base = json_object();
 	apply_add(&t, TWB, 64, 1024, "tw-buckets-headroom", "room");
 	assert_int_equal(apply_execute(&t), -EBADF);
-	assert_string_equal(t.result, "failed");
+	assert_string_equal(txn_result_names[t.rec.result], "failed");
 	assert_int_equal(strncmp(t.error, "audit log: write intent", 23), 0);
-	assert_false(t.changes[0].written);
-	assert_false(t.changes[0].persisted);
+	assert_false(t.rec.changes[0].written);
+	assert_false(t.rec.changes[0].persisted);
 	apply_free(&t);
 }
 
@@ -869,7 +869,7 @@ static void apply_does_not_overwrite_a_value_changed_since_planned(void **state)
 	assert_int_equal(testdir_mkdirs(l->dir.fd, "sys/net/ipv4"), 0);
 	testdir_put(l->dir.fd, "sys/net/ipv4/tcp_max_tw_buckets", "777\n");
 	assert_int_equal(audit_open(l->path, &l->a, err, sizeof(err)), 0);
-	assert_int_equal(apply_init(&t, "apply"), 0);
+	assert_int_equal(apply_init(&t, MODE_APPLY), 0);
 	t.audit = &l->a;
 	t.base = json_object();
 	t.netfd = sysctl_open_net(l->dir.fd);
@@ -878,8 +878,8 @@ static void apply_does_not_overwrite_a_value_changed_since_planned(void **state)
 	apply_add(&t, TWB, 64, 1024, "tw-buckets-headroom", "room");
 	assert_int_equal(apply_execute(&t), -ESTALE);
 	assert_contains(t.error, "is 777 now, not 64 as planned");
-	assert_false(t.changes[0].written);
-	assert_string_equal(t.result, "failed");
+	assert_false(t.rec.changes[0].written);
+	assert_string_equal(txn_result_names[t.rec.result], "failed");
 	assert_int_equal(util_read_at(l->dir.fd,
 				      "sys/net/ipv4/tcp_max_tw_buckets", 64,
 				      &text, NULL),

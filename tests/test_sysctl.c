@@ -156,7 +156,7 @@ static void key_valid_rejects_keys_that_are_too_long(void **state)
 	assert_string_equal(why, "key is too long");
 }
 
-/* ---- normalisation, values, ranges ------------------------------------- */
+/* ---- normalisation and values -------------------------------------------- */
 
 static void key_normalize_turns_slashes_into_dots(void **state)
 {
@@ -190,35 +190,6 @@ static void parse_int_accepts_one_integer_only(void **state)
 	assert_int_equal(sysctl_parse_int("", &v), -EINVAL);
 	assert_int_equal(sysctl_parse_int("cubic", &v), -EINVAL);
 	assert_int_equal(v, 5);
-}
-
-static void key_range_knows_the_tw_keys(void **state)
-{
-	long long lo = 0, hi = 0;
-
-	(void)state;
-	assert_true(sysctl_key_range("net.ipv4.tcp_tw_reuse", &lo, &hi));
-	assert_int_equal(lo, 0);
-	assert_int_equal(hi, 2);
-	assert_true(sysctl_key_range("net.ipv4.tcp_tw_reuse_delay", &lo, &hi));
-	assert_int_equal(lo, 1);
-	assert_int_equal(hi, 60000);
-	assert_true(sysctl_key_range("net.ipv4.tcp_max_tw_buckets", &lo, &hi));
-	assert_true(lo == INT_MIN);
-	assert_true(hi == INT_MAX);
-	assert_true(sysctl_key_range("net.ipv4.tcp_tw_recycle", &lo, &hi));
-	assert_int_equal(lo, 0);
-	assert_int_equal(hi, 1);
-}
-
-static void key_range_of_an_unknown_key_is_int(void **state)
-{
-	long long lo = 0, hi = 0;
-
-	(void)state;
-	assert_false(sysctl_key_range("net.core.somaxconn", &lo, &hi));
-	assert_true(lo == INT_MIN);
-	assert_true(hi == INT_MAX);
 }
 
 /* ---- reading and writing a fake tree ------------------------------------ */
@@ -526,8 +497,6 @@ int main(void)
 		cmocka_unit_test(key_valid_rejects_keys_that_are_too_long),
 		cmocka_unit_test(key_normalize_turns_slashes_into_dots),
 		cmocka_unit_test(parse_int_accepts_one_integer_only),
-		cmocka_unit_test(key_range_knows_the_tw_keys),
-		cmocka_unit_test(key_range_of_an_unknown_key_is_int),
 		TREE_TEST(open_net_fails_without_sys_net),
 		TREE_TEST(read_strips_the_trailing_newline),
 		TREE_TEST(read_reports_a_missing_key_as_enoent),

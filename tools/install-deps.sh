@@ -13,7 +13,7 @@ set -eu
 PKGS="build-essential autoconf automake libtool pkg-config
 libconfig-dev libcap-ng-dev libjansson-dev nettle-dev libcmocka-dev"
 if [ "${1:-}" = --test ]; then
-	PKGS="$PKGS iproute2 util-linux procps jq valgrind ansible-core python3
+	PKGS="$PKGS iproute2 util-linux procps jq valgrind strace ansible-core python3
 	systemd time clang libclang-rt-14-dev"
 fi
 

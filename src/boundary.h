@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The privilege boundary, crossed in one place by every command before it
+ * opens or parses any input it did not need root to open (policies, the
+ * state file, the audit log): open the directories the command may write
+ * beneath, then drop every capability (a writer keeps CAP_NET_ADMIN), set
+ * no_new_privs and confine writes with Landlock to those directories.
+ */
+#ifndef TWTUNE_BOUNDARY_H
+#define TWTUNE_BOUNDARY_H
+
+#include <stdbool.h>
+
+#include "options.h"
+#include "privs.h"
+#include "target.h"
+
+enum role {
+	ROLE_READER, /* changes nothing: every capability goes */
+	ROLE_WRITER, /* writes sysctls: keeps CAP_NET_ADMIN */
+};
+
+/* What a command may write besides /proc/sys/net (a writer's). */
+enum boundary_wants {
+	WANT_STATE = 1u << 0,  /* the state file's directory (and lock) */
+	WANT_OUTPUT = 1u << 1, /* --output's directory, when given */
+};
+
+struct boundary {
+	enum role role;
+	int lockfd;	 /* STATE.lock, opened; flock()ed by boundary_lock */
+	int netfd;	 /* /proc/sys/net of the target (writers) */
+	int persist_dfd; /* the persist directory (writers, unless
+			    --no-persist) */
+	int audit_dfd;	 /* the audit log's directory (writers) */
+	int state_dfd;	 /* the state file's directory */
+	int output_dfd;	 /* --output's directory */
+	int persist_err, audit_err, output_err; /* why one is -1 (errno) */
+	struct sandbox sandbox;
+};
+
+/*
+ * Cross it (t may be NULL for a command that has no target).  A writer
+ * on the live /proc must hold CAP_NET_ADMIN
+ * (EX_NOPERM otherwise).  Returns an exit code: 0, EXIT_FAILED or
+ * EX_NOPERM, with the reason said.
+ */
+int boundary_cross(const struct options *o, const struct target *t,
+		   enum role role, unsigned wants, struct boundary *b);
+
+/*
+ * Take the writers' lock, waiting up to wait seconds for another run to
+ * finish (quiet: say nothing while waiting or when it is held).  The
+ * kernel drops it when its holder exits, however it exits.
+ */
+int boundary_lock(struct boundary *b, const char *state, double wait,
+		  bool quiet);
+void boundary_unlock(struct boundary *b);
+
+void boundary_close(struct boundary *b);
+
+#endif

@@ -1,0 +1,67 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The rollback decision; see rollback.h.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "rollback.h"
+
+/*
+ * Whether the persist file still has to be put back for c: not when the
+ * file already holds what it held before the run.
+ */
+static bool file_differs(const struct change *c, const struct persist *file)
+{
+	const struct persist_entry *e = persist_get(file, c->key);
+
+	return c->had_persist ? !e || e->value != c->persist_before : e != NULL;
+}
+
+void rollback_plan(const struct audit_record *rec,
+		   const struct observation *obs, const struct persist *file,
+		   struct txn *t, struct msgs *warnings)
+{
+	char *reason = xasprintf("rollback of run %s", rec->run);
+
+	for (size_t i = 0; i < rec->n_changes; i++) {
+		const struct change *c = &rec->changes[i];
+		const struct sysctl_obs *s = observe_sysctl(obs, c->key);
+		/* an incomplete run's intent does not say what the persist
+		 * file held before it, so only its live values are undone */
+		bool persisted = c->persisted && !rec->incomplete;
+		struct change *ch;
+		bool back;
+
+		if (!c->written && !rec->incomplete)
+			continue;
+		if (!s || isnan(s->value)) {
+			msgs_addf(warnings, "%s: not readable now; not touched",
+				  c->key);
+			continue;
+		}
+		back = s->value == (double)c->before;
+		if (back && persisted && file)
+			persisted = file_differs(c, file);
+		if (back && !persisted)
+			continue; /* nothing left to undo */
+		if (!back && s->value != (double)c->after) {
+			msgs_addf(warnings,
+				  "%s is now %.0f, not %lld as run %s left it: "
+				  "someone changed it since; not touched",
+				  c->key, s->value, c->after, rec->run);
+			continue;
+		}
+		ch = apply_add(t, c->key, (long long)s->value, c->before,
+			       c->rule[0] ? c->rule : "rollback", reason);
+		/* the live value is already back: only the file is left */
+		ch->persist_only = back;
+		if (persisted) {
+			ch->pop = c->had_persist ? PERSIST_SET : PERSIST_REMOVE;
+			ch->pvalue = c->persist_before;
+		}
+	}
+	free(reason);
+}

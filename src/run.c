@@ -1,0 +1,421 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The shared pipeline; see run.h.  Every step reads what the earlier ones
+ * left in struct run and adds its own part, so a command is a short list
+ * of calls and the order of the steps is the same for all of them.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "log.h"
+#include "paths.h"
+#include "persist.h"
+#include "recover.h"
+#include "run.h"
+
+int run_start(struct run *r, const struct options *o, const char *command,
+	      enum role role)
+{
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	r->o = o;
+	r->command = command;
+	r->target.procfd = -1;
+	r->b = (struct boundary){ .lockfd = -1,
+				  .netfd = -1,
+				  .persist_dfd = -1,
+				  .audit_dfd = -1,
+				  .state_dfd = -1,
+				  .output_dfd = -1 };
+	rc = target_open(o, &r->target);
+	if (rc)
+		return rc;
+	return boundary_cross(o, &r->target, role, WANT_STATE | WANT_OUTPUT,
+			      &r->b);
+}
+
+/* Load the policies into p; every error said as FILE:LINE. */
+static int load_policies(const struct options *o, struct policy *p)
+{
+	static const char *const defaults[] = { POLICY_DIR,
+						SYSCONF_POLICY_DIR };
+	struct msgs errors = { 0 };
+	int ret;
+
+	if (o->policies.n)
+		ret = policy_load((const char *const *)o->policies.v,
+				  o->policies.n, false, p, &errors);
+	else
+		ret = policy_load(defaults, ARRAY_SIZE(defaults), true, p,
+				  &errors);
+	for (size_t i = 0; i < errors.n; i++)
+		log_plain(LOG_ERR, "%s", errors.v[i]);
+	msgs_free(&errors);
+	if (ret < 0)
+		policy_free(p);
+	return ret;
+}
+
+int run_policies(struct run *r)
+{
+	if (load_policies(r->o, &r->pol) < 0)
+		return EX_DATAERR;
+	if (!r->pol.n_rules)
+		log_warn("warning: no policy rules loaded");
+	return 0;
+}
+
+void run_reload(struct run *r)
+{
+	struct policy fresh;
+
+	if (load_policies(r->o, &fresh) < 0) {
+		log_err("reload: invalid policy, keeping the %zu rules in force",
+			r->pol.n_rules);
+		return;
+	}
+	policy_free(&r->pol);
+	r->pol = fresh;
+	log_notice("reload: %zu rules from %zu files", r->pol.n_rules,
+		   r->pol.n_files);
+}
+
+/* Sleep the whole of seconds, whatever signals arrive meanwhile. */
+static void sleep_seconds(double seconds)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)seconds,
+		.tv_nsec = (long)((seconds - floor(seconds)) * 1e9),
+	};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* One observation of the policies' keys (and the ones always shown). */
+static int collect(struct run *r, struct observation *obs)
+{
+	struct msgs keys = { 0 };
+	char err[512];
+	int ret;
+
+	policy_sysctl_keys(&r->pol, &keys);
+	ret = observe_collect_cached(r->target.procfd,
+				     (const char *const *)keys.v, keys.n,
+				     &r->st.slab, obs, err, sizeof(err));
+	msgs_free(&keys);
+	if (ret < 0)
+		log_err("observe %s: %s", r->o->proc, err);
+	return ret;
+}
+
+int run_observe(struct run *r, const struct state *mem)
+{
+	struct baseline b = { 0 };
+	char state_err[512];
+	int state_ret;
+
+	/* first: it may hold tw_sock_size, which spares reading slabinfo */
+	state_ret = state_load(r->o->state, &r->st, state_err,
+			       sizeof(state_err));
+	if (r->o->sample > 0) {
+		struct observation first;
+
+		if (collect(r, &first) < 0)
+			return EXIT_FAILED;
+		observe_to_baseline(&first, &r->first, "sample");
+		b = r->first;
+		observe_free(&first);
+		sleep_seconds(r->o->sample);
+	}
+	if (collect(r, &r->obs) < 0)
+		return EXIT_FAILED;
+	if (state_ret < 0 && state_ret != -ENOENT)
+		msgs_addf(&r->obs.warnings, "%s (ignored)", state_err);
+	for (size_t i = 0; mem && i < mem->n_samples; i++)
+		state_add_sample(&r->st, &mem->samples[i]);
+	if (r->o->sample <= 0 && !state_pick_baseline(&r->st, &r->obs, &b))
+		b.valid = false;
+	observe_derive(&r->obs, &b);
+	if (r->last.json && recover_adopt(&r->last, &r->obs, &r->st))
+		r->state_dirty = true;
+	r->observed = true;
+	return 0;
+}
+
+/* Why the socket dump is not made, or NULL when it is. */
+static const char *no_dump(const struct run *r)
+{
+	if (r->o->no_sockets)
+		return "--no-sockets";
+	/* node_exporter scrapes often: the dump only when asked */
+	if (r->o->format == FORMAT_PROMETHEUS && !r->o->sockets)
+		return "not requested (--format prometheus without --sockets)";
+	/* its numbers would be the live kernel's, not the fixture's */
+	if (!r->target.real_proc)
+		return "--proc is not the live /proc";
+	return NULL;
+}
+
+void run_sockets(struct run *r)
+{
+	double lo = r->obs.m[M_EPHEMERAL_LOW], hi = r->obs.m[M_EPHEMERAL_HIGH];
+	struct sock_stats *st = &r->socks;
+	const char *why = no_dump(r);
+
+	sockdiag_free(st);
+	memset(st, 0, sizeof(*st));
+	if (why)
+		snprintf(st->error, sizeof(st->error), "%s", why);
+	else if (sockdiag_init(st, isnan(lo) ? 0 : (unsigned)lo,
+			       isnan(hi) ? 0 : (unsigned)hi) < 0)
+		snprintf(st->error, sizeof(st->error), "out of memory");
+	else if (sockdiag_collect(st) < 0)
+		msgs_addf(&r->obs.warnings, "socket-level metrics unknown: %s",
+			  st->error);
+	sockdiag_fill(st, &r->obs);
+}
+
+/*
+ * The keys twtune manages (planned now, or in its persist file) and the
+ * value it wants for each; then which later sysctl.d files would undo
+ * them at boot.
+ */
+static void check_shadowing(struct run *r)
+{
+	const struct options *o = r->o;
+	const struct plan *pl = &r->plan;
+	struct msgs keys = { 0 }, wants = { 0 };
+	struct persist p = { 0 };
+	struct shadows *out = &r->shadows;
+	int dfd = persist_open_dir(o->persist_dir);
+
+	for (size_t i = 0; i < pl->n_changes; i++) {
+		if (!pl->changes[i].persist || o->no_persist)
+			continue;
+		msgs_addf(&keys, "%s", pl->changes[i].key);
+		msgs_addf(&wants, "%lld", pl->changes[i].to);
+	}
+	if (dfd >= 0 &&
+	    persist_load(dfd, o->persist_file, &p, NULL, NULL, 0) == 0) {
+		for (size_t i = 0; i < p.n; i++) {
+			if (msgs_has(&keys, p.v[i].key))
+				continue;
+			msgs_addf(&keys, "%s", p.v[i].key);
+			msgs_addf(&wants, "%lld", p.v[i].value);
+		}
+	}
+	if (dfd >= 0)
+		close(dfd); /* read-only */
+	/* nothing managed, nothing to shadow: spare the directory walk */
+	if (keys.n)
+		shadow_scan(o->root, o->persist_file,
+			    (const char *const *)keys.v,
+			    (const char *const *)wants.v, keys.n, out,
+			    &r->warnings);
+	for (size_t i = 0; i < out->n; i++)
+		for (size_t k = 0; k < out->v[i].n_hits; k++)
+			msgs_addf(&r->warnings,
+				  "%s: shadowed by %s:%d, which sets %s and is "
+				  "applied after %s at boot: it would undo "
+				  "twtune's %s",
+				  out->v[i].key, out->v[i].hits[k].file,
+				  out->v[i].hits[k].line,
+				  out->v[i].hits[k].value, o->persist_file,
+				  out->v[i].want);
+	persist_free(&p);
+	msgs_free(&keys);
+	msgs_free(&wants);
+}
+
+void run_plan(struct run *r)
+{
+	struct plan_opts po = {
+		.written = r->st.written,
+		.n_written = r->st.n_written,
+		.reclaim = (const char *const *)r->o->reclaim.v,
+		.n_reclaim = r->o->reclaim.n,
+	};
+
+	plan_free(&r->plan);
+	plan_build_opts(&r->pol, &r->obs, &po, &r->plan);
+}
+
+int run_evaluate(struct run *r)
+{
+	int rc = run_observe(r, NULL);
+
+	if (rc)
+		return rc;
+	if (r->b.sandbox.state == SANDBOX_NONE)
+		msgs_addf(&r->warnings, "no sandbox: %s", r->b.sandbox.text);
+	run_sockets(r);
+	run_plan(r);
+	check_shadowing(r);
+	return 0;
+}
+
+/*
+ * Add this observation to the state.  When this run changed
+ * tcp_max_tw_buckets the sample is filed under the new limit, so that the
+ * next run counts only the overflows that happen under it.
+ */
+void run_save_state(struct run *r, const struct txn *t)
+{
+	const struct options *o = r->o;
+	const struct observation *obs = &r->obs;
+	struct state *st = &r->st;
+	bool changed = t && apply_changed(t);
+	struct baseline b;
+	char err[512];
+
+	if (o->dry_run)
+		return;
+	/*
+	 * A sample a few seconds after the last one adds nothing to a 60 s
+	 * horizon: skip the write, which is most of an O(1) report's I/O.
+	 */
+	observe_to_baseline(obs, &b, "state");
+	if (!changed && !r->first.valid && !o->reclaim.n && !r->state_dirty &&
+	    !obs->tw_sock_size_read && state_has_recent(st, &b, STATE_MIN_GAP))
+		return;
+	/* a reclaimed key that needed no change is twtune's again as it is */
+	for (size_t i = 0; i < o->reclaim.n; i++) {
+		const struct sysctl_obs *s = observe_sysctl(obs, o->reclaim.v[i]);
+
+		if (s && !isnan(s->value))
+			state_set_written(st, o->reclaim.v[i],
+					  (long long)s->value);
+	}
+	/* --sample's first observation is a baseline for later runs too */
+	if (r->first.valid)
+		state_add_sample(st, &r->first);
+	for (size_t i = 0; t && i < t->rec.n_changes; i++) {
+		const struct change *c = &t->rec.changes[i];
+
+		if (!c->verified)
+			continue;
+		state_set_written(st, c->key, c->after);
+		if (strcmp(c->key, "net.ipv4.tcp_max_tw_buckets") == 0)
+			b.tw_max = (double)c->after;
+	}
+	state_add_sample(st, &b);
+	if (changed && t->rec.result == RESULT_OK)
+		st->last_apply = obs->time;
+	if (obs->tw_sock_size_read) {
+		memcpy(st->slab.boot_id, obs->boot_id, sizeof(st->slab.boot_id));
+		st->slab.size = obs->m[M_TW_SOCK_SIZE];
+	}
+	if (state_save(o->state, st, err, sizeof(err)) < 0)
+		msgs_addf(&r->warnings, "%s (deltas need it; not fatal)", err);
+}
+
+int run_proposal_exit(const struct run *r)
+{
+	if (!r->plan.n_changes || r->o->format == FORMAT_SALT)
+		return 0;
+	return EXIT_CHANGES;
+}
+
+void run_next(struct run *r)
+{
+	plan_free(&r->plan);
+	observe_free(&r->obs);
+	state_free(&r->st);
+	msgs_free(&r->warnings);
+	memset(&r->first, 0, sizeof(r->first));
+	r->observed = false;
+	r->state_dirty = false;
+}
+
+void run_report(const struct run *r, struct report *rep)
+{
+	*rep = (struct report){
+		.command = r->command,
+		.obs = &r->obs,
+		.plan = &r->plan,
+		.policy = &r->pol,
+		.warnings = &r->warnings,
+		.netns = r->o->netns,
+		.sandbox = r->b.sandbox.text,
+		.txn = r->txn_used ? &r->txn : NULL,
+		.socks = &r->socks,
+		.shadows = &r->shadows,
+		.last_apply = r->st.last_apply,
+		.dry_run = r->o->dry_run,
+	};
+}
+
+/* The report in --format, into f. */
+static void render(const struct run *r, FILE *f)
+{
+	struct report rep;
+	json_t *j;
+
+	run_report(r, &rep);
+	switch (r->o->format) {
+	case FORMAT_JSON:
+	case FORMAT_SALT:
+		j = r->o->format == FORMAT_JSON ? report_json(&rep)
+						: report_salt_json(&rep);
+		json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		fputc('\n', f);
+		json_decref(j);
+		break;
+	case FORMAT_PROMETHEUS: report_prometheus(f, &rep); break;
+	case FORMAT_TEXT:
+		if (r->o->quiet)
+			report_quiet(f, &rep);
+		else
+			report_text(f, &rep, r->o->verbose > 0);
+		break;
+	}
+}
+
+int run_output(struct run *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	int ret;
+
+	if (!f)
+		return -errno;
+	render(r, f);
+	if (fclose(f) != 0) {
+		free(buf);
+		return -EIO;
+	}
+	ret = util_output(r->o->output, r->b.output_dfd, buf, len);
+	if (ret == -EBADF && r->b.output_err)
+		ret = -r->b.output_err;
+	if (ret < 0 && r->o->output)
+		log_err("--output %s: %s", r->o->output, strerror(-ret));
+	free(buf);
+	return ret;
+}
+
+void run_free(struct run *r)
+{
+	apply_free(&r->txn);
+	audit_record_free(&r->last);
+	boundary_close(&r->b);
+	target_close(&r->target);
+	plan_free(&r->plan);
+	shadow_free(&r->shadows);
+	sockdiag_free(&r->socks);
+	observe_free(&r->obs);
+	state_free(&r->st);
+	policy_free(&r->pol);
+	msgs_free(&r->warnings);
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The pipeline every command that observes shares, written once so that
+ * report, apply, watch and the Ansible module cannot drift apart:
+ *
+ *   target -> boundary -> policies -> observe (+ baseline, state)
+ *          -> sockets -> plan -> shadowing -> [transaction] -> state
+ *          -> output
+ *
+ * A struct run holds one pass through it; each step is one call.
+ */
+#ifndef TWTUNE_RUN_H
+#define TWTUNE_RUN_H
+
+#include <stdbool.h>
+
+#include "apply.h"
+#include "audit.h"
+#include "boundary.h"
+#include "observe.h"
+#include "options.h"
+#include "plan.h"
+#include "policy.h"
+#include "report.h"
+#include "shadow.h"
+#include "sockdiag.h"
+#include "state.h"
+#include "target.h"
+
+struct run {
+	const struct options *o;
+	const char *command; /* "report", "apply", "watch" */
+	struct target target;
+	struct boundary b;
+	struct policy pol;
+	struct state st;
+	struct observation obs;
+	struct baseline first; /* --sample's first observation */
+	struct sock_stats socks;
+	struct plan plan;
+	struct shadows shadows;
+	struct msgs warnings;
+	struct audit_record last; /* the audit log's last record (writers) */
+	bool torn;		  /* its last line was torn by a kill */
+	struct txn txn;		  /* what apply did (txn_used) */
+	bool txn_used;		  /* it ran: the report shows it */
+	bool observed;		  /* run_observe() succeeded */
+	bool state_dirty;	  /* st holds news the state file must get */
+};
+
+/*
+ * Start: open the target, then cross the privilege boundary in the given
+ * role.  Returns an exit code.
+ */
+int run_start(struct run *r, const struct options *o, const char *command,
+	      enum role role);
+
+/* Load the policies (-p, or the default path).  0 or EX_DATAERR. */
+int run_policies(struct run *r);
+
+/* Load them again (watch's SIGHUP); a bad set keeps the old one. */
+void run_reload(struct run *r);
+
+/*
+ * Observe with a baseline from --sample or the state file (samples in
+ * mem are added to the state's, for a watch that writes none), and
+ * adopt the values of the last audited run as twtune's own (see
+ * recover.h).  Returns an exit code.
+ */
+int run_observe(struct run *r, const struct state *mem);
+
+/* The socket dump, when it is wanted and possible; else why not. */
+void run_sockets(struct run *r);
+
+/* Plan, then check what boot would undo (shadowing). */
+void run_plan(struct run *r);
+
+/* report and apply: observe, sockets, plan.  Returns an exit code. */
+int run_evaluate(struct run *r);
+
+/*
+ * The exit code of a run that proposes what its plan holds: 2 when it
+ * proposes changes (0 with --format salt, which reads "changed"), else 0.
+ */
+int run_proposal_exit(const struct run *r);
+
+/* Forget one tick's observation and plan (watch), keeping the rest. */
+void run_next(struct run *r);
+
+/* Record this observation (and what t changed) in the state file. */
+void run_save_state(struct run *r, const struct txn *t);
+
+/* The report of this run, for output. */
+void run_report(const struct run *r, struct report *rep);
+
+/*
+ * Print the report in --format to standard output, or replace --output
+ * with it.  0 or -errno (said).
+ */
+int run_output(struct run *r);
+
+void run_free(struct run *r);
+
+#endif

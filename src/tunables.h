@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The sysctls twtune knows: one table holding, for each key, the range
+ * the kernel accepts, what the value means, the kernel releases that
+ * have it, and what is special about it.  Every module that needs one of
+ * these facts reads it here: the observation (which keys a report always
+ * shows), the planner (ranges, "negative means unlimited"), the policy
+ * loader (tcp_tw_recycle may only be turned off) and rollback (which
+ * keys may be restored at all).
+ */
+#ifndef TWTUNE_TUNABLES_H
+#define TWTUNE_TUNABLES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* A kernel release as one comparable number: KVER(4, 12) */
+#define KVER(a, b) ((unsigned)(a) << 16 | (unsigned)(b) << 8)
+
+enum tunable_flags {
+	TUN_SHOWN = 1u << 0,	     /* read by every observation */
+	TUN_NEG_UNLIMITED = 1u << 1, /* a negative value means "no limit" */
+	TUN_ZERO_ONLY = 1u << 2,     /* twtune may only ever set it to 0 */
+	TUN_NOT_INT = 1u << 3,	     /* not one integer: read, never written */
+};
+
+struct tunable {
+	const char *key;
+	long long lo, hi;  /* what the kernel accepts */
+	unsigned flags;	   /* enum tunable_flags */
+	unsigned since;	   /* first release that has it, 0: all twtune reads */
+	unsigned until;	   /* first release without it, 0: still there */
+	const char *means; /* one line for people */
+};
+
+extern const struct tunable tunables[];
+extern const size_t n_tunables;
+
+/* The entry for key, or NULL when twtune does not know it. */
+const struct tunable *tunable_find(const char *key);
+
+/*
+ * The range the kernel accepts for key: from the table, or a C int for
+ * any other key (every numeric net.* sysctl is at most that).  Returns
+ * whether the key is in the table.
+ */
+bool tunable_range(const char *key, long long *lo, long long *hi);
+
+/* Whether key may hold a negative value that means "no limit". */
+bool tunable_negative_unlimited(const char *key);
+
+#endif

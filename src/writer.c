@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Transaction set-up; see writer.h.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "log.h"
+#include "privs.h"
+#include "recover.h"
+#include "report.h"
+#include "writer.h"
+
+/* The audit fields that describe the process and what it read. */
+static json_t *base_fields(const struct run *r, const struct audit *a)
+{
+	char host[256] = "", *caps = privs_effective_text();
+	json_t *files = json_array(), *skipped = json_array(), *base;
+	const struct plan *pl = &r->plan;
+
+	gethostname(host, sizeof(host) - 1);
+	for (size_t i = 0; i < r->pol.n_files; i++)
+		json_array_append_new(
+			files, json_pack("{s:s, s:s}", "file",
+					 r->pol.files[i].path, "sha256",
+					 r->pol.files[i].sha256));
+	base = json_pack(
+		"{s:s, s:I, s:o, s:I, s:s, s:{s:s, s:s}, s:o, s:o, s:s}",
+		"host", host, "netns", (json_int_t)r->obs.netns, "netns_name",
+		r->o->netns ? json_string(r->o->netns) : json_null(), "uid",
+		(json_int_t)getuid(), "caps", caps, "tool", "name",
+		PACKAGE_NAME, "version", PACKAGE_VERSION, "policy", files,
+		"observed", report_observations_json(&r->obs), "sandbox",
+		r->b.sandbox.text);
+	free(caps);
+	if (a->cut)
+		json_object_set_new(base, "audit_cut_bytes",
+				    json_integer((json_int_t)a->cut));
+	for (size_t i = 0; i < pl->n_notes; i++)
+		if (pl->notes[i].backoff)
+			json_array_append_new(
+				skipped, json_pack("{s:s, s:s, s:s}", "key",
+						   pl->notes[i].rule->key,
+						   "rule",
+						   pl->notes[i].rule->id,
+						   "reason",
+						   pl->notes[i].text));
+	json_object_set_new(base, "skipped", skipped);
+	return base;
+}
+
+int writer_open_audit(struct run *r, struct audit *a)
+{
+	const struct options *o = r->o;
+	char err[512];
+
+	if (r->b.audit_dfd < 0 || audit_open(o->audit_log, a, err,
+					     sizeof(err)) < 0) {
+		if (r->b.audit_dfd < 0)
+			snprintf(err, sizeof(err), "audit log %s: %s",
+				 o->audit_log, strerror(r->b.audit_err));
+		log_err("%s; refusing to change anything unaudited", err);
+		return EXIT_FAILED;
+	}
+	if (a->cut) {
+		log_warn("audit log %s: cut off %zu bytes of a record torn by "
+			 "a killed run",
+			 o->audit_log, a->cut);
+		log_change(LOG_WARNING,
+			   "audit log %s: cut off %zu bytes of a torn record",
+			   o->audit_log, a->cut);
+	}
+	return 0;
+}
+
+void writer_bind(struct run *r, struct txn *t, struct audit *a)
+{
+	t->netfd = r->b.netfd;
+	t->sysctl_dfd = r->b.persist_dfd;
+	t->persist_name = r->o->persist_file;
+	t->audit = a;
+	t->base = base_fields(r, a);
+}
+
+void writer_recover(struct run *r, struct txn *t, struct audit *a,
+		    struct msgs *said)
+{
+	struct audit_record last;
+
+	if (!a->last || audit_record_decode(a->last, &last) < 0)
+		return;
+	if (last.intent)
+		recover_close(a, &last, r->b.netfd, r->b.persist_dfd,
+			      r->o->persist_file, t, said);
+	audit_record_free(&last);
+}

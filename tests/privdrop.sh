@@ -1,0 +1,101 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Every command crosses the privilege boundary before it reads any input
+# it did not need root to open: under strace, in a throwaway network
+# namespace, the capability drop (capset), no_new_privs (prctl) and the
+# Landlock sandbox come before the first open of a policy, the state file
+# or the audit log, on the paths that used to skip them: apply with
+# nothing to change, report, policy check, audit verify and rollback
+# --dry-run.  Readers end with no capability at all, writers with
+# CAP_NET_ADMIN only.
+. "${SRCDIR:-.}/tests/lib.sh"
+
+command -v strace >/dev/null || skip "strace not found (apt-get install strace)"
+in_netns
+
+SYS=/proc/sys/net/ipv4
+mkdir -p "$T/pol" "$T/state" "$T/log" "$T/sysctl.d"
+cp "$SRCDIR/tests/policies/faults/raise.conf" "$T/pol/"
+chmod -R go-w "$T/pol"
+STATE="$T/state/state.json" LOG="$T/log/audit.jsonl"
+COMMON="--state $STATE --audit-log $LOG --sysctl-d $T/sysctl.d --no-sockets"
+
+# traced NAME ARGS...: run twtune under strace, the trace in $T/NAME.trace
+traced() {
+	name=$1
+	shift
+	# shellcheck disable=SC2086
+	strace -f -qq -e trace=capset,prctl,openat,landlock_restrict_self \
+		-o "$T/$name.trace" "$TWTUNE" "$@" $COMMON >"$T/out" 2>"$T/err"
+}
+
+# first LINE-PATTERN NAME: the line number of the first match, or 999999
+first() {
+	n=$(grep -n -E -- "$1" "$T/$2.trace" | head -1 | cut -d: -f1)
+	echo "${n:-999999}"
+}
+
+# dropped NAME WANT: the boundary comes before every input is opened;
+# WANT is what capset leaves effective ("0" or "1<<CAP_NET_ADMIN")
+dropped() {
+	name=$1 want=$2
+	cap=$(first "capset\(.*effective=$want, permitted=$want," "$name")
+	nnp=$(first "prctl\(PR_SET_NO_NEW_PRIVS, 1" "$name")
+	ll=$(first "landlock_restrict_self\(.*= 0" "$name")
+	input=$(first "openat\(AT_FDCWD, \"($T/pol|$STATE|$LOG)\"" "$name")
+	if [ "$cap" -lt 999999 ] && [ "$cap" -lt "$input" ]; then
+		ok "$name: capabilities dropped to '$want' (trace line $cap) before the first input (line $input)"
+	else
+		not_ok "$name: capset to '$want' at line $cap, first input at line $input"
+		sed 's/^/    | /' "$T/$name.trace" | head -40
+	fi
+	if [ "$nnp" -lt "$input" ]; then
+		ok "$name: no_new_privs (line $nnp) before the first input"
+	else
+		not_ok "$name: no_new_privs at line $nnp, first input at line $input"
+	fi
+	if [ "$LANDLOCK" = yes ]; then
+		if [ "$ll" -lt "$input" ]; then
+			ok "$name: Landlock (line $ll) before the first input"
+		else
+			not_ok "$name: Landlock at line $ll, first input at line $input"
+		fi
+	fi
+	[ "$input" -lt 999999 ] || not_ok "$name: the trace shows no input opened at all"
+}
+
+"$TWTUNE" report -p "$T/pol" $COMMON -f json --state "$T/probe.json" >"$T/j" 2>/dev/null
+case "$(jget "$T/j" .sandbox)" in
+"landlock ABI"*) LANDLOCK=yes ;;
+*) LANDLOCK=no; echo "# no Landlock here ($(jget "$T/j" .sandbox)): its order is not checked" ;;
+esac
+
+# apply with nothing to change (the limit is far above 5000)
+expect_rc "apply with nothing to change" 0 traced apply-idle apply -p "$T/pol"
+[ ! -e "$LOG" ] && ok "it audited nothing" || not_ok "it wrote an audit record"
+dropped apply-idle "1<<CAP_NET_ADMIN"
+
+expect_rc "report" 0 traced report report -p "$T/pol"
+dropped report 0
+
+expect_rc "policy check" 0 traced policy-check policy check "$T/pol"
+dropped policy-check 0
+
+# a run to verify and to roll back
+echo 1000 >$SYS/tcp_max_tw_buckets
+expect_rc "apply with a change" 0 "$TWTUNE" apply -p "$T/pol" $COMMON
+expect_eq "it changed the limit" "$(cat $SYS/tcp_max_tw_buckets)" 5000
+
+expect_rc "audit verify" 0 traced audit-verify audit verify "$LOG"
+dropped audit-verify 0
+
+expect_rc "rollback --dry-run" 2 traced rollback-dry rollback --dry-run
+expect_grep "it would restore" "would restore net.ipv4.tcp_max_tw_buckets: 5000 -> 1000" "$T/out"
+dropped rollback-dry 0
+
+# a real rollback keeps CAP_NET_ADMIN, and nothing more
+expect_rc "rollback" 0 traced rollback rollback
+dropped rollback "1<<CAP_NET_ADMIN"
+expect_eq "rolled back" "$(cat $SYS/tcp_max_tw_buckets)" 1000
+
+finish
