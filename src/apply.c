@@ -157,7 +157,8 @@ static int persist(struct txn *t, char **old, bool *replaced)
 		return ret;
 	}
 	for (size_t i = 0; i < t->rec.n_changes; i++)
-		t->rec.changes[i].persisted = t->rec.changes[i].pop != PERSIST_NONE;
+		t->rec.changes[i].persisted = t->rec.changes[i].pop !=
+					      PERSIST_NONE;
 	return 0;
 }
 

@@ -411,9 +411,9 @@ static bool changed_something(json_t *rec)
 	json_t *c;
 	size_t i;
 
-	json_array_foreach(
-		json_object_get(rec, "changes"), i,
-		c) if (json_is_true(json_object_get(c, "written"))) return true;
+	json_array_foreach (json_object_get(rec, "changes"), i, c)
+		if (json_is_true(json_object_get(c, "written")))
+			return true;
 	return false;
 }
 
@@ -422,8 +422,9 @@ static bool in_list(json_t *list, const char *s)
 	size_t i;
 	json_t *u;
 
-	json_array_foreach(list, i, u) if (strcmp(json_string_value(u), s) ==
-					   0) return true;
+	json_array_foreach (list, i, u)
+		if (strcmp(json_string_value(u), s) == 0)
+			return true;
 	return false;
 }
 
@@ -604,9 +605,8 @@ int audit_record_decode(json_t *j, struct audit_record *r)
 	const char *of = json_string_value(json_object_get(j, "rollback_of"));
 	int mode = name_index(json_string_value(json_object_get(j, "mode")),
 			      txn_mode_names, ARRAY_SIZE(txn_mode_names));
-	int result =
-		name_index(json_string_value(json_object_get(j, "result")),
-			   txn_result_names, ARRAY_SIZE(txn_result_names));
+	int result = name_index(json_string_value(json_object_get(j, "result")),
+				txn_result_names, ARRAY_SIZE(txn_result_names));
 	json_t *c;
 	size_t i;
 
@@ -621,8 +621,7 @@ int audit_record_decode(json_t *j, struct audit_record *r)
 	r->mode = (enum txn_mode)mode;
 	r->result = result < 0 ? RESULT_NONE : (enum txn_result)result;
 	r->incomplete = flag(j, "incomplete");
-	json_array_foreach(json_object_get(j, "changes"), i, c)
-	{
+	json_array_foreach (json_object_get(j, "changes"), i, c) {
 		if (decode_change(c, r) < 0) {
 			audit_record_free(r);
 			return -EBADMSG;

@@ -42,8 +42,8 @@ static void print_json(json_t *j)
 
 static void fail(const char *msg, int rc)
 {
-	print_json(json_pack("{s:b, s:b, s:s, s:i}", "changed", false,
-			     "failed", true, "msg", msg, "rc", rc));
+	print_json(json_pack("{s:b, s:b, s:s, s:i}", "changed", false, "failed",
+			     true, "msg", msg, "rc", rc));
 }
 
 /* The persist file's text as it is now, or "" (none, or unreadable). */
@@ -147,8 +147,7 @@ static json_t *result(const struct run *r, const struct module *m)
 	for (size_t i = 0; i < r->warnings.n; i++)
 		json_array_append_new(warn, json_string(r->warnings.v[i]));
 	for (size_t i = 0; i < r->obs.warnings.n; i++)
-		json_array_append_new(warn,
-				      json_string(r->obs.warnings.v[i]));
+		json_array_append_new(warn, json_string(r->obs.warnings.v[i]));
 	for (size_t i = 0; i < pl->n_notes; i++)
 		json_array_append_new(warn, json_sprintf("%s: %s",
 							 pl->notes[i].rule->id,

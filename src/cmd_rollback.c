@@ -68,17 +68,20 @@ static bool persists(const struct txn *t)
 	return false;
 }
 
-static int output(const struct run *r)
+/* What rollback says: nothing to do, what it would do, or what it did. */
+static void draw(const struct run *r, FILE *f)
 {
 	const struct txn *t = &r->txn;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int ret;
 
-	if (!f)
-		return -errno;
-	if (r->o->format == FORMAT_JSON) {
+	if (!t->rec.n_changes) {
+		fprintf(f, "Nothing to roll back for run %s.\n",
+			t->rec.rollback_of);
+	} else if (r->o->dry_run) {
+		for (size_t i = 0; i < t->rec.n_changes; i++)
+			fprintf(f, "would restore %s: %lld -> %lld\n",
+				t->rec.changes[i].key, t->rec.changes[i].before,
+				t->rec.changes[i].after);
+	} else if (r->o->format == FORMAT_JSON) {
 		json_t *j = json_pack(
 			"{s:s, s:s, s:s, s:s, s:o, s:o}", "command", "rollback",
 			"run", t->rec.run, "rollback_of", t->rec.rollback_of,
@@ -103,13 +106,6 @@ static int output(const struct run *r)
 		if (t->error[0])
 			fprintf(f, "  error: %s\n", t->error);
 	}
-	if (fclose(f) != 0) {
-		free(buf);
-		return -EIO;
-	}
-	ret = util_output(NULL, -1, buf, len);
-	free(buf);
-	return ret;
 }
 
 /* Write the rollback as one transaction. */
@@ -130,8 +126,6 @@ static int execute(struct run *r)
 	r->txn_used = true;
 	audit_close(&a);
 	run_save_state(r, &r->txn);
-	if (output(r) < 0 && ret == 0)
-		return EXIT_FAILED;
 	return ret == 0 ? 0 : EXIT_FAILED;
 }
 
@@ -193,13 +187,8 @@ int cmd_rollback(const struct options *o, int argc, char **argv)
 	if (rc)
 		goto out;
 	if (!r.txn.rec.n_changes) {
-		printf("Nothing to roll back for run %s.\n", rec.run);
+		rc = 0;
 	} else if (o->dry_run) {
-		for (size_t i = 0; i < r.txn.rec.n_changes; i++)
-			printf("would restore %s: %lld -> %lld\n",
-			       r.txn.rec.changes[i].key,
-			       r.txn.rec.changes[i].before,
-			       r.txn.rec.changes[i].after);
 		rc = EXIT_CHANGES;
 	} else if (persists(&r.txn) && r.b.persist_dfd < 0) {
 		log_err("--sysctl-d %s: %s", o->persist_dir,
@@ -208,6 +197,10 @@ int cmd_rollback(const struct options *o, int argc, char **argv)
 	} else {
 		rc = execute(&r);
 	}
+	/* a run that failed before it wrote anything has nothing to show */
+	if ((rc == 0 || rc == EXIT_CHANGES || r.txn_used) &&
+	    run_write(&r, draw) < 0 && rc == 0)
+		rc = EXIT_FAILED;
 out:
 	audit_record_free(&rec);
 	run_free(&r);

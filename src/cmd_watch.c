@@ -170,8 +170,8 @@ static void write_changes(struct watch *w, struct txn *t)
 		for (size_t i = 0; i < said.n; i++)
 			log_warn("%s", said.v[i]);
 		if (apply_execute(t) < 0)
-			log_err("run %s: %s (result: %s)", t->rec.run,
-				t->error, txn_result_names[t->rec.result]);
+			log_err("run %s: %s (result: %s)", t->rec.run, t->error,
+				txn_result_names[t->rec.result]);
 		else
 			log_notice("run %s: %zu change%s applied", t->rec.run,
 				   t->rec.n_changes,
@@ -263,8 +263,8 @@ static bool wait_interval(struct watch *w, const sigset_t *set)
 
 	clock_gettime(CLOCK_MONOTONIC, &end);
 	end.tv_sec += (time_t)w->r.o->interval;
-	end.tv_nsec += (long)((w->r.o->interval - floor(w->r.o->interval)) *
-			      1e9);
+	end.tv_nsec +=
+		(long)((w->r.o->interval - floor(w->r.o->interval)) * 1e9);
 	if (end.tv_nsec >= 1000000000L) {
 		end.tv_sec++;
 		end.tv_nsec -= 1000000000L;

@@ -345,14 +345,132 @@ static void read_sysctls(int netfd, const char *const *keys, size_t n,
 	}
 }
 
-static int read_proc(int procfd, const char *path, char **text, char *err,
-		     size_t errlen)
+/*
+ * A /proc file parsed by parse into o: each cheap source is one of these,
+ * reading the file relative to procfd and naming it in any error.
+ */
+typedef int (*source_parser)(const char *text, struct observation *o, char *err,
+			     size_t errlen);
+
+static int read_source(int procfd, const char *path, source_parser parse,
+		       struct observation *o, char *err, size_t errlen)
 {
-	int ret = util_read_at(procfd, path, PROC_FILE_MAX, text, NULL);
+	char *text = NULL, perr[200];
+	int ret = util_read_at(procfd, path, PROC_FILE_MAX, &text, NULL);
+
+	if (ret < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	ret = parse(text, o, perr, sizeof(perr));
+	if (ret < 0)
+		snprintf(err, errlen, "%s: %s", path, perr);
+	free(text);
+	return ret;
+}
+
+static int parse_sockstat(const char *text, struct observation *o, char *err,
+			  size_t errlen)
+{
+	struct sockstat ss;
+	int ret = observe_parse_sockstat(text, &ss, err, errlen);
 
 	if (ret < 0)
-		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
-	return ret;
+		return ret;
+	o->m[M_TW_COUNT] = (double)ss.tw;
+	o->m[M_TCP_INUSE] = (double)ss.inuse;
+	o->m[M_TCP_ORPHAN] = (double)ss.orphan;
+	o->m[M_TCP_ALLOC] = (double)ss.alloc;
+	return 0;
+}
+
+/* sockstat6 only has "TCP6: inuse N"; absent without IPv6 */
+static void add_sockstat6(int procfd, struct observation *o)
+{
+	char *text = NULL;
+	const char *p;
+	long long v;
+
+	if (util_read_at(procfd, "net/sockstat6", PROC_FILE_MAX, &text, NULL) <
+	    0)
+		return;
+	p = find_line(text, "TCP6: inuse ");
+	if (p && sscanf(p, "TCP6: inuse %lld", &v) == 1 && v >= 0)
+		o->m[M_TCP_INUSE] += (double)v;
+	free(text);
+}
+
+static int parse_tcpext(const char *text, struct observation *o, char *err,
+			size_t errlen)
+{
+	static const char *const names[] = { "TCPTimeWaitOverflow",
+					     "SyncookiesSent",
+					     "ListenOverflows" };
+	double v[ARRAY_SIZE(names)];
+	bool found[ARRAY_SIZE(names)];
+	int ret = observe_parse_netstat(text, "TcpExt", names, v, found,
+					ARRAY_SIZE(names), err, errlen);
+
+	if (ret < 0)
+		return ret;
+	if (!found[0]) {
+		snprintf(err, errlen, "TcpExt has no TCPTimeWaitOverflow");
+		return -EINVAL;
+	}
+	o->c.tw_overflows = v[0];
+	o->c.syncookies_sent = found[1] ? v[1] : NAN;
+	o->c.listen_overflows = found[2] ? v[2] : NAN;
+	o->m[M_TW_OVERFLOWS] = v[0];
+	return 0;
+}
+
+static int parse_meminfo(const char *text, struct observation *o, char *err,
+			 size_t errlen)
+{
+	return observe_parse_meminfo(text, &o->m[M_MEM_TOTAL], err, errlen);
+}
+
+static void read_boot_id(int procfd, struct observation *o)
+{
+	char *text = NULL;
+
+	if (util_read_at(procfd, "sys/kernel/random/boot_id", 64, &text, NULL) <
+	    0)
+		return;
+	snprintf(o->boot_id, sizeof(o->boot_id), "%.36s", text);
+	free(text);
+}
+
+/*
+ * slabinfo is root-only and optional: fall back to a typical size.  It is
+ * also the most expensive file here (the kernel walks every cache), and
+ * the object size cannot change until the next boot, so a size read
+ * earlier in this boot is used as it is.
+ */
+static void read_tw_sock_size(int procfd, const struct slab_cache *cache,
+			      struct observation *o)
+{
+	char *text = NULL, perr[160];
+	int ret;
+
+	o->m[M_TW_SOCK_SIZE] = TW_SOCK_SIZE_DEFAULT;
+	o->tw_sock_size_read = false;
+	if (cache && cache->size > 0 && o->boot_id[0] &&
+	    strcmp(cache->boot_id, o->boot_id) == 0) {
+		o->m[M_TW_SOCK_SIZE] = cache->size;
+		return;
+	}
+	if (util_read_at(procfd, "slabinfo", PROC_FILE_MAX, &text, NULL) < 0)
+		return;
+	ret = observe_parse_slabinfo(text, &o->m[M_TW_SOCK_SIZE], perr,
+				     sizeof(perr));
+	if (ret == -EINVAL)
+		msgs_addf(
+			&o->warnings,
+			"slabinfo: %s; assuming %d bytes per TIME_WAIT socket",
+			perr, TW_SOCK_SIZE_DEFAULT);
+	o->tw_sock_size_read = ret == 0;
+	free(text);
 }
 
 static void set_port_range(struct observation *o)
@@ -375,28 +493,39 @@ static void set_port_range(struct observation *o)
 	o->m[M_EPHEMERAL_PORTS] = (double)(hi - lo + 1);
 }
 
-int observe_collect(int procfd, const char *const *keys, size_t n_keys,
-		    struct observation *o, char *err, size_t errlen)
+/* The keys the report always shows, then the policies'. */
+static int read_all_sysctls(int procfd, const char *const *keys, size_t n_keys,
+			    struct observation *o, char *err, size_t errlen)
 {
-	return observe_collect_cached(procfd, keys, n_keys, NULL, o, err,
-				      errlen);
+	const struct sysctl_obs *s;
+	int netfd = sysctl_open_net(procfd);
+
+	if (netfd < 0) {
+		snprintf(err, errlen, "sys/net: %s", strerror(-netfd));
+		return netfd;
+	}
+	for (size_t i = 0; i < n_tunables; i++)
+		if (tunables[i].flags & TUN_SHOWN)
+			read_sysctls(netfd, &tunables[i].key, 1, o);
+	read_sysctls(netfd, keys, n_keys, o);
+	close(netfd); /* read-only */
+	s = observe_sysctl(o, "net.ipv4.tcp_max_tw_buckets");
+	if (!s->exists || isnan(s->value)) {
+		snprintf(err, errlen, "net.ipv4.tcp_max_tw_buckets: %s",
+			 !s->exists ? "missing"
+			 : s->raw   ? "not an integer"
+				    : "unreadable");
+		return -EINVAL;
+	}
+	o->m[M_TW_MAX] = s->value;
+	set_port_range(o);
+	return 0;
 }
 
-int observe_collect_cached(int procfd, const char *const *keys, size_t n_keys,
-			   const struct slab_cache *cache,
-			   struct observation *o, char *err, size_t errlen)
+/* Every metric unknown until read; the time of the observation. */
+static void observation_init(struct observation *o)
 {
-	static const char *const ext_names[] = { "TCPTimeWaitOverflow",
-						 "SyncookiesSent",
-						 "ListenOverflows" };
-	double ext[ARRAY_SIZE(ext_names)];
-	bool found[ARRAY_SIZE(ext_names)];
-	struct sockstat ss;
 	struct timespec ts;
-	struct stat st;
-	char *text = NULL, perr[160];
-	int netfd = -1, ret;
-	const struct sysctl_obs *s;
 
 	memset(o, 0, sizeof(*o));
 	for (int i = 0; i < METRIC_COUNT; i++) {
@@ -408,136 +537,43 @@ int observe_collect_cached(int procfd, const char *const *keys, size_t n_keys,
 	o->baseline_source = "none";
 	clock_gettime(CLOCK_REALTIME, &ts);
 	o->time = util_timespec_seconds(&ts);
+}
 
-	ret = read_proc(procfd, "net/sockstat", &text, err, errlen);
-	if (ret < 0)
-		goto out;
-	ret = observe_parse_sockstat(text, &ss, perr, sizeof(perr));
-	if (ret < 0) {
-		snprintf(err, errlen, "net/sockstat: %s", perr);
-		goto out;
-	}
-	o->m[M_TW_COUNT] = (double)ss.tw;
-	o->m[M_TCP_INUSE] = (double)ss.inuse;
-	o->m[M_TCP_ORPHAN] = (double)ss.orphan;
-	o->m[M_TCP_ALLOC] = (double)ss.alloc;
-	free(text);
-	text = NULL;
+int observe_collect(int procfd, const char *const *keys, size_t n_keys,
+		    struct observation *o, char *err, size_t errlen)
+{
+	return observe_collect_cached(procfd, keys, n_keys, NULL, o, err,
+				      errlen);
+}
 
-	/* sockstat6 only has "TCP6: inuse N"; absent without IPv6 */
-	if (util_read_at(procfd, "net/sockstat6", PROC_FILE_MAX, &text, NULL) ==
-	    0) {
-		const char *p = find_line(text, "TCP6: inuse ");
-		long long v;
+int observe_collect_cached(int procfd, const char *const *keys, size_t n_keys,
+			   const struct slab_cache *cache,
+			   struct observation *o, char *err, size_t errlen)
+{
+	struct stat st;
+	int ret;
 
-		if (p && sscanf(p, "TCP6: inuse %lld", &v) == 1 && v >= 0)
-			o->m[M_TCP_INUSE] += (double)v;
-		free(text);
-		text = NULL;
-	}
-
-	ret = read_proc(procfd, "net/netstat", &text, err, errlen);
-	if (ret < 0)
-		goto out;
-	ret = observe_parse_netstat(text, "TcpExt", ext_names, ext, found,
-				    ARRAY_SIZE(ext_names), perr, sizeof(perr));
-	if (ret < 0) {
-		snprintf(err, errlen, "net/netstat: %s", perr);
-		goto out;
-	}
-	if (!found[0]) {
-		snprintf(err, errlen,
-			 "net/netstat: TcpExt has no TCPTimeWaitOverflow");
-		ret = -EINVAL;
-		goto out;
-	}
-	o->c.tw_overflows = ext[0];
-	o->c.syncookies_sent = found[1] ? ext[1] : NAN;
-	o->c.listen_overflows = found[2] ? ext[2] : NAN;
-	o->m[M_TW_OVERFLOWS] = ext[0];
-	free(text);
-	text = NULL;
-
-	ret = read_proc(procfd, "meminfo", &text, err, errlen);
-	if (ret < 0)
-		goto out;
-	ret = observe_parse_meminfo(text, &o->m[M_MEM_TOTAL], perr,
-				    sizeof(perr));
-	if (ret < 0) {
-		snprintf(err, errlen, "meminfo: %s", perr);
-		goto out;
-	}
-	free(text);
-	text = NULL;
-
-	if (util_read_at(procfd, "sys/kernel/random/boot_id", 64, &text,
-			 NULL) == 0) {
-		snprintf(o->boot_id, sizeof(o->boot_id), "%.36s", text);
-		free(text);
-		text = NULL;
-	}
-
-	/*
-	 * slabinfo is root-only and optional: fall back to a typical size.
-	 * It is also the most expensive file here (the kernel walks every
-	 * cache), and the object size cannot change until the next boot, so
-	 * a size read earlier in this boot is used as it is.
-	 */
-	o->m[M_TW_SOCK_SIZE] = TW_SOCK_SIZE_DEFAULT;
-	o->tw_sock_size_read = false;
-	if (cache && cache->size > 0 && o->boot_id[0] &&
-	    strcmp(cache->boot_id, o->boot_id) == 0) {
-		o->m[M_TW_SOCK_SIZE] = cache->size;
-		ret = -ENOENT;
-	} else {
-		ret = util_read_at(procfd, "slabinfo", PROC_FILE_MAX, &text,
-				   NULL);
-	}
+	observation_init(o);
+	ret = read_source(procfd, "net/sockstat", parse_sockstat, o, err,
+			  errlen);
 	if (ret == 0) {
-		ret = observe_parse_slabinfo(text, &o->m[M_TW_SOCK_SIZE], perr,
-					     sizeof(perr));
-		if (ret == -EINVAL)
-			msgs_addf(&o->warnings,
-				  "slabinfo: %s; assuming %d bytes per "
-				  "TIME_WAIT socket",
-				  perr, TW_SOCK_SIZE_DEFAULT);
-		o->tw_sock_size_read = ret == 0;
-		free(text);
-		text = NULL;
+		add_sockstat6(procfd, o);
+		ret = read_source(procfd, "net/netstat", parse_tcpext, o, err,
+				  errlen);
 	}
-
-	netfd = sysctl_open_net(procfd);
-	if (netfd < 0) {
-		ret = netfd;
-		netfd = -1;
-		snprintf(err, errlen, "sys/net: %s", strerror(-ret));
-		goto out;
-	}
-	/* the keys the report always shows, then the policies' */
-	for (size_t i = 0; i < n_tunables; i++)
-		if (tunables[i].flags & TUN_SHOWN)
-			read_sysctls(netfd, &tunables[i].key, 1, o);
-	read_sysctls(netfd, keys, n_keys, o);
-	s = observe_sysctl(o, "net.ipv4.tcp_max_tw_buckets");
-	if (!s->exists || isnan(s->value)) {
-		snprintf(err, errlen, "net.ipv4.tcp_max_tw_buckets: %s",
-			 !s->exists ? "missing"
-			 : s->raw   ? "not an integer"
-				    : "unreadable");
-		ret = -EINVAL;
-		goto out;
-	}
-	o->m[M_TW_MAX] = s->value;
-	set_port_range(o);
-
+	if (ret == 0)
+		ret = read_source(procfd, "meminfo", parse_meminfo, o, err,
+				  errlen);
+	if (ret < 0)
+		return ret;
+	read_boot_id(procfd, o);
+	read_tw_sock_size(procfd, cache, o);
+	ret = read_all_sysctls(procfd, keys, n_keys, o, err, errlen);
+	if (ret < 0)
+		return ret;
 	if (fstatat(procfd, "self/ns/net", &st, 0) == 0)
 		o->netns = (unsigned long long)st.st_ino;
-	ret = 0;
-out:
-	free(text);
-	if (netfd >= 0)
-		close(netfd);
-	return ret;
+	return 0;
 }
 
 void observe_to_baseline(const struct observation *o, struct baseline *b,

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Observation of the TIME_WAIT load: the metrics of SPEC section 3.  The
+ * Observation of the TIME_WAIT load: the metrics policies use.  The
  * cheap ones come from a handful of /proc files whose cost does not depend
  * on the number of sockets.  A value that cannot be known is NAN; the
  * policy engine treats NAN as "unknown" (Kleene logic).

@@ -267,28 +267,9 @@ static void free_rule(struct rule *r)
 	expr_free(r->max);
 }
 
-/* Validate one rule group; returns true and fills *out when it is good. */
-static bool load_rule(struct ctx *c, config_setting_t *g, struct rule *out)
+/* Every member of the rule group must be a known field. */
+static void check_fields(struct ctx *c, config_setting_t *g, const char *id)
 {
-	size_t before = c->errors->n;
-	int line = config_setting_source_line(g);
-	const char *id, *key, *advice, *when_s, *reason;
-	const struct tunable *t;
-	struct rule r = { 0 };
-	unsigned flags;
-	const char *why;
-
-	id = get_str(c, g, NULL, "id");
-	if (!id) {
-		if (!config_setting_get_member(g, "id"))
-			err_at(c, line, NULL, "rule has no id");
-		return false;
-	}
-	if (!valid_id(id)) {
-		err_at(c, line, NULL,
-		       "rule id \"%s\" must match [a-z0-9-]+ (at most 64)", id);
-		return false;
-	}
 	for (int i = 0; i < config_setting_length(g); i++) {
 		config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
 		const char *nm = config_setting_name(m);
@@ -301,96 +282,128 @@ static bool load_rule(struct ctx *c, config_setting_t *g, struct rule *out)
 			err_at(c, config_setting_source_line(m), id,
 			       "unknown field '%s'", nm);
 	}
+}
 
+static int member_line(config_setting_t *g, const char *name)
+{
+	return config_setting_source_line(config_setting_get_member(g, name));
+}
+
+/* sysctl or advice, exactly one (a disabled rule may have neither). */
+static void load_kind(struct ctx *c, config_setting_t *g, struct rule *r)
+{
+	static const char *const sysctl_only[] = { "value",   "min",
+						   "max",     "direction",
+						   "persist", "override" };
+	const char *key = get_str(c, g, r->id, "sysctl");
+	const char *advice = get_str(c, g, r->id, "advice");
+	const char *why;
+
+	if (key && advice)
+		err_at(c, r->line, r->id,
+		       "has both sysctl and advice; use one");
+	else if (!key && !advice && r->enabled &&
+		 !config_setting_get_member(g, "sysctl") &&
+		 !config_setting_get_member(g, "advice"))
+		err_at(c, r->line, r->id, "needs a sysctl or an advice");
+	r->kind = key ? RULE_SYSCTL : RULE_ADVICE;
+	if (key) {
+		if (!sysctl_key_valid(key, &why))
+			err_at(c, member_line(g, "sysctl"), r->id,
+			       "sysctl \"%s\": %s", key, why);
+		r->key = xstrdup(key);
+	}
+	if (!advice)
+		return;
+	r->advice = xstrdup(advice);
+	check_template(c, g, r->id, "advice", advice, false);
+	for (size_t i = 0; i < ARRAY_SIZE(sysctl_only); i++)
+		if (config_setting_get_member(g, sysctl_only[i]))
+			err_at(c, member_line(g, sysctl_only[i]), r->id,
+			       "%s is only for sysctl rules", sysctl_only[i]);
+}
+
+/* when, and for a sysctl rule value, min, max and how to apply it. */
+static void load_exprs(struct ctx *c, config_setting_t *g, struct rule *r)
+{
+	unsigned flags = r->key ? EXPR_RULE_VARS : 0;
+
+	if (!config_setting_get_member(g, "when") && r->enabled)
+		err_at(c, r->line, r->id, "needs a when condition");
+	if (get_str(c, g, r->id, "when"))
+		r->when = get_expr(c, g, r->id, "when", flags);
+	if (!r->key)
+		return;
+	if (!config_setting_get_member(g, "value") && r->enabled)
+		err_at(c, r->line, r->id, "needs a value");
+	r->value = get_expr(c, g, r->id, "value", flags);
+	r->min = get_expr(c, g, r->id, "min", flags);
+	r->max = get_expr(c, g, r->id, "max", flags);
+	r->direction = (enum direction)get_enum(c, g, r->id, "direction",
+						direction_names, 3, DIR_RAISE);
+	r->persist = get_bool(c, g, r->id, "persist", true);
+	r->override = get_bool(c, g, r->id, "override", false);
+}
+
+/*
+ * A key the tunables table says may only be turned off (tcp_tw_recycle:
+ * it breaks clients behind NAT): value must be the constant 0, and min,
+ * which clamps the value, must not push it above 0 either.
+ */
+static void check_zero_only(struct ctx *c, config_setting_t *g,
+			    const struct rule *r)
+{
+	const struct tunable *t = r->key ? tunable_find(r->key) : NULL;
+	double v;
+
+	if (!t || !(t->flags & TUN_ZERO_ONLY))
+		return;
+	if (r->value && (!expr_const(r->value, &v) || v != 0))
+		err_at(c, member_line(g, "value"), r->id,
+		       "%s can only be set to 0: it drops connections from "
+		       "clients behind NAT (and was removed in Linux 4.12)",
+		       r->key);
+	if (r->min && (!expr_const(r->min, &v) || v > 0))
+		err_at(c, member_line(g, "min"), r->id,
+		       "%s can only be set to 0: a min above 0 would turn it "
+		       "on",
+		       r->key);
+}
+
+/* Validate one rule group; returns true and fills *out when it is good. */
+static bool load_rule(struct ctx *c, config_setting_t *g, struct rule *out)
+{
+	size_t before = c->errors->n;
+	int line = config_setting_source_line(g);
+	const char *id = get_str(c, g, NULL, "id"), *reason;
+	struct rule r = { 0 };
+
+	if (!id) {
+		if (!config_setting_get_member(g, "id"))
+			err_at(c, line, NULL, "rule has no id");
+		return false;
+	}
+	if (!valid_id(id)) {
+		err_at(c, line, NULL,
+		       "rule id \"%s\" must match [a-z0-9-]+ (at most 64)", id);
+		return false;
+	}
+	check_fields(c, g, id);
 	r.id = xstrdup(id);
 	r.file = xstrdup(c->file);
 	r.line = line;
 	r.enabled = get_bool(c, g, id, "enabled", true);
-	key = get_str(c, g, id, "sysctl");
-	advice = get_str(c, g, id, "advice");
-	if (key && advice) {
-		err_at(c, line, id, "has both sysctl and advice; use one");
-	} else if (!key && !advice) {
-		if (r.enabled && !config_setting_get_member(g, "sysctl") &&
-		    !config_setting_get_member(g, "advice"))
-			err_at(c, line, id, "needs a sysctl or an advice");
-	}
-	r.kind = key ? RULE_SYSCTL : RULE_ADVICE;
-	if (key) {
-		if (!sysctl_key_valid(key, &why))
-			err_at(c,
-			       config_setting_source_line(
-				       config_setting_get_member(g, "sysctl")),
-			       id, "sysctl \"%s\": %s", key, why);
-		r.key = xstrdup(key);
-	}
-	if (advice) {
-		r.advice = xstrdup(advice);
-		check_template(c, g, id, "advice", advice, false);
-		static const char *const sysctl_only[] = {
-			"value",     "min",	"max",
-			"direction", "persist", "override"
-		};
-		for (size_t i = 0; i < ARRAY_SIZE(sysctl_only); i++) {
-			config_setting_t *m =
-				config_setting_get_member(g, sysctl_only[i]);
-
-			if (m)
-				err_at(c, config_setting_source_line(m), id,
-				       "%s is only for sysctl rules",
-				       sysctl_only[i]);
-		}
-	}
-	flags = key ? EXPR_RULE_VARS : 0;
-	when_s = get_str(c, g, id, "when");
-	if (!config_setting_get_member(g, "when") && r.enabled)
-		err_at(c, line, id, "needs a when condition");
-	if (when_s)
-		r.when = get_expr(c, g, id, "when", flags);
-	if (key) {
-		if (!config_setting_get_member(g, "value") && r.enabled)
-			err_at(c, line, id, "needs a value");
-		r.value = get_expr(c, g, id, "value", flags);
-		r.min = get_expr(c, g, id, "min", flags);
-		r.max = get_expr(c, g, id, "max", flags);
-		r.direction = (enum direction)get_enum(
-			c, g, id, "direction", direction_names, 3, DIR_RAISE);
-		r.persist = get_bool(c, g, id, "persist", true);
-		r.override = get_bool(c, g, id, "override", false);
-	}
+	load_kind(c, g, &r);
+	load_exprs(c, g, &r);
 	r.severity = (enum severity)get_enum(c, g, id, "severity",
 					     severity_names, 3,
-					     key ? SEV_INFO : SEV_WARNING);
+					     r.key ? SEV_INFO : SEV_WARNING);
 	reason = get_str(c, g, id, "reason");
 	if (reason) {
-		check_template(c, g, id, "reason", reason, key != NULL);
+		check_template(c, g, id, "reason", reason, r.key != NULL);
 		r.reason = xstrdup(reason);
 	}
-	/*
-	 * tcp_tw_recycle breaks clients behind NAT: only "off" is allowed,
-	 * and min clamps the value, so it must not push it above 0 either.
-	 */
-	if (key && (t = tunable_find(key)) && (t->flags & TUN_ZERO_ONLY)) {
-		double v;
-
-		if (r.value && (!expr_const(r.value, &v) || v != 0))
-			err_at(c,
-			       config_setting_source_line(
-				       config_setting_get_member(g, "value")),
-			       id,
-			       "%s can only be set to 0: it drops connections "
-			       "from clients behind NAT (and was removed in "
-			       "Linux 4.12)",
-			       key);
-		if (r.min && (!expr_const(r.min, &v) || v > 0))
-			err_at(c,
-			       config_setting_source_line(
-				       config_setting_get_member(g, "min")),
-			       id,
-			       "%s can only be set to 0: a min above 0 would "
-			       "turn it on",
-			       key);
-	}
+	check_zero_only(c, g, &r);
 	if (c->errors->n != before) {
 		free_rule(&r);
 		return false;
@@ -494,16 +507,16 @@ enum policy_refusal policy_refused(const char *path, const struct stat *st,
 	return POLICY_OK;
 }
 
-static void load_file(struct ctx *c, const char *path)
+/*
+ * The text of the policy file at path, if it may be used at all (see
+ * policy_refused()); NULL after saying why not.
+ */
+static char *read_trusted(struct ctx *c, const char *path)
 {
-	char *text = NULL, **ids = NULL, why[160];
-	size_t n_ids = 0, n_good = 0, len;
+	char *text = NULL, why[160];
 	struct stat st;
-	int inc;
-	struct policy_file *pf;
-	config_setting_t *rules, *root;
-	config_t cfg;
-	int ret;
+	size_t len;
+	int inc, ret;
 
 	ret = util_read_file(AT_FDCWD, path, 0, POLICY_FILE_MAX, &text, &len,
 			     &st);
@@ -512,28 +525,75 @@ static void load_file(struct ctx *c, const char *path)
 			  ret == -EFBIG	   ? "larger than 1 MiB"
 			  : ret == -EINVAL ? "not a regular file"
 					   : strerror(-ret));
-		return;
+		return NULL;
 	}
 	switch (policy_refused(path, &st, text, len, &inc, why, sizeof(why))) {
-	case POLICY_OK: break;
+	case POLICY_OK: return text;
 	case POLICY_UNTRUSTED:
 		msgs_addf(c->errors,
 			  "%s: refusing an untrusted policy file: %s", path,
 			  why);
-		free(text);
-		return;
+		break;
 	case POLICY_INCLUDE:
 		msgs_addf(c->errors,
 			  "%s:%d: %s: a policy is one self-contained file (the "
 			  "trust checks apply to it alone)",
 			  path, inc, why);
-		free(text);
-		return;
-	case POLICY_BINARY:
-		msgs_addf(c->errors, "%s: %s", path, why);
-		free(text);
-		return;
+		break;
+	case POLICY_BINARY: msgs_addf(c->errors, "%s: %s", path, why); break;
 	}
+	free(text);
+	return NULL;
+}
+
+/* The rules list of a parsed file into the policy; how many were good. */
+static size_t load_rules(struct ctx *c, config_setting_t *rules)
+{
+	char **ids = NULL;
+	size_t n_ids = 0, n_good = 0;
+
+	for (int i = 0; i < config_setting_length(rules); i++) {
+		config_setting_t *g =
+			config_setting_get_elem(rules, (unsigned)i);
+		struct rule r;
+		bool dup = false;
+
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+			err_at(c, config_setting_source_line(g), NULL,
+			       "rule %d is %s, not a group { ... }", i + 1,
+			       type_name(config_setting_type(g)));
+			continue;
+		}
+		if (!load_rule(c, g, &r))
+			continue;
+		for (size_t k = 0; k < n_ids; k++)
+			dup |= strcmp(ids[k], r.id) == 0;
+		if (dup) {
+			err_at(c, r.line, r.id,
+			       "duplicate id in the same file");
+			free_rule(&r);
+			continue;
+		}
+		ids = xrealloc(ids, (n_ids + 1) * sizeof(*ids));
+		ids[n_ids++] = xstrdup(r.id);
+		add_rule(c->p, &r);
+		n_good++;
+	}
+	for (size_t k = 0; k < n_ids; k++)
+		free(ids[k]);
+	free(ids);
+	return n_good;
+}
+
+static void load_file(struct ctx *c, const char *path)
+{
+	char *text = read_trusted(c, path);
+	struct policy_file *pf;
+	config_setting_t *rules, *root;
+	config_t cfg;
+
+	if (!text)
+		return;
 	c->p->files = xrealloc(c->p->files,
 			       (c->p->n_files + 1) * sizeof(*c->p->files));
 	pf = &c->p->files[c->p->n_files++];
@@ -565,38 +625,8 @@ static void load_file(struct ctx *c, const char *path)
 		       "rules must be a list: rules = ( { ... }, ... );");
 		goto out;
 	}
-	for (int i = 0; i < config_setting_length(rules); i++) {
-		config_setting_t *g =
-			config_setting_get_elem(rules, (unsigned)i);
-		struct rule r;
-		bool dup = false;
-
-		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-			err_at(c, config_setting_source_line(g), NULL,
-			       "rule %d is %s, not a group { ... }", i + 1,
-			       type_name(config_setting_type(g)));
-			continue;
-		}
-		if (!load_rule(c, g, &r))
-			continue;
-		for (size_t k = 0; k < n_ids; k++)
-			dup |= strcmp(ids[k], r.id) == 0;
-		if (dup) {
-			err_at(c, r.line, r.id,
-			       "duplicate id in the same file");
-			free_rule(&r);
-			continue;
-		}
-		ids = xrealloc(ids, (n_ids + 1) * sizeof(*ids));
-		ids[n_ids++] = xstrdup(r.id);
-		add_rule(c->p, &r);
-		n_good++;
-	}
-	pf->n_rules = n_good;
+	pf->n_rules = load_rules(c, rules);
 out:
-	for (size_t k = 0; k < n_ids; k++)
-		free(ids[k]);
-	free(ids);
 	config_destroy(&cfg);
 	free(text);
 }

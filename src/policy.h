@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Policy files: libconfig documents holding a list of rules (SPEC section
- * 4).  Loading validates everything and reports every error it finds as
+ * Policy files: libconfig documents holding a list of rules (see
+ * twtune.policy(5)).  Loading validates everything and reports every error it finds as
  * "FILE:LINE: message", so an operator fixes a policy in one pass.
  */
 #ifndef TWTUNE_POLICY_H

@@ -212,8 +212,7 @@ void privs_sandbox(const int *dirfds, size_t n, struct sandbox *sb)
 		errno = ENOSYS;
 	}
 	if (abi < 0) {
-		none(sb, "Landlock unavailable (%s)",
-			 strerror(errno));
+		none(sb, "Landlock unavailable (%s)", strerror(errno));
 		return;
 	}
 	if (abi >= 2)
@@ -236,8 +235,7 @@ void privs_sandbox(const int *dirfds, size_t n, struct sandbox *sb)
 	}
 	fd = syscall(SYS_landlock_create_ruleset, &attr, attr_size, 0);
 	if (fd < 0) {
-		none(sb, "landlock_create_ruleset: %s",
-			 strerror(errno));
+		none(sb, "landlock_create_ruleset: %s", strerror(errno));
 		return;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -250,16 +248,14 @@ void privs_sandbox(const int *dirfds, size_t n, struct sandbox *sb)
 
 		if (syscall(SYS_landlock_add_rule, (int)fd,
 			    LANDLOCK_RULE_PATH_BENEATH, &pb, 0) < 0) {
-			none(sb, "landlock_add_rule: %s",
-				 strerror(errno));
+			none(sb, "landlock_add_rule: %s", strerror(errno));
 			close((int)fd);
 			return;
 		}
 	}
 	/* no_new_privs is already set by privs_keep_net_admin() */
 	if (syscall(SYS_landlock_restrict_self, (int)fd, 0) < 0) {
-		none(sb, "landlock_restrict_self: %s",
-			 strerror(errno));
+		none(sb, "landlock_restrict_self: %s", strerror(errno));
 		close((int)fd);
 		return;
 	}

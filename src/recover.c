@@ -11,8 +11,7 @@
 #include "recover.h"
 #include "sysctl.h"
 
-bool recover_read_last(const char *path, struct audit_record *last,
-		       bool *torn)
+bool recover_read_last(const char *path, struct audit_record *last, bool *torn)
 {
 	json_t *j = audit_last_record(path, torn);
 
@@ -66,9 +65,9 @@ static void finish_persist(struct txn *t, const struct audit_record *intent,
 			   const struct change *c)
 {
 	char *why = xasprintf("finishes interrupted run %s", intent->run);
-	struct change *ch =
-		apply_add(t, c->key, c->after, c->after,
-			  c->rule[0] ? c->rule : "interrupted", why);
+	struct change *ch = apply_add(t, c->key, c->after, c->after,
+				      c->rule[0] ? c->rule : "interrupted",
+				      why);
 
 	free(why);
 	ch->persist_only = true;
@@ -98,9 +97,8 @@ void recover_close(struct audit *a, const struct audit_record *intent,
 		const struct change *c = &intent->changes[i];
 		const struct persist_entry *e =
 			have_file ? persist_get(&file, c->key) : NULL;
-		struct change *nc = audit_record_add(&rec, c->key, c->before,
-						     c->after, c->rule,
-						     c->reason);
+		struct change *nc = audit_record_add(
+			&rec, c->key, c->before, c->after, c->rule, c->reason);
 		bool at_after = reads(netfd, c->key, c->after);
 
 		nc->pop = c->pop;

@@ -23,8 +23,7 @@
  * Returns whether a writer is needed even with nothing planned: a run to
  * close, or a torn record to cut.
  */
-bool recover_read_last(const char *path, struct audit_record *last,
-		       bool *torn);
+bool recover_read_last(const char *path, struct audit_record *last, bool *torn);
 
 /*
  * The state file is saved after the audit result, so a run killed in

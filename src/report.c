@@ -3,7 +3,7 @@
  * Report rendering.  The text form is for a person at a terminal who has
  * just seen "time wait bucket table overflow": the first line answers
  * "is this host overflowing?", the rest explains and proposes.  The JSON
- * form carries the same facts under stable names (SPEC section 3).
+ * form carries the same facts under the stable metric names of twtune(8).
  */
 #include "config.h"
 
@@ -405,18 +405,11 @@ static void row(FILE *f, const char *label, const char *value)
 	fprintf(f, "  %-22s %s\n", label, value);
 }
 
-void report_text(FILE *f, const struct report *r, bool verbose)
+/* The TIME_WAIT numbers: buckets, overflows, demand, memory. */
+static void time_wait_text(FILE *f, const struct observation *o, bool verbose)
 {
-	const struct observation *o = r->obs;
-	const struct plan *pl = r->plan;
-	char a[32], b[32], c[32], buf[256], *line;
+	char a[32], b[32], c[32], buf[256];
 	double mem_share;
-
-	line = report_verdict_line(o);
-	fprintf(f, "%s\n", line);
-	free(line);
-	if (r->netns)
-		fprintf(f, "(network namespace %s)\n", r->netns);
 
 	fprintf(f, "\nTIME_WAIT\n");
 	if (o->tw_max_unlimited)
@@ -456,22 +449,21 @@ void report_text(FILE *f, const struct report *r, bool verbose)
 		 fmt(o->m[M_TCP_ORPHAN], b, sizeof(b)),
 		 fmt(o->m[M_TCP_ALLOC], c, sizeof(c)));
 	row(f, "TCP sockets", buf);
-	if (verbose) {
-		snprintf(buf, sizeof(buf), "%s..%s (%s ports)",
-			 fmt(o->m[M_EPHEMERAL_LOW], a, sizeof(a)),
-			 fmt(o->m[M_EPHEMERAL_HIGH], b, sizeof(b)),
-			 fmt(o->m[M_EPHEMERAL_PORTS], c, sizeof(c)));
-		row(f, "ephemeral ports", buf);
-		snprintf(buf, sizeof(buf),
-			 "syncookies sent %s, listen "
-			 "overflows %s",
-			 fmt(o->m[M_SYNCOOKIES_SENT_DELTA], a, sizeof(a)),
-			 fmt(o->m[M_LISTEN_OVERFLOWS_DELTA], b, sizeof(b)));
-		row(f, "since baseline", buf);
-	}
+	if (!verbose)
+		return;
+	snprintf(buf, sizeof(buf), "%s..%s (%s ports)",
+		 fmt(o->m[M_EPHEMERAL_LOW], a, sizeof(a)),
+		 fmt(o->m[M_EPHEMERAL_HIGH], b, sizeof(b)),
+		 fmt(o->m[M_EPHEMERAL_PORTS], c, sizeof(c)));
+	row(f, "ephemeral ports", buf);
+	snprintf(buf, sizeof(buf), "syncookies sent %s, listen overflows %s",
+		 fmt(o->m[M_SYNCOOKIES_SENT_DELTA], a, sizeof(a)),
+		 fmt(o->m[M_LISTEN_OVERFLOWS_DELTA], b, sizeof(b)));
+	row(f, "since baseline", buf);
+}
 
-	sockets_text(f, r);
-
+static void sysctls_text(FILE *f, const struct observation *o)
+{
 	fprintf(f, "\nsysctls\n");
 	for (size_t i = 0; i < o->n_sysctls; i++) {
 		const struct sysctl_obs *s = &o->sysctls[i];
@@ -479,6 +471,13 @@ void report_text(FILE *f, const struct report *r, bool verbose)
 		fprintf(f, "  %-32s %s\n", s->key,
 			s->exists ? s->raw : "(not present on this kernel)");
 	}
+}
+
+/* What apply did, or else what the plan proposes. */
+static void changes_text(FILE *f, const struct report *r)
+{
+	const struct plan *pl = r->plan;
+	char a[32];
 
 	if (r->txn) {
 		fprintf(f, "\n%s run %s: %s (sandbox: %s)\n",
@@ -514,6 +513,13 @@ void report_text(FILE *f, const struct report *r, bool verbose)
 		fprintf(f, "  (rule %s for %s was overridden by %s)\n",
 			pl->overridden[i].rule->id, pl->overridden[i].key,
 			pl->overridden[i].by->id);
+}
+
+/* Advice, undecided rules and warnings, each only when there are any. */
+static void notes_text(FILE *f, const struct report *r)
+{
+	const struct observation *o = r->obs;
+	const struct plan *pl = r->plan;
 
 	if (pl->n_advice) {
 		fprintf(f, "\nAdvice\n");
@@ -544,6 +550,22 @@ void report_text(FILE *f, const struct report *r, bool verbose)
 			fprintf(f, "  %s: %s\n", pl->notes[i].rule->id,
 				pl->notes[i].text);
 	}
+}
+
+void report_text(FILE *f, const struct report *r, bool verbose)
+{
+	const struct plan *pl = r->plan;
+	char *line = report_verdict_line(r->obs);
+
+	fprintf(f, "%s\n", line);
+	free(line);
+	if (r->netns)
+		fprintf(f, "(network namespace %s)\n", r->netns);
+	time_wait_text(f, r->obs, verbose);
+	sockets_text(f, r);
+	sysctls_text(f, r->obs);
+	changes_text(f, r);
+	notes_text(f, r);
 	if (!r->txn && pl->n_changes)
 		fprintf(f,
 			"\nNext: `twtune apply` (as root) makes %s, "

@@ -126,8 +126,8 @@ int run_observe(struct run *r, const struct state *mem)
 	int state_ret;
 
 	/* first: it may hold tw_sock_size, which spares reading slabinfo */
-	state_ret = state_load(r->o->state, &r->st, state_err,
-			       sizeof(state_err));
+	state_ret =
+		state_load(r->o->state, &r->st, state_err, sizeof(state_err));
 	if (r->o->sample > 0) {
 		struct observation first;
 
@@ -291,7 +291,8 @@ void run_save_state(struct run *r, const struct txn *t)
 		return;
 	/* a reclaimed key that needed no change is twtune's again as it is */
 	for (size_t i = 0; i < o->reclaim.n; i++) {
-		const struct sysctl_obs *s = observe_sysctl(obs, o->reclaim.v[i]);
+		const struct sysctl_obs *s =
+			observe_sysctl(obs, o->reclaim.v[i]);
 
 		if (s && !isnan(s->value))
 			state_set_written(st, o->reclaim.v[i],
@@ -313,7 +314,8 @@ void run_save_state(struct run *r, const struct txn *t)
 	if (changed && t->rec.result == RESULT_OK)
 		st->last_apply = obs->time;
 	if (obs->tw_sock_size_read) {
-		memcpy(st->slab.boot_id, obs->boot_id, sizeof(st->slab.boot_id));
+		memcpy(st->slab.boot_id, obs->boot_id,
+		       sizeof(st->slab.boot_id));
 		st->slab.size = obs->m[M_TW_SOCK_SIZE];
 	}
 	if (state_save(o->state, st, err, sizeof(err)) < 0)
@@ -384,6 +386,11 @@ static void render(const struct run *r, FILE *f)
 
 int run_output(struct run *r)
 {
+	return run_write(r, render);
+}
+
+int run_write(struct run *r, void (*draw)(const struct run *r, FILE *f))
+{
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -391,7 +398,7 @@ int run_output(struct run *r)
 
 	if (!f)
 		return -errno;
-	render(r, f);
+	draw(r, f);
 	if (fclose(f) != 0) {
 		free(buf);
 		return -EIO;
@@ -407,15 +414,12 @@ int run_output(struct run *r)
 
 void run_free(struct run *r)
 {
+	run_next(r);
 	apply_free(&r->txn);
 	audit_record_free(&r->last);
 	boundary_close(&r->b);
 	target_close(&r->target);
-	plan_free(&r->plan);
 	shadow_free(&r->shadows);
 	sockdiag_free(&r->socks);
-	observe_free(&r->obs);
-	state_free(&r->st);
 	policy_free(&r->pol);
-	msgs_free(&r->warnings);
 }

@@ -13,6 +13,7 @@
 #define TWTUNE_RUN_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "apply.h"
 #include "audit.h"
@@ -98,6 +99,9 @@ void run_report(const struct run *r, struct report *rep);
  * with it.  0 or -errno (said).
  */
 int run_output(struct run *r);
+
+/* The same with another renderer (rollback's own output). */
+int run_write(struct run *r, void (*draw)(const struct run *r, FILE *f));
 
 void run_free(struct run *r);
 

@@ -74,8 +74,7 @@ int state_load(const char *path, struct state *s, char *err, size_t errlen)
 		json_decref(root);
 		return -EINVAL;
 	}
-	json_array_foreach(json_object_get(root, "samples"), i, v)
-	{
+	json_array_foreach (json_object_get(root, "samples"), i, v) {
 		if (s->n_samples == STATE_SAMPLES_MAX)
 			break;
 		load_sample(v, &s->samples[s->n_samples]);
@@ -95,8 +94,9 @@ int state_load(const char *path, struct state *s, char *err, size_t errlen)
 	if (isnan(s->last_apply))
 		s->last_apply = 0;
 	w = json_object_get(root, "written");
-	json_object_foreach(w, key, v) if (json_is_integer(v))
-		state_set_written(s, key, json_integer_value(v));
+	json_object_foreach (w, key, v)
+		if (json_is_integer(v))
+			state_set_written(s, key, json_integer_value(v));
 	json_decref(root);
 	return 0;
 }

@@ -12,8 +12,8 @@
 #include "options.h"
 
 struct target {
-	int procfd;	 /* --proc */
-	bool real_proc;	 /* it is a procfs, not a fixture tree */
+	int procfd;	   /* --proc */
+	bool real_proc;	   /* it is a procfs, not a fixture tree */
 	const char *netns; /* --netns as given, or NULL */
 };
 

@@ -33,8 +33,8 @@ const struct tunable tunables[] = {
 	  "seconds an orphaned FIN_WAIT2 socket lives (not TIME_WAIT)" },
 	{ "net.ipv4.tcp_syncookies", 0, 2, TUN_SHOWN, 0, 0,
 	  "SYN cookies when the SYN queue overflows" },
-	{ "net.ipv4.ip_local_port_range", 0, 65535, TUN_SHOWN | TUN_NOT_INT,
-	  0, 0, "ephemeral ports for outgoing connections" },
+	{ "net.ipv4.ip_local_port_range", 0, 65535, TUN_SHOWN | TUN_NOT_INT, 0,
+	  0, "ephemeral ports for outgoing connections" },
 };
 
 const size_t n_tunables = ARRAY_SIZE(tunables);

@@ -24,10 +24,10 @@ static json_t *base_fields(const struct run *r, const struct audit *a)
 
 	gethostname(host, sizeof(host) - 1);
 	for (size_t i = 0; i < r->pol.n_files; i++)
-		json_array_append_new(
-			files, json_pack("{s:s, s:s}", "file",
-					 r->pol.files[i].path, "sha256",
-					 r->pol.files[i].sha256));
+		json_array_append_new(files,
+				      json_pack("{s:s, s:s}", "file",
+						r->pol.files[i].path, "sha256",
+						r->pol.files[i].sha256));
 	base = json_pack(
 		"{s:s, s:I, s:o, s:I, s:s, s:{s:s, s:s}, s:o, s:o, s:s}",
 		"host", host, "netns", (json_int_t)r->obs.netns, "netns_name",
@@ -43,12 +43,11 @@ static json_t *base_fields(const struct run *r, const struct audit *a)
 	for (size_t i = 0; i < pl->n_notes; i++)
 		if (pl->notes[i].backoff)
 			json_array_append_new(
-				skipped, json_pack("{s:s, s:s, s:s}", "key",
-						   pl->notes[i].rule->key,
-						   "rule",
-						   pl->notes[i].rule->id,
-						   "reason",
-						   pl->notes[i].text));
+				skipped,
+				json_pack("{s:s, s:s, s:s}", "key",
+					  pl->notes[i].rule->key, "rule",
+					  pl->notes[i].rule->id, "reason",
+					  pl->notes[i].text));
 	json_object_set_new(base, "skipped", skipped);
 	return base;
 }
@@ -58,8 +57,8 @@ int writer_open_audit(struct run *r, struct audit *a)
 	const struct options *o = r->o;
 	char err[512];
 
-	if (r->b.audit_dfd < 0 || audit_open(o->audit_log, a, err,
-					     sizeof(err)) < 0) {
+	if (r->b.audit_dfd < 0 ||
+	    audit_open(o->audit_log, a, err, sizeof(err)) < 0) {
 		if (r->b.audit_dfd < 0)
 			snprintf(err, sizeof(err), "audit log %s: %s",
 				 o->audit_log, strerror(r->b.audit_err));

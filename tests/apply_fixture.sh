@@ -47,7 +47,7 @@ expect_eq "intent before any write" "$(head -1 "$L" | $JQ -r '[.changes[].writte
 for f in time run phase mode host netns uid caps tool policy observed changes sandbox result error prev; do
 	[ "$(tail -1 "$L" | $JQ "has(\"$f\")")" = true ] || not_ok "audit record lacks $f"
 done
-ok "audit record has every SPEC field"
+ok "audit record has every documented field"
 expect_eq "first record starts the chain" "$(head -1 "$L" | $JQ -r .prev)" null
 expect_eq "second record chains to the first" "$(tail -1 "$L" | $JQ -r .prev)" \
 	"$(head -1 "$L" | tr -d '\n' | sha256sum | cut -d' ' -f1)"

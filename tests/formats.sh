@@ -12,7 +12,7 @@ R() { "$TWTUNE" report -p "$POL" --state "$T/state.json" "$@"; }
 
 # --- prometheus ---------------------------------------------------------
 make_state "$T/state.json" 20000 10000 10 $BOOT
-expect_rc "prometheus (exit 2: changes proposed, as SPEC says for report)" 2 R --proc "$FIX/overflow" -f prometheus
+expect_rc "prometheus (exit 2: changes proposed, as for report)" 2 R --proc "$FIX/overflow" -f prometheus
 cp "$T/out" "$T/prom"
 for m in twtune_time_wait_sockets twtune_time_wait_buckets_max \
 	twtune_time_wait_overflows_total twtune_planned_changes \

@@ -66,10 +66,10 @@ static void probe(const char *p)
 		size_t n = strnlen(p + 8, sizeof(sun.sun_path) - 1);
 
 		memcpy(sun.sun_path + 1, p + 8, n);
-		probe_connect(p, AF_UNIX, &sun,
-			      (socklen_t)(offsetof(struct sockaddr_un,
-						   sun_path) +
-					  1 + n));
+		probe_connect(
+			p, AF_UNIX, &sun,
+			(socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+				    n));
 		return;
 	}
 	/* "sigPID": may this process signal PID? (signal 0) */

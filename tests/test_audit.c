@@ -6,7 +6,7 @@
  * is the SHA-256 of the line before, across reopening; the file is 0640;
  * audit_verify finds an edited, deleted, torn, non-JSON or unpaired line
  * and names the line; audit_find_run picks the run a rollback should
- * undo; and a change is recorded with the field names of SPEC section 5.
+ * undo; and a change is recorded with the documented field names.
  */
 #include "config.h"
 

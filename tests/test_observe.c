@@ -3,7 +3,7 @@
  * Unit tests for observe.c: the strict parsers of /proc/net/sockstat,
  * /proc/net/netstat, /proc/meminfo and /proc/slabinfo (real formats,
  * columns found by name, every malformed input an error with a reason),
- * the derived metrics of SPEC section 3 (ratio, deltas, rate, demand, and
+ * the derived metrics (ratio, deltas, rate, demand, and
  * when a baseline must be refused), and observe_collect() over a fake
  * proc tree built in a temporary directory.
  */
@@ -301,8 +301,8 @@ static void netstat_keeps_a_counter_at_the_full_64_bits(void **state)
 
 static void netstat_rejects_a_counter_that_is_not_a_number(void **state)
 {
-	static const char *const bad[] = { "-1", "\t-1", "+1", "\v7",
-					   "12abc", "x" };
+	static const char *const bad[] = { "-1",  "\t-1",  "+1",
+					   "\v7", "12abc", "x" };
 	double v[3];
 	bool f[3];
 

@@ -157,8 +157,7 @@ static char *expected(const char *path)
 	char *text = NULL, *nl, *want;
 	const char *e;
 
-	assert_int_equal(util_read_at(AT_FDCWD, path, 1 << 16, &text, NULL),
-			 0);
+	assert_int_equal(util_read_at(AT_FDCWD, path, 1 << 16, &text, NULL), 0);
 	if (strncmp(text, EXPECT_PREFIX, strlen(EXPECT_PREFIX)) != 0)
 		fail_msg("%s: first line is not \"%s...\"", path,
 			 EXPECT_PREFIX);
@@ -167,8 +166,7 @@ static char *expected(const char *path)
 		*nl = '\0';
 	e = text + strlen(EXPECT_PREFIX);
 	/* "LINE: message" is FILE:LINE: ...; anything else FILE: ... */
-	want = xasprintf(*e >= '0' && *e <= '9' ? "%s:%s" : "%s: %s", path,
-			 e);
+	want = xasprintf(*e >= '0' && *e <= '9' ? "%s:%s" : "%s: %s", path, e);
 	free(text);
 	return want;
 }
@@ -254,8 +252,7 @@ static void help_is_answered_before_anything_else(void **state)
 
 	(void)state;
 	/* not even the named configuration file is read */
-	assert_int_equal(parse(&o, &said, "-c", "/nonexistent", "--help",
-			       NULL),
+	assert_int_equal(parse(&o, &said, "-c", "/nonexistent", "--help", NULL),
 			 0);
 	assert_true(o.help);
 	assert_string_equal(said, "");
@@ -336,7 +333,8 @@ static void ansible_names_what_it_supports(void **state)
 	assert_contains(err, "sample");
 	options_free(&o);
 	/* a command-line-only option is not an argument */
-	assert_int_equal(ansible(&o, "{\"format\": \"text\"}", err, sizeof(err)),
+	assert_int_equal(ansible(&o, "{\"format\": \"text\"}", err,
+				 sizeof(err)),
 			 -EINVAL);
 	assert_contains(err, "unsupported parameter format");
 	options_free(&o);

@@ -46,7 +46,7 @@
 #define GIB (1024.0 * 1024 * 1024)
 #define MIB (1024.0 * 1024)
 
-/* The rules that need the socket dump (SPEC section 3). */
+/* The rules that need the socket dump. */
 static const char *const socket_rules[] = {
 	"tw-reuse-outgoing", "tw-reuse-needs-timestamps",
 	"syn-flood-hint",    "port-range-widen",

@@ -86,7 +86,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(key_range_knows_the_tw_keys),
 		cmocka_unit_test(key_range_of_an_unknown_key_is_int),
-		cmocka_unit_test(only_the_bucket_limit_reads_negative_as_unlimited),
+		cmocka_unit_test(
+			only_the_bucket_limit_reads_negative_as_unlimited),
 		cmocka_unit_test(recycle_is_zero_only_and_gone_since_4_12),
 		cmocka_unit_test(shown_keys_start_with_the_bucket_limit),
 	};
