@@ -92,7 +92,7 @@ static const struct opt_def table[] = {
 	  .offset = OFF(policies),
 	  .metavar = "PATH",
 	  .help = "policy file or directory (repeatable); replaces the\n"
-		  "default path " POLICY_DIR " then " SYSCONF_POLICY_DIR },
+		  "default path " POLICY_DIR "\nthen " SYSCONF_POLICY_DIR },
 	{ .name = "config",
 	  .short_name = 'c',
 	  .type = T_STRING,
@@ -139,7 +139,7 @@ static const struct opt_def table[] = {
 	  .type = T_STRING,
 	  .offset = OFF(audit_log),
 	  .metavar = "FILE",
-	  .help = "JSON Lines audit log (default " AUDIT_LOG ")" },
+	  .help = "JSON Lines audit log (default\n" AUDIT_LOG ")" },
 	{ .name = "state",
 	  .type = T_STRING,
 	  .offset = OFF(state),
