@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -16,9 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "audit.h"
 
-#define LINE_MAX_BYTES (1u << 20)
 
 /*
  * The last min(file size, max) bytes of the file behind fd into *buf
@@ -69,14 +70,14 @@ static int cut_torn_tail(int fd, size_t *cut)
 	off_t size;
 	char *buf;
 
-	if (read_tail(fd, LINE_MAX_BYTES, &buf, &len, &size) < 0 || !buf ||
+	if (read_tail(fd, AUDIT_LINE_MAX, &buf, &len, &size) < 0 || !buf ||
 	    buf[len - 1] == '\n') {
 		free(buf);
 		return -EBADMSG;
 	}
 	keep = line_start(buf, len);
 	free(buf);
-	if (keep == 0 && (len != (size_t)size || len >= LINE_MAX_BYTES))
+	if (keep == 0 && (len != (size_t)size || len >= AUDIT_LINE_MAX))
 		return -EBADMSG; /* longer than any record: not ours */
 	*cut = len - keep;
 	if (ftruncate(fd, size - (off_t)*cut) < 0 || fsync(fd) < 0)
@@ -84,9 +85,106 @@ static int cut_torn_tail(int fd, size_t *cut)
 	return 0;
 }
 
+/*
+ * Open the audit log at path: never through a symbolic link, never
+ * blocking on a FIFO planted there, and only a regular file that nobody
+ * but root (or the user running twtune) can change, in a directory just
+ * as safe (the log decides what rollback restores and what apply adopts).
+ * Returns the descriptor, or -errno with the reason in err.
+ */
+static int open_log(const char *path, int flags, bool trust, char *err,
+		    size_t errlen)
+{
+	char why[256];
+	struct stat st;
+	int fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0640);
+
+	if (fd < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "audit log %s: %s", path, strerror(e));
+		return -e;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "audit log %s: not a regular file", path);
+		close(fd); /* nothing written through it */
+		return -EINVAL;
+	}
+	if (trust && util_untrusted(path, &st, why, sizeof(why))) {
+		snprintf(err, errlen, "audit log %s: refusing it: %s", path,
+			 why);
+		close(fd);
+		return -EPERM;
+	}
+	/* a regular file never blocks: back to plain blocking I/O */
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	return fd;
+}
+
+/*
+ * The file logrotate left the log's records in (the newest of NAME.1 and
+ * NAME-DATE, not compressed), or NULL.
+ */
+static char *rotated_sibling(const char *path)
+{
+	char *dir = util_dirname(path), *best = NULL;
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	size_t blen = strlen(base);
+	struct timespec newest = { 0 };
+	struct dirent *e;
+	DIR *d = opendir(dir);
+
+	while (d && (e = readdir(d))) {
+		const char *rest = e->d_name + blen;
+		struct stat st;
+		char *p;
+
+		if (strncmp(e->d_name, base, blen) != 0 ||
+		    !(strcmp(rest, ".1") == 0 ||
+		      (rest[0] == '-' && strspn(rest + 1, "0123456789") ==
+						 strlen(rest + 1) &&
+		       rest[1])))
+			continue;
+		p = xasprintf("%s/%s", dir, e->d_name);
+		if (lstat(p, &st) == 0 && S_ISREG(st.st_mode) &&
+		    (st.st_mtim.tv_sec > newest.tv_sec ||
+		     (st.st_mtim.tv_sec == newest.tv_sec &&
+		      st.st_mtim.tv_nsec > newest.tv_nsec))) {
+			newest = st.st_mtim;
+			free(best);
+			best = p;
+		} else {
+			free(p);
+		}
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return best;
+}
+
+/*
+ * A new, empty log after a rotation continues the chain: its first
+ * record names the hash of the rotated file's last record, so that
+ * `audit verify FILE.1 FILE` checks across the two.
+ */
+static void continue_rotated_chain(const char *path, struct audit *a)
+{
+	char *prev = rotated_sibling(path), err[256];
+	int fd = prev ? open_log(prev, O_RDONLY, true, err, sizeof(err)) : -1;
+
+	if (fd >= 0) {
+		if (audit_last_hash(fd, a->prev, NULL) < 0)
+			a->prev[0] = '\0';
+		close(fd); /* read-only */
+	}
+	free(prev);
+}
+
 int audit_open(const char *path, struct audit *a, char *err, size_t errlen)
 {
 	char *dir = util_dirname(path);
+	struct stat st;
 	int ret;
 
 	a->fd = -1;
@@ -95,28 +193,29 @@ int audit_open(const char *path, struct audit *a, char *err, size_t errlen)
 	a->cut = 0;
 	ret = util_mkdir_p(dir, 0750);
 	free(dir);
-	if (ret < 0)
-		goto fail;
-	a->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-		     0640);
-	if (a->fd < 0) {
-		ret = -errno;
-		goto fail;
+	if (ret < 0) {
+		snprintf(err, errlen, "audit log %s: %s", path,
+			 strerror(-ret));
+		return ret;
 	}
+	ret = open_log(path, O_RDWR | O_APPEND | O_CREAT, true, err, errlen);
+	if (ret < 0)
+		return ret;
+	a->fd = ret;
 	ret = audit_last_hash(a->fd, a->prev, &a->last);
 	if (ret == -EBADMSG && cut_torn_tail(a->fd, &a->cut) == 0)
 		ret = audit_last_hash(a->fd, a->prev, &a->last);
-	if (ret < 0)
-		goto fail;
-	return 0;
-fail:
-	snprintf(err, errlen, "audit log %s: %s", path,
-		 ret == -EBADMSG ? "the last line is not a complete record "
+	if (ret == 0 && fstat(a->fd, &st) == 0 && st.st_size == 0)
+		continue_rotated_chain(path, a);
+	if (ret < 0) {
+		snprintf(err, errlen, "audit log %s: %s", path,
+			 ret == -EBADMSG
+				 ? "the last line is not a complete record "
 				   "(check it with twtune audit verify)"
 				 : strerror(-ret));
-	if (a->fd >= 0)
 		close(a->fd);
-	a->fd = -1;
+		a->fd = -1;
+	}
 	return ret;
 }
 
@@ -130,8 +229,8 @@ int audit_last_hash(int fd, char out[SHA256_HEX_LEN + 1], json_t **last)
 	out[0] = '\0';
 	if (last)
 		*last = NULL;
-	/* the last line is at most LINE_MAX_BYTES + 1 from the end */
-	ret = read_tail(fd, LINE_MAX_BYTES + 1, &buf, &len, &size);
+	/* the last line is at most AUDIT_LINE_MAX + 1 from the end */
+	ret = read_tail(fd, AUDIT_LINE_MAX + 1, &buf, &len, &size);
 	if (ret < 0 || !buf)
 		return ret;
 	if (buf[len - 1] != '\n') {
@@ -139,7 +238,7 @@ int audit_last_hash(int fd, char out[SHA256_HEX_LEN + 1], json_t **last)
 		return -EBADMSG;
 	}
 	start = line_start(buf, len - 1);
-	if (start == 0 && len == LINE_MAX_BYTES + 1) {
+	if (start == 0 && len == AUDIT_LINE_MAX + 1) {
 		free(buf);
 		return -EFBIG;
 	}
@@ -179,6 +278,11 @@ int audit_append(struct audit *a, json_t *rec)
 	if (!line)
 		return -ENOMEM;
 	len = strlen(line);
+	/* never a record the readers would refuse: fail closed instead */
+	if (len + 1 > AUDIT_LINE_MAX) {
+		free(line);
+		return -EMSGSIZE;
+	}
 	line = xrealloc(line, len + 2);
 	line[len] = '\n';
 	line[len + 1] = '\0';
@@ -231,7 +335,7 @@ static json_t *record_before_torn_tail(int fd)
 	off_t size;
 	char *buf;
 
-	if (read_tail(fd, 2 * LINE_MAX_BYTES, &buf, &len, &size) == 0 && buf &&
+	if (read_tail(fd, 2 * AUDIT_LINE_MAX, &buf, &len, &size) == 0 && buf &&
 	    buf[len - 1] != '\n') {
 		end = line_start(buf, len);
 		start = end ? line_start(buf, end - 1) : 0;
@@ -244,9 +348,9 @@ static json_t *record_before_torn_tail(int fd)
 
 json_t *audit_last_record(const char *path, bool *torn)
 {
-	char hash[SHA256_HEX_LEN + 1];
+	char hash[SHA256_HEX_LEN + 1], err[256];
 	json_t *last = NULL;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = open_log(path, O_RDONLY, true, err, sizeof(err));
 	int ret;
 
 	*torn = false;
@@ -265,146 +369,273 @@ json_t *audit_last_record(const char *path, bool *torn)
 	return last;
 }
 
-json_t *audit_interrupted(const char *path)
-{
-	bool torn;
-	json_t *last = audit_last_record(path, &torn);
+/* ---- reading a whole log ------------------------------------------------- */
 
-	if (!audit_is_intent(last)) {
-		json_decref(last);
-		last = NULL;
+/*
+ * Lines of a log, each at most AUDIT_LINE_MAX bytes: a longer one is not
+ * a record, and is refused before it is read whole.
+ */
+struct lines {
+	int fd;
+	char *buf;	 /* AUDIT_LINE_MAX bytes */
+	size_t len, off; /* bytes held; where the next line starts */
+	bool eof;
+};
+
+/*
+ * The next line (without its newline) in *line, *n bytes; *whole is
+ * false for an unterminated last line.  1: a line; 0: the end; -EFBIG: a
+ * line longer than any record; -errno.
+ */
+static int next_line(struct lines *l, char **line, size_t *n, bool *whole)
+{
+	for (;;) {
+		char *nl = memchr(l->buf + l->off, '\n', l->len - l->off);
+		ssize_t got;
+
+		if (nl) {
+			*line = l->buf + l->off;
+			*n = (size_t)(nl - *line);
+			*whole = true;
+			l->off += *n + 1;
+			return 1;
+		}
+		if (l->eof) {
+			if (l->off == l->len)
+				return 0;
+			*line = l->buf + l->off;
+			*n = l->len - l->off;
+			*whole = false;
+			l->off = l->len;
+			return 1;
+		}
+		memmove(l->buf, l->buf + l->off, l->len - l->off);
+		l->len -= l->off;
+		l->off = 0;
+		if (l->len == AUDIT_LINE_MAX)
+			return -EFBIG;
+		got = read(l->fd, l->buf + l->len, AUDIT_LINE_MAX - l->len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			return -errno;
+		l->eof = got == 0;
+		l->len += (size_t)got;
 	}
-	return last;
 }
+
+/*
+ * After -EFBIG: whether that overlong line runs to the end of the file
+ * without a newline (read on, a buffer at a time, to find out).
+ */
+static bool ends_unterminated(struct lines *l)
+{
+	for (;;) {
+		ssize_t got = read(l->fd, l->buf, AUDIT_LINE_MAX);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return got == 0;
+		if (memchr(l->buf, '\n', (size_t)got))
+			return false;
+	}
+}
+
+/* What scanning a log keeps from one file to the next. */
+struct scan {
+	char prev[SHA256_HEX_LEN + 1]; /* hash of the last line */
+	bool chained;		       /* prev is known: check the next line */
+	size_t lineno;		       /* in the current file */
+	size_t records;
+	char *err;
+	size_t errlen;
+};
+
+/*
+ * Check one whole line: a record (an object with run and phase), chained
+ * to the line before by prev.  0, or -EBADMSG with the reason in sc->err.
+ */
+static int check_line(struct scan *sc, const char *line, size_t n,
+		      json_t **out)
+{
+	json_error_t je;
+	json_t *rec = json_loadb(line, n, 0, &je);
+	const char *p = json_string_value(json_object_get(rec, "prev"));
+	const char *phase = json_string_value(json_object_get(rec, "phase"));
+
+	*out = NULL;
+	if (!json_is_object(rec)) {
+		snprintf(sc->err, sc->errlen, "%zu: not a JSON object: %s",
+			 sc->lineno, rec ? "wrong type" : je.text);
+	} else if (sc->chained && (!p || strcmp(p, sc->prev) != 0)) {
+		if (sc->lineno > 1)
+			snprintf(sc->err, sc->errlen,
+				 "%zu: hash chain broken: prev does not match "
+				 "line %zu",
+				 sc->lineno, sc->lineno - 1);
+		else
+			snprintf(sc->err, sc->errlen,
+				 "1: hash chain broken: prev does not match "
+				 "the previous file's last record");
+	} else if (!json_is_string(json_object_get(rec, "run")) || !phase ||
+		   (strcmp(phase, "intent") && strcmp(phase, "result"))) {
+		snprintf(sc->err, sc->errlen, "%zu: record lacks run or phase",
+			 sc->lineno);
+	} else {
+		util_sha256_hex(line, n, sc->prev);
+		sc->chained = true;
+		*out = rec;
+		return 0;
+	}
+	json_decref(rec);
+	return -EBADMSG;
+}
+
+/*
+ * Read the log at path and call each(ctx, record, line) for every record,
+ * in order, as long as every line before it is a record chained to the
+ * one before.  The first line's prev is checked only when sc already
+ * holds the previous file's last hash.  Returns 0 at a clean end,
+ * -EAGAIN at a torn last line (a killed run: torn is set), -EBADMSG at
+ * the first problem ("LINE: message" in sc->err), or -errno.
+ */
+static int scan_log(const char *path, bool trust, struct scan *sc,
+		    int (*each)(void *ctx, json_t *rec, size_t line),
+		    void *ctx)
+{
+	struct lines l = { .fd = -1 };
+	char *line = NULL;
+	size_t n = 0;
+	bool whole;
+	int ret;
+
+	l.fd = open_log(path, O_RDONLY, trust, sc->err, sc->errlen);
+	if (l.fd < 0)
+		return l.fd;
+	l.buf = xmalloc(AUDIT_LINE_MAX);
+	sc->lineno = 0;
+	while ((ret = next_line(&l, &line, &n, &whole)) == 1) {
+		json_t *rec;
+
+		sc->lineno++;
+		if (!whole) {
+			/* only the last line can lack its newline: a run
+			 * killed while writing it (see cut_torn_tail()) */
+			snprintf(sc->err, sc->errlen,
+				 "%zu: the last record is torn: its run was "
+				 "killed while writing it (the next apply, "
+				 "watch or rollback cuts it off, and closes "
+				 "the run if it was its result)",
+				 sc->lineno);
+			ret = -EAGAIN;
+			break;
+		}
+		ret = check_line(sc, line, n, &rec);
+		if (ret == 0 && each)
+			ret = each(ctx, rec, sc->lineno);
+		json_decref(rec);
+		if (ret < 0)
+			break;
+		sc->records++;
+	}
+	if (ret == -EFBIG) {
+		snprintf(sc->err, sc->errlen,
+			 "%zu: %s longer than any record: not twtune's (repair "
+			 "it by hand)",
+			 sc->lineno + 1,
+			 ends_unterminated(&l) ? "the last line is unterminated and"
+					       : "a line");
+		ret = -EBADMSG;
+	} else if (ret < 0 && ret != -EBADMSG && ret != -EAGAIN) {
+		snprintf(sc->err, sc->errlen, "%s: %s", path, strerror(-ret));
+	}
+	free(l.buf);
+	close(l.fd); /* read-only */
+	return ret;
+}
+
+/* ---- verify ---------------------------------------------------------------- */
 
 struct open_run {
 	char *run;
 	size_t line;
+	const char *file;
 };
 
-int audit_verify(const char *path, size_t *records, char *err, size_t errlen)
+struct pairing {
+	struct open_run *v;
+	size_t n;
+	const char *file;
+	struct scan *sc;
+};
+
+/* Every intent opens its run; every result closes an open one. */
+static int pair(void *ctx, json_t *rec, size_t line)
 {
-	char prev[SHA256_HEX_LEN + 1] = "", *line = NULL;
-	struct open_run *open_runs = NULL;
-	size_t n_open = 0, cap = 0, lineno = 0;
+	struct pairing *p = ctx;
+	const char *run = json_string_value(json_object_get(rec, "run"));
+	const char *phase = json_string_value(json_object_get(rec, "phase"));
+	size_t i;
+
+	if (strcmp(phase, "intent") == 0) {
+		p->v = xrealloc(p->v, (p->n + 1) * sizeof(*p->v));
+		p->v[p->n++] = (struct open_run){ xstrdup(run), line, p->file };
+		return 0;
+	}
+	for (i = 0; i < p->n; i++)
+		if (strcmp(p->v[i].run, run) == 0)
+			break;
+	if (i == p->n) {
+		snprintf(p->sc->err, p->sc->errlen,
+			 "%zu: result for run %s has no intent before it", line,
+			 run);
+		return -EBADMSG;
+	}
+	free(p->v[i].run);
+	p->v[i] = p->v[--p->n];
+	return 0;
+}
+
+int audit_verify_files(const char *const *paths, size_t n_paths,
+		       size_t *records, const char **bad_file, char *err,
+		       size_t errlen)
+{
+	struct scan sc = { .err = err, .errlen = errlen };
+	struct pairing p = { .sc = &sc };
 	int ret = 0;
-	FILE *f;
 
 	*records = 0;
-	f = fopen(path, "re");
-	if (!f) {
-		ret = -errno;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return ret;
+	for (size_t i = 0; i < n_paths && ret == 0; i++) {
+		p.file = paths[i];
+		*bad_file = paths[i];
+		ret = scan_log(paths[i], false, &sc, pair, &p);
 	}
-	for (;;) {
-		ssize_t n = getline(&line, &cap, f);
-		json_error_t je;
-		json_t *rec;
-		const char *p, *run, *phase;
-		char hash[SHA256_HEX_LEN + 1];
-
-		if (n < 0)
-			break;
-		lineno++;
-		if (line[n - 1] != '\n') {
-			/*
-			 * Only the last line can lack its newline: a run was
-			 * killed while writing it (see cut_torn_tail()), or,
-			 * if it is longer than any record, something else.
-			 */
-			if ((size_t)n >= LINE_MAX_BYTES)
-				snprintf(err, errlen,
-					 "%zu: the last line is unterminated "
-					 "and longer than any record: not "
-					 "twtune's (repair it by hand)",
-					 lineno);
-			else
-				snprintf(err, errlen,
-					 "%zu: the last record is torn: its "
-					 "run was killed while writing it (the "
-					 "next apply, watch or rollback cuts "
-					 "it off, and closes the run if it was "
-					 "its result)",
-					 lineno);
-			ret = -EBADMSG;
-			break;
-		}
-		line[--n] = '\0';
-		rec = json_loads(line, 0, &je);
-		if (!json_is_object(rec)) {
-			snprintf(err, errlen, "%zu: not a JSON object: %s",
-				 lineno, rec ? "wrong type" : je.text);
-			json_decref(rec);
-			ret = -EBADMSG;
-			break;
-		}
-		p = json_string_value(json_object_get(rec, "prev"));
-		run = json_string_value(json_object_get(rec, "run"));
-		phase = json_string_value(json_object_get(rec, "phase"));
-		/*
-		 * The first line may continue a rotated log, so its prev is
-		 * not checked; every later one must name its predecessor.
-		 */
-		if (lineno > 1 && (!p || strcmp(p, prev) != 0)) {
-			snprintf(err, errlen,
-				 "%zu: hash chain broken: prev "
-				 "does not match line %zu",
-				 lineno, lineno - 1);
-			ret = -EBADMSG;
-		} else if (!run || !phase ||
-			   (strcmp(phase, "intent") &&
-			    strcmp(phase, "result"))) {
-			snprintf(err, errlen, "%zu: record lacks run or phase",
-				 lineno);
-			ret = -EBADMSG;
-		} else if (strcmp(phase, "intent") == 0) {
-			open_runs = xrealloc(open_runs,
-					     (n_open + 1) * sizeof(*open_runs));
-			open_runs[n_open].run = xstrdup(run);
-			open_runs[n_open++].line = lineno;
-		} else {
-			size_t i;
-
-			for (i = 0; i < n_open; i++)
-				if (strcmp(open_runs[i].run, run) == 0)
-					break;
-			if (i == n_open) {
-				snprintf(err, errlen,
-					 "%zu: result for run %s "
-					 "has no intent before it",
-					 lineno, run);
-				ret = -EBADMSG;
-			} else {
-				free(open_runs[i].run);
-				open_runs[i] = open_runs[--n_open];
-			}
-		}
-		json_decref(rec);
-		if (ret)
-			break;
-		util_sha256_hex(line, (size_t)n, hash);
-		memcpy(prev, hash, sizeof(prev));
-		(*records)++;
-	}
-	if (!ret && ferror(f)) {
-		ret = -EIO;
-		snprintf(err, errlen, "%s: read error", path);
-	}
-	if (!ret && n_open) {
+	if (ret == -EAGAIN)
+		ret = -EBADMSG;
+	if (ret == 0 && p.n) {
+		*bad_file = p.v[0].file;
 		snprintf(err, errlen,
 			 "%zu: run %s was interrupted: its intent has no "
 			 "result (the next apply, watch or rollback closes it)",
-			 open_runs[0].line, open_runs[0].run);
+			 p.v[0].line, p.v[0].run);
 		ret = -EBADMSG;
 	}
-	for (size_t i = 0; i < n_open; i++)
-		free(open_runs[i].run);
-	free(open_runs);
-	free(line);
-	fclose(f); /* read-only */
+	for (size_t i = 0; i < p.n; i++)
+		free(p.v[i].run);
+	free(p.v);
+	*records = sc.records;
 	return ret;
 }
+
+int audit_verify(const char *path, size_t *records, char *err, size_t errlen)
+{
+	const char *bad;
+
+	return audit_verify_files(&path, 1, records, &bad, err, errlen);
+}
+
+/* ---- the run to roll back ------------------------------------------------- */
 
 static bool changed_something(json_t *rec)
 {
@@ -445,79 +676,99 @@ static void drop_intent(json_t *cands, const char *run)
 	}
 }
 
+struct finding {
+	const char *run; /* the one asked for, or NULL */
+	json_t *cands;	 /* records a rollback could undo, in log order */
+	json_t *undone;	 /* runs rolled back already */
+};
+
+static int collect(void *ctx, json_t *rec, size_t line)
+{
+	struct finding *f = ctx;
+	const char *r = json_string_value(json_object_get(rec, "run"));
+	const char *ph = json_string_value(json_object_get(rec, "phase"));
+	const char *mode = json_string_value(json_object_get(rec, "mode"));
+	const char *of = json_string_value(json_object_get(rec, "rollback_of"));
+
+	(void)line;
+	if (!mode)
+		return 0;
+	if (strcmp(ph, "intent") == 0) {
+		/*
+		 * Until its result turns up, an intent stands for a run that
+		 * may have written anything it planned (it was killed
+		 * halfway): rollback checks each key's live value before
+		 * touching it.
+		 */
+		json_t *c = json_deep_copy(rec);
+
+		json_object_set_new(c, "incomplete", json_true());
+		json_array_append_new(f->cands, c);
+		return 0;
+	}
+	drop_intent(f->cands, r);
+	if (strcmp(mode, "rollback") == 0) {
+		if (of && changed_something(rec))
+			json_array_append_new(f->undone, json_string(of));
+		if (!f->run || strcmp(r, f->run))
+			return 0;
+	} else if (f->run ? strcmp(r, f->run) != 0 : !changed_something(rec)) {
+		return 0;
+	}
+	json_array_append(f->cands, rec);
+	return 0;
+}
+
 int audit_find_run(const char *path, const char *run, json_t **out, char *err,
 		   size_t errlen)
 {
-	/* changing runs are rare, so keeping their records is cheap */
-	json_t *cands = json_array(), *undone = json_array(), *best = NULL;
-	char *line = NULL;
-	size_t cap = 0, i;
-	FILE *f = fopen(path, "re");
+	struct finding f = { run, json_array(), json_array() };
+	struct scan sc = { .err = err, .errlen = errlen };
+	json_t *best = NULL;
+	size_t i;
+	int ret;
 
 	*out = NULL;
-	if (!f) {
-		int e = errno;
-
-		snprintf(err, errlen, "%s: %s", path, strerror(e));
-		json_decref(undone);
-		json_decref(cands);
-		return -e;
+	ret = scan_log(path, true, &sc, collect, &f);
+	/*
+	 * A rollback restores what the log says: only a record the hash
+	 * chain vouches for, from the first line up to it.  Without --run
+	 * the last run counts, so the whole log must verify.
+	 */
+	if (ret == -EBADMSG && !run) {
+		snprintf(err, errlen,
+			 "%s: the log does not verify (line %.200s); not "
+			 "rolling back what it cannot vouch for",
+			 path, sc.err);
+		goto out;
 	}
-	while (getline(&line, &cap, f) > 0) {
-		json_t *rec = json_loads(line, 0, NULL);
-		const char *r = json_string_value(json_object_get(rec, "run"));
-		const char *ph =
-			json_string_value(json_object_get(rec, "phase"));
-		const char *mode =
-			json_string_value(json_object_get(rec, "mode"));
-		const char *of =
-			json_string_value(json_object_get(rec, "rollback_of"));
-
-		if (r && ph && mode && strcmp(ph, "intent") == 0) {
-			/*
-			 * Until its result turns up, an intent stands for a
-			 * run that may have written anything it planned (it
-			 * was killed halfway): rollback checks each key's
-			 * live value before touching it.
-			 */
-			json_object_set_new(rec, "incomplete", json_true());
-			json_array_append(cands, rec);
-		} else if (r && ph && mode && strcmp(ph, "result") == 0) {
-			bool rb = strcmp(mode, "rollback") == 0;
-
-			drop_intent(cands, r);
-			if (rb && of && changed_something(rec))
-				json_array_append_new(undone, json_string(of));
-			if (run ? strcmp(r, run) == 0
-				: !rb && changed_something(rec))
-				json_array_append(cands, rec);
-		}
-		json_decref(rec);
-	}
-	free(line);
-	fclose(f); /* read-only */
-	for (i = json_array_size(cands); i-- > 0;) {
-		json_t *c = json_array_get(cands, i);
+	if (ret < 0 && ret != -EBADMSG && ret != -EAGAIN)
+		goto out;
+	for (i = json_array_size(f.cands); i-- > 0;) {
+		json_t *c = json_array_get(f.cands, i);
 		const char *cr = json_string_value(json_object_get(c, "run"));
 
-		if (run ? strcmp(cr, run) == 0 : !in_list(undone, cr)) {
+		if (run ? strcmp(cr, run) == 0 : !in_list(f.undone, cr)) {
 			best = json_incref(c);
 			break;
 		}
 	}
-	json_decref(undone);
-	json_decref(cands);
-	if (!best) {
-		if (run)
-			snprintf(err, errlen, "run %s not found in %s", run,
-				 path);
-		else
-			snprintf(err, errlen, "%s: no run left to roll back",
-				 path);
-		return -ENOENT;
-	}
+	if (!best && ret == -EBADMSG)
+		snprintf(err, errlen,
+			 "%s: run %s is not found before the log stops "
+			 "verifying (line %.200s); not rolling back what it "
+			 "cannot vouch for",
+			 path, run, sc.err);
+	else if (!best && run)
+		snprintf(err, errlen, "run %s not found in %s", run, path);
+	else if (!best)
+		snprintf(err, errlen, "%s: no run left to roll back", path);
+	ret = best ? 0 : ret == -EBADMSG ? -EBADMSG : -ENOENT;
 	*out = best;
-	return 0;
+out:
+	json_decref(f.undone);
+	json_decref(f.cands);
+	return ret;
 }
 
 /* ---- records as structs --------------------------------------------------- */

@@ -120,14 +120,6 @@ int audit_open(const char *path, struct audit *a, char *err, size_t errlen);
 int audit_last_hash(int fd, char out[SHA256_HEX_LEN + 1], json_t **last);
 
 /*
- * The intent of a run that never got its result (the process was killed
- * between the two), if that is how the log at path ends; NULL otherwise,
- * also when there is no log.  Runs are serialised by the lock, so only
- * the last record can be such an intent.  Reads one line.
- */
-json_t *audit_interrupted(const char *path);
-
-/*
  * The last record of the log at path; NULL if none or unreadable.  When
  * the last line is torn (*torn), the whole line before it.
  */
@@ -153,6 +145,16 @@ void audit_close(struct audit *a);
  * or -errno when the file cannot be read.
  */
 int audit_verify(const char *path, size_t *records, char *err, size_t errlen);
+
+/*
+ * The same over several files in order, such as a rotated log and its
+ * successor (FILE.1 FILE): the chain must run on from each file's last
+ * record to the next file's first.  *bad_file names the file of the
+ * first problem.
+ */
+int audit_verify_files(const char *const *paths, size_t n_paths,
+		       size_t *records, const char **bad_file, char *err,
+		       size_t errlen);
 
 /*
  * Find the result record of run (or, when run is NULL, of the last apply

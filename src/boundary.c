@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,7 +41,6 @@ static void init(struct boundary *b, enum role role)
 {
 	*b = (struct boundary){
 		.role = role,
-		.lockfd = -1,
 		.netfd = -1,
 		.persist_dfd = -1,
 		.audit_dfd = -1,
@@ -53,7 +53,6 @@ static void init(struct boundary *b, enum role role)
 static int open_writer(const struct options *o, const struct target *t,
 		       struct boundary *b)
 {
-	char *lock;
 	int ret;
 
 	if ((!t || t->real_proc) && !privs_have_net_admin()) {
@@ -74,12 +73,7 @@ static int open_writer(const struct options *o, const struct target *t,
 	ret = open_dir_of(o->audit_log);
 	b->audit_dfd = ret < 0 ? -1 : ret;
 	b->audit_err = ret < 0 ? -ret : 0;
-	lock = xasprintf("%s.lock", o->state);
-	b->lockfd = open(lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (b->lockfd < 0)
-		log_err("lock %s: %s", lock, strerror(errno));
-	free(lock);
-	return b->lockfd < 0 ? EXIT_FAILED : 0;
+	return 0;
 }
 
 int boundary_cross(const struct options *o, const struct target *t,
@@ -122,14 +116,16 @@ int boundary_cross(const struct options *o, const struct target *t,
 	return 0;
 }
 
-int boundary_lock(struct boundary *b, const char *state, double wait,
-		  bool quiet)
+/*
+ * One directory's lock, waited for up to wait seconds after start
+ * (CLOCK_MONOTONIC); -errno, said unless quiet and merely held.
+ */
+static int lock_dir(int dfd, const char *what, const char *path,
+		    double start, double wait, bool quiet, bool *said)
 {
-	struct timespec start, now;
-	bool said = false;
+	struct timespec now;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
-	while (flock(b->lockfd, LOCK_EX | LOCK_NB) < 0) {
+	while (flock(dfd, LOCK_EX | LOCK_NB) < 0) {
 		struct timespec nap = { .tv_nsec = 10 * 1000 * 1000 };
 		int e = errno;
 		double waited;
@@ -137,38 +133,76 @@ int boundary_lock(struct boundary *b, const char *state, double wait,
 		if (e == EINTR)
 			continue;
 		clock_gettime(CLOCK_MONOTONIC, &now);
-		waited = util_timespec_seconds(&now) -
-			 util_timespec_seconds(&start);
+		waited = util_timespec_seconds(&now) - start;
 		if (e != EWOULDBLOCK || waited >= wait) {
 			if (!quiet || e != EWOULDBLOCK)
-				log_err("lock %s.lock: %s", state,
+				log_err("lock on %s %s: %s", what, path,
 					e == EWOULDBLOCK
 						? "another twtune is changing "
 						  "this host; try again later"
 						: strerror(e));
 			return -e;
 		}
-		if (!said && !quiet && waited >= 1) {
+		if (!*said && !quiet && waited >= 1) {
 			log_notice("waiting for another twtune run to finish "
-				   "(lock %s.lock)",
-				   state);
-			said = true;
+				   "(lock on %s %s)",
+				   what, path);
+			*said = true;
 		}
 		nanosleep(&nap, NULL);
 	}
 	return 0;
 }
 
+/* Whether two descriptors are the same directory (one lock is enough). */
+static bool same_file(int a, int b)
+{
+	struct stat sa, sb;
+
+	return fstat(a, &sa) == 0 && fstat(b, &sb) == 0 &&
+	       sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+int boundary_lock(struct boundary *b, const struct options *o, double wait,
+		  bool quiet)
+{
+	struct timespec ts;
+	bool said = false;
+	double start;
+	char *dir;
+	int ret;
+
+	if (b->audit_dfd < 0)
+		return 0; /* no audit log: the run cannot write anything */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	start = util_timespec_seconds(&ts);
+	/* always in this order, so that two runs never wait on each other */
+	dir = util_dirname(o->audit_log);
+	ret = lock_dir(b->audit_dfd, "the audit log's directory", dir, start,
+		       wait, quiet, &said);
+	free(dir);
+	if (ret == 0 && b->persist_dfd >= 0 &&
+	    !same_file(b->persist_dfd, b->audit_dfd)) {
+		ret = lock_dir(b->persist_dfd, "the persist directory",
+			       o->persist_dir, start, wait, quiet, &said);
+		if (ret < 0)
+			flock(b->audit_dfd, LOCK_UN);
+	}
+	return ret;
+}
+
 void boundary_unlock(struct boundary *b)
 {
-	if (b->lockfd >= 0)
-		flock(b->lockfd, LOCK_UN);
+	if (b->persist_dfd >= 0)
+		flock(b->persist_dfd, LOCK_UN);
+	if (b->audit_dfd >= 0)
+		flock(b->audit_dfd, LOCK_UN);
 }
 
 void boundary_close(struct boundary *b)
 {
-	int *fds[] = { &b->lockfd,    &b->netfd,     &b->persist_dfd,
-		       &b->audit_dfd, &b->state_dfd, &b->output_dfd };
+	int *fds[] = { &b->netfd,     &b->persist_dfd, &b->audit_dfd,
+		       &b->state_dfd, &b->output_dfd };
 
 	/* directories and a lock file: nothing written through them */
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {

@@ -22,13 +22,12 @@ enum role {
 
 /* What a command may write besides /proc/sys/net (a writer's). */
 enum boundary_wants {
-	WANT_STATE = 1u << 0,  /* the state file's directory (and lock) */
+	WANT_STATE = 1u << 0,  /* the state file's directory */
 	WANT_OUTPUT = 1u << 1, /* --output's directory, when given */
 };
 
 struct boundary {
 	enum role role;
-	int lockfd;	 /* STATE.lock, opened; flock()ed by boundary_lock */
 	int netfd;	 /* /proc/sys/net of the target (writers) */
 	int persist_dfd; /* the persist directory (writers, unless
 			    --no-persist) */
@@ -50,10 +49,14 @@ int boundary_cross(const struct options *o, const struct target *t,
 
 /*
  * Take the writers' lock, waiting up to wait seconds for another run to
- * finish (quiet: say nothing while waiting or when it is held).  The
- * kernel drops it when its holder exits, however it exits.
+ * finish (quiet: say nothing while waiting or when it is held).  It is
+ * held on what writers share, the audit log's directory and the persist
+ * directory (in that order), so that runs with other state files are
+ * serialised too; and for the whole of a run, so that a run that finds
+ * an intent without its result under it knows that run's process is
+ * gone.  The kernel drops it when its holder exits, however it exits.
  */
-int boundary_lock(struct boundary *b, const char *state, double wait,
+int boundary_lock(struct boundary *b, const struct options *o, double wait,
 		  bool quiet);
 void boundary_unlock(struct boundary *b);
 

@@ -16,12 +16,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "commands.h"
 #include "log.h"
 #include "persist.h"
 #include "run.h"
-
-#define ARGS_FILE_MAX (1u << 20)
 
 struct module {
 	bool check, diff;

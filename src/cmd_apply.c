@@ -98,7 +98,7 @@ int apply_run(struct run *r)
 			warn_interrupted(r);
 		return rc ? rc : run_proposal_exit(r);
 	}
-	if (boundary_lock(&r->b, o->state, o->lock_wait, false) < 0)
+	if (boundary_lock(&r->b, o, o->lock_wait, false) < 0)
 		return EXIT_FAILED;
 	/* under the lock: how did the last run end? */
 	recover = recover_read_last(o->audit_log, &r->last, &r->torn);

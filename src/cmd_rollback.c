@@ -180,7 +180,7 @@ int cmd_rollback(const struct options *o, int argc, char **argv)
 		rc = EXIT_FAILED;
 	}
 	if (!rc && !o->dry_run &&
-	    boundary_lock(&r.b, o->state, o->lock_wait, false) < 0)
+	    boundary_lock(&r.b, o, o->lock_wait, false) < 0)
 		rc = EXIT_FAILED;
 	if (!rc)
 		rc = decide(&r, &rec);

@@ -159,7 +159,7 @@ static void write_changes(struct watch *w, struct txn *t)
 	struct audit a = { .fd = -1 };
 	struct msgs said = { 0 };
 
-	if (boundary_lock(&r->b, r->o->state, 0, true) < 0) {
+	if (boundary_lock(&r->b, r->o, 0, true) < 0) {
 		log_warn("another twtune holds the lock; trying again next "
 			 "tick");
 		return;
@@ -235,7 +235,7 @@ static int recover_at_start(struct watch *w)
 	struct msgs said = { 0 };
 	int rc;
 
-	if (boundary_lock(&r->b, r->o->state, 0, true) < 0)
+	if (boundary_lock(&r->b, r->o, 0, true) < 0)
 		return 0; /* another writer is at work: it does the same */
 	recover_read_last(r->o->audit_log, &r->last, &r->torn);
 	rc = writer_open_audit(r, &a);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "expr.h"
 #include "sysctl.h"
 
@@ -428,8 +429,9 @@ int expr_parse(const char *src, unsigned flags, struct expr **out, char *err,
 	struct expr *e;
 
 	*out = NULL;
-	if (strlen(src) > 4096) {
-		snprintf(err, errlen, "expression is longer than 4096 bytes");
+	if (strlen(src) > EXPR_TEXT_MAX) {
+		snprintf(err, errlen, "expression is longer than %d bytes",
+			 EXPR_TEXT_MAX);
 		return -EINVAL;
 	}
 	e = parse_or(&ps);

@@ -46,9 +46,9 @@ static const struct command commands[] = {
 	{ "ansible", NULL, 1, 1, cmd_ansible,
 	  "ansible ARGS_FILE    run as an Ansible module (JSON in, JSON "
 	  "out)" },
-	{ "audit", "verify", 0, 1, cmd_audit_verify,
-	  "audit verify [FILE]  check the audit log's hash chain and "
-	  "records" },
+	{ "audit", "verify", 0, 1000, cmd_audit_verify,
+	  "audit verify [FILE...]  check the audit log's hash chain and "
+	  "records\n                       (FILE.1 FILE: across a rotation)" },
 };
 
 static void usage(FILE *f)

@@ -18,12 +18,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "observe.h"
 #include "sysctl.h"
 #include "tunables.h"
 
-/* /proc files are small; anything bigger than this is not what we expect */
-#define PROC_FILE_MAX (4u << 20)
 
 const char *const metric_names[METRIC_COUNT] = {
 	[M_TW_COUNT] = "tw_count",

@@ -18,13 +18,13 @@
 #include <strings.h>
 #include <sys/stat.h>
 
+#include "bounds.h"
 #include "log.h"
 #include "options.h"
 #include "paths.h"
 #include "policy.h"
 #include "sysctl.h"
 
-#define CONFIG_FILE_MAX (1u << 20)
 
 const char *const format_names[] = {
 	[FORMAT_TEXT] = "text",
@@ -425,7 +425,7 @@ static int load_config(struct options *o, const bool *from_cli)
 	int bad = 0, ret, inc_line;
 	config_t cfg;
 
-	ret = util_read_file(AT_FDCWD, path, 0, CONFIG_FILE_MAX, &text, &len,
+	ret = util_read_file(AT_FDCWD, path, 0, POLICY_FILE_MAX, &text, &len,
 			     &st);
 	if (ret == -ENOENT && !o->config)
 		return 0;

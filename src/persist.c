@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "persist.h"
 #include "sysctl.h"
 #include "util.h"
@@ -25,7 +26,7 @@ int persist_parse(const char *text, struct persist *p, char *err, size_t errlen)
 	memset(p, 0, sizeof(*p));
 	while (line && *line) {
 		const char *end = strchrnul(line, '\n');
-		char buf[512], *s, *eq, *k, *why_key;
+		char buf[PERSIST_LINE_MAX], *s, *eq, *k, *why_key;
 		const char *why;
 		long long v;
 
@@ -123,7 +124,7 @@ char *persist_render(const struct persist *p, const char *run_id)
 int persist_read(int dirfd, const char *name, char **text)
 {
 	/* never through a symbolic link planted at our name */
-	int ret = util_read_file(dirfd, name, O_NOFOLLOW, 1u << 20, text, NULL,
+	int ret = util_read_file(dirfd, name, O_NOFOLLOW, PERSIST_FILE_MAX, text, NULL,
 				 NULL);
 
 	if (ret == -ENOENT) {

@@ -18,11 +18,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "policy.h"
 #include "sysctl.h"
 #include "tunables.h"
 
-#define POLICY_FILE_MAX (1u << 20)
 
 const char *const direction_names[] = { "raise", "lower", "any" };
 const char *const severity_names[] = { "info", "warning", "critical" };
@@ -426,48 +426,6 @@ static void add_rule(struct policy *p, struct rule *r)
 	p->rules[p->n_rules++] = *r;
 }
 
-static bool writable_by_others(const struct stat *st, char *why, size_t len,
-			       const char *what)
-{
-	uid_t me = geteuid();
-
-	if (st->st_uid != 0 && st->st_uid != me) {
-		snprintf(why, len, "%s is owned by uid %u, not by root%s", what,
-			 (unsigned)st->st_uid, me ? " or by us" : "");
-		return true;
-	}
-	/* a sticky directory (/tmp) keeps others from replacing the file */
-	if ((st->st_mode & (S_IWGRP | S_IWOTH)) &&
-	    !(S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX))) {
-		snprintf(why, len,
-			 "%s is writable by %s (mode %04o); chmod go-w it",
-			 what, st->st_mode & S_IWOTH ? "everyone" : "its group",
-			 (unsigned)(st->st_mode & 07777));
-		return true;
-	}
-	return false;
-}
-
-/*
- * Policies decide what root writes to the kernel, so whoever can change
- * one can change the host's TCP settings.  The file, and the directory it
- * is in, must belong to root (or to the user running twtune) and must not
- * be writable by anyone else.
- */
-static bool untrusted(const char *path, const struct stat *st, char *why,
-		      size_t len)
-{
-	char *dir = util_dirname(path);
-	struct stat dst;
-	bool bad;
-
-	bad = writable_by_others(st, why, len, "the file");
-	if (!bad && stat(dir, &dst) == 0)
-		bad = writable_by_others(&dst, why, len, "its directory");
-	free(dir);
-	return bad;
-}
-
 int policy_include_line(const char *text)
 {
 	int line = 1;
@@ -490,7 +448,7 @@ enum policy_refusal policy_refused(const char *path, const struct stat *st,
 	const char *nul;
 
 	*line = 0;
-	if (untrusted(path, st, why, whylen))
+	if (util_untrusted(path, st, why, whylen))
 		return POLICY_UNTRUSTED;
 	*line = policy_include_line(text);
 	if (*line) {

@@ -31,8 +31,7 @@ int run_start(struct run *r, const struct options *o, const char *command,
 	r->o = o;
 	r->command = command;
 	r->target.procfd = -1;
-	r->b = (struct boundary){ .lockfd = -1,
-				  .netfd = -1,
+	r->b = (struct boundary){ .netfd = -1,
 				  .persist_dfd = -1,
 				  .audit_dfd = -1,
 				  .state_dfd = -1,

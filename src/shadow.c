@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bounds.h"
 #include "shadow.h"
 #include "sysctl.h"
 
@@ -88,7 +89,7 @@ static void scan_file(const struct entry *e, const char *const *keys, size_t n,
 		      struct shadows *out, struct msgs *warnings)
 {
 	char *text = NULL, *line, *save = NULL;
-	int ret = util_read_at(AT_FDCWD, e->path, 1u << 20, &text, NULL);
+	int ret = util_read_at(AT_FDCWD, e->path, SYSCTLD_FILE_MAX, &text, NULL);
 	int lineno = 0;
 
 	if (ret < 0) {

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "state.h"
 
 #define STATE_VERSION 2
@@ -58,7 +59,7 @@ int state_load(const char *path, struct state *s, char *err, size_t errlen)
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	ret = util_read_at(AT_FDCWD, path, 1u << 20, &text, NULL);
+	ret = util_read_at(AT_FDCWD, path, STATE_FILE_MAX, &text, NULL);
 	if (ret < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
 		return ret;

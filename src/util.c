@@ -354,6 +354,49 @@ void util_remove_stale_tmp(int dirfd, const char *name)
 	closedir(d);
 }
 
+static bool writable_by_others(const struct stat *st, char *why, size_t len,
+			       const char *what)
+{
+	uid_t me = geteuid();
+
+	if (st->st_uid != 0 && st->st_uid != me) {
+		snprintf(why, len, "%s is owned by uid %u, not by root%s", what,
+			 (unsigned)st->st_uid, me ? " or by us" : "");
+		return true;
+	}
+	/* a sticky directory (/tmp) keeps others from replacing the file */
+	if ((st->st_mode & (S_IWGRP | S_IWOTH)) &&
+	    !(S_ISDIR(st->st_mode) && (st->st_mode & S_ISVTX))) {
+		snprintf(why, len,
+			 "%s is writable by %s (mode %04o); chmod go-w it",
+			 what, st->st_mode & S_IWOTH ? "everyone" : "its group",
+			 (unsigned)(st->st_mode & 07777));
+		return true;
+	}
+	return false;
+}
+
+/*
+ * Policies decide what root writes to the kernel, and the audit log and
+ * the state file what it undoes and backs off from, so whoever can
+ * change one can change the host's TCP settings.  The file, and the
+ * directory it is in, must belong to root (or to the user running
+ * twtune) and must not be writable by anyone else.
+ */
+bool util_untrusted(const char *path, const struct stat *st, char *why,
+		    size_t len)
+{
+	char *dir = util_dirname(path);
+	struct stat dst;
+	bool bad;
+
+	bad = writable_by_others(st, why, len, "the file");
+	if (!bad && stat(dir, &dst) == 0)
+		bad = writable_by_others(&dst, why, len, "its directory");
+	free(dir);
+	return bad;
+}
+
 int util_mkdir_p(const char *path, mode_t mode)
 {
 	char *p;

@@ -98,6 +98,16 @@ int util_replace_ex(int dirfd, const char *name, const char *data, size_t len,
 /* Remove temporary files util_replace() left for name (see util.c). */
 void util_remove_stale_tmp(int dirfd, const char *name);
 
+/*
+ * Whether a file that decides what twtune writes (a policy, the
+ * configuration file, the audit log, the state file) may be changed by
+ * someone other than root or the user running twtune: the file (st) or
+ * its directory owned by another user, or writable by its group or by
+ * everyone (a sticky directory such as /tmp aside).  *why says which.
+ */
+bool util_untrusted(const char *path, const struct stat *st, char *why,
+		    size_t len);
+
 /* mkdir -p, each created component with mode; existing ones are kept. */
 int util_mkdir_p(const char *path, mode_t mode);
 
