@@ -134,6 +134,21 @@ mkdir -p "$ROOT/var/lib/prometheus/node-exporter"
 # a persistent journal, so that both boots are in it
 mkdir -p "$ROOT/var/log/journal"
 
+# The host's values of every key the container's sysctl.d files set (and
+# twtune's), to show afterwards that booting it changed none of them
+host_keys() {
+	{
+		echo net.ipv4.tcp_max_tw_buckets
+		cat "$ROOT"/usr/lib/sysctl.d/*.conf "$ROOT"/lib/sysctl.d/*.conf \
+			"$ROOT"/etc/sysctl.d/*.conf 2>/dev/null |
+			sed -n 's/^[-[:space:]]*\([a-z0-9_./]*\)[[:space:]]*=.*/\1/p'
+	} | sort -u | while read -r k; do
+		[ -r "/proc/sys/$(echo "$k" | tr . /)" ] &&
+			echo "$k = $(cat "/proc/sys/$(echo "$k" | tr . /)")"
+	done
+}
+host_keys >"$T/host-before"
+
 # ---- boot, and run commands inside -------------------------------------------
 boot() {
 	systemd-nspawn --register=no --keep-unit -M twtune-system -D "$ROOT" \
@@ -284,4 +299,11 @@ expect_eq "twtune-apply.service runs one apply and exits 0" "$?" 0
 
 poweroff
 log "powered off"
+host_keys >"$T/host-after"
+if cmp -s "$T/host-before" "$T/host-after"; then
+	ok "the host's sysctls are untouched ($(wc -l <"$T/host-before") keys compared)"
+else
+	not_ok "the host's sysctls changed"
+	diff "$T/host-before" "$T/host-after" | sed 's/^/    | /'
+fi
 finish
