@@ -105,7 +105,7 @@ expect_grep "file label matches the rules' pattern" \
 	'^node_textfile_mtime_seconds{file="\([^"]*/\)\?twtune\.prom"}' "$T/m1"
 # every twtune metric the alerting rules use is served
 for m in $(grep -o 'twtune_[a-z_]*' "$SRCDIR/contrib/prometheus/twtune.rules.yml" | sort -u); do
-	if grep -q "^$m[ {]" "$T/m1"; then ok "served: $m (the alerting rules use it)"
+	if grep -q "^${m}[ {]" "$T/m1"; then ok "served: $m (the alerting rules use it)"
 	else not_ok "not served: $m (the alerting rules use it)"; fi
 done
 

@@ -70,7 +70,7 @@ if [ "$(cat "$BASE.stamp" 2>/dev/null)" != "$PKGS" ]; then
 fi
 
 T=$(mktemp -d "${TMPDIR:-/tmp}/twtune-system.XXXXXX") || exit 99
-NSPID= PID1=
+NSPID='' PID1=''
 poweroff() {
 	[ -n "$NSPID" ] || return 0
 	if [ -n "$PID1" ] && kill -0 "$PID1" 2>/dev/null; then
@@ -86,7 +86,7 @@ poweroff() {
 		kill -9 "$NSPID" 2>/dev/null
 	fi
 	wait "$NSPID" 2>/dev/null
-	NSPID= PID1=
+	NSPID='' PID1=''
 }
 cleanup() {
 	poweroff
