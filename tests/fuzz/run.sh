@@ -23,7 +23,7 @@ set -u
 : "${FUZZ_JOBS:=1}"
 : "${FUZZ_OUT:=$BUILDDIR/fuzz-out}"
 : "${FUZZ_CC:=clang}"
-: "${FUZZ_HARNESSES:=fuzz_policy fuzz_expr fuzz_proc fuzz_sysctld fuzz_sockdiag}"
+: "${FUZZ_HARNESSES:=fuzz_policy fuzz_expr fuzz_proc fuzz_sysctld fuzz_sockdiag fuzz_klog}"
 export SRCDIR BUILDDIR FUZZ_SECONDS FUZZ_JOBS FUZZ_OUT FUZZ_CC
 
 SANITIZE='-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all'
@@ -39,6 +39,7 @@ max_len()
 	fuzz_proc) echo 32768 ;;    # /proc/net/netstat is about 6 KiB
 	fuzz_sysctld) echo 8192 ;;  # persist lines are at most 511 bytes
 	fuzz_sockdiag) echo 32768 ;; # about 350 sockets
+	fuzz_klog) echo 32768 ;;     # a few hundred log lines
 	*) echo 4096 ;;
 	esac
 }
