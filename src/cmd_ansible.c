@@ -91,10 +91,7 @@ static json_t *diff(const struct run *r, const struct module *m)
 	strbuf_add(&after, "", 0);
 	for (size_t i = 0; i < r->plan.n_changes; i++) {
 		const struct plan_change *c = &r->plan.changes[i];
-		char from[32];
-
-		util_fmt_num(c->from, from, sizeof(from));
-		strbuf_addf(&before, "%s = %s\n", c->key, from);
+		strbuf_addf(&before, "%s = %lld\n", c->key, c->from);
 		strbuf_addf(&after, "%s = %lld\n", c->key, c->to);
 	}
 	j = json_pack("[{s:s, s:s, s:s, s:s}, {s:s, s:s, s:s, s:s}]",
@@ -136,7 +133,7 @@ static json_t *result(const struct run *r, const struct module *m)
 		const struct plan_change *c = &pl->changes[i];
 		char from[32];
 
-		util_fmt_num(c->from, from, sizeof(from));
+		snprintf(from, sizeof(from), "%lld", c->from);
 		json_array_append_new(
 			plan,
 			json_pack("{s:s, s:s, s:I, s:s, s:s}", "key", c->key,

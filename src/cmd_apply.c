@@ -22,7 +22,7 @@ static bool add_plan(const struct run *r, struct txn *t)
 
 	for (size_t i = 0; i < r->plan.n_changes; i++) {
 		const struct plan_change *c = &r->plan.changes[i];
-		struct change *ch = apply_add(t, c->key, (long long)c->from,
+		struct change *ch = apply_add(t, c->key, c->from,
 					      c->to, c->rule->id, c->reason);
 
 		if (c->persist && !r->o->no_persist) {

@@ -133,17 +133,17 @@ static void take_plan(struct watch *w, struct txn *t)
 		struct change *ch;
 
 		if (cooling(w, c->key, r->obs.time)) {
-			log_info("%s: would go %.0f -> %lld, but twtune "
+			log_info("%s: would go %lld -> %lld, but twtune "
 				 "changed it less than %.0f s ago",
 				 c->key, c->from, c->to, WATCH_COOLDOWN);
 			continue;
 		}
 		if (r->o->dry_run) {
-			log_notice("dry run: %s %.0f -> %lld [%s] %s", c->key,
+			log_notice("dry run: %s %lld -> %lld [%s] %s", c->key,
 				   c->from, c->to, c->rule->id, c->reason);
 			continue;
 		}
-		ch = apply_add(t, c->key, (long long)c->from, c->to,
+		ch = apply_add(t, c->key, c->from, c->to,
 			       c->rule->id, c->reason);
 		if (c->persist && !r->o->no_persist) {
 			ch->pop = PERSIST_SET;

@@ -298,8 +298,11 @@ static void set_raw(struct sysctl_obs *s, const char *raw)
 
 	s->exists = true;
 	s->raw = xstrdup(raw);
-	if (sysctl_parse_int(raw, &v) == 0)
+	if (sysctl_parse_int(raw, &v) == 0) {
+		s->is_int = true;
+		s->ival = v;
 		s->value = (double)v;
+	}
 }
 
 void observe_set_sysctl(struct observation *o, const char *key, const char *raw)
@@ -312,6 +315,7 @@ void observe_set_sysctl(struct observation *o, const char *key, const char *raw)
 	free(s->raw);
 	s->raw = NULL;
 	s->exists = false;
+	s->is_int = false;
 	s->value = NAN;
 	if (raw)
 		set_raw(s, raw);

@@ -69,8 +69,10 @@ static inline bool metric_is_socket_level(int m)
 struct sysctl_obs {
 	char *key;
 	bool exists;
-	double value; /* NAN unless the value is one integer */
-	char *raw;    /* as read, NULL when missing */
+	bool is_int;	/* the value is one integer: ival, exactly */
+	long long ival; /* what twtune compares and writes */
+	double value;	/* the same for expressions; NAN unless is_int */
+	char *raw;	/* as read, NULL when missing */
 };
 
 /* Cumulative counters kept between runs to compute deltas. */

@@ -157,7 +157,7 @@ int persist_load(int dirfd, const char *name, struct persist *p, char **text,
 
 int persist_open_dir(const char *path)
 {
-	int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 
 	return fd < 0 ? -errno : fd;
 }

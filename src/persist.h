@@ -50,7 +50,7 @@ int persist_read(int dirfd, const char *name, char **text);
 int persist_load(int dirfd, const char *name, struct persist *p, char **text,
 		 char *err, size_t errlen);
 
-/* Open the persist directory (a directory, not through a symbolic link). */
+/* Open the persist directory (a directory, itself not a symbolic link). */
 int persist_open_dir(const char *path);
 
 /*

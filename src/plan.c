@@ -68,27 +68,28 @@ static struct plan_key *key_slot(struct plan *pl, const char *key)
 
 /* twtune's last write of key, if someone else has changed it since. */
 static const struct state_written *
-changed_by_others(const struct plan_opts *opts, const char *key, double live)
+changed_by_others(const struct plan_opts *opts, const char *key,
+		  long long live)
 {
 	for (size_t i = 0; opts && i < opts->n_reclaim; i++)
 		if (strcmp(opts->reclaim[i], key) == 0)
 			return NULL;
 	for (size_t i = 0; opts && i < opts->n_written; i++)
 		if (strcmp(opts->written[i].key, key) == 0)
-			return (double)opts->written[i].value != live
+			return opts->written[i].value != live
 				       ? &opts->written[i]
 				       : NULL;
 	return NULL;
 }
 
 static void sysctl_rule(struct plan *pl, const struct rule *r,
-			const struct expr_env *env,
+			const struct expr_env *env, const struct sysctl_obs *s,
 			const struct plan_opts *opts)
 {
 	const struct state_written *w;
 	struct msgs missing = { 0 };
 	double v, lo, hi;
-	long long klo, khi, to;
+	long long klo, khi, to, cur;
 	struct plan_key *k;
 	bool change;
 
@@ -99,21 +100,22 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 			       r->key));
 		return;
 	}
-	if (isnan(env->current)) {
+	if (!s->is_int) {
 		note(pl, r, SEV_WARNING,
 		     xasprintf("%s does not hold a single integer; twtune "
 			       "cannot manage it",
 			       r->key));
 		return;
 	}
-	w = r->override ? NULL : changed_by_others(opts, r->key, env->current);
+	cur = s->ival;
+	w = r->override ? NULL : changed_by_others(opts, r->key, cur);
 	if (w) {
 		note(pl, r, SEV_WARNING,
-		     xasprintf("%s is %.0f, but twtune last set it to %lld: "
+		     xasprintf("%s is %lld, but twtune last set it to %lld: "
 			       "someone else changed it, so twtune leaves it "
 			       "alone (twtune apply --reclaim %s takes it "
 			       "back)",
-			       r->key, env->current, w->value, r->key));
+			       r->key, cur, w->value, r->key));
 		pl->notes[pl->n_notes - 1].backoff = true;
 		return;
 	}
@@ -153,20 +155,20 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 		return;
 	}
 	to = (long long)v;
-	if (r->direction == DIR_RAISE && env->current < 0 &&
+	if (r->direction == DIR_RAISE && cur < 0 &&
 	    tunable_negative_unlimited(r->key)) {
 		note(pl, r, SEV_INFO,
-		     xasprintf("%s is %.0f (negative: unlimited); raising "
+		     xasprintf("%s is %lld (negative: unlimited); raising "
 			       "it to %lld would lower the limit, so it is "
 			       "left alone",
-			       r->key, env->current, to));
+			       r->key, cur, to));
 		change = false;
 	} else if (r->direction == DIR_RAISE) {
-		change = (double)to > env->current;
+		change = to > cur;
 	} else if (r->direction == DIR_LOWER) {
-		change = (double)to < env->current;
+		change = to < cur;
 	} else {
-		change = (double)to != env->current;
+		change = to != cur;
 	}
 
 	k = key_slot(pl, r->key);
@@ -225,7 +227,7 @@ int plan_build_opts(const struct policy *p, const struct observation *o,
 			n->text = policy_render(r->advice, o, NAN, NAN);
 			continue;
 		}
-		sysctl_rule(pl, r, &env, opts);
+		sysctl_rule(pl, r, &env, observe_sysctl(o, r->key), opts);
 	}
 
 	for (size_t i = 0; i < pl->n_keys; i++) {
@@ -238,7 +240,7 @@ int plan_build_opts(const struct policy *p, const struct observation *o,
 		s = observe_sysctl(o, k->key);
 		c = PUSH(pl->changes, pl->n_changes);
 		c->key = xstrdup(k->key);
-		c->from = s->value;
+		c->from = s->ival;
 		c->to = k->to;
 		c->rule = k->rule;
 		c->persist = k->rule->persist;

@@ -16,7 +16,7 @@
 
 struct plan_change {
 	char *key;
-	double from;
+	long long from; /* the live value, exactly */
 	long long to;
 	const struct rule *rule;
 	char *reason;

@@ -236,6 +236,12 @@ static void check_template(struct ctx *c, config_setting_t *r, const char *id,
 	int line =
 		config_setting_source_line(config_setting_get_member(r, name));
 
+	/* it goes into every report and audit record that uses the rule */
+	if (strlen(t) > TEMPLATE_MAX) {
+		err_at(c, line, id, "%s is longer than %d bytes", name,
+		       TEMPLATE_MAX);
+		return;
+	}
 	for (const char *p = t; (p = strchr(p, '{'));) {
 		const char *e = strchr(p, '}');
 		char nm[64];
@@ -594,6 +600,7 @@ int policy_load(const char *const *paths, size_t n_paths, bool missing_ok,
 {
 	struct found *files = NULL;
 	size_t n_files = 0, n_err = errors->n;
+	bool too_many;
 
 	memset(p, 0, sizeof(*p));
 	for (size_t i = 0; i < n_paths; i++) {
@@ -614,6 +621,12 @@ int policy_load(const char *const *paths, size_t n_paths, bool missing_ok,
 				  slash ? slash + 1 : paths[i], paths[i]);
 		}
 	}
+	too_many = n_files > POLICY_FILES_MAX;
+	if (too_many)
+		msgs_addf(errors,
+			  "%zu policy files: more than %d (each is hashed into "
+			  "every audit record)",
+			  n_files, POLICY_FILES_MAX);
 	if (n_files)
 		qsort(files, n_files, sizeof(*files), cmp_found);
 	for (size_t i = 0; i < n_files; i++) {
@@ -621,7 +634,8 @@ int policy_load(const char *const *paths, size_t n_paths, bool missing_ok,
 				 .errors = errors,
 				 .p = p };
 
-		load_file(&c, files[i].path);
+		if (!too_many)
+			load_file(&c, files[i].path);
 		free(files[i].name);
 		free(files[i].path);
 	}
@@ -726,5 +740,8 @@ char *policy_render(const char *tmpl, const struct observation *o,
 		strbuf_add(&sb, num, strlen(num));
 		p = e + 1;
 	}
+	/* templates are bounded at load; numbers could still push it over */
+	if (sb.len > TEMPLATE_MAX)
+		sb.s[TEMPLATE_MAX] = '\0';
 	return sb.s;
 }

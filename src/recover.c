@@ -33,7 +33,7 @@ bool recover_adopt(const struct audit_record *last,
 		const struct state_written *w = state_get_written(st, c->key);
 
 		/* our own write, not an administrator's: no back-off */
-		if (!s || s->value != (double)c->after ||
+		if (!s || !s->is_int || s->ival != c->after ||
 		    (w && w->value == c->after))
 			continue;
 		state_set_written(st, c->key, c->after);

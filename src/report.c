@@ -167,8 +167,8 @@ json_t *report_json(const struct report *r)
 
 		json_array_append_new(
 			plan,
-			json_pack("{s:s, s:o, s:I, s:s, s:s, s:b}", "key",
-				  c->key, "from", num(c->from), "to",
+			json_pack("{s:s, s:I, s:I, s:s, s:s, s:b}", "key",
+				  c->key, "from", (json_int_t)c->from, "to",
 				  (json_int_t)c->to, "rule", c->rule->id,
 				  "reason", c->reason, "persist", c->persist));
 	}
@@ -477,7 +477,6 @@ static void sysctls_text(FILE *f, const struct observation *o)
 static void changes_text(FILE *f, const struct report *r)
 {
 	const struct plan *pl = r->plan;
-	char a[32];
 
 	if (r->txn) {
 		fprintf(f, "\n%s run %s: %s (sandbox: %s)\n",
@@ -500,8 +499,8 @@ static void changes_text(FILE *f, const struct report *r)
 		for (size_t i = 0; i < pl->n_changes; i++) {
 			const struct plan_change *ch = &pl->changes[i];
 
-			fprintf(f, "  %s: %s -> %lld  [%s]%s\n", ch->key,
-				fmt(ch->from, a, sizeof(a)), ch->to,
+			fprintf(f, "  %s: %lld -> %lld  [%s]%s\n", ch->key,
+				ch->from, ch->to,
 				ch->rule->id,
 				ch->persist ? "" : " (not persisted)");
 			fprintf(f, "      %s\n", ch->reason);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "rollback.h"
+#include "tunables.h"
 
 /*
  * Whether the persist file still has to be put back for c: not when the
@@ -18,6 +19,37 @@ static bool file_differs(const struct change *c, const struct persist *file)
 	const struct persist_entry *e = persist_get(file, c->key);
 
 	return c->had_persist ? !e || e->value != c->persist_before : e != NULL;
+}
+
+/*
+ * Whether twtune may write c's recorded before value at all: the same
+ * rules as for a policy, since the audit log is only as good as whoever
+ * could write it.  Says why not in warnings.
+ */
+static bool allowed(const struct change *c, struct msgs *warnings)
+{
+	const struct tunable *t = tunable_find(c->key);
+
+	if (!t || (t->flags & TUN_NOT_INT)) {
+		msgs_addf(warnings,
+			  "%s: not a key twtune manages; not touched", c->key);
+		return false;
+	}
+	if ((t->flags & TUN_ZERO_ONLY) && c->before != 0) {
+		msgs_addf(warnings,
+			  "%s stays 0: twtune never turns it on, not even to "
+			  "roll back (it breaks clients behind NAT)",
+			  c->key);
+		return false;
+	}
+	if (c->before < t->lo || c->before > t->hi) {
+		msgs_addf(warnings,
+			  "%s: the recorded value %lld is outside what the "
+			  "kernel accepts (%lld..%lld); not touched",
+			  c->key, c->before, t->lo, t->hi);
+		return false;
+	}
+	return true;
 }
 
 void rollback_plan(const struct audit_record *rec,
@@ -37,24 +69,26 @@ void rollback_plan(const struct audit_record *rec,
 
 		if (!c->written && !rec->incomplete)
 			continue;
-		if (!s || isnan(s->value)) {
+		if (!allowed(c, warnings))
+			continue;
+		if (!s || !s->is_int) {
 			msgs_addf(warnings, "%s: not readable now; not touched",
 				  c->key);
 			continue;
 		}
-		back = s->value == (double)c->before;
+		back = s->ival == c->before;
 		if (back && persisted && file)
 			persisted = file_differs(c, file);
 		if (back && !persisted)
 			continue; /* nothing left to undo */
-		if (!back && s->value != (double)c->after) {
+		if (!back && s->ival != c->after) {
 			msgs_addf(warnings,
-				  "%s is now %.0f, not %lld as run %s left it: "
+				  "%s is now %lld, not %lld as run %s left it: "
 				  "someone changed it since; not touched",
-				  c->key, s->value, c->after, rec->run);
+				  c->key, s->ival, c->after, rec->run);
 			continue;
 		}
-		ch = apply_add(t, c->key, (long long)s->value, c->before,
+		ch = apply_add(t, c->key, s->ival, c->before,
 			       c->rule[0] ? c->rule : "rollback", reason);
 		/* the live value is already back: only the file is left */
 		ch->persist_only = back;

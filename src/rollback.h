@@ -21,6 +21,8 @@
  * one that cannot be read now.  file is the persist file now (NULL when
  * it could not be read: then its keys are undone as recorded).  An
  * incomplete run (killed halfway) is undone in its live values only.
+ * Only keys of the tunables table are restored, within their range, and
+ * a key twtune may only turn off (tcp_tw_recycle) stays off.
  */
 void rollback_plan(const struct audit_record *rec,
 		   const struct observation *obs, const struct persist *file,

@@ -293,9 +293,8 @@ void run_save_state(struct run *r, const struct txn *t)
 		const struct sysctl_obs *s =
 			observe_sysctl(obs, o->reclaim.v[i]);
 
-		if (s && !isnan(s->value))
-			state_set_written(st, o->reclaim.v[i],
-					  (long long)s->value);
+		if (s && s->is_int)
+			state_set_written(st, o->reclaim.v[i], s->ival);
 	}
 	/* --sample's first observation is a baseline for later runs too */
 	if (r->first.valid)

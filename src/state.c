@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "bounds.h"
 #include "state.h"
+#include "sysctl.h"
 
 #define STATE_VERSION 2
 
@@ -49,29 +51,58 @@ static void load_sample(json_t *j, struct baseline *b)
 		   !isnan(b->tw_max);
 }
 
+/* The written map: key -> value, only keys twtune could manage. */
+static void load_written(json_t *w, struct state *s)
+{
+	const char *key, *why;
+	json_t *v;
+
+	/* object keys are unique: append without looking (linear) */
+	json_object_foreach (w, key, v) {
+		if (s->n_written == STATE_WRITTEN_MAX)
+			break;
+		if (!json_is_integer(v) || !sysctl_key_valid(key, &why))
+			continue;
+		s->written = xrealloc(s->written,
+				      (s->n_written + 1) * sizeof(*s->written));
+		s->written[s->n_written].key = xstrdup(key);
+		s->written[s->n_written++].value = json_integer_value(v);
+	}
+}
+
 int state_load(const char *path, struct state *s, char *err, size_t errlen)
 {
 	json_error_t je;
-	json_t *root, *w, *v;
-	const char *key;
-	char *text;
+	json_t *root, *v;
+	struct stat st;
+	char *text, why[256];
 	size_t i;
 	int ret;
 
 	memset(s, 0, sizeof(*s));
-	ret = util_read_at(AT_FDCWD, path, STATE_FILE_MAX, &text, NULL);
+	/* never through a link, never a FIFO or anything but a file */
+	ret = util_read_file(AT_FDCWD, path, O_NOFOLLOW, STATE_FILE_MAX, &text,
+			     NULL, &st);
 	if (ret < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		snprintf(err, errlen, "%s: %s", path,
+			 ret == -EINVAL ? "not a regular file" : strerror(-ret));
 		return ret;
+	}
+	/* it decides what apply backs off from: the trust of a policy */
+	if (util_untrusted(path, &st, why, sizeof(why))) {
+		snprintf(err, errlen, "%s: refusing it: %s", path, why);
+		free(text);
+		return -EPERM;
 	}
 	root = json_loads(text, 0, &je);
 	free(text);
-	if (!root || !json_is_object(root) ||
+	/* say where, never what: the file may not be ours to show */
+	if (!json_is_object(root) ||
 	    json_integer_value(json_object_get(root, "version")) !=
 		    STATE_VERSION) {
-		snprintf(err, errlen, "%s: %s", path,
-			 root ? "not a twtune state file (version 2)"
-			      : je.text);
+		snprintf(err, errlen,
+			 "%s: not a twtune state file (version %d)%s", path,
+			 STATE_VERSION, root ? "" : ": not JSON");
 		json_decref(root);
 		return -EINVAL;
 	}
@@ -94,10 +125,7 @@ int state_load(const char *path, struct state *s, char *err, size_t errlen)
 	s->last_apply = num_or_nan(root, "last_apply");
 	if (isnan(s->last_apply))
 		s->last_apply = 0;
-	w = json_object_get(root, "written");
-	json_object_foreach (w, key, v)
-		if (json_is_integer(v))
-			state_set_written(s, key, json_integer_value(v));
+	load_written(json_object_get(root, "written"), s);
 	json_decref(root);
 	return 0;
 }
@@ -240,6 +268,13 @@ void state_set_written(struct state *s, const char *key, long long value)
 			s->written[i].value = value;
 			return;
 		}
+	}
+	/* bounded: the oldest entry makes room */
+	if (s->n_written == STATE_WRITTEN_MAX) {
+		free(s->written[0].key);
+		memmove(&s->written[0], &s->written[1],
+			(s->n_written - 1) * sizeof(*s->written));
+		s->n_written--;
 	}
 	s->written =
 		xrealloc(s->written, (s->n_written + 1) * sizeof(*s->written));

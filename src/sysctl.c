@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -125,12 +126,20 @@ static int open_key(int netfd, const char *key, int flags)
 
 int sysctl_read(int netfd, const char *key, char *raw, size_t rawlen)
 {
+	struct stat st;
 	ssize_t n;
 	int fd;
 
-	fd = open_key(netfd, key, O_RDONLY);
+	/* O_NONBLOCK: a FIFO planted in a fixture tree must not hang us */
+	fd = open_key(netfd, key, O_RDONLY | O_NONBLOCK);
 	if (fd < 0)
 		return fd;
+	if (fstat(fd, &st) < 0)
+		st.st_mode = 0;
+	if (!S_ISREG(st.st_mode)) {
+		close(fd); /* read-only */
+		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
+	}
 	do
 		n = read(fd, raw, rawlen - 1);
 	while (n < 0 && errno == EINTR);
@@ -162,9 +171,17 @@ int sysctl_set(int netfd, const char *key, long long value, bool *written)
 
 	*written = false;
 	n = snprintf(buf, sizeof(buf), "%lld\n", value);
-	fd = open_key(netfd, key, O_WRONLY | O_TRUNC);
+	fd = open_key(netfd, key, O_WRONLY | O_TRUNC | O_NONBLOCK);
 	if (fd < 0)
 		return fd;
+	{
+		struct stat st;
+
+		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+			close(fd); /* nothing written */
+			return -EINVAL;
+		}
+	}
 	/* one write(2): the kernel parses a sysctl per write call */
 	ret = util_write_all(fd, buf, (size_t)n);
 	if (util_close(fd) < 0 && !ret)

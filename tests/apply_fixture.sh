@@ -66,8 +66,12 @@ expect_rc "rollback" 0 A rollback -f json
 cp "$T/out" "$T/j"
 expect_eq "rollback_of" "$(jget "$T/j" .rollback_of)" "$RUN"
 expect_eq "tcp_max_tw_buckets restored" "$(cat "$SYS/tcp_max_tw_buckets")" 10000
-expect_eq "tcp_tw_recycle restored" "$(cat "$SYS/tcp_tw_recycle")" 1
-expect_eq "persist file keys removed" "$(grep -vc '^#' "$T/sysctl.d/90-twtune.conf")" 0
+# twtune never turns tcp_tw_recycle on, not even to roll back
+expect_eq "tcp_tw_recycle stays off" "$(cat "$SYS/tcp_tw_recycle")" 0
+expect_grep "says why" "tcp_tw_recycle stays 0: twtune never turns it on" "$T/err"
+# the raised limit leaves the persist file; tcp_tw_recycle = 0 stays
+expect_eq "persist file keys removed" "$(grep -v '^#' "$T/sysctl.d/90-twtune.conf" | tr '\n' ' ')" \
+	"net.ipv4.tcp_tw_recycle = 0 "
 expect_eq "rollback audited" "$($JQ -r .mode "$L" | tr '\n' ' ')" "apply apply rollback rollback "
 expect_rc "audit verify after rollback" 0 "$TWTUNE" audit verify "$L"
 expect_rc "nothing left to roll back" 1 A rollback
@@ -82,7 +86,7 @@ expect_rc "apply again" 0 A apply
 echo 50000 >"$SYS/tcp_max_tw_buckets"
 expect_rc "rollback with an admin change" 0 A rollback
 expect_eq "admin's value kept" "$(cat "$SYS/tcp_max_tw_buckets")" 50000
-expect_eq "other key restored" "$(cat "$SYS/tcp_tw_recycle")" 1
+expect_eq "other key not turned on again" "$(cat "$SYS/tcp_tw_recycle")" 0
 expect_grep "warns about the admin change" "someone changed it since" "$T/err"
 
 # --- rollback still restores the persist file after an admin reset ---------
@@ -91,8 +95,8 @@ expect_rc "apply" 0 A apply
 echo 10000 >"$SYS/tcp_max_tw_buckets"
 echo 1 >"$SYS/tcp_tw_recycle"
 expect_rc "rollback after the live values were reset by hand" 0 A rollback
-expect_eq "persist file no longer brings the run's values back at boot" \
-	"$(grep -vc '^#' "$T/sysctl.d/90-twtune.conf")" 0
+expect_eq "persist file no longer brings the run's raised limit back at boot" \
+	"$(grep -c tcp_max_tw_buckets "$T/sysctl.d/90-twtune.conf")" 0
 expect_rc "and then there is nothing left" 0 A rollback --run "$(head -1 "$T/log/audit.jsonl" | $JQ -r .run)"
 expect_grep "nothing left to roll back" "Nothing to roll back" "$T/out"
 

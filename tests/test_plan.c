@@ -787,7 +787,7 @@ static void print_missing(const struct msgs *m)
 static void dump_plan(const struct plan *pl)
 {
 	for (size_t i = 0; i < pl->n_changes; i++)
-		print_error("change: %s %.0f -> %lld (rule %s)\n",
+		print_error("change: %s %lld -> %lld (rule %s)\n",
 			    pl->changes[i].key, pl->changes[i].from,
 			    pl->changes[i].to, pl->changes[i].rule->id);
 	for (size_t i = 0; i < pl->n_notes; i++)

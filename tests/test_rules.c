@@ -216,7 +216,7 @@ static int rules_teardown(void **state)
 static void dump_plan(const struct plan *pl)
 {
 	for (size_t i = 0; i < pl->n_changes; i++)
-		print_error("change: %s %.0f -> %lld (%s): %s\n",
+		print_error("change: %s %lld -> %lld (%s): %s\n",
 			    pl->changes[i].key, pl->changes[i].from,
 			    pl->changes[i].to, pl->changes[i].rule->id,
 			    pl->changes[i].reason);
