@@ -38,6 +38,27 @@ struct change *apply_add(struct txn *t, const char *key, long long before,
 	return audit_record_add(&t->rec, key, before, after, rule, reason);
 }
 
+bool apply_persists(const struct txn *t)
+{
+	for (size_t i = 0; i < t->rec.n_changes; i++)
+		if (t->rec.changes[i].pop != PERSIST_NONE)
+			return true;
+	return false;
+}
+
+struct change *apply_add_planned(struct txn *t, const struct plan_change *c,
+				 bool no_persist)
+{
+	struct change *ch =
+		apply_add(t, c->key, c->from, c->to, c->rule->id, c->reason);
+
+	if (c->persist && !no_persist) {
+		ch->pop = PERSIST_SET;
+		ch->pvalue = c->to;
+	}
+	return ch;
+}
+
 bool apply_changed(const struct txn *t)
 {
 	for (size_t i = 0; i < t->rec.n_changes; i++)
@@ -107,15 +128,17 @@ static void fail(struct txn *t, int err, const char *fmt, ...)
 static int persist(struct txn *t, char **old, bool *replaced)
 {
 	struct persist p = { 0 };
-	bool any = false;
 	char perr[160], *text;
 	int ret;
 
 	*old = NULL;
-	for (size_t i = 0; i < t->rec.n_changes; i++)
-		any |= t->rec.changes[i].pop != PERSIST_NONE;
-	if (!any || t->sysctl_dfd < 0)
+	if (!apply_persists(t))
 		return 0;
+	if (t->sysctl_dfd < 0) {
+		/* never an unpersisted change recorded as ok */
+		fail(t, -EBADF, "persist file %s", t->persist_name);
+		return -EBADF;
+	}
 	/* temporary files of runs killed while persisting */
 	util_remove_stale_tmp(t->sysctl_dfd, t->persist_name);
 	ret = persist_load(t->sysctl_dfd, t->persist_name, &p, old, perr,

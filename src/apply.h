@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "audit.h"
+#include "plan.h"
 
 struct txn {
 	struct audit_record rec; /* run id, mode, changes, result */
@@ -37,6 +38,16 @@ struct change *apply_add(struct txn *t, const char *key, long long before,
  * record was.
  */
 int apply_execute(struct txn *t);
+
+/* Whether any change of t is to go into the persist file. */
+bool apply_persists(const struct txn *t);
+
+/*
+ * Append the plan's change c, persisted (unless no_persist or the rule
+ * says not to) at its new value.
+ */
+struct change *apply_add_planned(struct txn *t, const struct plan_change *c,
+				 bool no_persist);
 
 /* Whether the run changed a live value (verified). */
 bool apply_changed(const struct txn *t);

@@ -842,7 +842,12 @@ static int decode_change(json_t *c, struct audit_record *r)
 	ch->written = flag(c, "written");
 	ch->verified = flag(c, "verified");
 	ch->persisted = flag(c, "persisted");
-	ch->pop = flag(c, "persist") ? PERSIST_SET : PERSIST_NONE;
+	ch->pop = !flag(c, "persist")	       ? PERSIST_NONE
+		  : flag(c, "persist_remove") ? PERSIST_REMOVE
+					      : PERSIST_SET;
+	ch->pvalue = json_is_integer(json_object_get(c, "persist_value"))
+			     ? json_integer_value(json_object_get(c, "persist_value"))
+			     : ch->after;
 	ch->had_persist = json_is_integer(pb);
 	ch->persist_before = json_integer_value(pb);
 	ch->in_persist_file = flag(c, "in_persist_file");
@@ -894,7 +899,8 @@ void audit_record_free(struct audit_record *r)
 	memset(r, 0, sizeof(*r));
 }
 
-json_t *audit_changes_json(const struct change *changes, size_t n)
+json_t *audit_changes_json(const struct change *changes, size_t n,
+			   bool closing)
 {
 	json_t *a = json_array();
 
@@ -909,12 +915,20 @@ json_t *audit_changes_json(const struct change *changes, size_t n)
 
 		json_object_set_new(o, "persist",
 				    json_boolean(c->pop != PERSIST_NONE));
+		/* a removal from the file (a rollback) is not a write of it */
+		if (c->pop == PERSIST_REMOVE)
+			json_object_set_new(o, "persist_remove", json_true());
+		/* a rollback may persist another value than the live one */
+		if (c->pop == PERSIST_SET && c->pvalue != c->after)
+			json_object_set_new(o, "persist_value",
+					    json_integer(c->pvalue));
 		json_object_set_new(o, "persist_before",
 				    c->had_persist
 					    ? json_integer(c->persist_before)
 					    : json_null());
-		if (c->in_persist_file)
-			json_object_set_new(o, "in_persist_file", json_true());
+		if (closing)
+			json_object_set_new(o, "in_persist_file",
+					    json_boolean(c->in_persist_file));
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -940,7 +954,8 @@ json_t *audit_record_json(const struct audit_record *r, const json_t *base,
 	if (base)
 		json_object_update(rec, (json_t *)base);
 	json_object_set_new(rec, "changes",
-			    audit_changes_json(r->changes, r->n_changes));
+			    audit_changes_json(r->changes, r->n_changes,
+					       r->result == RESULT_INTERRUPTED));
 	json_object_set_new(rec, "result",
 			    r->intent || r->result == RESULT_NONE
 				    ? json_null()

@@ -95,8 +95,11 @@ json_t *audit_record_json(const struct audit_record *r, const json_t *base,
 /* The fields of a record read back that describe its process (base). */
 json_t *audit_record_base(const struct audit_record *r);
 
-/* The changes as the audit log and the JSON report show them. */
-json_t *audit_changes_json(const struct change *c, size_t n);
+/*
+ * The changes as the audit log and the JSON report show them; closing:
+ * those of a record that closes an interrupted run (with in_persist_file).
+ */
+json_t *audit_changes_json(const struct change *c, size_t n, bool closing);
 
 struct audit {
 	int fd;

@@ -37,10 +37,38 @@ static int open_dir_of(const char *path)
 	return fd < 0 ? -errno : fd;
 }
 
-static void init(struct boundary *b, enum role role)
+/*
+ * What a writer opens: /proc/sys/net and the audit log's directory.  A
+ * writer without CAP_NET_ADMIN on the live /proc is let through as a
+ * reader and told so (not_permitted), so that the command can still say
+ * what is wrong with its policies first.
+ */
+static int open_writer(const struct options *o, const struct target *t,
+		       struct boundary *b)
+{
+	int ret;
+
+	if (t->real_proc && !privs_have_net_admin()) {
+		b->not_permitted = true;
+		b->role = ROLE_READER;
+		return 0;
+	}
+	ret = sysctl_open_net(t->procfd);
+	if (ret < 0) {
+		log_err("%s/sys/net: %s", o->proc, strerror(-ret));
+		return EXIT_FAILED;
+	}
+	b->netfd = ret;
+	ret = open_dir_of(o->audit_log);
+	b->audit_dfd = ret < 0 ? -1 : ret;
+	b->audit_err = ret < 0 ? -ret : 0;
+	b->persist_writable = !o->no_persist;
+	return 0;
+}
+
+void boundary_init(struct boundary *b)
 {
 	*b = (struct boundary){
-		.role = role,
 		.netfd = -1,
 		.persist_dfd = -1,
 		.audit_dfd = -1,
@@ -49,40 +77,14 @@ static void init(struct boundary *b, enum role role)
 	};
 }
 
-/* What a writer opens: /proc/sys/net, the lock and its directories. */
-static int open_writer(const struct options *o, const struct target *t,
-		       struct boundary *b)
-{
-	int ret;
-
-	if ((!t || t->real_proc) && !privs_have_net_admin()) {
-		log_err("needs CAP_NET_ADMIN to change sysctls (run as root)");
-		return EX_NOPERM;
-	}
-	ret = sysctl_open_net(t->procfd);
-	if (ret < 0) {
-		log_err("%s/sys/net: %s", o->proc, strerror(-ret));
-		return EXIT_FAILED;
-	}
-	b->netfd = ret;
-	if (!o->no_persist) {
-		ret = persist_open_dir(o->persist_dir);
-		b->persist_dfd = ret < 0 ? -1 : ret;
-		b->persist_err = ret < 0 ? -ret : 0;
-	}
-	ret = open_dir_of(o->audit_log);
-	b->audit_dfd = ret < 0 ? -1 : ret;
-	b->audit_err = ret < 0 ? -ret : 0;
-	return 0;
-}
-
 int boundary_cross(const struct options *o, const struct target *t,
 		   enum role role, unsigned wants, struct boundary *b)
 {
 	char err[256];
-	int rc = 0, ret;
+	int ret;
 
-	init(b, role);
+	boundary_init(b);
+	b->role = role;
 	if (wants & WANT_STATE) {
 		ret = open_dir_of(o->state);
 		b->state_dfd = ret < 0 ? -1 : ret;
@@ -92,10 +94,15 @@ int boundary_cross(const struct options *o, const struct target *t,
 		b->output_dfd = ret < 0 ? -1 : ret;
 		b->output_err = ret < 0 ? -ret : 0;
 	}
-	if (role == ROLE_WRITER) {
-		rc = open_writer(o, t, b);
-		if (rc)
-			return rc;
+	/* read by every command that observes (shadowing, rollback) */
+	if (wants & WANT_STATE) {
+		ret = persist_open_dir(o->persist_dir);
+		b->persist_dfd = ret < 0 ? -1 : ret;
+		b->persist_err = ret < 0 ? -ret : 0;
+	}
+	if (role == ROLE_WRITER && (ret = open_writer(o, t, b)) != 0)
+		return ret;
+	if (b->role == ROLE_WRITER) {
 		log_open_syslog();
 		ret = privs_keep_net_admin(err, sizeof(err));
 	} else {
@@ -106,14 +113,23 @@ int boundary_cross(const struct options *o, const struct target *t,
 		return EXIT_FAILED;
 	}
 	{
-		const int dirs[] = { b->netfd, b->persist_dfd, b->audit_dfd,
-				     b->state_dfd, b->output_dfd };
+		const int dirs[] = { b->netfd,
+				     b->persist_writable ? b->persist_dfd : -1,
+				     b->audit_dfd, b->state_dfd, b->output_dfd };
 
 		privs_sandbox(dirs, ARRAY_SIZE(dirs), &b->sandbox);
 	}
 	if (hook_after_sandbox)
 		hook_after_sandbox();
 	return 0;
+}
+
+int boundary_permitted(const struct boundary *b)
+{
+	if (!b->not_permitted)
+		return 0;
+	log_err("needs CAP_NET_ADMIN to change sysctls (run as root)");
+	return EX_NOPERM;
 }
 
 /*
@@ -181,7 +197,7 @@ int boundary_lock(struct boundary *b, const struct options *o, double wait,
 	ret = lock_dir(b->audit_dfd, "the audit log's directory", dir, start,
 		       wait, quiet, &said);
 	free(dir);
-	if (ret == 0 && b->persist_dfd >= 0 &&
+	if (ret == 0 && b->persist_writable && b->persist_dfd >= 0 &&
 	    !same_file(b->persist_dfd, b->audit_dfd)) {
 		ret = lock_dir(b->persist_dfd, "the persist directory",
 			       o->persist_dir, start, wait, quiet, &said);
@@ -193,7 +209,7 @@ int boundary_lock(struct boundary *b, const struct options *o, double wait,
 
 void boundary_unlock(struct boundary *b)
 {
-	if (b->persist_dfd >= 0)
+	if (b->persist_writable && b->persist_dfd >= 0)
 		flock(b->persist_dfd, LOCK_UN);
 	if (b->audit_dfd >= 0)
 		flock(b->audit_dfd, LOCK_UN);

@@ -28,9 +28,10 @@ enum boundary_wants {
 
 struct boundary {
 	enum role role;
+	bool not_permitted; /* a writer without CAP_NET_ADMIN: see below */
 	int netfd;	 /* /proc/sys/net of the target (writers) */
-	int persist_dfd; /* the persist directory (writers, unless
-			    --no-persist) */
+	int persist_dfd; /* the persist directory (read by all) */
+	bool persist_writable; /* and written (writers, not --no-persist) */
 	int audit_dfd;	 /* the audit log's directory (writers) */
 	int state_dfd;	 /* the state file's directory */
 	int output_dfd;	 /* --output's directory */
@@ -40,9 +41,10 @@ struct boundary {
 
 /*
  * Cross it (t may be NULL for a command that has no target).  A writer
- * on the live /proc must hold CAP_NET_ADMIN
- * (EX_NOPERM otherwise).  Returns an exit code: 0, EXIT_FAILED or
- * EX_NOPERM, with the reason said.
+ * on the live /proc without CAP_NET_ADMIN crosses as a reader, and
+ * boundary_permitted() then says so: the command reports what is wrong
+ * with its policies (65) before it says it is not permitted (77).
+ * Returns an exit code: 0 or EXIT_FAILED, with the reason said.
  */
 int boundary_cross(const struct options *o, const struct target *t,
 		   enum role role, unsigned wants, struct boundary *b);
@@ -56,6 +58,12 @@ int boundary_cross(const struct options *o, const struct target *t,
  * an intent without its result under it knows that run's process is
  * gone.  The kernel drops it when its holder exits, however it exits.
  */
+/* EX_NOPERM (said) for a writer that may not write, else 0. */
+int boundary_permitted(const struct boundary *b);
+
+/* Every descriptor closed (-1), before anything is opened. */
+void boundary_init(struct boundary *b);
+
 int boundary_lock(struct boundary *b, const struct options *o, double wait,
 		  bool quiet);
 void boundary_unlock(struct boundary *b);

@@ -46,16 +46,13 @@ static void fail(const char *msg, int rc)
 }
 
 /* The persist file's text as it is now, or "" (none, or unreadable). */
-static char *persist_text(const struct options *o)
+static char *persist_text(const struct run *r)
 {
 	char *text = NULL;
-	int dfd = persist_open_dir(o->persist_dir);
 
-	if (dfd >= 0) {
-		if (persist_read(dfd, o->persist_file, &text) < 0)
-			text = NULL;
-		close(dfd); /* read-only */
-	}
+	if (r->b.persist_dfd < 0 ||
+	    persist_read(r->b.persist_dfd, r->o->persist_file, &text) < 0)
+		text = NULL;
 	return text ? text : xstrdup("");
 }
 
@@ -66,7 +63,7 @@ static char *persist_after(const struct run *r, const struct module *m)
 	char perr[160], *text;
 
 	if (r->txn_used)
-		return persist_text(r->o);
+		return persist_text(r);
 	if (persist_parse(m->persist_before, &p, perr, sizeof(perr)) < 0)
 		return xstrdup(m->persist_before);
 	for (size_t i = 0; i < r->plan.n_changes; i++)
@@ -210,10 +207,11 @@ int cmd_ansible(const struct options *base, int argc, char **argv)
 	}
 	o.dry_run = m.check;
 	o.format = FORMAT_JSON;
-	m.persist_before = persist_text(&o);
 	/* everything the run would say on stderr goes into msg instead */
 	log_capture();
 	rc = run_start(&r, &o, "apply", m.check ? ROLE_READER : ROLE_WRITER);
+	/* the file as it was before: read past the boundary, like all input */
+	m.persist_before = persist_text(&r);
 	if (!rc)
 		rc = apply_run(&r);
 	if (r.observed)

@@ -15,57 +15,18 @@
 #include "run.h"
 #include "writer.h"
 
-/* The plan's changes as a transaction's, with what each persists. */
-static bool add_plan(const struct run *r, struct txn *t)
-{
-	bool persist = false;
-
-	for (size_t i = 0; i < r->plan.n_changes; i++) {
-		const struct plan_change *c = &r->plan.changes[i];
-		struct change *ch = apply_add(t, c->key, c->from,
-					      c->to, c->rule->id, c->reason);
-
-		if (c->persist && !r->o->no_persist) {
-			ch->pop = PERSIST_SET;
-			ch->pvalue = c->to;
-			persist = true;
-		}
-	}
-	return persist;
-}
-
 /* Write the plan (and close an interrupted run) in one transaction. */
 static int apply_write(struct run *r)
 {
-	struct audit a = { .fd = -1 };
 	struct txn *t = &r->txn;
-	int rc = 0, ret;
 
 	if (apply_init(t, MODE_APPLY) < 0) {
 		log_err("no random run id: %s", strerror(errno));
 		return EXIT_FAILED;
 	}
-	if (add_plan(r, t) && r->b.persist_dfd < 0) {
-		log_err("--sysctl-d %s: %s", r->o->persist_dir,
-			strerror(r->b.persist_err));
-		return EXIT_FAILED;
-	}
-	rc = writer_open_audit(r, &a);
-	if (rc)
-		return rc;
-	writer_bind(r, t, &a);
-	writer_recover(r, t, &a, &r->warnings);
-	if (t->rec.n_changes) {
-		ret = apply_execute(t);
-		r->txn_used = true;
-		if (ret < 0) {
-			log_err("%s (result: %s)", t->error,
-				txn_result_names[t->rec.result]);
-			rc = EXIT_FAILED;
-		}
-	}
-	audit_close(&a);
-	return rc;
+	for (size_t i = 0; i < r->plan.n_changes; i++)
+		apply_add_planned(t, &r->plan.changes[i], r->o->no_persist);
+	return writer_transact(r, t, &r->warnings, &r->txn_used);
 }
 
 /* A dry run says what the real one would also close. */
@@ -122,10 +83,14 @@ int cmd_apply(const struct options *o, int argc, char **argv)
 		rc = apply_run(&r);
 	if (r.observed)
 		run_save_state(&r, r.txn_used ? &r.txn : NULL);
-	/* a run that failed before it wrote anything has no report */
+	/*
+	 * A run that failed before it wrote anything has no report.  When
+	 * only the report could not be written, the change stands: say so
+	 * with an exit code of its own.
+	 */
 	if ((rc == 0 || rc == EXIT_CHANGES || r.txn_used) &&
-	    run_output(&r) < 0 && rc == 0)
-		rc = EXIT_FAILED;
+	    run_output(&r) < 0 && (rc == 0 || rc == EXIT_CHANGES))
+		rc = EXIT_OUTPUT;
 	run_free(&r);
 	return rc;
 }

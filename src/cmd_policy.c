@@ -48,5 +48,5 @@ int cmd_policy_check(const struct options *o, int argc, char **argv)
 			       r.pol.rules[i].file, r.pol.rules[i].line,
 			       r.pol.rules[i].enabled ? "" : " (disabled)");
 	policy_free(&r.pol);
-	return fflush(stdout) == 0 ? 0 : EXIT_FAILED;
+	return fflush(stdout) == 0 ? 0 : EXIT_OUTPUT;
 }

@@ -23,8 +23,8 @@ int cmd_report(const struct options *o, int argc, char **argv)
 	if (!rc) {
 		run_save_state(&r, NULL);
 		rc = run_proposal_exit(&r);
-		if (run_output(&r) < 0 && rc == 0)
-			rc = EXIT_FAILED;
+		if (run_output(&r) < 0)
+			rc = EXIT_OUTPUT;
 	}
 	run_free(&r);
 	return rc;

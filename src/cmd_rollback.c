@@ -44,28 +44,18 @@ static int observe_keys(struct run *r, const struct audit_record *rec)
 static void plan_rollback(struct run *r, const struct audit_record *rec)
 {
 	struct persist file = { 0 };
-	int dfd = persist_open_dir(r->o->persist_dir);
+	int dfd = r->b.persist_dfd;
 	/* no file holds nothing; an unreadable one is not known */
 	int ret = dfd < 0 ? dfd
 			  : persist_load(dfd, r->o->persist_file, &file, NULL,
 					 NULL, 0);
 
-	if (dfd >= 0)
-		close(dfd); /* read-only */
 	rollback_plan(rec, &r->obs, ret == 0 ? &file : NULL, &r->txn,
 		      &r->warnings);
 	persist_free(&file);
 	if (r->o->no_persist)
 		for (size_t i = 0; i < r->txn.rec.n_changes; i++)
 			r->txn.rec.changes[i].pop = PERSIST_NONE;
-}
-
-static bool persists(const struct txn *t)
-{
-	for (size_t i = 0; i < t->rec.n_changes; i++)
-		if (t->rec.changes[i].pop != PERSIST_NONE)
-			return true;
-	return false;
 }
 
 /* What rollback says: nothing to do, what it would do, or what it did. */
@@ -88,7 +78,8 @@ static void draw(const struct run *r, FILE *f)
 			"result", txn_result_names[t->rec.result], "error",
 			t->error[0] ? json_string(t->error) : json_null(),
 			"changes",
-			audit_changes_json(t->rec.changes, t->rec.n_changes));
+			audit_changes_json(t->rec.changes, t->rec.n_changes,
+					   false));
 
 		json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		fputc('\n', f);
@@ -111,22 +102,15 @@ static void draw(const struct run *r, FILE *f)
 /* Write the rollback as one transaction. */
 static int execute(struct run *r)
 {
-	struct audit a = { .fd = -1 };
 	struct msgs said = { 0 };
-	int rc = writer_open_audit(r, &a), ret;
+	int rc = writer_transact(r, &r->txn, &said, &r->txn_used);
 
-	if (rc)
-		return rc;
-	writer_bind(r, &r->txn, &a);
-	writer_recover(r, NULL, &a, &said);
 	for (size_t i = 0; i < said.n; i++)
 		log_warn("%s", said.v[i]);
 	msgs_free(&said);
-	ret = apply_execute(&r->txn);
-	r->txn_used = true;
-	audit_close(&a);
-	run_save_state(r, &r->txn);
-	return ret == 0 ? 0 : EXIT_FAILED;
+	if (r->txn_used)
+		run_save_state(r, &r->txn);
+	return rc;
 }
 
 /* The run to undo, and what undoing it takes. */
@@ -179,6 +163,8 @@ int cmd_rollback(const struct options *o, int argc, char **argv)
 		log_err("no random run id: %s", strerror(errno));
 		rc = EXIT_FAILED;
 	}
+	if (!rc)
+		rc = boundary_permitted(&r.b);
 	if (!rc && !o->dry_run &&
 	    boundary_lock(&r.b, o, o->lock_wait, false) < 0)
 		rc = EXIT_FAILED;
@@ -190,17 +176,13 @@ int cmd_rollback(const struct options *o, int argc, char **argv)
 		rc = 0;
 	} else if (o->dry_run) {
 		rc = EXIT_CHANGES;
-	} else if (persists(&r.txn) && r.b.persist_dfd < 0) {
-		log_err("--sysctl-d %s: %s", o->persist_dir,
-			strerror(r.b.persist_err));
-		rc = EXIT_FAILED;
 	} else {
 		rc = execute(&r);
 	}
 	/* a run that failed before it wrote anything has nothing to show */
 	if ((rc == 0 || rc == EXIT_CHANGES || r.txn_used) &&
-	    run_write(&r, draw) < 0 && rc == 0)
-		rc = EXIT_FAILED;
+	    run_write(&r, draw) < 0 && (rc == 0 || rc == EXIT_CHANGES))
+		rc = EXIT_OUTPUT;
 out:
 	audit_record_free(&rec);
 	run_free(&r);

@@ -44,11 +44,28 @@ struct scan_mark {
 
 struct watch {
 	struct run r;
-	struct state mem; /* samples kept in memory (--dry-run) */
+	struct state mem;     /* samples kept in memory (--dry-run) */
+	struct state unsaved; /* twtune's writes the state file lacks */
 	struct cooldown *cool;
 	size_t n_cool;
 	struct scan_mark mark;
+	double now;	      /* this tick, CLOCK_MONOTONIC seconds */
+	double backoff;	      /* seconds between tries of failing writes */
+	double next_try;      /* no write before this (monotonic) */
+	struct msgs said;     /* warnings logged at the last tick */
 };
+
+/*
+ * Intervals (cooldown, scans, back-off) run on the monotonic clock: a
+ * step of the wall clock must not stretch or skip them.
+ */
+static double monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return util_timespec_seconds(&ts);
+}
 
 static bool moved(double now, double then)
 {
@@ -74,7 +91,7 @@ static bool scan_due(const struct watch *w)
 {
 	const struct observation *obs = &w->r.obs;
 	const struct scan_mark *m = &w->mark;
-	double age = obs->time - m->time, every = w->r.o->scan_interval;
+	double age = w->now - m->time, every = w->r.o->scan_interval;
 
 	if (age < every)
 		return false;
@@ -95,7 +112,7 @@ static void sockets(struct watch *w)
 	    r->target.real_proc && scan_due(w)) {
 		run_sockets(r);
 		w->mark = (struct scan_mark){
-			.time = r->obs.time,
+			.time = w->now,
 			.tw_count = r->obs.m[M_TW_COUNT],
 			.tcp_inuse = r->obs.m[M_TCP_INUSE],
 			.c = r->obs.c,
@@ -118,6 +135,16 @@ static bool cooling(const struct watch *w, const char *key, double now)
 
 static void cool_down(struct watch *w, const char *key, double until)
 {
+	size_t keep = 0;
+
+	/* forget the cooldowns that are over, so the list stays short */
+	for (size_t i = 0; i < w->n_cool; i++) {
+		if (w->cool[i].until > w->now)
+			w->cool[keep++] = w->cool[i];
+		else
+			free(w->cool[i].key);
+	}
+	w->n_cool = keep;
 	w->cool = xrealloc(w->cool, (w->n_cool + 1) * sizeof(*w->cool));
 	w->cool[w->n_cool].key = xstrdup(key);
 	w->cool[w->n_cool++].until = until;
@@ -130,9 +157,8 @@ static void take_plan(struct watch *w, struct txn *t)
 
 	for (size_t i = 0; i < r->plan.n_changes; i++) {
 		const struct plan_change *c = &r->plan.changes[i];
-		struct change *ch;
 
-		if (cooling(w, c->key, r->obs.time)) {
+		if (cooling(w, c->key, w->now)) {
 			log_info("%s: would go %lld -> %lld, but twtune "
 				 "changed it less than %.0f s ago",
 				 c->key, c->from, c->to, WATCH_COOLDOWN);
@@ -143,47 +169,87 @@ static void take_plan(struct watch *w, struct txn *t)
 				   c->from, c->to, c->rule->id, c->reason);
 			continue;
 		}
-		ch = apply_add(t, c->key, c->from, c->to,
-			       c->rule->id, c->reason);
-		if (c->persist && !r->o->no_persist) {
-			ch->pop = PERSIST_SET;
-			ch->pvalue = c->to;
-		}
+		apply_add_planned(t, c, r->o->no_persist);
 	}
+}
+
+/*
+ * Writes that keep failing (a read-only /proc/sys, a full audit file
+ * system) are tried again less and less often, up to every
+ * --scan-interval, and said once; a success ends it.
+ */
+static void back_off(struct watch *w, bool failed)
+{
+	double most = w->r.o->scan_interval, first = 2 * w->r.o->interval;
+
+	if (!failed) {
+		if (w->backoff > 0)
+			log_notice("writes succeed again");
+		w->backoff = 0;
+		return;
+	}
+	if (w->backoff == 0)
+		log_warn("writes keep failing: trying again in %g s, then less "
+			 "often, up to every %g s",
+			 first < most ? first : most, most);
+	w->backoff = w->backoff == 0 ? first : 2 * w->backoff;
+	if (w->backoff > most)
+		w->backoff = most;
+	w->next_try = w->now + w->backoff;
 }
 
 /* Write t under the lock, in its own audited transaction. */
 static void write_changes(struct watch *w, struct txn *t)
 {
 	struct run *r = &w->r;
-	struct audit a = { .fd = -1 };
 	struct msgs said = { 0 };
+	bool ran;
+	int rc;
 
+	if (w->backoff > 0 && w->now < w->next_try)
+		return;
 	if (boundary_lock(&r->b, r->o, 0, true) < 0) {
 		log_warn("another twtune holds the lock; trying again next "
 			 "tick");
 		return;
 	}
-	if (writer_open_audit(r, &a) == 0) {
-		writer_bind(r, t, &a);
-		writer_recover(r, t, &a, &said);
-		for (size_t i = 0; i < said.n; i++)
-			log_warn("%s", said.v[i]);
-		if (apply_execute(t) < 0)
-			log_err("run %s: %s (result: %s)", t->rec.run, t->error,
-				txn_result_names[t->rec.result]);
-		else
-			log_notice("run %s: %zu change%s applied", t->rec.run,
-				   t->rec.n_changes,
-				   t->rec.n_changes == 1 ? "" : "s");
-		for (size_t i = 0; i < t->rec.n_changes; i++)
-			if (t->rec.changes[i].verified)
-				cool_down(w, t->rec.changes[i].key,
-					  r->obs.time + WATCH_COOLDOWN);
+	rc = writer_transact(r, t, &said, &ran);
+	for (size_t i = 0; i < said.n; i++)
+		log_warn("%s", said.v[i]);
+	if (rc == 0 && ran)
+		log_notice("run %s: %zu change%s applied", t->rec.run,
+			   t->rec.n_changes, t->rec.n_changes == 1 ? "" : "s");
+	for (size_t i = 0; i < t->rec.n_changes; i++) {
+		const struct change *c = &t->rec.changes[i];
+
+		if (!c->verified)
+			continue;
+		cool_down(w, c->key, w->now + WATCH_COOLDOWN);
+		/* its own write, whatever becomes of the state file */
+		state_set_written(&w->unsaved, c->key, c->after);
 	}
+	back_off(w, rc != 0);
 	msgs_free(&said);
-	audit_close(&a);
 	boundary_unlock(&r->b);
+}
+
+/*
+ * Log each warning the observation and the run give when it first
+ * appears, not at every tick.
+ */
+static void log_new_warnings(struct watch *w)
+{
+	const struct msgs *lists[] = { &w->r.obs.warnings, &w->r.warnings };
+	struct msgs now = { 0 };
+
+	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
+		for (size_t i = 0; i < lists[l]->n; i++) {
+			if (!msgs_has(&w->said, lists[l]->v[i]))
+				log_warn("%s", lists[l]->v[i]);
+			msgs_addf(&now, "%s", lists[l]->v[i]);
+		}
+	msgs_free(&w->said);
+	w->said = now;
 }
 
 /* One tick: observe, plan, and apply what is not cooling down. */
@@ -193,9 +259,16 @@ static void tick(struct watch *w)
 	struct txn t = { 0 };
 
 	run_next(r);
+	w->now = monotonic();
 	if (run_observe(r, &w->mem) != 0) {
 		log_err("observation failed; retrying next tick");
 		return;
+	}
+	/* twtune's own writes, also when the state file could not take them */
+	for (size_t i = 0; i < w->unsaved.n_written; i++) {
+		state_set_written(&r->st, w->unsaved.written[i].key,
+				  w->unsaved.written[i].value);
+		r->state_dirty = true;
 	}
 	sockets(w);
 	run_plan(r);
@@ -211,13 +284,16 @@ static void tick(struct watch *w)
 	}
 	if (t.rec.n_changes)
 		write_changes(w, &t);
-	run_save_state(r, t.rec.n_changes ? &t : NULL);
+	if (run_save_state(r, t.rec.n_changes ? &t : NULL) == 0 &&
+	    !r->o->dry_run)
+		state_free(&w->unsaved);
 	if (r->o->dry_run) {
 		struct baseline b;
 
 		observe_to_baseline(&r->obs, &b, "state");
 		state_add_sample(&w->mem, &b);
 	}
+	log_new_warnings(w);
 	apply_free(&t);
 }
 
@@ -228,25 +304,27 @@ static void tick(struct watch *w)
  * the last run's values as twtune's own, as apply does; the first tick
  * plans from there.  Returns an exit code.
  */
-static int recover_at_start(struct watch *w)
+static int recover_at_start(struct watch *w, struct msgs *said)
 {
 	struct run *r = &w->r;
 	struct audit a = { .fd = -1 };
-	struct msgs said = { 0 };
 	int rc;
 
+	/* a watch that could never persist what it changes fails now */
+	if (!r->o->no_persist && r->b.persist_dfd < 0) {
+		log_err("--sysctl-d %s: %s", r->o->persist_dir,
+			strerror(r->b.persist_err));
+		return EXIT_FAILED;
+	}
 	if (boundary_lock(&r->b, r->o, 0, true) < 0)
 		return 0; /* another writer is at work: it does the same */
 	recover_read_last(r->o->audit_log, &r->last, &r->torn);
 	rc = writer_open_audit(r, &a);
 	if (!rc)
-		writer_recover(r, NULL, &a, &said);
+		writer_recover(r, NULL, &a, said);
 	audit_close(&a);
 	if (!rc && r->last.json && run_observe(r, NULL) == 0)
 		run_save_state(r, NULL);
-	for (size_t i = 0; i < said.n; i++)
-		log_warn("%s", said.v[i]);
-	msgs_free(&said);
 	audit_record_free(&r->last);
 	boundary_unlock(&r->b);
 	return rc;
@@ -300,6 +378,7 @@ int cmd_watch(const struct options *o, int argc, char **argv)
 {
 	struct watch w = { .mark = { .time = -INFINITY } };
 	struct run *r = &w.r;
+	struct msgs said = { 0 };
 	sigset_t set;
 	int rc;
 
@@ -315,14 +394,18 @@ int cmd_watch(const struct options *o, int argc, char **argv)
 	/* before the sandbox: syslog's socket must exist by then */
 	log_open_syslog();
 	rc = run_start(r, o, "watch", o->dry_run ? ROLE_READER : ROLE_WRITER);
+	/* --reclaim is apply's: a daemon never overrides an administrator */
+	r->no_reclaim = true;
 	if (!rc)
 		rc = run_policies(r);
 	if (!rc && !o->dry_run)
-		rc = recover_at_start(&w);
+		rc = recover_at_start(&w, &said);
 	if (rc)
 		goto out;
 	/* from here on a daemon: syslog, and standard error with -v */
 	log_daemon(o->verbose > 0);
+	for (size_t i = 0; i < said.n; i++)
+		log_warn("%s", said.v[i]);
 	log_notice("watching%s%s every %g s, socket scans at most every %g s, "
 		   "%zu rules%s; sandbox: %s",
 		   o->netns ? " network namespace " : "",
@@ -337,6 +420,9 @@ out:
 		free(w.cool[i].key);
 	free(w.cool);
 	state_free(&w.mem);
+	state_free(&w.unsaved);
+	msgs_free(&w.said);
+	msgs_free(&said);
 	run_free(r);
 	return rc;
 }

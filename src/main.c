@@ -61,8 +61,9 @@ static void usage(FILE *f)
 	fputc('\n', f);
 	options_usage(f);
 	fprintf(f, "\nExit: 0 ok/nothing to change, 1 failure (rolled back), "
-		   "2 changes proposed,\n64 usage, 65 invalid policy, 77 not "
-		   "permitted.  See twtune(8).\n");
+		   "2 changes proposed,\n4 done but its output not written, "
+		   "64 usage, 65 invalid policy, 77 not\npermitted.  See "
+		   "twtune(8).\n");
 }
 
 /* The command argv names, or NULL; *args is where its arguments start. */
@@ -101,7 +102,7 @@ int main(int argc, char **argv)
 			usage(stdout);
 		else
 			printf("twtune %s\n", PACKAGE_VERSION);
-		rc = fflush(stdout) == 0 ? EX_OK : EXIT_FAILED;
+		rc = fflush(stdout) == 0 ? EX_OK : EXIT_OUTPUT;
 		goto out;
 	}
 	if (rc == -EBADMSG) {

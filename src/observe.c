@@ -183,6 +183,12 @@ int observe_parse_netstat(const char *text, const char *prefix,
 			 prefix);
 		return -EINVAL;
 	}
+	/* one header and one value line: a second pair would be a guess */
+	if (strchr(v, '\n') && find_line(strchr(v, '\n') + 1, hdr_prefix)) {
+		snprintf(err, errlen, "more than one \"%s:\" header and value",
+			 prefix);
+		return -EINVAL;
+	}
 	hl = dup_line(h);
 	vl = dup_line(v);
 	strtok_r(hl, " ", &hs);
@@ -206,6 +212,13 @@ int observe_parse_netstat(const char *text, const char *prefix,
 
 			if (strcmp(ht, names[i]) != 0)
 				continue;
+			if (found[i]) {
+				snprintf(err, errlen,
+					 "%s %s: the column appears twice",
+					 prefix, ht);
+				ret = -EINVAL;
+				goto out;
+			}
 			errno = 0;
 			u = strtoull(vt, &end, 10);
 			/* strtoull skips blanks and takes a sign: only digits */

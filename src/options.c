@@ -612,6 +612,8 @@ static int ansible_arg(struct options *o, const struct opt_def *d,
 			*(bool *)field(o, d) = false;
 		return 0;
 	}
+	if (d->type == T_LIST && !json_is_array(v) && !json_is_string(v))
+		goto bad_type;
 	if (d->type == T_LIST && json_is_array(v)) {
 		json_array_foreach (v, i, e) {
 			if (!json_is_string(e))
@@ -641,9 +643,6 @@ int options_from_ansible(json_t *args, struct options *o, char *err,
 	json_t *v;
 	int ret;
 
-	/* the task's policy list replaces the configuration file's */
-	if (json_object_get(args, "policy"))
-		msgs_free(&o->policies);
 	json_object_foreach (args, key, v) {
 		const struct opt_def *d;
 
@@ -665,6 +664,9 @@ int options_from_ansible(json_t *args, struct options *o, char *err,
 			msgs_free(&names);
 			return -EINVAL;
 		}
+		/* a list the task gives replaces the configuration file's */
+		if (d->type == T_LIST)
+			msgs_free(field(o, d));
 		ret = ansible_arg(o, d, key, v, err, errlen);
 		if (ret < 0)
 			return ret;

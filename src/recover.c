@@ -71,8 +71,8 @@ static void finish_persist(struct txn *t, const struct audit_record *intent,
 
 	free(why);
 	ch->persist_only = true;
-	ch->pop = PERSIST_SET;
-	ch->pvalue = c->after;
+	ch->pop = c->pop;
+	ch->pvalue = c->pvalue;
 }
 
 void recover_close(struct audit *a, const struct audit_record *intent,

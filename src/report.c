@@ -110,10 +110,10 @@ static json_t *sysctls_json(const struct observation *o,
 	for (size_t i = 0; i < o->n_sysctls; i++) {
 		const struct sysctl_obs *s = &o->sysctls[i];
 		const struct shadow *w = shadow_find(sh, s->key);
-		json_t *e =
-			json_pack("{s:b, s:o, s:o}", "exists", s->exists,
-				  "value", num(s->value), "raw",
-				  s->raw ? json_string(s->raw) : json_null());
+		json_t *e = json_pack(
+			"{s:b, s:o, s:o}", "exists", s->exists, "value",
+			s->is_int ? json_integer(s->ival) : json_null(), "raw",
+			s->raw ? json_string(s->raw) : json_null());
 
 		/* only for keys twtune manages: where boot would undo it */
 		if (w) {
@@ -227,7 +227,8 @@ json_t *report_json(const struct report *r)
 					    : json_null());
 		json_object_set_new(j, "changes",
 				    audit_changes_json(r->txn->rec.changes,
-						       r->txn->rec.n_changes));
+						       r->txn->rec.n_changes,
+						       false));
 	}
 	/* the confinement of the process that made this report (or run) */
 	json_object_set_new(j, "sandbox",

@@ -31,11 +31,7 @@ int run_start(struct run *r, const struct options *o, const char *command,
 	r->o = o;
 	r->command = command;
 	r->target.procfd = -1;
-	r->b = (struct boundary){ .netfd = -1,
-				  .persist_dfd = -1,
-				  .audit_dfd = -1,
-				  .state_dfd = -1,
-				  .output_dfd = -1 };
+	boundary_init(&r->b);
 	rc = target_open(o, &r->target);
 	if (rc)
 		return rc;
@@ -71,7 +67,8 @@ int run_policies(struct run *r)
 		return EX_DATAERR;
 	if (!r->pol.n_rules)
 		log_warn("warning: no policy rules loaded");
-	return 0;
+	/* a writer that may not write says so once its policies are good */
+	return boundary_permitted(&r->b);
 }
 
 void run_reload(struct run *r)
@@ -130,15 +127,19 @@ int run_observe(struct run *r, const struct state *mem)
 	if (r->o->sample > 0) {
 		struct observation first;
 
-		if (collect(r, &first) < 0)
+		if (collect(r, &first) < 0) {
+			observe_free(&first);
 			return EXIT_FAILED;
+		}
 		observe_to_baseline(&first, &r->first, "sample");
 		b = r->first;
 		observe_free(&first);
 		sleep_seconds(r->o->sample);
 	}
-	if (collect(r, &r->obs) < 0)
+	if (collect(r, &r->obs) < 0) {
+		observe_free(&r->obs);
 		return EXIT_FAILED;
+	}
 	if (state_ret < 0 && state_ret != -ENOENT)
 		msgs_addf(&r->obs.warnings, "%s (ignored)", state_err);
 	for (size_t i = 0; mem && i < mem->n_samples; i++)
@@ -197,7 +198,7 @@ static void check_shadowing(struct run *r)
 	struct msgs keys = { 0 }, wants = { 0 };
 	struct persist p = { 0 };
 	struct shadows *out = &r->shadows;
-	int dfd = persist_open_dir(o->persist_dir);
+	int dfd = r->b.persist_dfd;
 
 	for (size_t i = 0; i < pl->n_changes; i++) {
 		if (!pl->changes[i].persist || o->no_persist)
@@ -214,8 +215,6 @@ static void check_shadowing(struct run *r)
 			msgs_addf(&wants, "%lld", p.v[i].value);
 		}
 	}
-	if (dfd >= 0)
-		close(dfd); /* read-only */
 	/* nothing managed, nothing to shadow: spare the directory walk */
 	if (keys.n)
 		shadow_scan(o->root, o->persist_file,
@@ -243,7 +242,7 @@ void run_plan(struct run *r)
 		.written = r->st.written,
 		.n_written = r->st.n_written,
 		.reclaim = (const char *const *)r->o->reclaim.v,
-		.n_reclaim = r->o->reclaim.n,
+		.n_reclaim = r->no_reclaim ? 0 : r->o->reclaim.n,
 	};
 
 	plan_free(&r->plan);
@@ -269,7 +268,7 @@ int run_evaluate(struct run *r)
  * tcp_max_tw_buckets the sample is filed under the new limit, so that the
  * next run counts only the overflows that happen under it.
  */
-void run_save_state(struct run *r, const struct txn *t)
+int run_save_state(struct run *r, const struct txn *t)
 {
 	const struct options *o = r->o;
 	const struct observation *obs = &r->obs;
@@ -277,9 +276,10 @@ void run_save_state(struct run *r, const struct txn *t)
 	bool changed = t && apply_changed(t);
 	struct baseline b;
 	char err[512];
+	int ret;
 
 	if (o->dry_run)
-		return;
+		return 0;
 	/*
 	 * A sample a few seconds after the last one adds nothing to a 60 s
 	 * horizon: skip the write, which is most of an O(1) report's I/O.
@@ -287,7 +287,7 @@ void run_save_state(struct run *r, const struct txn *t)
 	observe_to_baseline(obs, &b, "state");
 	if (!changed && !r->first.valid && !o->reclaim.n && !r->state_dirty &&
 	    !obs->tw_sock_size_read && state_has_recent(st, &b, STATE_MIN_GAP))
-		return;
+		return 0;
 	/* a reclaimed key that needed no change is twtune's again as it is */
 	for (size_t i = 0; i < o->reclaim.n; i++) {
 		const struct sysctl_obs *s =
@@ -316,8 +316,10 @@ void run_save_state(struct run *r, const struct txn *t)
 		       sizeof(st->slab.boot_id));
 		st->slab.size = obs->m[M_TW_SOCK_SIZE];
 	}
-	if (state_save(o->state, st, err, sizeof(err)) < 0)
+	ret = state_save(o->state, st, err, sizeof(err));
+	if (ret < 0)
 		msgs_addf(&r->warnings, "%s (deltas need it; not fatal)", err);
+	return ret;
 }
 
 int run_proposal_exit(const struct run *r)

@@ -47,6 +47,7 @@ struct run {
 	bool txn_used;		  /* it ran: the report shows it */
 	bool observed;		  /* run_observe() succeeded */
 	bool state_dirty;	  /* st holds news the state file must get */
+	bool no_reclaim;	  /* ignore --reclaim (watch) */
 };
 
 /*
@@ -88,8 +89,11 @@ int run_proposal_exit(const struct run *r);
 /* Forget one tick's observation and plan (watch), keeping the rest. */
 void run_next(struct run *r);
 
-/* Record this observation (and what t changed) in the state file. */
-void run_save_state(struct run *r, const struct txn *t);
+/*
+ * Record this observation (and what t changed) in the state file.
+ * Failing is a warning (in r->warnings), and returns -errno.
+ */
+int run_save_state(struct run *r, const struct txn *t);
 
 /* The report of this run, for output. */
 void run_report(const struct run *r, struct report *rep);

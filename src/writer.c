@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -79,7 +80,7 @@ int writer_open_audit(struct run *r, struct audit *a)
 void writer_bind(struct run *r, struct txn *t, struct audit *a)
 {
 	t->netfd = r->b.netfd;
-	t->sysctl_dfd = r->b.persist_dfd;
+	t->sysctl_dfd = r->b.persist_writable ? r->b.persist_dfd : -1;
 	t->persist_name = r->o->persist_file;
 	t->audit = a;
 	t->base = base_fields(r, a);
@@ -93,7 +94,37 @@ void writer_recover(struct run *r, struct txn *t, struct audit *a,
 	if (!a->last || audit_record_decode(a->last, &last) < 0)
 		return;
 	if (last.intent)
-		recover_close(a, &last, r->b.netfd, r->b.persist_dfd,
+		recover_close(a, &last, r->b.netfd,
+			      r->b.persist_writable ? r->b.persist_dfd : -1,
 			      r->o->persist_file, t, said);
 	audit_record_free(&last);
+}
+
+int writer_transact(struct run *r, struct txn *t, struct msgs *said,
+		    bool *ran)
+{
+	struct audit a = { .fd = -1 };
+	int rc = writer_open_audit(r, &a);
+
+	*ran = false;
+	if (rc)
+		return rc;
+	writer_bind(r, t, &a);
+	writer_recover(r, t, &a, said);
+	if (apply_persists(t) && t->sysctl_dfd < 0) {
+		log_err("--sysctl-d %s: %s; refusing to change what could not "
+			"be persisted",
+			r->o->persist_dir,
+			strerror(r->b.persist_err ? r->b.persist_err : EBADF));
+		rc = EXIT_FAILED;
+	} else if (t->rec.n_changes) {
+		*ran = true;
+		if (apply_execute(t) < 0) {
+			log_err("run %s: %s (result: %s)", t->rec.run, t->error,
+				txn_result_names[t->rec.result]);
+			rc = EXIT_FAILED;
+		}
+	}
+	audit_close(&a);
+	return rc;
 }

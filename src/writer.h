@@ -29,4 +29,15 @@ void writer_bind(struct run *r, struct txn *t, struct audit *a);
 void writer_recover(struct run *r, struct txn *t, struct audit *a,
 		    struct msgs *said);
 
+/*
+ * Run t as one audited transaction, under the lock the caller holds:
+ * open the audit log, close a run interrupted before this one (t finishes
+ * its persist file; what was found goes into said), refuse when t must
+ * persist but the persist directory could not be opened, then write.
+ * *ran tells whether t was executed (the report shows it).  Returns 0,
+ * or EXIT_FAILED with the reason said.
+ */
+int writer_transact(struct run *r, struct txn *t, struct msgs *said,
+		    bool *ran);
+
 #endif

@@ -790,9 +790,10 @@ static void changes_json_uses_the_documented_field_names(void **state)
 	c->had_persist = true;
 	c->persist_before = 2048;
 	c->pop = PERSIST_SET;
+	c->pvalue = 4096; /* as apply persists it: the new value */
 	apply_add(&t, "net.ipv4.tcp_tw_reuse", 0, 1, "tw-reuse", "ports");
 
-	j = audit_changes_json(t.rec.changes, t.rec.n_changes);
+	j = audit_changes_json(t.rec.changes, t.rec.n_changes, false);
 	s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	assert_string_equal(
 		s, "[{\"key\":\"" TWB "\",\"before\":1024,\"after\":4096,"
@@ -816,7 +817,7 @@ static void changes_json_of_no_changes_is_an_empty_array(void **state)
 
 	(void)state;
 	assert_int_equal(apply_init(&t, MODE_ROLLBACK), 0);
-	j = audit_changes_json(t.rec.changes, t.rec.n_changes);
+	j = audit_changes_json(t.rec.changes, t.rec.n_changes, false);
 	assert_true(json_is_array(j));
 	assert_int_equal(json_array_size(j), 0);
 	json_decref(j);
