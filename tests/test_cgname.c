@@ -71,12 +71,11 @@ static void docker_systemd_driver_v2(void **state)
 
 static void docker_cgroupfs_driver_v1_every_hierarchy(void **state)
 {
-	struct cg_identity id = parse("12:pids:/docker/" ID_A "\n"
-				      "11:hugetlb:/docker/" ID_A "\n"
-				      "10:net_cls,net_prio:/docker/" ID_A "\n"
-				      "9:memory:/docker/" ID_A "\n"
-				      "4:cpu,cpuacct:/docker/" ID_A "\n"
-				      "1:name=systemd:/docker/" ID_A "\n");
+	struct cg_identity id =
+		parse("12:pids:/docker/" ID_A "\n11:hugetlb:/docker/" ID_A
+		      "\n10:net_cls,net_prio:/docker/" ID_A
+		      "\n9:memory:/docker/" ID_A "\n4:cpu,cpuacct:/docker/" ID_A
+		      "\n1:name=systemd:/docker/" ID_A "\n");
 
 	(void)state;
 	assert_identity(&id, CG_DOCKER, ID_A12, "", "", "");
@@ -102,10 +101,9 @@ static void docker_in_docker_outermost_wins(void **state)
 
 static void containerd_systemd_burstable(void **state)
 {
-	struct cg_identity id =
-		parse("0::/kubepods.slice/kubepods-burstable.slice/"
-		      "kubepods-burstable-pod" UID_ ".slice/"
-		      "cri-containerd-" ID_A ".scope\n");
+	struct cg_identity id = parse(
+		"0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
+		".slice/cri-containerd-" ID_A ".scope\n");
 
 	(void)state;
 	assert_identity(&id, CG_CONTAINERD_CRI, ID_A12, UID, "burstable",
@@ -114,10 +112,9 @@ static void containerd_systemd_burstable(void **state)
 
 static void containerd_systemd_besteffort(void **state)
 {
-	struct cg_identity id =
-		parse("0::/kubepods.slice/kubepods-besteffort.slice/"
-		      "kubepods-besteffort-pod" UID_ ".slice/"
-		      "cri-containerd-" ID_B ".scope\n");
+	struct cg_identity id = parse(
+		"0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod" UID_
+		".slice/cri-containerd-" ID_B ".scope\n");
 
 	(void)state;
 	assert_identity(&id, CG_CONTAINERD_CRI, ID_B12, UID, "besteffort",
@@ -127,8 +124,7 @@ static void containerd_systemd_besteffort(void **state)
 static void containerd_systemd_guaranteed_has_no_qos_level(void **state)
 {
 	struct cg_identity id = parse("0::/kubepods.slice/kubepods-pod" UID_
-				      ".slice/"
-				      "cri-containerd-" ID_A ".scope\n");
+				      ".slice/cri-containerd-" ID_A ".scope\n");
 
 	(void)state;
 	assert_identity(&id, CG_CONTAINERD_CRI, ID_A12, UID, "guaranteed",
@@ -155,10 +151,10 @@ static void containerd_cgroupfs_guaranteed(void **state)
 static void containerd_cgroupfs_v1_file(void **state)
 {
 	struct cg_identity id = parse(
-		"11:devices:/kubepods/besteffort/pod" UID "/" ID_A "\n"
-		"9:memory:/kubepods/besteffort/pod" UID "/" ID_A "\n"
-		"6:pids:/kubepods/besteffort/pod" UID "/" ID_A "\n"
-		"1:name=systemd:/kubepods/besteffort/pod" UID "/" ID_A "\n");
+		"11:devices:/kubepods/besteffort/pod" UID "/" ID_A
+		"\n9:memory:/kubepods/besteffort/pod" UID "/" ID_A
+		"\n6:pids:/kubepods/besteffort/pod" UID "/" ID_A
+		"\n1:name=systemd:/kubepods/besteffort/pod" UID "/" ID_A "\n");
 
 	(void)state;
 	assert_identity(&id, CG_CONTAINERD_CRI, ID_A12, UID, "besteffort", "");
@@ -166,11 +162,9 @@ static void containerd_cgroupfs_v1_file(void **state)
 
 static void kubelet_cgroup_root_prefix(void **state)
 {
-	struct cg_identity id =
-		parse("0::/kubelet.slice/kubelet-kubepods.slice/"
-		      "kubelet-kubepods-besteffort.slice/"
-		      "kubelet-kubepods-besteffort-pod" UID_ ".slice/"
-		      "cri-containerd-" ID_A ".scope\n");
+	struct cg_identity id = parse(
+		"0::/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice/kubelet-kubepods-besteffort-pod" UID_
+		".slice/cri-containerd-" ID_A ".scope\n");
 
 	(void)state;
 	assert_identity(&id, CG_CONTAINERD_CRI, ID_A12, UID, "besteffort",
@@ -179,9 +173,9 @@ static void kubelet_cgroup_root_prefix(void **state)
 
 static void pod_cgroup_without_container_names_the_pod_only(void **state)
 {
-	struct cg_identity id =
-		parse("0::/kubepods.slice/kubepods-burstable.slice/"
-		      "kubepods-burstable-pod" UID_ ".slice\n");
+	struct cg_identity id = parse(
+		"0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
+		".slice\n");
 
 	(void)state;
 	assert_identity(&id, CG_NONE, "", UID, "burstable", "");
@@ -190,8 +184,7 @@ static void pod_cgroup_without_container_names_the_pod_only(void **state)
 static void docker_scope_in_a_pod(void **state)
 {
 	struct cg_identity id = parse("0::/kubepods.slice/kubepods-pod" UID_
-				      ".slice/"
-				      "docker-" ID_A ".scope\n");
+				      ".slice/docker-" ID_A ".scope\n");
 
 	(void)state;
 	assert_identity(&id, CG_DOCKER, ID_A12, UID, "guaranteed",
@@ -202,10 +195,9 @@ static void docker_scope_in_a_pod(void **state)
 
 static void crio_systemd(void **state)
 {
-	struct cg_identity id =
-		parse("0::/kubepods.slice/kubepods-burstable.slice/"
-		      "kubepods-burstable-pod" UID_ ".slice/crio-" ID_A
-		      ".scope/container\n");
+	struct cg_identity id = parse(
+		"0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
+		".slice/crio-" ID_A ".scope/container\n");
 
 	(void)state;
 	assert_identity(&id, CG_CRIO, ID_A12, UID, "burstable",
@@ -215,10 +207,9 @@ static void crio_systemd(void **state)
 
 static void crio_conmon_is_the_monitor(void **state)
 {
-	struct cg_identity id =
-		parse("0::/kubepods.slice/kubepods-burstable.slice/"
-		      "kubepods-burstable-pod" UID_ ".slice/crio-conmon-" ID_A
-		      ".scope\n");
+	struct cg_identity id = parse(
+		"0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod" UID_
+		".slice/crio-conmon-" ID_A ".scope\n");
 
 	(void)state;
 	assert_identity(&id, CG_CRIO, ID_A12, UID, "burstable",
@@ -261,9 +252,9 @@ static void podman_systemd_machine_slice(void **state)
 
 static void podman_rootless_under_user_manager(void **state)
 {
-	struct cg_identity id =
-		parse("0::/user.slice/user-1000.slice/user@1000.service/"
-		      "user.slice/libpod-" ID_B ".scope\n");
+	struct cg_identity id = parse(
+		"0::/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-" ID_B
+		".scope\n");
 
 	(void)state;
 	assert_identity(&id, CG_PODMAN, ID_B12, "", "",
@@ -273,9 +264,9 @@ static void podman_rootless_under_user_manager(void **state)
 
 static void podman_conmon_is_the_monitor(void **state)
 {
-	struct cg_identity id =
-		parse("0::/user.slice/user-1000.slice/user@1000.service/"
-		      "user.slice/libpod-conmon-" ID_B ".scope\n");
+	struct cg_identity id = parse(
+		"0::/user.slice/user-1000.slice/user@1000.service/user.slice/libpod-conmon-" ID_B
+		".scope\n");
 
 	(void)state;
 	assert_identity(&id, CG_PODMAN, ID_B12, "", "",
@@ -316,9 +307,8 @@ static void podman_split_payload_keeps_the_service(void **state)
 
 static void nspawn_service_with_its_own_systemd_inside(void **state)
 {
-	struct cg_identity id =
-		parse("0::/machine.slice/systemd-nspawn@web.service/payload/"
-		      "system.slice/nginx.service\n");
+	struct cg_identity id = parse(
+		"0::/machine.slice/systemd-nspawn@web.service/payload/system.slice/nginx.service\n");
 
 	(void)state;
 	assert_identity(&id, CG_NSPAWN, "web", "", "",
@@ -327,9 +317,8 @@ static void nspawn_service_with_its_own_systemd_inside(void **state)
 
 static void nspawn_service_name_is_unescaped(void **state)
 {
-	struct cg_identity id =
-		parse("0::/machine.slice/systemd-nspawn@shop\\x2dfront.service/"
-		      "payload/init.scope\n");
+	struct cg_identity id = parse(
+		"0::/machine.slice/systemd-nspawn@shop\\x2dfront.service/payload/init.scope\n");
 
 	(void)state;
 	assert_identity(&id, CG_NSPAWN, "shop-front", "", "",
@@ -338,9 +327,8 @@ static void nspawn_service_name_is_unescaped(void **state)
 
 static void machined_scope_name_is_unescaped(void **state)
 {
-	struct cg_identity id =
-		parse("0::/machine.slice/machine-build\\x2d7.scope/"
-		      "payload/system.slice/sshd.service\n");
+	struct cg_identity id = parse(
+		"0::/machine.slice/machine-build\\x2d7.scope/payload/system.slice/sshd.service\n");
 
 	(void)state;
 	assert_identity(&id, CG_NSPAWN, "build-7", "", "",
@@ -379,10 +367,8 @@ static void lxc_monitor(void **state)
 
 static void lxc_legacy_v1(void **state)
 {
-	struct cg_identity id = parse("5:memory:/lxc/web\n"
-				      "3:pids:/lxc/web\n"
-				      "1:name=systemd:/lxc/web/system.slice/"
-				      "cron.service\n");
+	struct cg_identity id = parse(
+		"5:memory:/lxc/web\n3:pids:/lxc/web\n1:name=systemd:/lxc/web/system.slice/cron.service\n");
 
 	(void)state;
 	assert_identity(&id, CG_LXC, "web", "", "", "");
@@ -412,9 +398,8 @@ static void template_instances(void **state)
 
 static void user_unit_names_the_user(void **state)
 {
-	struct cg_identity id =
-		parse("0::/user.slice/user-1000.slice/user@1000.service/"
-		      "app.slice/syncer.service\n");
+	struct cg_identity id = parse(
+		"0::/user.slice/user-1000.slice/user@1000.service/app.slice/syncer.service\n");
 
 	(void)state;
 	assert_identity(&id, CG_SYSTEMD_UNIT, "", "", "", "syncer.service");
@@ -423,9 +408,8 @@ static void user_unit_names_the_user(void **state)
 
 static void user_manager_itself(void **state)
 {
-	struct cg_identity id =
-		parse("0::/user.slice/user-1001.slice/user@1001.service/"
-		      "init.scope\n");
+	struct cg_identity id = parse(
+		"0::/user.slice/user-1001.slice/user@1001.service/init.scope\n");
 
 	(void)state;
 	assert_identity(&id, CG_SYSTEMD_UNIT, "", "", "", "user@1001.service");
@@ -477,8 +461,8 @@ static void uid_out_of_range_is_no_uid(void **state)
 static void names_planted_inside_a_container_are_not_read(void **state)
 {
 	struct cg_identity a = parse("0::/system.slice/docker-" ID_A
-				     ".scope/system.slice/"
-				     "docker-" ID_B ".scope\n");
+				     ".scope/system.slice/docker-" ID_B
+				     ".scope\n");
 	struct cg_identity b = parse("0::/system.slice/docker-" ID_A
 				     ".scope/kubepods/pod" UID "/" ID_B "\n");
 	struct cg_identity c =
@@ -507,8 +491,8 @@ static void unknown_shape_keeps_a_unit_looking_name(void **state)
 static void short_or_uppercase_ids_are_not_containers(void **state)
 {
 	struct cg_identity a = parse("0::/system.slice/docker-abc.scope\n");
-	struct cg_identity b = parse("0::/system.slice/docker-3F2B7C9A1D4E5F60"
-				     ".scope\n");
+	struct cg_identity b =
+		parse("0::/system.slice/docker-3F2B7C9A1D4E5F60.scope\n");
 
 	(void)state;
 	assert_identity(&a, CG_SYSTEMD_UNIT, "", "", "", "docker-abc.scope");
@@ -520,10 +504,9 @@ static void short_or_uppercase_ids_are_not_containers(void **state)
 
 static void v1_container_in_memory_when_systemd_is_at_root(void **state)
 {
-	struct cg_identity id = parse("9:name=systemd:/\n"
-				      "8:pids:/\n"
-				      "4:memory:/docker/" ID_A "\n"
-				      "0::/\n");
+	struct cg_identity id =
+		parse("9:name=systemd:/\n8:pids:/\n4:memory:/docker/" ID_A
+		      "\n0::/\n");
 
 	(void)state;
 	assert_identity(&id, CG_DOCKER, ID_A12, "", "", "");
@@ -531,9 +514,9 @@ static void v1_container_in_memory_when_systemd_is_at_root(void **state)
 
 static void v1_container_beats_a_unit_in_name_systemd(void **state)
 {
-	struct cg_identity id =
-		parse("1:name=systemd:/system.slice/containerd.service\n"
-		      "3:pids:/kubepods/burstable/pod" UID "/" ID_A "\n");
+	struct cg_identity id = parse(
+		"1:name=systemd:/system.slice/containerd.service\n3:pids:/kubepods/burstable/pod" UID
+		"/" ID_A "\n");
 
 	(void)state;
 	assert_identity(&id, CG_CONTAINERD_CRI, ID_A12, UID, "burstable", "");
@@ -541,10 +524,8 @@ static void v1_container_beats_a_unit_in_name_systemd(void **state)
 
 static void v1_name_systemd_gives_the_unit(void **state)
 {
-	struct cg_identity id =
-		parse("7:memory:/system.slice\n"
-		      "6:pids:/system.slice/shopfront.service\n"
-		      "1:name=systemd:/system.slice/shopfront.service\n");
+	struct cg_identity id = parse(
+		"7:memory:/system.slice\n6:pids:/system.slice/shopfront.service\n1:name=systemd:/system.slice/shopfront.service\n");
 
 	(void)state;
 	assert_identity(&id, CG_SYSTEMD_UNIT, "", "", "", "shopfront.service");
@@ -552,9 +533,8 @@ static void v1_name_systemd_gives_the_unit(void **state)
 
 static void v1_first_systemd_line_wins_over_later_ones(void **state)
 {
-	struct cg_identity id =
-		parse("1:name=systemd:/system.slice/a.service\n"
-		      "2:name=systemd:/system.slice/b.service\n");
+	struct cg_identity id = parse(
+		"1:name=systemd:/system.slice/a.service\n2:name=systemd:/system.slice/b.service\n");
 
 	(void)state;
 	assert_identity(&id, CG_SYSTEMD_UNIT, "", "", "", "a.service");
@@ -570,8 +550,8 @@ static void v1_only_other_controllers_are_read(void **state)
 
 static void hybrid_unified_line_names_the_unit(void **state)
 {
-	struct cg_identity id = parse("5:cpuset:/\n"
-				      "0::/system.slice/shopfront.service\n");
+	struct cg_identity id =
+		parse("5:cpuset:/\n0::/system.slice/shopfront.service\n");
 
 	(void)state;
 	assert_identity(&id, CG_SYSTEMD_UNIT, "", "", "", "shopfront.service");
