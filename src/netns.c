@@ -5,14 +5,15 @@
  * A namespace's identity is its nsfs inode: every namespace file lives on
  * the one nsfs superblock the kernel mounts internally (fs/nsfs.c, since
  * Linux 3.19, commit e149ed2b805f, which moved the targets of the
- * /proc/PID/ns links to that separate file system), and the number in the text
- * of the /proc/PID/ns/net link, "net:[INODE]", is that inode's number
- * (ns_get_name() prints ns->inum, which __ns_get_path() gives the inode).  So
- * one readlink per process is enough to tell a namespace already seen; only a
- * new one costs a stat (to learn the device), and the reads of comm and cgroup.
- * Bind mounts (ip netns, runtimes) are stat'ed, must sit on the same
- * device as the caller's own namespace, and are asked their type with
- * NS_GET_NSTYPE (Linux 4.11, commit e5ff5ce6e20e) before they count.
+ * /proc/PID/ns links to that separate file system), and the number in the
+ * text of a /proc/PID/ns/net link, "net:[INODE]", is that inode's number
+ * (ns_get_name() prints ns->inum, and the nsfs inode gets i_ino = ns->inum:
+ * __ns_get_path(), later nsfs_init_inode()).  So the device is the one
+ * of the caller's own namespace, and one readlink per process tells a
+ * namespace already seen; only a new one costs the reads of comm and
+ * cgroup.  Bind mounts (ip netns, runtimes) are stat'ed and must sit on
+ * that device; one that no process is in is asked its type with
+ * NS_GET_NSTYPE (Linux 4.11, commit e5ff5ce6e20e) before it counts.
  */
 #include "config.h"
 
@@ -58,6 +59,7 @@ struct disc {
 	size_t nslot;
 	struct errs perm;
 	struct errs other;
+	char *buf; /* CGROUP_MAX + 1 bytes for the reads of comm and cgroup */
 };
 
 static void errs_add(struct errs *e, int err, const char *fmt, ...)
@@ -203,6 +205,13 @@ static int bind_identity(struct disc *d, const char *path,
 		return -errno;
 	if ((unsigned long long)st.st_dev != d->nsfs_dev)
 		return -ENOTNAM;
+	/* a namespace a process is in is a network namespace */
+	if (find(d, (unsigned long long)st.st_dev,
+		 (unsigned long long)st.st_ino)) {
+		*dev = (unsigned long long)st.st_dev;
+		*ino = (unsigned long long)st.st_ino;
+		return 0;
+	}
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
@@ -321,6 +330,45 @@ static char *var_run_dir(const char *run)
 	return v;
 }
 
+/*
+ * Read a small /proc file into buf (size max + 1), NUL-terminated: open,
+ * read to the end, close, and nothing else (util_read_file() also stats,
+ * which is one system call in five on this, the hot path).  -EFBIG if it
+ * holds more than max bytes.
+ */
+static int read_small(int dirfd, const char *rel, char *buf, size_t max,
+		      size_t *len)
+{
+	size_t n = 0;
+	int fd, ret = 0;
+
+	fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t r = read(fd, buf + n, max + 1 - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ret = -errno;
+			break;
+		}
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > max) {
+			ret = -EFBIG;
+			break;
+		}
+	}
+	if (close(fd) < 0 && ret == 0)
+		ret = -errno;
+	buf[n > max ? max : n] = '\0';
+	*len = n;
+	return ret;
+}
+
 static void set_comm(struct netns_entry *e, const char *text, size_t len)
 {
 	size_t n = 0;
@@ -339,26 +387,23 @@ static void set_comm(struct netns_entry *e, const char *text, size_t len)
  */
 static int read_holder(struct disc *d, struct netns_entry *e, int pid)
 {
-	char rel[48], *text = NULL;
+	char rel[48];
 	size_t len;
 	int r;
 
 	snprintf(rel, sizeof(rel), "%d/comm", pid);
-	r = util_read_file(d->procfd, rel, 0, 64, &text, &len, NULL);
+	r = read_small(d->procfd, rel, d->buf, CGROUP_MAX, &len);
 	if (r < 0)
 		return r;
-	set_comm(e, text, len);
-	free(text);
-	text = NULL;
+	set_comm(e, d->buf, len);
 	snprintf(rel, sizeof(rel), "%d/cgroup", pid);
-	r = util_read_file(d->procfd, rel, 0, CGROUP_MAX, &text, &len, NULL);
+	r = read_small(d->procfd, rel, d->buf, CGROUP_MAX, &len);
 	if (r < 0) {
 		e->comm[0] = '\0';
 		return r;
 	}
 	/* not a cgroup file at all (no cgroup support): no identity */
-	cgname_parse(text, &e->id);
-	free(text);
+	cgname_parse(d->buf, &e->id);
 	e->pid = pid;
 	/* a bind mount outlives any process: keep its path */
 	if (!e->name) {
@@ -412,7 +457,8 @@ static int list_pids(struct disc *d, int **pids, size_t *n)
 		(*pids)[(*n)++] = (int)v;
 	}
 	closedir(dp);
-	qsort(*pids, *n, sizeof(**pids), cmp_int);
+	if (*n > 1)
+		qsort(*pids, *n, sizeof(**pids), cmp_int);
 	return 0;
 }
 
@@ -428,23 +474,10 @@ static void scan_one_pid(struct disc *d, int pid)
 	if (r < 0)
 		goto err;
 	dev = d->nsfs_dev;
+	/* every namespace file is on the one nsfs: its device is self's */
 	e = find(d, dev, ino);
 	if (e && e->pid)
 		return;
-	if (!e && !d->fake) {
-		struct stat st;
-
-		if (fstatat(d->procfd, rel, &st, 0) < 0) {
-			r = -errno;
-			goto err;
-		}
-		/* it moved to another namespace in between: that one, then */
-		dev = (unsigned long long)st.st_dev;
-		ino = (unsigned long long)st.st_ino;
-		e = find(d, dev, ino);
-		if (e && e->pid)
-			return;
-	}
 	if (!e) {
 		/* read first: a process gone by now adds no entry */
 		struct netns_entry tmp = { .ino = ino, .dev = dev };
@@ -582,7 +615,20 @@ int netns_discover(const char *proc_dir, const char *run_dir,
 	if (r < 0)
 		goto fail;
 
-	/* names first, so that the first name found is the one kept */
+	/*
+	 * Processes first: a bind mount of a namespace a process is in needs
+	 * no open to tell it is a network namespace.  Then the names, the
+	 * first one found for a namespace being the one kept.
+	 */
+	r = list_pids(&d, &pids, &npids);
+	if (r < 0)
+		goto fail;
+	d.buf = xmalloc(CGROUP_MAX + 1);
+	for (size_t i = 0; i < npids; i++)
+		scan_one_pid(&d, pids[i]);
+	free(pids);
+	free(d.buf);
+
 	dir = xasprintf("%s/netns", run);
 	scan_bind_dir(&d, dir, "");
 	free(dir);
@@ -598,19 +644,13 @@ int netns_discover(const char *proc_dir, const char *run_dir,
 	}
 	scan_user_dirs(&d, run);
 
-	r = list_pids(&d, &pids, &npids);
-	if (r < 0)
-		goto fail;
-	for (size_t i = 0; i < npids; i++)
-		scan_one_pid(&d, pids[i]);
-	free(pids);
-
 	free(d.slot);
 	close(d.procfd);
 	report(&d, warnings);
 	free(proc);
 	free(run);
-	qsort(out->v, out->n, sizeof(*out->v), cmp_entry);
+	if (out->n > 1)
+		qsort(out->v, out->n, sizeof(*out->v), cmp_entry);
 	return 0;
 fail:
 	free(d.slot);

@@ -6,13 +6,15 @@
 # (`unshare -n sleep`) are each listed exactly once by tests/netns_list,
 # with their name, or the pid and comm of the process in them; the
 # caller's own namespace comes first; no namespace is listed twice.
-# Everything made here is deleted on exit, and the bind mounts die with
-# the private mount namespace even if the test is killed.
+# Everything made here is deleted on exit; /run/netns is a tmpfs of the
+# test's private mount namespace, so even a killed test leaves nothing.
 . "${SRCDIR:-.}/tests/lib.sh"
 in_netns -m
 : "${NETNS_LIST:?NETNS_LIST must point at tests/netns_list}"
 
 P=twtest$$
+mkdir -p /run/netns && mount -t tmpfs -o mode=0755 twtune-test /run/netns ||
+	skip "cannot mount a private tmpfs on /run/netns"
 NAMED=12
 HELD=3
 UNNAMED=3
