@@ -462,42 +462,43 @@ static int list_pids(struct disc *d, int **pids, size_t *n)
 	return 0;
 }
 
+static void pid_error(struct disc *d, const char *rel, int err)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", d->proc, rel);
+	note_error(d, err, path);
+}
+
 static void scan_one_pid(struct disc *d, int pid)
 {
-	unsigned long long ino, dev;
+	/* every namespace file is on the one nsfs: its device is self's */
+	unsigned long long ino, dev = d->nsfs_dev;
 	struct netns_entry *e;
 	char rel[48];
 	int r;
 
 	snprintf(rel, sizeof(rel), "%d/ns/net", pid);
 	r = read_link(d->procfd, rel, &ino);
-	if (r < 0)
-		goto err;
-	dev = d->nsfs_dev;
-	/* every namespace file is on the one nsfs: its device is self's */
+	if (r < 0) {
+		pid_error(d, rel, -r);
+		return;
+	}
 	e = find(d, dev, ino);
 	if (e && e->pid)
 		return;
-	if (!e) {
+	if (e) {
+		r = read_holder(d, e, pid);
+	} else {
 		/* read first: a process gone by now adds no entry */
 		struct netns_entry tmp = { .ino = ino, .dev = dev };
 
 		r = read_holder(d, &tmp, pid);
-		if (r < 0)
-			goto err;
-		*add(d, dev, ino) = tmp;
-		return;
+		if (r == 0)
+			*add(d, dev, ino) = tmp;
 	}
-	r = read_holder(d, e, pid);
 	if (r < 0)
-		goto err;
-	return;
-err : {
-	char path[PATH_MAX];
-
-	snprintf(path, sizeof(path), "%s/%s", d->proc, rel);
-	note_error(d, -r, path);
-}
+		pid_error(d, rel, -r);
 }
 
 static void report_errs(struct msgs *warnings, const struct errs *e, bool perm)
