@@ -332,9 +332,9 @@ static char *var_run_dir(const char *run)
 
 /*
  * Read a small /proc file into buf (size max + 1), NUL-terminated: open,
- * read to the end, close, and nothing else (util_read_file() also stats,
- * which is one system call in five on this, the hot path).  -EFBIG if it
- * holds more than max bytes.
+ * read to the end, close, and nothing else (util_read_file() also stats
+ * and reads once more to see the end: five system calls instead of three
+ * on this, the hot path).  -EFBIG if it holds more than max bytes.
  */
 static int read_small(int dirfd, const char *rel, char *buf, size_t max,
 		      size_t *len)
@@ -361,6 +361,13 @@ static int read_small(int dirfd, const char *rel, char *buf, size_t max,
 			ret = -EFBIG;
 			break;
 		}
+		/*
+		 * A short read is the end: procfs's seq_read_iter() fills the
+		 * buffer unless the file ends first, and so does a regular
+		 * file.  Saves a read(2) per file on the hot path.
+		 */
+		if ((size_t)r < max + 1 - (n - (size_t)r))
+			break;
 	}
 	if (close(fd) < 0 && ret == 0)
 		ret = -errno;
