@@ -38,6 +38,7 @@ cleanup() {
 		# shellcheck disable=SC2046
 		kill $(cat "$T/pids") 2>/dev/null || true
 	fi
+	wait
 	i=1
 	while [ "$i" -le "$NS" ]; do
 		echo "netns delete $P-$i"
@@ -54,7 +55,9 @@ while [ "$i" -le "$NS" ]; do
 	i=$((i + 1))
 done | ip -batch -
 
-# PROCS sleepers, PROCS/NS in each namespace, each pid noted for the cleanup
+# PROCS sleepers, PROCS/NS in each namespace, each pid noted for the
+# cleanup; their parent shell stays, reaps them and is reaped here, so
+# that no zombie is left to the system's init
 if [ "$PROCS" -gt 0 ]; then
 	per=$(((PROCS + NS - 1) / NS))
 	i=1
@@ -68,9 +71,16 @@ if [ "$PROCS" -gt 0 ]; then
 				sleep 600 </dev/null >/dev/null 2>&1 &
 				echo $! >>"$2"
 				j=$((j + 1))
-			done' sh "$k" "$T/pids"
+			done
+			wait' sh "$k" "$T/pids" &
 		left=$((left - k))
 		i=$((i + 1))
+	done
+	n=0
+	while [ "$(cat "$T/pids" 2>/dev/null | wc -l)" -lt "$PROCS" ]; do
+		n=$((n + 1))
+		[ "$n" -lt 600 ] || { echo "bench: the sleepers did not start" >&2; exit 1; }
+		sleep 0.1
 	done
 fi
 

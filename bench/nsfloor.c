@@ -25,21 +25,25 @@
 #include "netns.h"
 #include "util.h"
 
-static const char *const files[] = {
-	/* thread-self: the namespace this thread entered (Linux 3.17) */
-	"/proc/thread-self/net/sockstat",
-	"/proc/thread-self/net/sockstat6",
-	"/proc/thread-self/net/netstat",
-	"/proc/thread-self/net/snmp",
-	"/proc/sys/net/ipv4/tcp_max_tw_buckets",
-	"/proc/sys/net/ipv4/tcp_tw_reuse",
-	"/proc/sys/net/ipv4/tcp_tw_reuse_delay",
-	"/proc/sys/net/ipv4/tcp_tw_recycle",
-	"/proc/sys/net/ipv4/tcp_timestamps",
-	"/proc/sys/net/ipv4/tcp_fin_timeout",
-	"/proc/sys/net/ipv4/tcp_syncookies",
-	"/proc/sys/net/ipv4/ip_local_port_range",
-	"/proc/sys/net/ipv4/ip_local_reserved_ports",
+/*
+ * Each group is read through a directory opened once in each namespace:
+ * a lookup from the top of /proc/sys compares the name against the
+ * dentries of every namespace that ever looked it up (proc_sys_compare()),
+ * which made the sweep grow as the square of the number of namespaces
+ * (735 us a namespace at 1000 of them against 180 us at 20); from the
+ * namespace's own directory it stays flat.
+ */
+static const char *const net_files[] = {
+	"sockstat",
+	"sockstat6",
+	"netstat",
+	"snmp",
+};
+
+static const char *const sysctl_files[] = {
+	"tcp_max_tw_buckets", "tcp_tw_reuse",	     "tcp_tw_reuse_delay",
+	"tcp_tw_recycle",     "tcp_timestamps",	     "tcp_fin_timeout",
+	"tcp_syncookies",     "ip_local_port_range", "ip_local_reserved_ports",
 };
 
 static char buf[64 << 10];
@@ -68,11 +72,11 @@ static struct stamp now(void)
 }
 
 /* Read one file whole; its size, 0 if it is missing, -1 on error. */
-static long read_file(const char *path)
+static long read_file(int dirfd, const char *path)
 {
 	long total = 0;
 	ssize_t n;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -1;
@@ -81,6 +85,34 @@ static long read_file(const char *path)
 	if (n < 0 || close(fd) < 0)
 		return -1;
 	return total;
+}
+
+/* Read the files of one directory (of the namespace entered); -1 on error. */
+static int read_group(const char *dir, const char *const *names, size_t n,
+		      const char *ns, long *bytes, long *nfiles)
+{
+	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dfd < 0) {
+		fprintf(stderr, "nsfloor: %s in %s: %s\n", dir, ns,
+			strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		long got = read_file(dfd, names[i]);
+
+		if (got < 0) {
+			fprintf(stderr, "nsfloor: %s/%s in %s: %s\n", dir,
+				names[i], ns, strerror(errno));
+			close(dfd);
+			return -1;
+		}
+		if (got > 0)
+			(*nfiles)++;
+		*bytes += got;
+	}
+	close(dfd);
+	return 0;
 }
 
 /* Enter the namespace at path and read every file; -1 on error. */
@@ -95,18 +127,13 @@ static int sweep_one(const char *path, long *bytes, long *nfiles)
 		return -1;
 	}
 	close(fd);
-	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-		long n = read_file(files[i]);
-
-		if (n < 0) {
-			fprintf(stderr, "nsfloor: %s in %s: %s\n", files[i],
-				path, strerror(errno));
-			return -1;
-		}
-		if (n > 0)
-			(*nfiles)++;
-		*bytes += n;
-	}
+	if (read_group("/proc/thread-self/net", net_files,
+		       sizeof(net_files) / sizeof(net_files[0]), path, bytes,
+		       nfiles) < 0 ||
+	    read_group("/proc/sys/net/ipv4", sysctl_files,
+		       sizeof(sysctl_files) / sizeof(sysctl_files[0]), path,
+		       bytes, nfiles) < 0)
+		return -1;
 	return 0;
 }
 
