@@ -65,6 +65,7 @@ if [ "$PROCS" -gt 0 ]; then
 	while [ "$i" -le "$NS" ] && [ "$left" -gt 0 ]; do
 		k=$per
 		[ "$k" -le "$left" ] || k=$left
+		# shellcheck disable=SC2016 # expanded by the inner sh
 		ip netns exec "$P-$i" sh -c '
 			j=0
 			while [ $j -lt "$1" ]; do
@@ -77,14 +78,14 @@ if [ "$PROCS" -gt 0 ]; then
 		i=$((i + 1))
 	done
 	n=0
-	while [ "$(cat "$T/pids" 2>/dev/null | wc -l)" -lt "$PROCS" ]; do
+	while [ "$(wc -l <"$T/pids" 2>/dev/null || echo 0)" -lt "$PROCS" ]; do
 		n=$((n + 1))
 		[ "$n" -lt 600 ] || { echo "bench: the sleepers did not start" >&2; exit 1; }
 		sleep 0.1
 	done
 fi
 
-echo "kernel: $(uname -r), $(nproc) cores; $NS namespaces made, $(wc -l <"$T/pids" 2>/dev/null || echo 0) processes in them, $(ls /proc | grep -c '^[0-9]') processes in all; median of $RUNS runs"
+echo "kernel: $(uname -r), $(nproc) cores; $NS namespaces made, $(wc -l <"$T/pids" 2>/dev/null || echo 0) processes in them, $(find /proc -maxdepth 1 -name '[1-9]*' | wc -l) processes in all; median of $RUNS runs"
 "$NSFLOOR" >/dev/null 2>&1 || true # warm the caches once
 r=0
 while [ $r -lt "$RUNS" ]; do

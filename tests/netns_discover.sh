@@ -13,7 +13,9 @@ in_netns -m
 : "${NETNS_LIST:?NETNS_LIST must point at tests/netns_list}"
 
 P=twtest$$
-mkdir -p /run/netns && mount -t tmpfs -o mode=0755 twtune-test /run/netns ||
+pid= # set by eval from held_N and anon_N below
+mkdir -p /run/netns || skip "cannot make /run/netns"
+mount -t tmpfs -o mode=0755 twtune-test /run/netns ||
 	skip "cannot mount a private tmpfs on /run/netns"
 NAMED=12
 HELD=3
@@ -70,6 +72,7 @@ for p in $PIDS; do wait_exec "$p"; done
 # another kind, and the widespread trick of naming a container's namespace
 touch "/run/netns/$P-leftover" "/run/netns/$P-uts"
 mount --bind /proc/self/ns/uts "/run/netns/$P-uts" || { echo "not ok - bind mount of a uts namespace"; exit 1; }
+# shellcheck disable=SC2154 # anon_1 is set by the eval above
 ln -s "/proc/$anon_1/ns/net" "/run/netns/$P-link"
 
 "$NETNS_LIST" -t >"$T/list" 2>"$T/err"
