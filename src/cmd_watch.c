@@ -320,8 +320,8 @@ static int recover_at_start(struct watch *w, struct msgs *said)
 		return 0; /* another writer is at work: it does the same */
 	recover_read_last(r->o->audit_log, &r->last, &r->torn);
 	rc = writer_open_audit(r, &a);
-	if (!rc)
-		writer_recover(r, NULL, &a, said);
+	if (!rc && writer_recover(r, NULL, &a, said))
+		r->cut_pending = 0; /* the closing record carries the cut */
 	audit_close(&a);
 	if (!rc && r->last.json && run_observe(r, NULL) == 0)
 		run_save_state(r, NULL);

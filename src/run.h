@@ -48,6 +48,7 @@ struct run {
 	bool observed;		  /* run_observe() succeeded */
 	bool state_dirty;	  /* st holds news the state file must get */
 	bool no_reclaim;	  /* ignore --reclaim (watch) */
+	size_t cut_pending;	  /* torn bytes cut, not yet in a record */
 };
 
 /*

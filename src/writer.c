@@ -74,6 +74,9 @@ int writer_open_audit(struct run *r, struct audit *a)
 			   "audit log %s: cut off %zu bytes of a torn record",
 			   o->audit_log, a->cut);
 	}
+	/* a cut no record has carried yet goes into the next one */
+	a->cut += r->cut_pending;
+	r->cut_pending = a->cut;
 	return 0;
 }
 
@@ -86,18 +89,21 @@ void writer_bind(struct run *r, struct txn *t, struct audit *a)
 	t->base = base_fields(r, a);
 }
 
-void writer_recover(struct run *r, struct txn *t, struct audit *a,
+bool writer_recover(struct run *r, struct txn *t, struct audit *a,
 		    struct msgs *said)
 {
 	struct audit_record last;
+	bool closed;
 
 	if (!a->last || audit_record_decode(a->last, &last) < 0)
-		return;
-	if (last.intent)
+		return false;
+	closed = last.intent;
+	if (closed)
 		recover_close(a, &last, r->b.netfd,
 			      r->b.persist_writable ? r->b.persist_dfd : -1,
 			      r->o->persist_file, t, said);
 	audit_record_free(&last);
+	return closed;
 }
 
 int writer_transact(struct run *r, struct txn *t, struct msgs *said,
@@ -110,7 +116,8 @@ int writer_transact(struct run *r, struct txn *t, struct msgs *said,
 	if (rc)
 		return rc;
 	writer_bind(r, t, &a);
-	writer_recover(r, t, &a, said);
+	if (writer_recover(r, t, &a, said))
+		r->cut_pending = 0; /* the closing record carries it */
 	if (apply_persists(t) && t->sysctl_dfd < 0) {
 		log_err("--sysctl-d %s: %s; refusing to change what could not "
 			"be persisted",
@@ -119,6 +126,7 @@ int writer_transact(struct run *r, struct txn *t, struct msgs *said,
 		rc = EXIT_FAILED;
 	} else if (t->rec.n_changes) {
 		*ran = true;
+		r->cut_pending = 0; /* the run's records carry it */
 		if (apply_execute(t) < 0) {
 			log_err("run %s: %s (result: %s)", t->rec.run, t->error,
 				txn_result_names[t->rec.result]);

@@ -24,9 +24,10 @@ void writer_bind(struct run *r, struct txn *t, struct audit *a);
 /*
  * Close a run that was interrupted before this one (the audit log's last
  * record is its intent), letting t (if not NULL) finish its persist
- * file; what was found goes into said.
+ * file; what was found goes into said.  Returns whether it wrote a
+ * closing record.
  */
-void writer_recover(struct run *r, struct txn *t, struct audit *a,
+bool writer_recover(struct run *r, struct txn *t, struct audit *a,
 		    struct msgs *said);
 
 /*

@@ -23,7 +23,7 @@ libconfig-dev libcap-ng-dev libjansson-dev nettle-dev libcmocka-dev"
 case "${1:-}" in
 --test | --system)
 	PKGS="$PKGS iproute2 util-linux procps jq valgrind strace ansible-core
-	python3 systemd time clang libclang-rt-14-dev curl"
+	python3 systemd time clang libclang-rt-14-dev curl logrotate faketime"
 	;;
 esac
 if [ "${1:-}" = --system ]; then
