@@ -723,7 +723,8 @@ int audit_find_run(const char *path, const char *run, json_t **out, char *err,
 		   size_t errlen)
 {
 	struct finding f = { run, json_array(), json_array() };
-	struct scan sc = { .err = err, .errlen = errlen };
+	char why[512] = "";
+	struct scan sc = { .err = why, .errlen = sizeof(why) };
 	json_t *best = NULL;
 	size_t i;
 	int ret;
@@ -742,8 +743,10 @@ int audit_find_run(const char *path, const char *run, json_t **out, char *err,
 			 path, sc.err);
 		goto out;
 	}
-	if (ret < 0 && ret != -EBADMSG && ret != -EAGAIN)
+	if (ret < 0 && ret != -EBADMSG && ret != -EAGAIN) {
+		snprintf(err, errlen, "%s", why);
 		goto out;
+	}
 	for (i = json_array_size(f.cands); i-- > 0;) {
 		json_t *c = json_array_get(f.cands, i);
 		const char *cr = json_string_value(json_object_get(c, "run"));
