@@ -27,6 +27,7 @@
 
 #include "apply.h"
 #include "audit.h"
+#include "bounds.h"
 #include "sysctl.h"
 #include "testutil.h"
 #include "util.h"
@@ -772,6 +773,88 @@ static void find_run_in_a_missing_log_is_enoent(void **state)
 	assert_non_null(strstr(err, l->path));
 }
 
+
+/* --- rotation, size and trust ------------------------------------------ */
+
+/*
+ * After logrotate moved the log to NAME.1 and left an empty NAME, the
+ * first new record names the hash of NAME.1's last record, and the two
+ * verify as one chain (but not out of order).
+ */
+static void a_rotated_log_is_continued_and_verifies_across(void **state)
+{
+	struct logdir *l = *state;
+	char *old = xasprintf("%s.1", l->path), err[512] = "", last[65];
+	const char *both[2], *bad;
+	struct msgs lines;
+	size_t n;
+
+	open_log(l);
+	append_run(l, "r1", "apply", NULL, 1);
+	audit_close(&l->a);
+	assert_int_equal(rename(l->path, old), 0);
+	testdir_put(AT_FDCWD, l->path, "");
+	log_lines(old, &lines);
+	sha(lines.v[1], last);
+	msgs_free(&lines);
+	open_log(l);
+	assert_string_equal(l->a.prev, last);
+	append_run(l, "r2", "apply", NULL, 1);
+	both[0] = old;
+	both[1] = l->path;
+	assert_int_equal(audit_verify_files(both, 2, &n, &bad, err, sizeof(err)),
+			 0);
+	assert_int_equal(n, 4);
+	both[0] = l->path;
+	both[1] = old;
+	assert_int_equal(audit_verify_files(both, 2, &n, &bad, err, sizeof(err)),
+			 -EBADMSG);
+	assert_string_equal(bad, old);
+	assert_string_equal(err, "1: hash chain broken: prev does not match "
+				 "the previous file's last record");
+	free(old);
+}
+
+/* A record no reader would take is never appended: the log stays whole. */
+static void a_record_longer_than_readers_take_is_refused(void **state)
+{
+	struct logdir *l = *state;
+	json_t *r = rec_new("r1", "intent", "apply", NULL, 0);
+	char *big = xmalloc(AUDIT_LINE_MAX + 1);
+	struct stat before, after;
+
+	open_log(l);
+	append_run(l, "r0", "apply", NULL, 1);
+	assert_int_equal(stat(l->path, &before), 0);
+	memset(big, 'x', AUDIT_LINE_MAX);
+	big[AUDIT_LINE_MAX] = '\0';
+	json_object_set_new(r, "reason", json_string(big));
+	assert_int_equal(audit_append(&l->a, r), -EMSGSIZE);
+	assert_int_equal(stat(l->path, &after), 0);
+	assert_int_equal(after.st_size, before.st_size);
+	json_decref(r);
+	free(big);
+}
+
+/* A log that others can change decides nothing: it is not opened. */
+static void a_log_others_can_write_is_refused(void **state)
+{
+	struct logdir *l = *state;
+	char err[512] = "";
+	json_t *rec;
+	bool torn;
+
+	open_log(l);
+	append_run(l, "r1", "apply", NULL, 1);
+	audit_close(&l->a);
+	assert_int_equal(chmod(l->path, 0666), 0);
+	assert_int_equal(audit_open(l->path, &l->a, err, sizeof(err)), -EPERM);
+	assert_contains(err, "refusing it: the file is writable by everyone");
+	assert_null(audit_last_record(l->path, &torn));
+	assert_int_equal(audit_find_run(l->path, NULL, &rec, err, sizeof(err)),
+			 -EPERM);
+}
+
 /* --- change records ---------------------------------------------------- */
 
 static void changes_json_uses_the_documented_field_names(void **state)
@@ -930,6 +1013,9 @@ int main(void)
 		T(find_run_default_is_enoent_when_all_are_rolled_back),
 		T(find_run_default_is_enoent_on_an_empty_log),
 		T(find_run_in_a_missing_log_is_enoent),
+		T(a_rotated_log_is_continued_and_verifies_across),
+		T(a_record_longer_than_readers_take_is_refused),
+		T(a_log_others_can_write_is_refused),
 		cmocka_unit_test(changes_json_uses_the_documented_field_names),
 		cmocka_unit_test(changes_json_of_no_changes_is_an_empty_array),
 		cmocka_unit_test(run_ids_are_fresh_128_bit_hex),

@@ -153,6 +153,28 @@ static int parse_ext(const char *text, double *vals, bool *found, char *err,
 				     ARRAY_SIZE(ext_names), err, errlen);
 }
 
+/* Two answers to one question: refused, never a guess at which is true. */
+static void netstat_refuses_a_second_pair_or_column(void **state)
+{
+	static const char pairs[] =
+		"TcpExt: TCPTimeWaitOverflow\nTcpExt: 1\n"
+		"TcpExt: TCPTimeWaitOverflow\nTcpExt: 2\n";
+	static const char columns[] =
+		"TcpExt: TCPTimeWaitOverflow TW TCPTimeWaitOverflow\n"
+		"TcpExt: 1 2 3\n";
+	double v[3];
+	bool found[3];
+	char err[160] = "";
+
+	(void)state;
+	assert_int_equal(parse_ext(pairs, v, found, err, sizeof(err)), -EINVAL);
+	assert_string_equal(err, "more than one \"TcpExt:\" header and value");
+	assert_int_equal(parse_ext(columns, v, found, err, sizeof(err)),
+			 -EINVAL);
+	assert_string_equal(err,
+			    "TcpExt TCPTimeWaitOverflow: the column appears twice");
+}
+
 static void netstat_finds_columns_by_name_in_any_order(void **state)
 {
 	/* the same counters, in kernel order and shuffled */
@@ -1047,6 +1069,7 @@ int main(void)
 		cmocka_unit_test(sockstat_rejects_a_negative_count),
 		cmocka_unit_test(sockstat_without_a_tcp_line_is_an_error),
 		cmocka_unit_test(netstat_finds_columns_by_name_in_any_order),
+		cmocka_unit_test(netstat_refuses_a_second_pair_or_column),
 		cmocka_unit_test(netstat_prefix_matches_only_at_a_line_start),
 		cmocka_unit_test(netstat_column_count_mismatch_is_an_error),
 		cmocka_unit_test(netstat_missing_column_is_not_found),

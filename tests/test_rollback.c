@@ -226,6 +226,39 @@ static void an_unreadable_key_is_not_touched(void **state)
 			    TWB ": not readable now; not touched");
 }
 
+static void only_keys_of_the_table_in_their_range_are_restored(void **state)
+{
+	struct fixture *f = *state;
+
+	recorded(f, "net.ipv4.ip_forward", 1, 0, -1);
+	live(f, "net.ipv4.ip_forward", "0");
+	recorded(f, REUSE, 7, 1, -1);
+	live(f, REUSE, "1");
+	recorded(f, TWB, -2147483649LL, 16384, -1);
+	live(f, TWB, "16384");
+	decide(f, true);
+	assert_int_equal(f->t.rec.n_changes, 0);
+	assert_int_equal(f->warnings.n, 3);
+	assert_string_equal(f->warnings.v[0], "net.ipv4.ip_forward: not a key "
+					      "twtune manages; not touched");
+	assert_string_equal(f->warnings.v[1],
+			    REUSE ": the recorded value 7 is outside what the "
+				  "kernel accepts (0..2); not touched");
+	assert_contains(f->warnings.v[2], "-2147483649 is outside");
+}
+
+static void tcp_tw_recycle_is_never_turned_on_again(void **state)
+{
+	struct fixture *f = *state;
+
+	recorded(f, "net.ipv4.tcp_tw_recycle", 1, 0, -1);
+	live(f, "net.ipv4.tcp_tw_recycle", "0");
+	decide(f, true);
+	assert_int_equal(f->t.rec.n_changes, 0);
+	assert_int_equal(f->warnings.n, 1);
+	assert_contains(f->warnings.v[0], "net.ipv4.tcp_tw_recycle stays 0");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -239,6 +272,8 @@ int main(void)
 		T(an_unreadable_file_is_undone_as_recorded),
 		T(a_run_killed_halfway_is_undone_live_only),
 		T(an_unreadable_key_is_not_touched),
+		T(only_keys_of_the_table_in_their_range_are_restored),
+		T(tcp_tw_recycle_is_never_turned_on_again),
 	};
 #undef T
 
