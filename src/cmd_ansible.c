@@ -217,7 +217,7 @@ int cmd_ansible(const struct options *base, int argc, char **argv)
 	if (r.observed)
 		run_save_state(&r, r.txn_used ? &r.txn : NULL);
 	captured = log_captured();
-	if (rc != 0 && rc != EXIT_CHANGES && !r.txn_used)
+	if (rc != 0 && rc != EXIT_CHANGES && rc != EXIT_ATTENTION && !r.txn_used)
 		fail(*captured ? captured : "twtune failed", rc);
 	else
 		print_json(result(&r, &m));

@@ -57,7 +57,7 @@ int apply_run(struct run *r)
 		rc = run_evaluate(r);
 		if (!rc)
 			warn_interrupted(r);
-		return rc ? rc : run_proposal_exit(r);
+		return rc ? rc : run_exit(r);
 	}
 	if (boundary_lock(&r->b, o, o->lock_wait, false) < 0)
 		return EXIT_FAILED;
@@ -66,9 +66,9 @@ int apply_run(struct run *r)
 	rc = run_evaluate(r);
 	if (rc)
 		return rc;
-	if (!r->plan.n_changes && !recover)
-		return 0;
-	return apply_write(r);
+	if (r->plan.n_changes || recover)
+		rc = apply_write(r);
+	return rc ? rc : run_exit(r);
 }
 
 int cmd_apply(const struct options *o, int argc, char **argv)
@@ -88,8 +88,10 @@ int cmd_apply(const struct options *o, int argc, char **argv)
 	 * only the report could not be written, the change stands: say so
 	 * with an exit code of its own.
 	 */
-	if ((rc == 0 || rc == EXIT_CHANGES || r.txn_used) &&
-	    run_output(&r) < 0 && (rc == 0 || rc == EXIT_CHANGES))
+	if ((rc == 0 || rc == EXIT_CHANGES || rc == EXIT_ATTENTION ||
+	     r.txn_used) &&
+	    run_output(&r) < 0 &&
+	    (rc == 0 || rc == EXIT_CHANGES || rc == EXIT_ATTENTION))
 		rc = EXIT_OUTPUT;
 	run_free(&r);
 	return rc;

@@ -22,7 +22,7 @@ int cmd_report(const struct options *o, int argc, char **argv)
 		rc = run_evaluate(&r);
 	if (!rc) {
 		run_save_state(&r, NULL);
-		rc = run_proposal_exit(&r);
+		rc = run_exit(&r);
 		if (run_output(&r) < 0)
 			rc = EXIT_OUTPUT;
 	}

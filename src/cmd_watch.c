@@ -53,6 +53,7 @@ struct watch {
 	double backoff;	      /* seconds between tries of failing writes */
 	double next_try;      /* no write before this (monotonic) */
 	struct msgs said;     /* warnings logged at the last tick */
+	struct msgs firing;   /* advice rules firing at the last tick */
 };
 
 /*
@@ -233,6 +234,31 @@ static void write_changes(struct watch *w, struct txn *t)
 	boundary_unlock(&r->b);
 }
 
+/* Log advice when it starts to fire and when it stops, not every tick. */
+static void log_advice(struct watch *w)
+{
+	const struct plan *pl = &w->r.plan;
+	struct msgs now = { 0 };
+
+	for (size_t i = 0; i < pl->n_advice; i++) {
+		const struct plan_note *n = &pl->advice[i];
+
+		if (!msgs_has(&w->firing, n->rule->id))
+			log_msg(n->severity == SEV_CRITICAL  ? LOG_CRIT
+				: n->severity == SEV_WARNING ? LOG_WARNING
+							     : LOG_NOTICE,
+				"advice [%s] %s: %s", severity_names[n->severity],
+				n->rule->id, n->text);
+		msgs_addf(&now, "%s", n->rule->id);
+	}
+	for (size_t i = 0; i < w->firing.n; i++)
+		if (!msgs_has(&now, w->firing.v[i]))
+			log_notice("advice %s no longer applies",
+				   w->firing.v[i]);
+	msgs_free(&w->firing);
+	w->firing = now;
+}
+
 /*
  * Log each warning the observation and the run give when it first
  * appears, not at every tick.
@@ -294,6 +320,7 @@ static void tick(struct watch *w)
 		state_add_sample(&w->mem, &b);
 	}
 	log_new_warnings(w);
+	log_advice(w);
 	apply_free(&t);
 }
 
@@ -422,6 +449,7 @@ out:
 	state_free(&w.mem);
 	state_free(&w.unsaved);
 	msgs_free(&w.said);
+	msgs_free(&w.firing);
 	msgs_free(&said);
 	run_free(r);
 	return rc;

@@ -642,3 +642,56 @@ double expr_eval(const struct expr *e, const struct expr_env *env,
 {
 	return eval_finite(e, env, missing);
 }
+
+/*
+ * A lower bound of e: max() is at least each argument that is known,
+ * and the other steps that only grow with their argument keep a bound.
+ * Anything else must be known exactly.
+ */
+static double lower(const struct expr *e, const struct expr_env *env)
+{
+	double r, a, b;
+
+	switch (e->op) {
+	case OP_MAX:
+		r = NAN;
+		for (size_t i = 0; i < e->nargs; i++) {
+			a = lower(e->args[i], env);
+			if (!isnan(a) && (isnan(r) || a > r))
+				r = a;
+		}
+		return r;
+	case OP_MIN:
+		r = lower(e->args[0], env);
+		for (size_t i = 1; i < e->nargs && !isnan(r); i++) {
+			a = lower(e->args[i], env);
+			r = isnan(a) ? NAN : a < r ? a : r;
+		}
+		return r;
+	case OP_ADD:
+		a = lower(e->args[0], env);
+		b = lower(e->args[1], env);
+		return isnan(a) || isnan(b) ? NAN : a + b;
+	case OP_CEIL:
+	case OP_FLOOR:
+	case OP_POW2CEIL: {
+		/* each only grows with its argument: a bound stays one */
+		struct expr copy = *e, num = { .op = OP_NUM };
+		struct expr *args[1] = { &num };
+
+		num.num = lower(e->args[0], env);
+		if (isnan(num.num))
+			return NAN;
+		copy.args = args;
+		return eval_finite(&copy, env, NULL);
+	}
+	default: return eval_finite(e, env, NULL);
+	}
+}
+
+double expr_eval_lower(const struct expr *e, const struct expr_env *env)
+{
+	double r = lower(e, env);
+
+	return isinf(r) ? NAN : r;
+}

@@ -51,4 +51,13 @@ struct expr_env {
 double expr_eval(const struct expr *e, const struct expr_env *env,
 		 struct msgs *missing);
 
+/*
+ * A lower bound of e's value when e itself is unknown: max() is at least
+ * each argument that is known (so max(current * 2, unknown) is at least
+ * current * 2), and sums, ceil, floor and pow2ceil keep a bound; NAN
+ * when there is none.  For raise-only rules, which cannot overshoot by
+ * planning the bound.
+ */
+double expr_eval_lower(const struct expr *e, const struct expr_env *env);
+
 #endif

@@ -32,6 +32,7 @@ const char *const metric_names[METRIC_COUNT] = {
 	[M_TW_OVERFLOW_DELTA] = "tw_overflow_delta",
 	[M_TW_OVERFLOW_RATE] = "tw_overflow_rate",
 	[M_TW_DEMAND] = "tw_demand",
+	[M_TW_DEMAND_BURST] = "tw_demand_burst",
 	[M_SYNCOOKIES_SENT_DELTA] = "syncookies_sent_delta",
 	[M_LISTEN_OVERFLOWS_DELTA] = "listen_overflows_delta",
 	[M_TCP_INUSE] = "tcp_inuse",
@@ -42,6 +43,8 @@ const char *const metric_names[METRIC_COUNT] = {
 	[M_EPHEMERAL_LOW] = "ephemeral_low",
 	[M_EPHEMERAL_HIGH] = "ephemeral_high",
 	[M_EPHEMERAL_PORTS] = "ephemeral_ports",
+	[M_USABLE_PORTS] = "usable_ports",
+	[M_EHASH_ENTRIES] = "ehash_entries",
 	[M_STATE_ESTABLISHED] = "state_established",
 	[M_STATE_SYN_SENT] = "state_syn_sent",
 	[M_STATE_SYN_RECV] = "state_syn_recv",
@@ -60,6 +63,9 @@ const char *const metric_names[METRIC_COUNT] = {
 	[M_PORT_PRESSURE] = "port_pressure",
 	[M_SYN_RECV_PEERS] = "syn_recv_peers",
 };
+
+/* Why a metric that needs a baseline is unknown without one. */
+#define NO_BASELINE "no baseline (first run: run again, or use --sample)"
 
 /* Default TIME_WAIT socket size when /proc/slabinfo is not readable. */
 #define TW_SOCK_SIZE_DEFAULT 256
@@ -440,6 +446,19 @@ static int parse_tcpext(const char *text, struct observation *o, char *err,
 	return 0;
 }
 
+int observe_overflow_counter(int procfd, double *value)
+{
+	struct observation o;
+	char err[200];
+	int ret;
+
+	memset(&o, 0, sizeof(o));
+	ret = read_source(procfd, "net/netstat", parse_tcpext, &o, err,
+			  sizeof(err));
+	*value = o.c.tw_overflows;
+	return ret;
+}
+
 static int parse_meminfo(const char *text, struct observation *o, char *err,
 			 size_t errlen)
 {
@@ -489,6 +508,40 @@ static void read_tw_sock_size(int procfd, const struct slab_cache *cache,
 	free(text);
 }
 
+/*
+ * How many ports of lo..hi ip_local_reserved_ports keeps from automatic
+ * use ("8080,9000-9100"; empty, or absent before 2.6.35: none).
+ */
+static long reserved_in(struct observation *o, long lo, long hi)
+{
+	const struct sysctl_obs *s =
+		observe_sysctl(o, "net.ipv4.ip_local_reserved_ports");
+	const char *p = s && s->raw ? s->raw : "";
+	long n = 0;
+
+	while (*p) {
+		char *end;
+		long a = strtol(p, &end, 10), b = a;
+
+		if (end == p || a < 0)
+			break; /* not a port list: count what was read */
+		if (*end == '-') {
+			p = end + 1;
+			b = strtol(p, &end, 10);
+			if (end == p || b < a)
+				break;
+		}
+		if (a < lo)
+			a = lo;
+		if (b > hi)
+			b = hi;
+		if (b >= a)
+			n += b - a + 1;
+		p = end + strspn(end, ", \t");
+	}
+	return n;
+}
+
 static void set_port_range(struct observation *o)
 {
 	const struct sysctl_obs *s =
@@ -507,6 +560,7 @@ static void set_port_range(struct observation *o)
 	o->m[M_EPHEMERAL_LOW] = (double)lo;
 	o->m[M_EPHEMERAL_HIGH] = (double)hi;
 	o->m[M_EPHEMERAL_PORTS] = (double)(hi - lo + 1);
+	o->m[M_USABLE_PORTS] = o->m[M_EPHEMERAL_PORTS] - reserved_in(o, lo, hi);
 }
 
 /* The keys the report always shows, then the policies'. */
@@ -535,6 +589,10 @@ static int read_all_sysctls(int procfd, const char *const *keys, size_t n_keys,
 	}
 	o->m[M_TW_MAX] = s->value;
 	set_port_range(o);
+	/* the namespace's own table, or (negative) the host's it shares */
+	s = observe_sysctl(o, "net.ipv4.tcp_ehash_entries");
+	if (s && s->is_int && s->ival != 0)
+		o->m[M_EHASH_ENTRIES] = fabs(s->value);
 	return 0;
 }
 
@@ -550,6 +608,7 @@ static void observation_init(struct observation *o)
 			o->why[i] = "socket-level metrics are not collected";
 	}
 	o->window = NAN;
+	o->burst = NAN;
 	o->baseline_source = "none";
 	clock_gettime(CLOCK_REALTIME, &ts);
 	o->time = util_timespec_seconds(&ts);
@@ -612,11 +671,66 @@ static double delta(double now, double then)
 	return now - then;
 }
 
+/* The baseline, when it is one for this observation; else NULL (said). */
+static const struct baseline *usable_baseline(struct observation *o,
+					      const struct baseline *b)
+{
+	const char *bad = NULL;
+
+	if (!b || !b->valid)
+		return NULL;
+	if (strcmp(b->boot_id, o->boot_id) != 0)
+		bad = "the host rebooted since the baseline";
+	else if (b->netns != o->netns)
+		bad = "the baseline is from another network namespace";
+	else if (!(o->time > b->time))
+		bad = "the baseline is not older than this observation";
+	else if (o->c.tw_overflows < b->c.tw_overflows)
+		bad = "TCPTimeWaitOverflow went down since the baseline";
+	else if (b->tw_max != o->m[M_TW_MAX])
+		bad = "tcp_max_tw_buckets changed since the baseline";
+	if (!bad)
+		return b;
+	msgs_addf(&o->warnings, "baseline ignored: %s", bad);
+	return NULL;
+}
+
+/*
+ * The demand model.  By Little's law the TIME_WAIT sockets a steady load
+ * keeps is its arrival rate times the TIME_WAIT lifetime: the sockets in
+ * the table (all of it when it is full) plus the overflows per second,
+ * each a socket that skipped its lifetime, times that lifetime.  That
+ * needs a rate: a window under a second, or overflows that all came in a
+ * burst much shorter than the window, say how many sockets came, not how
+ * often.  Then the demand is the burst bound instead: the sockets in the
+ * table plus every overflow seen.  Both are whole sockets.
+ */
+static void derive_demand(struct observation *o, bool full)
+{
+	double tw = o->m[M_TW_COUNT], max = o->m[M_TW_MAX];
+	double held = full && max > tw ? max : tw;
+
+	/* whole sockets, without rounding a floating point error up */
+	o->m[M_TW_DEMAND_BURST] = ceil(tw + o->m[M_TW_OVERFLOW_DELTA] - 1e-9);
+	/* a sample watched the counter; a state window under 1 s did not */
+	o->demand_from_burst =
+		o->m[M_TW_OVERFLOW_DELTA] > 0 &&
+		(o->burst > 0 ? o->burst < o->window / 2
+			      : o->window < MIN_RATE_WINDOW);
+	o->m[M_TW_DEMAND] =
+		o->demand_from_burst
+			? o->m[M_TW_DEMAND_BURST]
+			: ceil(held + o->m[M_TW_OVERFLOW_RATE] * o->tw_lifetime -
+			       1e-9);
+}
+
 void observe_derive(struct observation *o, const struct baseline *b)
 {
 	double tw = o->m[M_TW_COUNT], max = o->m[M_TW_MAX];
 	bool full;
 
+	if (!(o->tw_lifetime > 0))
+		o->tw_lifetime = TW_LIFETIME;
 	/* 0 buckets: every closing socket overflows, the table is "full" */
 	o->tw_max_unlimited = max < 0;
 	if (max < 0)
@@ -627,28 +741,7 @@ void observe_derive(struct observation *o, const struct baseline *b)
 		o->m[M_TW_RATIO] = tw / max;
 	full = o->m[M_TW_RATIO] >= 0.95;
 
-	if (b && b->valid) {
-		const char *bad = NULL;
-
-		if (strcmp(b->boot_id, o->boot_id) != 0)
-			bad = "the host rebooted since the baseline";
-		else if (b->netns != o->netns)
-			bad = "the baseline is from another network namespace";
-		else if (!(o->time > b->time))
-			bad = "the baseline is not older than this observation";
-		else if (o->c.tw_overflows < b->c.tw_overflows)
-			bad = "TCPTimeWaitOverflow went down since the "
-			      "baseline";
-		else if (b->tw_max != o->m[M_TW_MAX])
-			bad = "tcp_max_tw_buckets changed since the baseline";
-		if (bad) {
-			msgs_addf(&o->warnings, "baseline ignored: %s", bad);
-			b = NULL;
-		}
-	} else {
-		b = NULL;
-	}
-
+	b = usable_baseline(o, b);
 	if (b) {
 		o->window = o->time - b->time;
 		o->baseline_source = b->source;
@@ -660,27 +753,34 @@ void observe_derive(struct observation *o, const struct baseline *b)
 			delta(o->c.syncookies_sent, b->c.syncookies_sent);
 		o->m[M_LISTEN_OVERFLOWS_DELTA] =
 			delta(o->c.listen_overflows, b->c.listen_overflows);
+		derive_demand(o, full);
+	} else if (o->c.tw_overflows == 0) {
 		/*
-		 * Each overflow is a socket that skipped its 60 s in
-		 * TIME_WAIT; over a window longer than 60 s only the last
-		 * 60 s worth would still be held.
+		 * The counter runs from the namespace's creation: at 0, no
+		 * socket has ever overflowed, and what the table holds is
+		 * the whole demand.
 		 */
-		o->m[M_TW_DEMAND] = tw + o->m[M_TW_OVERFLOW_DELTA] *
-						 fmin(1.0, 60.0 / o->window);
+		o->baseline_source = "counter at zero";
+		o->m[M_TW_OVERFLOW_DELTA] = 0;
+		o->m[M_TW_OVERFLOW_RATE] = 0;
+		o->m[M_TW_DEMAND] = tw;
+		o->m[M_TW_DEMAND_BURST] = tw;
+		o->why[M_SYNCOOKIES_SENT_DELTA] = NO_BASELINE;
+		o->why[M_LISTEN_OVERFLOWS_DELTA] = NO_BASELINE;
 	} else {
-		static const char nb[] =
-			"no baseline (first run: run again, or use --sample)";
-
-		o->why[M_TW_OVERFLOW_DELTA] = nb;
-		o->why[M_TW_OVERFLOW_RATE] = nb;
-		o->why[M_SYNCOOKIES_SENT_DELTA] = nb;
-		o->why[M_LISTEN_OVERFLOWS_DELTA] = nb;
-		if (full)
+		o->why[M_TW_OVERFLOW_DELTA] = NO_BASELINE;
+		o->why[M_TW_OVERFLOW_RATE] = NO_BASELINE;
+		o->why[M_SYNCOOKIES_SENT_DELTA] = NO_BASELINE;
+		o->why[M_LISTEN_OVERFLOWS_DELTA] = NO_BASELINE;
+		if (full) {
 			o->why[M_TW_DEMAND] =
 				"the table is full and there is no baseline "
 				"to count overflows (use --sample)";
-		else
+			o->why[M_TW_DEMAND_BURST] = o->why[M_TW_DEMAND];
+		} else {
 			o->m[M_TW_DEMAND] = tw;
+			o->m[M_TW_DEMAND_BURST] = tw;
+		}
 	}
 	for (int i = 0; i < METRIC_COUNT; i++)
 		if (isinf(o->m[i]))

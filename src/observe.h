@@ -22,6 +22,7 @@ enum metric {
 	M_TW_OVERFLOW_DELTA,
 	M_TW_OVERFLOW_RATE,
 	M_TW_DEMAND,
+	M_TW_DEMAND_BURST,
 	M_SYNCOOKIES_SENT_DELTA,
 	M_LISTEN_OVERFLOWS_DELTA,
 	M_TCP_INUSE,
@@ -32,6 +33,8 @@ enum metric {
 	M_EPHEMERAL_LOW,
 	M_EPHEMERAL_HIGH,
 	M_EPHEMERAL_PORTS,
+	M_USABLE_PORTS,
+	M_EHASH_ENTRIES,
 	/* socket-level: O(sockets), from netlink sock_diag */
 	M_STATE_ESTABLISHED,
 	M_STATE_SYN_SENT,
@@ -100,6 +103,9 @@ struct observation {
 	struct counters c;
 	double time;
 	double window; /* seconds since the baseline, NAN without one */
+	double tw_lifetime; /* seconds a socket stays in TIME_WAIT */
+	double burst;	    /* seconds the overflows of a sample took, or NAN */
+	bool demand_from_burst; /* tw_demand is the burst bound: no rate */
 	const char *baseline_source;
 	char boot_id[40];
 	unsigned long long netns;
@@ -107,6 +113,13 @@ struct observation {
 	bool tw_sock_size_read; /* from /proc/slabinfo in this observation */
 	struct msgs warnings;
 };
+
+/* TIME_WAIT lasts this long (TCP_TIMEWAIT_LEN) unless the kernel says
+ * otherwise. */
+#define TW_LIFETIME 60.0
+
+/* A shorter window tells how many sockets came, not how often. */
+#define MIN_RATE_WINDOW 1.0
 
 struct sockstat {
 	long long inuse, orphan, tw, alloc;
@@ -150,6 +163,12 @@ struct slab_cache {
 int observe_collect_cached(int procfd, const char *const *keys, size_t n_keys,
 			   const struct slab_cache *cache,
 			   struct observation *o, char *err, size_t errlen);
+
+/*
+ * The overflow counter alone (TcpExt TCPTimeWaitOverflow), for watching
+ * it through a sample window; -errno.
+ */
+int observe_overflow_counter(int procfd, double *value);
 
 /* Counters from o as a baseline taken now. */
 void observe_to_baseline(const struct observation *o, struct baseline *b,

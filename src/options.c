@@ -152,6 +152,11 @@ static const struct opt_def table[] = {
 	  .metavar = "SECONDS",
 	  .max = 3600,
 	  .help = "observe twice, SECONDS apart, for deltas and rates" },
+	{ .name = "no-auto-sample",
+	  .type = T_FLAG,
+	  .offset = OFF(no_auto_sample),
+	  .help = "with no baseline, do not take a 2 s sample\n"
+		  "(report, apply)" },
 	{ .name = "netns",
 	  .type = T_STRING,
 	  .offset = OFF(netns),

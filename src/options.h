@@ -34,7 +34,7 @@ struct options {
 	char *netns, *run, *output;
 	char *persist_dir; /* --sysctl-d, or ROOT/etc/sysctl.d */
 	double sample, interval, scan_interval, lock_wait;
-	bool no_persist, dry_run, no_sockets, sockets;
+	bool no_persist, dry_run, no_sockets, sockets, no_auto_sample;
 	int quiet, verbose;
 	bool help, version;
 };

@@ -91,6 +91,7 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 	double v, lo, hi;
 	long long klo, khi, to, cur;
 	struct plan_key *k;
+	char *unknown = NULL;
 	bool change;
 
 	if (!env->exists) {
@@ -120,16 +121,29 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 		return;
 	}
 	v = expr_eval(r->value, env, &missing);
+	/*
+	 * A raise that is only partly known is at least its known part
+	 * (max(current * 2, unknown) is at least current * 2): planning that
+	 * can only fall short of the full value, never overshoot it.
+	 */
+	if (isnan(v) && r->direction == DIR_RAISE &&
+	    !isnan(v = expr_eval_lower(r->value, env)) && missing.n) {
+		unknown = xstrdup(missing.v[0]);
+		msgs_free(&missing);
+	}
 	if (isnan(v)) {
 		undecided(pl, r, &missing, "value");
+		free(unknown);
 		return;
 	}
 	if (!bound(r->min, env, &lo, &missing)) {
 		undecided(pl, r, &missing, "min");
+		free(unknown);
 		return;
 	}
 	if (!bound(r->max, env, &hi, &missing)) {
 		undecided(pl, r, &missing, "max");
+		free(unknown);
 		return;
 	}
 	msgs_free(&missing);
@@ -140,6 +154,7 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 		     xasprintf("min (%g) is above max (%g); %s left "
 			       "alone",
 			       lo, hi, r->key));
+		free(unknown);
 		return;
 	}
 	if (!isnan(lo) && v < lo)
@@ -152,6 +167,7 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 		     xasprintf("planned value %.0f for %s is outside the "
 			       "kernel's range %lld..%lld; not applied",
 			       v, r->key, klo, khi));
+		free(unknown);
 		return;
 	}
 	to = (long long)v;
@@ -184,6 +200,8 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 	k->change = change;
 	k->to = to;
 	k->value = v;
+	free(k->unknown);
+	k->unknown = unknown;
 }
 
 int plan_build(const struct policy *p, const struct observation *o,
@@ -242,6 +260,7 @@ int plan_build_opts(const struct policy *p, const struct observation *o,
 		c->key = xstrdup(k->key);
 		c->from = s->ival;
 		c->to = k->to;
+		c->at_least = k->unknown ? xstrdup(k->unknown) : NULL;
 		c->rule = k->rule;
 		c->persist = k->rule->persist;
 		c->reason = k->rule->reason
@@ -250,6 +269,17 @@ int plan_build_opts(const struct policy *p, const struct observation *o,
 				    : xasprintf("rule %s", k->rule->id);
 	}
 	return 0;
+}
+
+bool plan_has_critical(const struct plan *pl)
+{
+	for (size_t i = 0; i < pl->n_advice; i++)
+		if (pl->advice[i].severity == SEV_CRITICAL)
+			return true;
+	for (size_t i = 0; i < pl->n_notes; i++)
+		if (pl->notes[i].severity == SEV_CRITICAL)
+			return true;
+	return false;
 }
 
 const struct plan_change *plan_find(const struct plan *pl, const char *key)
@@ -265,7 +295,10 @@ void plan_free(struct plan *pl)
 	for (size_t i = 0; i < pl->n_changes; i++) {
 		free(pl->changes[i].key);
 		free(pl->changes[i].reason);
+		free(pl->changes[i].at_least);
 	}
+	for (size_t i = 0; i < pl->n_keys; i++)
+		free(pl->keys[i].unknown);
 	free(pl->changes);
 	for (size_t i = 0; i < pl->n_advice; i++)
 		free(pl->advice[i].text);

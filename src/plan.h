@@ -21,6 +21,7 @@ struct plan_change {
 	const struct rule *rule;
 	char *reason;
 	bool persist;
+	char *at_least; /* a raise planned at its known lower bound: why */
 };
 
 /* A rule's message: advice, or a note on why a fired rule did nothing. */
@@ -56,7 +57,8 @@ struct plan_key {
 	const struct rule *rule;
 	bool change;
 	long long to;
-	double value; /* planned value before the no-op check */
+	double value;  /* planned value before the no-op check */
+	char *unknown; /* a lower bound: what was not known */
 };
 
 struct plan {
@@ -86,6 +88,9 @@ int plan_build(const struct policy *p, const struct observation *o,
 int plan_build_opts(const struct policy *p, const struct observation *o,
 		    const struct plan_opts *opts, struct plan *out);
 void plan_free(struct plan *pl);
+
+/* Whether critical advice fired (or a critical note was made). */
+bool plan_has_critical(const struct plan *pl);
 
 /* The change planned for key, or NULL. */
 const struct plan_change *plan_find(const struct plan *pl, const char *key);

@@ -36,6 +36,21 @@ static const char *fmt(double v, char *buf, size_t len)
 	return buf;
 }
 
+const char *const verdict_names[] = {
+	[VERDICT_OK] = "ok",
+	[VERDICT_OVERFLOWING] = "overflowing",
+	[VERDICT_FULL] = "full",
+	[VERDICT_ATTENTION] = "attention",
+};
+
+enum verdict report_status(const struct observation *o, const struct plan *pl)
+{
+	enum verdict v = report_verdict(o);
+
+	return v == VERDICT_OK && plan_has_critical(pl) ? VERDICT_ATTENTION
+							 : v;
+}
+
 enum verdict report_verdict(const struct observation *o)
 {
 	double d = o->m[M_TW_OVERFLOW_DELTA];
@@ -49,11 +64,23 @@ enum verdict report_verdict(const struct observation *o)
 
 char *report_verdict_line(const struct observation *o)
 {
-	char a[32], b[32], c[32], d[32], e[32];
+	char a[32], b[32], c[32], d[32], e[32], f[32];
 	double tw = o->m[M_TW_COUNT], max = o->m[M_TW_MAX];
 
 	switch (report_verdict(o)) {
 	case VERDICT_OVERFLOWING:
+		/* a burst is told as one: its rate while it lasted */
+		if (o->burst > 0 && o->burst < o->window / 2)
+			return xasprintf(
+				"OVERFLOWING: %s TIME_WAIT overflows in a %s s "
+				"burst within the last %s s (%s/s while it "
+				"lasted); %s of %s buckets in use",
+				fmt(o->m[M_TW_OVERFLOW_DELTA], a, sizeof(a)),
+				fmt(round(o->burst * 10) / 10, f, sizeof(f)),
+				fmt(round(o->window * 100) / 100, b, sizeof(b)),
+				fmt(round(o->m[M_TW_OVERFLOW_DELTA] / o->burst),
+				    c, sizeof(c)),
+				fmt(tw, d, sizeof(d)), fmt(max, e, sizeof(e)));
 		return xasprintf(
 			"OVERFLOWING: %s TIME_WAIT overflows in the last %s s "
 			"(%s/s); %s of %s buckets in use",
@@ -87,7 +114,7 @@ char *report_verdict_line(const struct observation *o)
 			"buckets in use, %s%%)%s",
 			fmt(tw, a, sizeof(a)), fmt(max, b, sizeof(b)),
 			fmt(round(o->m[M_TW_RATIO] * 1000) / 10, c, sizeof(c)),
-			isnan(o->window)
+			isnan(o->m[M_TW_OVERFLOW_DELTA])
 				? "; no baseline for overflow counts yet"
 				: "");
 	}
@@ -159,18 +186,22 @@ json_t *report_json(const struct report *r)
 	const struct plan *pl = r->plan;
 	json_t *j, *plan = json_array(), *und = json_array(),
 		   *ovr = json_array(), *files = json_array(), *warn;
-	static const char *const verdicts[] = { "ok", "overflowing", "full" };
 	char *line = report_verdict_line(o);
 
 	for (size_t i = 0; i < pl->n_changes; i++) {
 		const struct plan_change *c = &pl->changes[i];
 
-		json_array_append_new(
-			plan,
-			json_pack("{s:s, s:I, s:I, s:s, s:s, s:b}", "key",
-				  c->key, "from", (json_int_t)c->from, "to",
-				  (json_int_t)c->to, "rule", c->rule->id,
-				  "reason", c->reason, "persist", c->persist));
+		json_t *e = json_pack("{s:s, s:I, s:I, s:s, s:s, s:b}", "key",
+				      c->key, "from", (json_int_t)c->from, "to",
+				      (json_int_t)c->to, "rule", c->rule->id,
+				      "reason", c->reason, "persist",
+				      c->persist);
+
+		/* a raise at its known lower bound, and what was unknown */
+		if (c->at_least)
+			json_object_set_new(e, "at_least",
+					    json_string(c->at_least));
+		json_array_append_new(plan, e);
 	}
 	for (size_t i = 0; i < pl->n_undecided; i++)
 		json_array_append_new(
@@ -197,13 +228,22 @@ json_t *report_json(const struct report *r)
 							 pl->notes[i].rule->id,
 							 pl->notes[i].text));
 
-	j = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s, s:o, s:{s:s, s:o}}",
+	j = json_pack("{s:s, s:{s:s, s:s}, s:s, s:s, s:o, s:{s:s, s:o, s:o}}",
 		      "command", r->command, "tool", "name", PACKAGE_NAME,
 		      "version", PACKAGE_VERSION, "verdict",
-		      verdicts[report_verdict(o)], "summary", line, "netns",
+		      verdict_names[report_status(o, pl)], "summary", line,
+		      "netns",
 		      r->netns ? json_string(r->netns) : json_null(),
 		      "baseline", "source", o->baseline_source,
-		      "window_seconds", num(o->window));
+		      "window_seconds", num(o->window), "burst_seconds",
+		      num(o->burst));
+	json_object_set_new(
+		j, "demand",
+		json_pack("{s:o, s:o, s:s, s:o}", "value",
+			  num(o->m[M_TW_DEMAND]), "burst",
+			  num(o->m[M_TW_DEMAND_BURST]), "model",
+			  o->demand_from_burst ? "burst" : "steady state",
+			  "lifetime_seconds", num(o->tw_lifetime)));
 	json_object_set_new(j, "observations", report_observations_json(o));
 	json_object_set_new(j, "sockets", sockets_json(r));
 	json_object_set_new(j, "top_peers", top_peers_json(r));
@@ -406,6 +446,46 @@ static void row(FILE *f, const char *label, const char *value)
 	fprintf(f, "  %-22s %s\n", label, value);
 }
 
+/*
+ * The demand model's two answers: steady state (what the plan's rules use
+ * as tw_demand) and the burst bound, with the numbers behind each.
+ */
+static void demand_text(FILE *f, const struct observation *o)
+{
+	char a[32], b[32], c[32], buf[256];
+
+	if (isnan(o->m[M_TW_DEMAND])) {
+		row(f, "estimated demand", "unknown (no baseline)");
+		return;
+	}
+	if (!(o->m[M_TW_OVERFLOW_DELTA] > 0)) {
+		snprintf(buf, sizeof(buf), "%s (the sockets held; no overflow)",
+			 fmt(o->m[M_TW_DEMAND], a, sizeof(a)));
+		row(f, "estimated demand", buf);
+		return;
+	}
+	if (o->demand_from_burst) {
+		snprintf(buf, sizeof(buf),
+			 "%s: the table plus the overflows seen (they came %s, "
+			 "which gives no steady rate)",
+			 fmt(o->m[M_TW_DEMAND], a, sizeof(a)),
+			 o->burst > 0 ? "in a short burst"
+				      : "within a window under a second");
+		row(f, "estimated demand", buf);
+		return;
+	}
+	snprintf(buf, sizeof(buf),
+		 "%s in steady state (%s/s overflowing, each for a %s s "
+		 "lifetime, on top of the table)",
+		 fmt(o->m[M_TW_DEMAND], a, sizeof(a)),
+		 fmt(round(o->m[M_TW_OVERFLOW_RATE] * 10) / 10, b, sizeof(b)),
+		 fmt(o->tw_lifetime, c, sizeof(c)));
+	row(f, "estimated demand", buf);
+	snprintf(buf, sizeof(buf), "%s if the overflows seen were a burst",
+		 fmt(o->m[M_TW_DEMAND_BURST], a, sizeof(a)));
+	row(f, "", buf);
+}
+
 /* The TIME_WAIT numbers: buckets, overflows, demand, memory. */
 static void time_wait_text(FILE *f, const struct observation *o, bool verbose)
 {
@@ -423,18 +503,23 @@ static void time_wait_text(FILE *f, const struct observation *o, bool verbose)
 			 fmt(round(o->m[M_TW_RATIO] * 1000) / 10, c,
 			     sizeof(c)));
 	row(f, "buckets in use", buf);
-	if (isnan(o->window))
-		snprintf(buf, sizeof(buf), "%s since boot (no baseline)",
+	if (isnan(o->window) && o->m[M_TW_OVERFLOWS] == 0)
+		snprintf(buf, sizeof(buf),
+			 "0 since the namespace was created");
+	else if (isnan(o->window))
+		snprintf(buf, sizeof(buf),
+			 "%s since the namespace was created (no baseline)",
 			 fmt(o->m[M_TW_OVERFLOWS], a, sizeof(a)));
 	else
 		snprintf(buf, sizeof(buf),
-			 "%s in the last %s s (baseline: %s); %s since boot",
+			 "%s in the last %s s (baseline: %s); %s since the "
+			 "namespace was created",
 			 fmt(o->m[M_TW_OVERFLOW_DELTA], a, sizeof(a)),
 			 fmt(round(o->window * 100) / 100, b, sizeof(b)),
 			 o->baseline_source,
 			 fmt(o->m[M_TW_OVERFLOWS], c, sizeof(c)));
 	row(f, "overflows", buf);
-	row(f, "estimated demand", fmt(o->m[M_TW_DEMAND], a, sizeof(a)));
+	demand_text(f, o);
 	mem_share = o->m[M_TW_SOCK_SIZE] * o->m[M_TW_MAX] / o->m[M_MEM_TOTAL];
 	if (o->tw_max_unlimited)
 		snprintf(b, sizeof(b), "unbounded");
@@ -500,11 +585,16 @@ static void changes_text(FILE *f, const struct report *r)
 		for (size_t i = 0; i < pl->n_changes; i++) {
 			const struct plan_change *ch = &pl->changes[i];
 
-			fprintf(f, "  %s: %lld -> %lld  [%s]%s\n", ch->key,
-				ch->from, ch->to,
-				ch->rule->id,
+			fprintf(f, "  %s: %lld -> %s%lld  [%s]%s\n", ch->key,
+				ch->from, ch->at_least ? "at least " : "",
+				ch->to, ch->rule->id,
 				ch->persist ? "" : " (not persisted)");
 			fprintf(f, "      %s\n", ch->reason);
+			if (ch->at_least)
+				fprintf(f,
+					"      (the known part of the value: "
+					"%s)\n",
+					ch->at_least);
 		}
 	} else {
 		fprintf(f, "\nPlan: nothing to change\n");
@@ -580,6 +670,13 @@ void report_quiet(FILE *f, const struct report *r)
 
 	fprintf(f, "%s\n", line);
 	free(line);
+	/* quiet is not blind: what needs a person is always said */
+	for (size_t i = 0; i < r->plan->n_advice; i++)
+		if (r->plan->advice[i].severity >= SEV_WARNING)
+			fprintf(f, "[%s] %s: %s\n",
+				severity_names[r->plan->advice[i].severity],
+				r->plan->advice[i].rule->id,
+				r->plan->advice[i].text);
 	/* what apply did is not noise */
 	for (size_t i = 0; r->txn && i < r->txn->rec.n_changes; i++) {
 		const struct change *c = &r->txn->rec.changes[i];
@@ -599,6 +696,48 @@ static void prom_metric(FILE *f, const char *name, const char *type,
 		fprintf(f, "%s NaN\n", name);
 	else
 		fprintf(f, "%s %.17g\n", name, v);
+}
+
+/* One series per verdict, 1 for the current one. */
+static void prom_verdict(FILE *f, enum verdict v)
+{
+	fprintf(f, "# HELP twtune_verdict The host's verdict (1: this one).\n"
+		   "# TYPE twtune_verdict gauge\n");
+	for (size_t i = 0; i < ARRAY_SIZE(verdict_names); i++)
+		fprintf(f, "twtune_verdict{verdict=\"%s\"} %d\n",
+			verdict_names[i], (size_t)v == i);
+}
+
+/*
+ * One series per advice rule, 1 while it fires, and one per warning a
+ * sysctl rule gave: alerts can be written on rule id and severity.
+ */
+static void prom_advice(FILE *f, const struct report *r)
+{
+	const struct plan *pl = r->plan;
+
+	fprintf(f, "# HELP twtune_advice_firing Advice or a rule's warning "
+		   "that fires now (1), by rule and severity.\n"
+		   "# TYPE twtune_advice_firing gauge\n");
+	for (size_t i = 0; r->policy && i < r->policy->n_rules; i++) {
+		const struct rule *ru = &r->policy->rules[i];
+		bool firing = false;
+
+		if (ru->kind != RULE_ADVICE || !ru->enabled)
+			continue;
+		for (size_t k = 0; k < pl->n_advice; k++)
+			firing |= pl->advice[k].rule == ru;
+		fprintf(f,
+			"twtune_advice_firing{rule=\"%s\",severity=\"%s\"} "
+			"%d\n",
+			ru->id, severity_names[ru->severity], firing);
+	}
+	for (size_t i = 0; i < pl->n_notes; i++)
+		fprintf(f,
+			"twtune_advice_firing{rule=\"%s\",severity=\"%s\"} "
+			"1\n",
+			pl->notes[i].rule->id,
+			severity_names[pl->notes[i].severity]);
 }
 
 void report_prometheus(FILE *f, const struct report *r)
@@ -633,6 +772,10 @@ void report_prometheus(FILE *f, const struct report *r)
 	prom_metric(f, "twtune_last_apply_timestamp_seconds", "gauge",
 		    "When twtune last changed a sysctl (0: never).",
 		    r->last_apply > 0 ? r->last_apply : 0);
+	prom_metric(f, "twtune_report_timestamp_seconds", "gauge",
+		    "When this report was made.", o->time);
+	prom_verdict(f, report_status(o, r->plan));
+	prom_advice(f, r);
 	if (r->socks && r->socks->collected) {
 		fprintf(f,
 			"# HELP twtune_tcp_sockets TCP sockets by state "

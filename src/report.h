@@ -21,7 +21,10 @@ enum verdict {
 	VERDICT_OK,	     /* not overflowing */
 	VERDICT_OVERFLOWING, /* overflows since the baseline */
 	VERDICT_FULL,	     /* full table, no baseline to count overflows */
+	VERDICT_ATTENTION,   /* the table is fine, but critical advice fired */
 };
+
+extern const char *const verdict_names[];
 
 struct report {
 	const char *command; /* "report", "apply", "rollback" */
@@ -38,7 +41,11 @@ struct report {
 	bool dry_run;
 };
 
+/* The table's verdict (never VERDICT_ATTENTION). */
 enum verdict report_verdict(const struct observation *o);
+
+/* The host's: the table's, or attention when critical advice fired. */
+enum verdict report_status(const struct observation *o, const struct plan *pl);
 /* One line saying whether the host is overflowing, and by how much. */
 char *report_verdict_line(const struct observation *o);
 

@@ -30,7 +30,7 @@ static bool allowed(const struct change *c, struct msgs *warnings)
 {
 	const struct tunable *t = tunable_find(c->key);
 
-	if (!t || (t->flags & TUN_NOT_INT)) {
+	if (!t || (t->flags & (TUN_NOT_INT | TUN_READ_ONLY))) {
 		msgs_addf(warnings,
 			  "%s: not a key twtune manages; not touched", c->key);
 		return false;

@@ -65,8 +65,22 @@ int run_policies(struct run *r)
 {
 	if (load_policies(r->o, &r->pol) < 0)
 		return EX_DATAERR;
-	if (!r->pol.n_rules)
-		log_warn("warning: no policy rules loaded");
+	/* a build tree without -p, a wrong install path: not "all is well" */
+	if (!r->pol.n_rules) {
+		struct strbuf where = { 0 };
+
+		if (r->o->policies.n)
+			for (size_t i = 0; i < r->o->policies.n; i++)
+				strbuf_addf(&where, "%s%s", i ? ", " : "",
+					    r->o->policies.v[i]);
+		else
+			strbuf_addf(&where, "%s, %s", POLICY_DIR,
+				    SYSCONF_POLICY_DIR);
+		log_err("no policy rules loaded from %s (give -p PATH)",
+			where.s);
+		strbuf_free(&where);
+		return EX_DATAERR;
+	}
 	/* a writer that may not write says so once its policies are good */
 	return boundary_permitted(&r->b);
 }
@@ -86,16 +100,48 @@ void run_reload(struct run *r)
 		   r->pol.n_files);
 }
 
-/* Sleep the whole of seconds, whatever signals arrive meanwhile. */
-static void sleep_seconds(double seconds)
+static double monotonic(void)
 {
-	struct timespec ts = {
-		.tv_sec = (time_t)seconds,
-		.tv_nsec = (long)((seconds - floor(seconds)) * 1e9),
-	};
+	struct timespec ts;
 
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return util_timespec_seconds(&ts);
+}
+
+/*
+ * Wait out a sample window, whatever signals arrive meanwhile, watching
+ * the overflow counter every SAMPLE_POLL seconds: the overflows may all
+ * have come in a burst much shorter than the window.  Returns how long
+ * they took (the first to the last poll that saw the counter rise, plus
+ * one poll), or NAN when it did not rise.
+ */
+#define SAMPLE_POLL 0.1
+static double sample_window(struct run *r, double seconds, double start)
+{
+	double end = monotonic() + seconds, now, v, last = NAN;
+	double first_rise = NAN, last_rise = NAN;
+
+	observe_overflow_counter(r->target.procfd, &last);
+	while ((now = monotonic()) < end) {
+		double nap = end - now < SAMPLE_POLL ? end - now : SAMPLE_POLL;
+		struct timespec ts = {
+			.tv_sec = (time_t)nap,
+			.tv_nsec = (long)((nap - floor(nap)) * 1e9),
+		};
+
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		if (observe_overflow_counter(r->target.procfd, &v) < 0)
+			continue;
+		if (v > last) {
+			if (isnan(first_rise))
+				first_rise = monotonic() - start;
+			last_rise = monotonic() - start;
+		}
+		last = v;
+	}
+	return isnan(first_rise) ? NAN
+				 : last_rise - first_rise + SAMPLE_POLL;
 }
 
 /* One observation of the policies' keys (and the ones always shown). */
@@ -115,28 +161,46 @@ static int collect(struct run *r, struct observation *obs)
 	return ret;
 }
 
+/*
+ * Observe twice, seconds apart, the first observation the baseline of
+ * the second (which goes into r->obs, derived).  Returns an exit code.
+ */
+static int sample(struct run *r, double seconds)
+{
+	struct observation first;
+	double start = monotonic(), burst;
+
+	if (collect(r, &first) < 0) {
+		observe_free(&first);
+		return EXIT_FAILED;
+	}
+	observe_to_baseline(&first, &r->first, "sample");
+	observe_free(&first);
+	burst = sample_window(r, seconds, start);
+	observe_free(&r->obs);
+	if (collect(r, &r->obs) < 0) {
+		observe_free(&r->obs);
+		return EXIT_FAILED;
+	}
+	r->obs.burst = burst;
+	return 0;
+}
+
 int run_observe(struct run *r, const struct state *mem)
 {
 	struct baseline b = { 0 };
 	char state_err[512];
-	int state_ret;
+	int state_ret, rc;
 
 	/* first: it may hold tw_sock_size, which spares reading slabinfo */
 	state_ret =
 		state_load(r->o->state, &r->st, state_err, sizeof(state_err));
 	if (r->o->sample > 0) {
-		struct observation first;
-
-		if (collect(r, &first) < 0) {
-			observe_free(&first);
-			return EXIT_FAILED;
-		}
-		observe_to_baseline(&first, &r->first, "sample");
+		rc = sample(r, r->o->sample);
+		if (rc)
+			return rc;
 		b = r->first;
-		observe_free(&first);
-		sleep_seconds(r->o->sample);
-	}
-	if (collect(r, &r->obs) < 0) {
+	} else if (collect(r, &r->obs) < 0) {
 		observe_free(&r->obs);
 		return EXIT_FAILED;
 	}
@@ -150,6 +214,42 @@ int run_observe(struct run *r, const struct state *mem)
 	if (r->last.json && recover_adopt(&r->last, &r->obs, &r->st))
 		r->state_dirty = true;
 	r->observed = true;
+	return 0;
+}
+
+/*
+ * First sight: no baseline, the counter not at zero, and a rule that
+ * cannot decide without one.  Rather than "run again", take a short
+ * sample now (never of a fixture tree, whose counters do not move).
+ */
+#define AUTO_SAMPLE 2.0
+static bool wants_sample(const struct run *r)
+{
+	return r->o->sample <= 0 && !r->o->no_auto_sample &&
+	       r->target.real_proc && isnan(r->obs.m[M_TW_OVERFLOW_DELTA]) &&
+	       r->plan.n_undecided > 0;
+}
+
+static int auto_sample(struct run *r)
+{
+	struct baseline b;
+	int rc;
+
+	if (isatty(STDERR_FILENO))
+		log_notice("no baseline yet: observing for %g s to count "
+			   "overflows (--no-auto-sample skips this)",
+			   AUTO_SAMPLE);
+	rc = sample(r, AUTO_SAMPLE);
+	if (rc)
+		return rc;
+	b = r->first;
+	observe_derive(&r->obs, &b);
+	msgs_addf(&r->obs.warnings,
+		  "no baseline: took a %g s sample (the state file gives one "
+		  "to the next run)",
+		  AUTO_SAMPLE);
+	if (r->last.json && recover_adopt(&r->last, &r->obs, &r->st))
+		r->state_dirty = true;
 	return 0;
 }
 
@@ -257,6 +357,12 @@ int run_evaluate(struct run *r)
 		return rc;
 	if (r->b.sandbox.state == SANDBOX_NONE)
 		msgs_addf(&r->warnings, "no sandbox: %s", r->b.sandbox.text);
+	run_plan(r);
+	if (wants_sample(r)) {
+		rc = auto_sample(r);
+		if (rc)
+			return rc;
+	}
 	run_sockets(r);
 	run_plan(r);
 	check_shadowing(r);
@@ -322,11 +428,33 @@ int run_save_state(struct run *r, const struct txn *t)
 	return ret;
 }
 
-int run_proposal_exit(const struct run *r)
+/* Whether t changed key (verified). */
+static bool changed(const struct txn *t, const char *key)
 {
-	if (!r->plan.n_changes || r->o->format == FORMAT_SALT)
+	for (size_t i = 0; i < t->rec.n_changes; i++)
+		if (t->rec.changes[i].verified &&
+		    strcmp(t->rec.changes[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+int run_exit(const struct run *r)
+{
+	bool table = report_verdict(&r->obs) != VERDICT_OK;
+	bool critical = plan_has_critical(&r->plan);
+
+	/* a textfile collector takes any other code for a failure */
+	if (r->o->format == FORMAT_PROMETHEUS)
 		return 0;
-	return EXIT_CHANGES;
+	if (r->txn_used)
+		return critical || (table && !changed(&r->txn,
+						       "net.ipv4.tcp_max_tw_buckets"))
+			       ? EXIT_ATTENTION
+			       : 0;
+	/* Salt takes any non-zero code for a failure; "changed" says it */
+	if (r->plan.n_changes)
+		return r->o->format == FORMAT_SALT ? 0 : EXIT_CHANGES;
+	return table || critical ? EXIT_ATTENTION : 0;
 }
 
 void run_next(struct run *r)

@@ -82,10 +82,13 @@ void run_plan(struct run *r);
 int run_evaluate(struct run *r);
 
 /*
- * The exit code of a run that proposes what its plan holds: 2 when it
- * proposes changes (0 with --format salt, which reads "changed"), else 0.
+ * The exit code of a run that got through: 2 when it proposes changes
+ * (0 with --format salt, which reads "changed"); 3 when the table is
+ * full or overflowing, or critical advice fired, and nothing proposed
+ * (or, after apply, done) fixes it; else 0.  With --format prometheus
+ * always 0: the metrics carry the verdict.
  */
-int run_proposal_exit(const struct run *r);
+int run_exit(const struct run *r);
 
 /* Forget one tick's observation and plan (watch), keeping the rest. */
 void run_next(struct run *r);

@@ -35,6 +35,14 @@ const struct tunable tunables[] = {
 	  "SYN cookies when the SYN queue overflows" },
 	{ "net.ipv4.ip_local_port_range", 0, 65535, TUN_SHOWN | TUN_NOT_INT, 0,
 	  0, "ephemeral ports for outgoing connections" },
+	{ "net.ipv4.ip_local_reserved_ports", 0, 65535,
+	  TUN_SHOWN | TUN_NOT_INT, KVER(2, 6) | 35, 0,
+	  "ports of the ephemeral range never chosen automatically" },
+	/* read-only; negative when the namespace shares the host's table */
+	{ "net.ipv4.tcp_ehash_entries", INT_MIN, INT_MAX,
+	  TUN_SHOWN | TUN_READ_ONLY, KVER(6, 1), 0,
+	  "buckets of the TCP established hash (TIME_WAIT sockets live "
+	  "there too)" },
 };
 
 const size_t n_tunables = ARRAY_SIZE(tunables);

@@ -22,6 +22,7 @@ enum tunable_flags {
 	TUN_NEG_UNLIMITED = 1u << 1, /* a negative value means "no limit" */
 	TUN_ZERO_ONLY = 1u << 2,     /* twtune may only ever set it to 0 */
 	TUN_NOT_INT = 1u << 3,	     /* not one integer: read, never written */
+	TUN_READ_ONLY = 1u << 4,     /* the kernel's to say: never written */
 };
 
 struct tunable {

@@ -27,14 +27,14 @@ expect_eq "dry run wrote nothing" "$(cat "$SYS/tcp_max_tw_buckets")" 10000
 
 expect_rc "apply" 0 A apply -f json
 cp "$T/out" "$T/j"
-expect_eq "live tcp_max_tw_buckets" "$(cat "$SYS/tcp_max_tw_buckets")" 32768
+expect_eq "live tcp_max_tw_buckets" "$(cat "$SYS/tcp_max_tw_buckets")" 65536
 expect_eq "live tcp_tw_recycle" "$(cat "$SYS/tcp_tw_recycle")" 0
 expect_eq "result" "$(jget "$T/j" .result)" ok
 expect_eq "every change verified and persisted" \
 	"$(jget "$T/j" '[.changes[] | .written and .verified and .persisted] | all')" true
 expect_eq "persist file keys" \
 	"$(grep -v '^#' "$T/sysctl.d/90-twtune.conf" | tr '\n' ' ')" \
-	"net.ipv4.tcp_max_tw_buckets = 32768 net.ipv4.tcp_tw_recycle = 0 "
+	"net.ipv4.tcp_max_tw_buckets = 65536 net.ipv4.tcp_tw_recycle = 0 "
 RUN=$(jget "$T/j" .run)
 expect_grep "persist header names the run" "run $RUN" "$T/sysctl.d/90-twtune.conf"
 expect_eq "persist file mode" "$(stat -c %a "$T/sysctl.d/90-twtune.conf")" 644
@@ -228,7 +228,7 @@ fresh
 printf '# older run\nnet.ipv4.tcp_tw_reuse = 1\n' >"$T/sysctl.d/90-twtune.conf"
 expect_rc "apply merges" 0 A apply
 expect_grep "old key kept" "^net.ipv4.tcp_tw_reuse = 1$" "$T/sysctl.d/90-twtune.conf"
-expect_grep "new key added" "^net.ipv4.tcp_max_tw_buckets = 32768$" "$T/sysctl.d/90-twtune.conf"
+expect_grep "new key added" "^net.ipv4.tcp_max_tw_buckets = 65536$" "$T/sysctl.d/90-twtune.conf"
 
 # --- tampering is detected -------------------------------------------------
 L="$T/log/audit.jsonl"

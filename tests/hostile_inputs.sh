@@ -83,7 +83,7 @@ cp "$L" "$T/good.jsonl"
 chmod 0666 "$L"
 expect_rc "rollback from a log everyone can write" 1 A rollback
 expect_grep "refuses it" "refusing it: the file is writable by everyone" "$T/err"
-expect_eq "nothing restored" "$(cat "$SYS/tcp_max_tw_buckets")" 32768
+expect_eq "nothing restored" "$(cat "$SYS/tcp_max_tw_buckets")" 65536
 chmod 0640 "$L"
 if [ "$(id -u)" = 0 ]; then
 	chown 65534 "$L"
@@ -95,7 +95,7 @@ fi
 sed -i '1s/"uid":[0-9]*/"uid":4242/' "$L"
 expect_rc "rollback from a log whose chain is broken" 1 A rollback
 expect_grep "refuses it" "the log does not verify (line 2: hash chain broken" "$T/err"
-expect_eq "nothing restored" "$(cat "$SYS/tcp_max_tw_buckets")" 32768
+expect_eq "nothing restored" "$(cat "$SYS/tcp_max_tw_buckets")" 65536
 
 # forge a run with a sound chain: keys outside the table, values outside
 # their range, and tcp_tw_recycle turned on again
@@ -109,7 +109,7 @@ forge() {
 }
 CH='[{"key":"net.ipv4.ip_forward","before":1,"after":0,"rule":"x","reason":"x","written":true,"verified":true,"persisted":false,"persist":false,"persist_before":null},
 {"key":"net.ipv4.tcp_tw_reuse","before":7,"after":2,"rule":"x","reason":"x","written":true,"verified":true,"persisted":false,"persist":false,"persist_before":null},
-{"key":"net.ipv4.tcp_max_tw_buckets","before":-9223372036854775808,"after":32768,"rule":"x","reason":"x","written":true,"verified":true,"persisted":false,"persist":false,"persist_before":null},
+{"key":"net.ipv4.tcp_max_tw_buckets","before":-9223372036854775808,"after":65536,"rule":"x","reason":"x","written":true,"verified":true,"persisted":false,"persist":false,"persist_before":null},
 {"key":"net.ipv4.tcp_tw_recycle","before":1,"after":0,"rule":"x","reason":"x","written":true,"verified":true,"persisted":false,"persist":false,"persist_before":null}]'
 forge "{\"time\":\"2026-11-30T00:00:00.000Z\",\"run\":\"f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0\",\"phase\":\"intent\",\"mode\":\"apply\",\"changes\":$CH,\"result\":null,\"error\":null}"
 forge "{\"time\":\"2026-11-30T00:00:01.000Z\",\"run\":\"f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0\",\"phase\":\"result\",\"mode\":\"apply\",\"changes\":$CH,\"result\":\"ok\",\"error\":null}"
@@ -124,7 +124,7 @@ expect_grep "tcp_tw_recycle stays off" "net.ipv4.tcp_tw_recycle stays 0" "$T/err
 expect_grep "nothing done" "Nothing to roll back for run f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0" "$T/out"
 expect_eq "ip_forward untouched" "$(cat "$SYS/ip_forward")" 0
 expect_eq "tcp_tw_reuse untouched" "$(cat "$SYS/tcp_tw_reuse")" 2
-expect_eq "tcp_max_tw_buckets untouched" "$(cat "$SYS/tcp_max_tw_buckets")" 32768
+expect_eq "tcp_max_tw_buckets untouched" "$(cat "$SYS/tcp_max_tw_buckets")" 65536
 expect_eq "tcp_tw_recycle untouched" "$(cat "$SYS/tcp_tw_recycle")" 0
 
 # an untrusted state file is ignored, not obeyed

@@ -14,21 +14,27 @@ cp "$T/out" "$T/j"
 expect_eq verdict "$(jget "$T/j" .verdict)" overflowing
 expect_eq tw_count "$(jget "$T/j" .observations.tw_count)" 10000
 expect_eq tw_overflow_delta "$(jget "$T/j" .observations.tw_overflow_delta)" 1873
-expect_eq tw_demand "$(jget "$T/j" .observations.tw_demand)" 11873
+# steady state (Little's law): the full table plus the overflow rate over
+# the state file's ~10 s window times the 60 s TIME_WAIT lifetime
+W=$(jget "$T/j" .baseline.window_seconds)
+DEMAND=$(awk -v w="$W" 'BEGIN { d = 10000 + 1873 / w * 60; c = int(d); if (c < d) c++; print c }')
+expect_eq tw_demand "$(jget "$T/j" .observations.tw_demand)" "$DEMAND"
+expect_eq "the model used" "$(jget "$T/j" .demand.model)" "steady state"
+expect_eq "the burst bound beside it" "$(jget "$T/j" .demand.burst)" 11873
 expect_eq tw_sock_size "$(jget "$T/j" .observations.tw_sock_size)" 248
 expect_eq mem_total "$(jget "$T/j" .observations.mem_total)" $((8046520 * 1024))
 expect_eq tcp_inuse "$(jget "$T/j" .observations.tcp_inuse)" 60
 expect_eq "plan size" "$(jget "$T/j" '.plan | length')" 2
 expect_eq "buckets raised to 2x demand, pow2" \
 	"$(jget "$T/j" '.plan[] | select(.key=="net.ipv4.tcp_max_tw_buckets") | "\(.from)->\(.to) \(.rule)"')" \
-	"10000->32768 tw-buckets-headroom"
+	"10000->65536 tw-buckets-headroom"
 expect_eq "tcp_tw_recycle turned off" \
 	"$(jget "$T/j" '.plan[] | select(.key=="net.ipv4.tcp_tw_recycle") | "\(.from)->\(.to) \(.rule)"')" \
 	"1->0 tw-recycle-off"
 expect_eq "fin-timeout advice" "$(jget "$T/j" '.advice[0].rule')" fin-timeout-myth
 expect_eq "reason shows the numbers" \
 	"$(jget "$T/j" '.plan[0].reason')" \
-	"10000 TIME_WAIT sockets in 10000 buckets, 1873 overflows since the baseline, estimated demand 11873: raise to 32768 (twice the demand and at least double, at most 1% of RAM)"
+	"10000 TIME_WAIT sockets in 10000 buckets, 1873 overflows since the baseline, estimated demand $DEMAND: raise to 65536 (twice the demand and at least double, at most 1% of RAM)"
 expect_eq "tcp_tw_recycle sysctl reported" "$(jget "$T/j" '.sysctls["net.ipv4.tcp_tw_recycle"].value')" 1
 for k in observations sysctls plan advice undecided warnings; do
 	expect_eq "JSON has $k" "$(jget "$T/j" "has(\"$k\")")" true
@@ -48,17 +54,24 @@ ok "observations has every documented metric name"
 make_state "$T/state.json" 20000 10000 10 $BOOT
 expect_rc "text report" 2 R --proc "$FIX/overflow"
 expect_eq "first line" "$(head -1 "$T/out" | cut -c1-12)" "OVERFLOWING:"
-expect_grep "text plan shows the change" "net.ipv4.tcp_max_tw_buckets: 10000 -> 32768" "$T/out"
+expect_grep "text plan shows the change" "net.ipv4.tcp_max_tw_buckets: 10000 -> 65536" "$T/out"
 expect_grep "text shows advice" "fin-timeout-myth" "$T/out"
 
-# --- no baseline: full table -> at risk, headroom undecided ---------------
+# --- no baseline: full table -> at risk, at least doubled -------------------
+# (a fixture is never sampled; the counter is not 0, so the demand is
+# unknown: the raise-only rule plans the part it knows, max(current * 2,
+# ...) being at least current * 2)
 rm -f "$T/state.json"
 expect_rc "full table without baseline" 2 R --proc "$FIX/overflow" -f json
 cp "$T/out" "$T/j"
 expect_eq verdict "$(jget "$T/j" .verdict)" full
-expect_eq "headroom undecided" "$(jget "$T/j" '.undecided[0].rule')" tw-buckets-headroom
-expect_grep "undecided names tw_demand" "tw_demand" "$T/j"
-expect_eq "recycle still planned" "$(jget "$T/j" '.plan[0].key')" net.ipv4.tcp_tw_recycle
+expect_eq "headroom plans at least double" \
+	"$(jget "$T/j" '.plan[] | select(.key == "net.ipv4.tcp_max_tw_buckets") | .to')" 20000
+expect_grep "marked at least, with what was unknown" '"at_least": "tw_demand: the table is full' "$T/j"
+expect_eq "recycle still planned" "$(jget "$T/j" '[.plan[].key] | index("net.ipv4.tcp_tw_recycle") != null')" true
+rm -f "$T/state.json"
+R --proc "$FIX/overflow" >"$T/text" 2>&1
+expect_grep "text says at least" "net.ipv4.tcp_max_tw_buckets: 10000 -> at least 20000" "$T/text"
 
 # --- the report updated the state: a second run has a baseline ------------
 expect_eq "state written by report" "$(jget "$T/state.json" '.samples | length')" 1
@@ -77,7 +90,9 @@ expect_grep "quiet says OK" "^OK: not overflowing" "$T/out"
 
 # --- unlimited and zero limits --------------------------------------------
 make_state "$T/state.json" 0 -1 10 $BOOT
-expect_rc "unlimited table" 0 R --proc "$FIX/unlimited" -f json
+# overflows counted with nothing to plan (a negative limit is never
+# lowered): the host needs attention, exit 3
+expect_rc "unlimited table" 3 R --proc "$FIX/unlimited" -f json
 cp "$T/out" "$T/j"
 expect_eq "unlimited ratio" "$(jget "$T/j" .observations.tw_ratio)" 0
 expect_eq "unlimited: nothing planned" "$(jget "$T/j" '.plan | length')" 0
@@ -85,7 +100,10 @@ make_state "$T/state.json" 21000 0 30 $BOOT
 expect_rc "zero buckets, overflowing" 2 R --proc "$FIX/zero" -f json
 cp "$T/out" "$T/j"
 expect_eq "zero ratio counts as full" "$(jget "$T/j" .observations.tw_ratio)" 1
-expect_eq "zero raised to 2x demand" "$(jget "$T/j" '.plan[0].to')" 2048
+# 0 buckets: every close overflows; twice the steady-state demand,
+# rounded up to a power of two
+expect_eq "zero raised to 2x demand" "$(jget "$T/j" '.plan[0].to')" \
+	"$(jget "$T/j" '.observations.tw_demand * 2 | log2 | ceil | exp2')"
 
 # --- a /proc we do not understand: clear error, exit 1 --------------------
 expect_rc "sockstat without tw" 1 R --proc "$FIX/broken-sockstat"

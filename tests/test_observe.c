@@ -515,6 +515,7 @@ static void raw_obs(struct observation *o, double tw, double tw_max,
 	o->c.listen_overflows = 70;
 	o->time = NOW;
 	o->window = NAN;
+	o->burst = NAN;
 	o->baseline_source = "none";
 	o->netns = NETNS;
 	snprintf(o->boot_id, sizeof(o->boot_id), "%s", BOOT);
@@ -548,11 +549,11 @@ static void derive_ratio_of_zero_buckets_is_full(void **state)
 	struct observation o;
 
 	(void)state;
-	raw_obs(&o, 0, 0, 0);
+	raw_obs(&o, 0, 0, 5);
 	observe_derive(&o, NULL);
 	assert_num(o.m[M_TW_RATIO], 1);
 	assert_false(o.tw_max_unlimited);
-	/* full and no baseline: demand cannot be known */
+	/* full, overflows counted once, no baseline: demand is not known */
 	assert_num(o.m[M_TW_DEMAND], NAN);
 	assert_non_null(o.why[M_TW_DEMAND]);
 	observe_free(&o);
@@ -591,17 +592,85 @@ static void derive_deltas_and_rate_from_a_baseline(void **state)
 	observe_free(&o);
 }
 
-static void derive_demand_adds_all_overflows_of_a_short_window(void **state)
+/*
+ * Little's law: a steady 25 overflows/s, each a socket that would have
+ * stayed 60 s, on top of the full table's 4096 buckets; the burst bound
+ * beside it counts only what was seen.
+ */
+static void derive_demand_is_steady_state_over_a_short_window(void **state)
 {
 	struct observation o;
 	struct baseline b;
 
 	(void)state;
-	/* 10 s < 60 s: every overflow would still be in TIME_WAIT */
 	raw_obs(&o, 4000, 4096, 350);
 	base_for(&o, &b, 10, 100);
 	observe_derive(&o, &b);
-	assert_num(o.m[M_TW_DEMAND], 4000 + 250);
+	assert_num(o.m[M_TW_DEMAND], 4096 + 25 * 60);
+	assert_num(o.m[M_TW_DEMAND_BURST], 4000 + 250);
+	assert_false(o.demand_from_burst);
+	observe_free(&o);
+}
+
+/* The man page's example: 64 buckets, 43.6 overflows/s. */
+static void derive_demand_of_the_man_page_example(void **state)
+{
+	struct observation o;
+	struct baseline b;
+
+	(void)state;
+	raw_obs(&o, 64, 64, 100 + 436);
+	base_for(&o, &b, 10, 100);
+	observe_derive(&o, &b);
+	assert_num(o.m[M_TW_DEMAND], 64 + 2616);
+	observe_free(&o);
+}
+
+/* A window under a second, or a sample whose overflows came in a short
+ * burst, gives no rate: the demand is the burst bound. */
+static void derive_demand_of_a_burst_is_the_burst_bound(void **state)
+{
+	struct observation o;
+	struct baseline b;
+
+	(void)state;
+	raw_obs(&o, 64, 64, 100 + 436);
+	base_for(&o, &b, 0.5, 100);
+	observe_derive(&o, &b);
+	assert_true(o.demand_from_burst);
+	assert_num(o.m[M_TW_DEMAND], 64 + 436);
+	observe_free(&o);
+	raw_obs(&o, 64, 64, 100 + 436);
+	o.burst = 0.2; /* a 5 s sample saw them all within 0.2 s */
+	base_for(&o, &b, 5, 100);
+	observe_derive(&o, &b);
+	assert_true(o.demand_from_burst);
+	assert_num(o.m[M_TW_DEMAND], 64 + 436);
+	observe_free(&o);
+	raw_obs(&o, 64, 64, 100 + 436);
+	o.burst = 4.5; /* spread over the sample: a steady rate */
+	base_for(&o, &b, 5, 100);
+	observe_derive(&o, &b);
+	assert_false(o.demand_from_burst);
+	assert_num(o.m[M_TW_DEMAND], 64 + 436 * 12);
+	observe_free(&o);
+}
+
+/*
+ * First sight with the counter at zero: it counts from the namespace's
+ * creation, so nothing ever overflowed and the table holds the demand.
+ */
+static void derive_counter_at_zero_is_a_baseline(void **state)
+{
+	struct observation o;
+
+	(void)state;
+	raw_obs(&o, 4096, 4096, 0);
+	observe_derive(&o, NULL);
+	assert_num(o.m[M_TW_OVERFLOW_DELTA], 0);
+	assert_num(o.m[M_TW_OVERFLOW_RATE], 0);
+	assert_num(o.m[M_TW_DEMAND], 4096);
+	assert_string_equal(o.baseline_source, "counter at zero");
 	observe_free(&o);
 }
 
@@ -611,14 +680,14 @@ static void derive_demand_scales_overflows_of_a_long_window(void **state)
 	struct baseline b;
 
 	(void)state;
-	/* 120 s: only the last 60 s worth, half, would still be held */
+	/* 120 s: 5/s for 60 s each, on top of the full table */
 	raw_obs(&o, 4000, 4096, 700);
 	base_for(&o, &b, 120, 100);
 	observe_derive(&o, &b);
 	assert_num(o.window, 120);
 	assert_num(o.m[M_TW_OVERFLOW_DELTA], 600);
 	assert_num(o.m[M_TW_OVERFLOW_RATE], 5);
-	assert_num(o.m[M_TW_DEMAND], 4000 + 300);
+	assert_num(o.m[M_TW_DEMAND], 4096 + 300);
 	observe_free(&o);
 }
 
@@ -1091,7 +1160,10 @@ int main(void)
 		cmocka_unit_test(derive_negative_max_is_unlimited),
 		cmocka_unit_test(derive_deltas_and_rate_from_a_baseline),
 		cmocka_unit_test(
-			derive_demand_adds_all_overflows_of_a_short_window),
+			derive_demand_is_steady_state_over_a_short_window),
+		cmocka_unit_test(derive_demand_of_the_man_page_example),
+		cmocka_unit_test(derive_demand_of_a_burst_is_the_burst_bound),
+		cmocka_unit_test(derive_counter_at_zero_is_a_baseline),
 		cmocka_unit_test(
 			derive_demand_scales_overflows_of_a_long_window),
 		cmocka_unit_test(derive_demand_is_the_count_without_overflows),

@@ -582,10 +582,13 @@ static void headroom_unlimited_table_without_overflows_is_silent(void **state)
 }
 
 /* Full, and no baseline to count overflows: unknown demand, no guess. */
-static void headroom_full_table_without_baseline_is_undecided(void **state)
+/* The demand unknown, the table full: at least double, marked so. */
+static void headroom_full_table_without_baseline_plans_at_least_double(
+	void **state)
 {
 	struct ctx *x = *state;
 	static const char nb[] = "no baseline";
+	const struct plan_change *c;
 
 	set_table(&x->o, 4096, 4096, 0);
 	x->o.window = NAN;
@@ -595,9 +598,10 @@ static void headroom_full_table_without_baseline_is_undecided(void **state)
 	x->o.m[M_TW_DEMAND] = NAN;
 	x->o.why[M_TW_DEMAND] = "the table is full";
 	build(x);
-	assert_null(plan_find(&x->pl, TWB));
-	assert_undecided(&x->pl, "tw-buckets-headroom",
-			 "tw_demand: the table is full");
+	c = plan_find(&x->pl, TWB);
+	assert_non_null(c);
+	assert_int_equal(c->to, 8192);
+	assert_string_equal(c->at_least, "tw_demand: the table is full");
 }
 
 /* --- administrator back-off ---------------------------------------------- */
@@ -1089,7 +1093,7 @@ int main(void)
 		T(headroom_stops_at_int_max),
 		T(headroom_leaves_an_unlimited_table_alone_with_a_note),
 		T(headroom_unlimited_table_without_overflows_is_silent),
-		T(headroom_full_table_without_baseline_is_undecided),
+		T(headroom_full_table_without_baseline_plans_at_least_double),
 
 		T(headroom_backs_off_a_key_an_administrator_changed),
 		T(headroom_reclaim_plans_the_key_again),

@@ -78,7 +78,7 @@ static void shown_keys_start_with_the_bucket_limit(void **state)
 		assert_true(tunables[i].lo <= tunables[i].hi);
 		assert_non_null(tunables[i].means);
 	}
-	assert_int_equal(shown, 8);
+	assert_int_equal(shown, 10);
 }
 
 int main(void)
