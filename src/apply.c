@@ -171,9 +171,16 @@ static int persist(struct txn *t, char **old, bool *replaced)
 		else if (c->pop == PERSIST_REMOVE)
 			persist_remove(&p, c->key);
 	}
-	text = persist_render(&p, t->rec.run);
-	ret = persist_write(t->sysctl_dfd, t->persist_name, text, replaced);
-	free(text);
+	if (p.n) {
+		text = persist_render(&p, t->rec.run);
+		ret = persist_write(t->sysctl_dfd, t->persist_name, text,
+				    replaced);
+		free(text);
+	} else {
+		/* nothing left for boot (a rollback of the run that created
+		 * it): no file rather than a header that sets nothing */
+		ret = persist_unlink(t->sysctl_dfd, t->persist_name, replaced);
+	}
 	persist_free(&p);
 	if (ret < 0) {
 		fail(t, ret, "persist file %s: write", t->persist_name);

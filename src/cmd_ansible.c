@@ -112,7 +112,7 @@ static json_t *result(const struct run *r, const struct module *m)
 	const struct plan *pl = &r->plan;
 	const struct txn *t = r->txn_used ? &r->txn : NULL;
 	json_t *out = json_object(), *plan = json_array(), *warn = json_array();
-	char *line = report_verdict_line(&r->obs);
+	char *line = report_verdict_line(&r->obs, pl);
 	struct strbuf msg = { 0 };
 	bool changed = t ? apply_changed(t) : pl->n_changes > 0;
 

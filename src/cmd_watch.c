@@ -225,6 +225,8 @@ static void write_changes(struct watch *w, struct txn *t)
 
 		if (!c->verified)
 			continue;
+		log_notice("applied: %s %lld -> %lld [%s] %s", c->key,
+			   c->before, c->after, c->rule, c->reason);
 		cool_down(w, c->key, w->now + WATCH_COOLDOWN);
 		/* its own write, whatever becomes of the state file */
 		state_set_written(&w->unsaved, c->key, c->after);
@@ -433,6 +435,8 @@ int cmd_watch(const struct options *o, int argc, char **argv)
 	log_daemon(o->verbose > 0);
 	for (size_t i = 0; i < said.n; i++)
 		log_warn("%s", said.v[i]);
+	for (size_t i = 0; i < r->pol.warnings.n; i++)
+		log_warn("%s", r->pol.warnings.v[i]);
 	log_notice("watching%s%s every %g s, socket scans at most every %g s, "
 		   "%zu rules%s; sandbox: %s",
 		   o->netns ? " network namespace " : "",

@@ -49,6 +49,7 @@ enum op {
 	OP_FLOOR,
 	OP_POW2CEIL,
 	OP_PRESENT,
+	OP_KNOWN,
 };
 
 struct expr {
@@ -190,7 +191,7 @@ static const struct {
 	{ "min", OP_MIN, 2, MAX_ARGS },	   { "max", OP_MAX, 2, MAX_ARGS },
 	{ "ceil", OP_CEIL, 1, 1 },	   { "floor", OP_FLOOR, 1, 1 },
 	{ "pow2ceil", OP_POW2CEIL, 1, 1 }, { "sysctl", OP_SYSCTL, 1, 1 },
-	{ "present", OP_PRESENT, 1, 1 },
+	{ "present", OP_PRESENT, 1, 1 },   { "known", OP_KNOWN, 2, 2 },
 };
 
 static struct expr *parse_sysctl_arg(struct parser *ps, const char *fn)
@@ -554,6 +555,11 @@ static double eval(const struct expr *e, const struct expr_env *env,
 		const struct sysctl_obs *s = observe_sysctl(env->obs, e->key);
 
 		return s && s->exists;
+	}
+	case OP_KNOWN: {
+		/* the first argument, or when it is unknown the second */
+		a = eval_finite(e->args[0], env, NULL);
+		return isnan(a) ? eval_finite(e->args[1], env, missing) : a;
 	}
 	case OP_NEG: return -eval_finite(e->args[0], env, missing);
 	case OP_NOT:

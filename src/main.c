@@ -61,8 +61,9 @@ static void usage(FILE *f)
 	fputc('\n', f);
 	options_usage(f);
 	fprintf(f, "\nExit: 0 ok/nothing to change, 1 failure (rolled back), "
-		   "2 changes proposed,\n4 done but its output not written, "
-		   "64 usage, 65 invalid policy, 77 not\npermitted.  See "
+		   "2 changes proposed,\n3 trouble that nothing proposed or "
+		   "done fixes, 4 done but its output not\nwritten, 64 usage, "
+		   "65 invalid policy or no rules, 77 not permitted.\nSee "
 		   "twtune(8).\n");
 }
 

@@ -62,6 +62,11 @@ const char *const metric_names[METRIC_COUNT] = {
 	[M_TW_TOP_PEER_SHARE] = "tw_top_peer_share",
 	[M_PORT_PRESSURE] = "port_pressure",
 	[M_SYN_RECV_PEERS] = "syn_recv_peers",
+	[M_TW_FIN_WAIT2] = "tw_fin_wait2",
+	[M_PORT_DEMAND] = "port_demand",
+	[M_PEER_TIMESTAMPS] = "peer_timestamps",
+	[M_REUSE_EFFECTIVE] = "reuse_effective",
+	[M_TW_PORT_LIMIT] = "tw_port_limit",
 };
 
 /* Why a metric that needs a baseline is unknown without one. */

@@ -48,6 +48,7 @@ enum opt_flags {
 	F_ZERO_OK = 1u << 2,	/* seconds: 0 is allowed */
 	F_NEGATED = 1u << 3,	/* Ansible: the argument is the opposite */
 	F_ACTION = 1u << 4,	/* --help, --version: answered at once */
+	F_CARRY = 1u << 5,	/* says what is acted on: repeated in hints */
 };
 
 struct opt_def {
@@ -90,6 +91,7 @@ static const struct opt_def table[] = {
 	  .short_name = 'p',
 	  .type = T_LIST,
 	  .offset = OFF(policies),
+	  .flags = F_CARRY,
 	  .metavar = "PATH",
 	  .help = "policy file or directory (repeatable); replaces the\n"
 		  "default path " POLICY_DIR "\nthen " SYSCONF_POLICY_DIR },
@@ -97,7 +99,7 @@ static const struct opt_def table[] = {
 	  .short_name = 'c',
 	  .type = T_STRING,
 	  .offset = OFF(config),
-	  .flags = F_NO_CONFIG | F_NO_ANSIBLE,
+	  .flags = F_NO_CONFIG | F_NO_ANSIBLE | F_CARRY,
 	  .metavar = "FILE",
 	  .help = "configuration file (default " CONFIG_FILE
 		  ";\nabsent is fine)" },
@@ -111,38 +113,44 @@ static const struct opt_def table[] = {
 	{ .name = "proc",
 	  .type = T_STRING,
 	  .offset = OFF(proc),
+	  .flags = F_CARRY,
 	  .metavar = "DIR",
 	  .help = "where /proc is (default /proc)" },
 	{ .name = "root",
 	  .type = T_STRING,
 	  .offset = OFF(root),
+	  .flags = F_CARRY,
 	  .metavar = "DIR",
 	  .help = "where / is, for the default --sysctl-d (default /)" },
 	{ .name = "sysctl-d",
 	  .type = T_STRING,
 	  .offset = OFF(sysctl_d),
+	  .flags = F_CARRY,
 	  .metavar = "DIR",
 	  .help = "persist directory (default ROOT/etc/sysctl.d)" },
 	{ .name = "persist-file",
 	  .type = T_STRING,
 	  .offset = OFF(persist_file),
+	  .flags = F_CARRY,
 	  .metavar = "NAME",
 	  .help = "file name in it (default 90-twtune.conf)",
 	  .check = check_persist_file },
 	{ .name = "no-persist",
 	  .type = T_FLAG,
 	  .offset = OFF(no_persist),
-	  .flags = F_NEGATED,
+	  .flags = F_NEGATED | F_CARRY,
 	  .alias = "persist",
 	  .help = "write live values only" },
 	{ .name = "audit-log",
 	  .type = T_STRING,
 	  .offset = OFF(audit_log),
+	  .flags = F_CARRY,
 	  .metavar = "FILE",
 	  .help = "JSON Lines audit log (default\n" AUDIT_LOG ")" },
 	{ .name = "state",
 	  .type = T_STRING,
 	  .offset = OFF(state),
+	  .flags = F_CARRY,
 	  .metavar = "FILE",
 	  .alias = "state_file",
 	  .help = "state for deltas between runs (default\n" STATE_FILE ")" },
@@ -160,6 +168,7 @@ static const struct opt_def table[] = {
 	{ .name = "netns",
 	  .type = T_STRING,
 	  .offset = OFF(netns),
+	  .flags = F_CARRY,
 	  .metavar = "NAME|PATH",
 	  .help = "act inside that network namespace" },
 	{ .name = "dry-run",
@@ -170,6 +179,7 @@ static const struct opt_def table[] = {
 	{ .name = "no-sockets",
 	  .type = T_FLAG,
 	  .offset = OFF(no_sockets),
+	  .flags = F_CARRY,
 	  .help = "only the O(1) metrics (no socket dump)" },
 	{ .name = "sockets",
 	  .type = T_FLAG,
@@ -189,6 +199,11 @@ static const struct opt_def table[] = {
 	  .check = check_reclaim,
 	  .help = "apply: manage KEY again although someone else\n"
 		  "changed it since twtune last wrote it (repeatable)" },
+	{ .name = "strict",
+	  .type = T_FLAG,
+	  .offset = OFF(strict),
+	  .flags = F_NO_CONFIG | F_NO_ANSIBLE,
+	  .help = "policy check: exit 65 on warnings too" },
 	{ .name = "output",
 	  .type = T_STRING,
 	  .offset = OFF(output),
@@ -222,7 +237,8 @@ static const struct opt_def table[] = {
 	  .type = T_COUNT,
 	  .offset = OFF(quiet),
 	  .flags = F_NO_ANSIBLE,
-	  .help = "only the verdict line (text)" },
+	  .help = "only the verdict line and warning or critical\n"
+		  "advice (text)" },
 	{ .name = "verbose",
 	  .short_name = 'v',
 	  .type = T_COUNT,
@@ -243,6 +259,7 @@ static const struct opt_def table[] = {
 };
 
 #define N_OPTS ARRAY_SIZE(table)
+_Static_assert(ARRAY_SIZE(table) <= 64, "struct options.cli holds 64 bits");
 
 static void *field(struct options *o, const struct opt_def *d)
 {
@@ -508,6 +525,7 @@ int options_parse(int argc, char **argv, struct options *o, int *first_arg)
 			return -EINVAL;
 		}
 		from_cli[d - table] = true;
+		o->cli |= 1ull << (d - table);
 		if (d->flags & F_ACTION)
 			return 0;
 	}
@@ -751,4 +769,59 @@ void options_free(struct options *o)
 	}
 	free(o->persist_dir);
 	memset(o, 0, sizeof(*o));
+}
+
+/* value, quoted for a POSIX shell when it needs it */
+static void shell_word(struct strbuf *sb, const char *v)
+{
+	if (*v && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+			    "0123456789_./:=@%+,-") == strlen(v)) {
+		strbuf_addf(sb, " %s", v);
+		return;
+	}
+	strbuf_add(sb, " '", 2);
+	for (const char *p = v; *p; p++) {
+		if (*p == '\'')
+			strbuf_add(sb, "'\\''", 4);
+		else
+			strbuf_add(sb, p, 1);
+	}
+	strbuf_add(sb, "'", 1);
+}
+
+static void option_word(struct strbuf *sb, const struct opt_def *d)
+{
+	if (d->short_name)
+		strbuf_addf(sb, " -%c", d->short_name);
+	else
+		strbuf_addf(sb, " --%s", d->name);
+}
+
+char *options_command_line(const struct options *o, const char *command)
+{
+	struct strbuf sb = { 0 };
+
+	strbuf_addf(&sb, "twtune %s", command);
+	for (size_t i = 0; i < N_OPTS; i++) {
+		const struct opt_def *d = &table[i];
+		void *f = field((struct options *)o, d);
+
+		if (!(d->flags & F_CARRY) || !(o->cli & (1ull << i)))
+			continue;
+		if (d->type == T_FLAG) {
+			if (*(bool *)f)
+				option_word(&sb, d);
+		} else if (d->type == T_STRING && *(char **)f) {
+			option_word(&sb, d);
+			shell_word(&sb, *(char **)f);
+		} else if (d->type == T_LIST) {
+			const struct msgs *l = f;
+
+			for (size_t k = 0; k < l->n; k++) {
+				option_word(&sb, d);
+				shell_word(&sb, l->v[k]);
+			}
+		}
+	}
+	return sb.s;
 }

@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stddef.h>
 #include <stdio.h>
 
@@ -35,8 +36,10 @@ struct options {
 	char *persist_dir; /* --sysctl-d, or ROOT/etc/sysctl.d */
 	double sample, interval, scan_interval, lock_wait;
 	bool no_persist, dry_run, no_sockets, sockets, no_auto_sample;
+	bool strict; /* policy check: warnings are errors */
 	int quiet, verbose;
 	bool help, version;
+	uint64_t cli; /* a bit per option table entry given on the command line */
 };
 
 /* Where an option may be set. */
@@ -55,6 +58,14 @@ enum option_source {
  * o->version.
  */
 int options_parse(int argc, char **argv, struct options *o, int *first_arg);
+
+/*
+ * "twtune COMMAND" and the options given on the command line that say
+ * what is acted on (-p, -c, --proc, --root, --sysctl-d, --persist-file,
+ * --no-persist, --audit-log, --state, --netns, --no-sockets), quoted
+ * for a shell: the command to suggest next.  Newly allocated.
+ */
+char *options_command_line(const struct options *o, const char *command);
 
 /*
  * Take the arguments of an Ansible task (a JSON object; keys beginning

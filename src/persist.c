@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bounds.h"
 #include "persist.h"
@@ -166,6 +167,16 @@ int persist_write(int dirfd, const char *name, const char *text, bool *replaced)
 {
 	return util_replace_ex(dirfd, name, text, strlen(text), 0644, true,
 			       replaced);
+}
+
+int persist_unlink(int dirfd, const char *name, bool *removed)
+{
+	*removed = false;
+	if (unlinkat(dirfd, name, 0) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	*removed = true;
+	/* the removal is as durable as a replacement */
+	return fsync(dirfd) < 0 ? -errno : 0;
 }
 
 void persist_free(struct persist *p)

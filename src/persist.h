@@ -61,6 +61,12 @@ int persist_open_dir(const char *path);
 int persist_write(int dirfd, const char *name, const char *text,
 		  bool *replaced);
 
+/*
+ * Remove the persist file, durably (the directory is synced); *removed
+ * says whether there was one.  0 or -errno.
+ */
+int persist_unlink(int dirfd, const char *name, bool *removed);
+
 void persist_free(struct persist *p);
 
 #endif

@@ -204,6 +204,47 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 	k->unknown = unknown;
 }
 
+/*
+ * Buckets and ports decided together.  While the table overflows, every
+ * overflow frees its local port at once; a higher limit keeps those ports
+ * in TIME_WAIT for its whole lifetime.  Where one destination's TIME_WAIT
+ * would then take more than 90% of the usable ephemeral ports and
+ * tcp_tw_reuse does not cover it (now, or by a change in this plan),
+ * connect() would fail with EADDRNOTAVAIL where an overflow only skipped
+ * TIME_WAIT: so the raise stops at that limit, and says why.
+ */
+static void port_trade(struct plan *pl, const struct observation *o)
+{
+	const char *twb = "net.ipv4.tcp_max_tw_buckets";
+	const struct sysctl_obs *s = observe_sysctl(o, twb);
+	double limit = o->m[M_TW_PORT_LIMIT];
+	struct plan_key *k = NULL, *reuse = NULL;
+
+	for (size_t i = 0; i < pl->n_keys; i++) {
+		if (strcmp(pl->keys[i].key, twb) == 0)
+			k = &pl->keys[i];
+		else if (strcmp(pl->keys[i].key, "net.ipv4.tcp_tw_reuse") == 0)
+			reuse = &pl->keys[i];
+	}
+	if (!k || !k->change || isnan(limit) || !s || !s->is_int ||
+	    (double)k->to <= limit || (reuse && reuse->change && reuse->to == 1))
+		return;
+	note(pl, k->rule, SEV_WARNING,
+	     xasprintf("%s: raised only to %.0f, not %lld: beyond that the "
+		       "TIME_WAIT sockets to the busiest destination would take "
+		       "more than 90%% of the %.0f usable ephemeral ports, and "
+		       "connect() would fail with EADDRNOTAVAIL where an "
+		       "overflow now only skips TIME_WAIT; tcp_tw_reuse = 1 "
+		       "(which needs TCP timestamps from the peer) would let "
+		       "the raise go further",
+		       twb, limit > (double)s->ival ? limit : (double)s->ival,
+		       k->to, o->m[M_USABLE_PORTS]));
+	if (limit > (double)s->ival)
+		k->to = (long long)limit;
+	else
+		k->change = false;
+}
+
 int plan_build(const struct policy *p, const struct observation *o,
 	       struct plan *pl)
 {
@@ -247,6 +288,7 @@ int plan_build_opts(const struct policy *p, const struct observation *o,
 		}
 		sysctl_rule(pl, r, &env, observe_sysctl(o, r->key), opts);
 	}
+	port_trade(pl, o);
 
 	for (size_t i = 0; i < pl->n_keys; i++) {
 		const struct plan_key *k = &pl->keys[i];

@@ -376,6 +376,20 @@ static void check_zero_only(struct ctx *c, config_setting_t *g,
 		       r->key);
 }
 
+/* Keys that only the kernel sets (tcp_ehash_entries): never a rule's. */
+static void check_writable(struct ctx *c, config_setting_t *g,
+			   const struct rule *r)
+{
+	const struct tunable *t = r->key ? tunable_find(r->key) : NULL;
+
+	if (t && (t->flags & TUN_READ_ONLY))
+		err_at(c, member_line(g, "sysctl"), r->id,
+		       "%s is read-only: the kernel sets it (at boot, or when "
+		       "a network namespace is created); read it with "
+		       "sysctl(\"%s\") instead",
+		       r->key, r->key);
+}
+
 /* Validate one rule group; returns true and fills *out when it is good. */
 static bool load_rule(struct ctx *c, config_setting_t *g, struct rule *out)
 {
@@ -410,12 +424,60 @@ static bool load_rule(struct ctx *c, config_setting_t *g, struct rule *out)
 		r.reason = xstrdup(reason);
 	}
 	check_zero_only(c, g, &r);
+	check_writable(c, g, &r);
 	if (c->errors->n != before) {
 		free_rule(&r);
 		return false;
 	}
 	*out = r;
 	return true;
+}
+
+/* The ids of the rules from files before r's, for "did you mean". */
+static const char *closest_earlier_id(const struct policy *p,
+				      const struct rule *r, size_t max)
+{
+	const char **ids = xcalloc(p->n_rules + 1, sizeof(*ids));
+	const char *best;
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->n_rules; i++)
+		if (strcmp(p->rules[i].file, r->file) != 0)
+			ids[n++] = p->rules[i].id;
+	best = util_closest(r->id, ids, n, max);
+	free(ids);
+	return best;
+}
+
+/*
+ * Valid, but probably not what was meant: a rule that only disables
+ * (no sysctl, no advice) an id no earlier file defines, or a new id a
+ * couple of letters from an earlier file's (a typo'd override, which
+ * leaves the earlier rule in force).
+ */
+static void warn_orphan(struct ctx *c, const struct rule *r)
+{
+	const struct policy *p = c->p;
+	const char *near;
+	bool stub = !r->key && !r->advice;
+
+	for (size_t i = 0; i < p->n_rules; i++)
+		if (strcmp(p->rules[i].id, r->id) == 0)
+			return;
+	near = closest_earlier_id(p, r, stub ? 4 : 2);
+	if (stub)
+		msgs_addf(&c->p->warnings,
+			  "%s:%d: rule \"%s\": no earlier policy file defines "
+			  "\"%s\", so this disables nothing%s%s%s",
+			  r->file, r->line, r->id, r->id,
+			  near ? " (did you mean \"" : "", near ? near : "",
+			  near ? "\"?)" : "");
+	else if (near)
+		msgs_addf(&c->p->warnings,
+			  "%s:%d: rule \"%s\" is a new rule, and \"%s\" from "
+			  "an earlier file stays in force; to replace that one, "
+			  "use its id (did you mean \"%s\"?)",
+			  r->file, r->line, r->id, near, near);
 }
 
 static void add_rule(struct policy *p, struct rule *r)
@@ -540,6 +602,7 @@ static size_t load_rules(struct ctx *c, config_setting_t *rules)
 		}
 		ids = xrealloc(ids, (n_ids + 1) * sizeof(*ids));
 		ids[n_ids++] = xstrdup(r.id);
+		warn_orphan(c, &r);
 		add_rule(c->p, &r);
 		n_good++;
 	}
@@ -651,7 +714,54 @@ void policy_free(struct policy *p)
 	for (size_t i = 0; i < p->n_files; i++)
 		free(p->files[i].path);
 	free(p->files);
+	msgs_free(&p->warnings);
 	memset(p, 0, sizeof(*p));
+}
+
+static void check_key(const struct rule *r, const char *key, const char *how,
+		      bool (*present)(const char *key, void *arg), void *arg,
+		      struct msgs *warnings)
+{
+	const char **known;
+	const char *near;
+
+	if (tunable_find(key) || present(key, arg))
+		return;
+	known = xcalloc(n_tunables, sizeof(*known));
+	for (size_t i = 0; i < n_tunables; i++)
+		known[i] = tunables[i].key;
+	near = util_closest(key, known, n_tunables, 4);
+	msgs_addf(warnings,
+		  "%s:%d: rule \"%s\" %s \"%s\", which twtune does not know "
+		  "and this kernel does not have%s%s%s",
+		  r->file, r->line, r->id, how, key,
+		  near ? " (did you mean \"" : "", near ? near : "",
+		  near ? "\"?)" : "");
+	free(known);
+}
+
+void policy_check_keys(const struct policy *p,
+		       bool (*present)(const char *key, void *arg), void *arg,
+		       struct msgs *warnings)
+{
+	for (size_t i = 0; i < p->n_rules; i++) {
+		const struct rule *r = &p->rules[i];
+		const struct expr *e[] = { r->when, r->value, r->min, r->max };
+		struct msgs read = { 0 };
+
+		if (!r->enabled)
+			continue;
+		if (r->key)
+			check_key(r, r->key, "sets", present, arg, warnings);
+		for (size_t k = 0; k < ARRAY_SIZE(e); k++)
+			if (e[k])
+				expr_sysctl_keys(e[k], &read);
+		for (size_t k = 0; k < read.n; k++)
+			if (!r->key || strcmp(read.v[k], r->key) != 0)
+				check_key(r, read.v[k], "reads", present, arg,
+					  warnings);
+		msgs_free(&read);
+	}
 }
 
 /* Whether a template shows a socket-level metric. */

@@ -56,6 +56,12 @@ struct policy {
 	size_t n_rules;
 	struct policy_file *files;
 	size_t n_files;
+	/*
+	 * Probable mistakes that are still valid policy, as FILE:LINE:
+	 * message: a rule that disables an id no earlier file defines, a new
+	 * rule whose id is a few letters from an earlier one.
+	 */
+	struct msgs warnings;
 };
 
 extern const char *const direction_names[];
@@ -72,6 +78,16 @@ extern const char *const severity_names[];
 int policy_load(const char *const *paths, size_t n_paths, bool missing_ok,
 		struct policy *p, struct msgs *errors);
 void policy_free(struct policy *p);
+
+/*
+ * Warn (into warnings, as FILE:LINE: message) about each sysctl key the
+ * enabled rules set or read that is neither in twtune's tunables table
+ * nor present(key) on this kernel: a probable typo, named with the
+ * closest known key.
+ */
+void policy_check_keys(const struct policy *p,
+		       bool (*present)(const char *key, void *arg), void *arg,
+		       struct msgs *warnings);
 
 enum policy_refusal {
 	POLICY_OK,

@@ -62,7 +62,7 @@ enum verdict report_verdict(const struct observation *o)
 	return VERDICT_OK;
 }
 
-char *report_verdict_line(const struct observation *o)
+static char *table_line(const struct observation *o)
 {
 	char a[32], b[32], c[32], d[32], e[32], f[32];
 	double tw = o->m[M_TW_COUNT], max = o->m[M_TW_MAX];
@@ -118,6 +118,26 @@ char *report_verdict_line(const struct observation *o)
 				? "; no baseline for overflow counts yet"
 				: "");
 	}
+}
+
+char *report_verdict_line(const struct observation *o, const struct plan *pl)
+{
+	char *line = table_line(o), *out;
+	struct strbuf ids = { 0 };
+
+	if (report_status(o, pl) != VERDICT_ATTENTION)
+		return line;
+	/* the table is fine, the host is not: that comes first */
+	for (size_t i = 0; i < pl->n_advice; i++)
+		if (pl->advice[i].severity == SEV_CRITICAL)
+			strbuf_addf(&ids, "%s%s", ids.len ? ", " : "",
+				    pl->advice[i].rule->id);
+	out = xasprintf("ATTENTION: critical advice from %s; TIME_WAIT %s",
+			ids.s,
+			strncmp(line, "OK: ", 4) == 0 ? line + 4 : line);
+	strbuf_free(&ids);
+	free(line);
+	return out;
 }
 
 json_t *report_observations_json(const struct observation *o)
@@ -186,7 +206,7 @@ json_t *report_json(const struct report *r)
 	const struct plan *pl = r->plan;
 	json_t *j, *plan = json_array(), *und = json_array(),
 		   *ovr = json_array(), *files = json_array(), *warn;
-	char *line = report_verdict_line(o);
+	char *line = report_verdict_line(o, pl);
 
 	for (size_t i = 0; i < pl->n_changes; i++) {
 		const struct plan_change *c = &pl->changes[i];
@@ -286,30 +306,18 @@ static const char *const state_names[SOCK_STATES] = {
 	[10] = "LISTEN",     [11] = "CLOSING",
 };
 
-/* The busiest destination of outgoing connections, split into parts. */
+/* The busiest destination of outgoing connections, as text. */
 struct dest {
 	char local[INET6_ADDRSTRLEN], remote[INET6_ADDRSTRLEN];
-	unsigned port;
-	uint64_t count;
+	struct sock_dest d;
 };
 
 static bool busiest_dest(const struct sock_stats *s, struct dest *d)
 {
-	const struct sketch_entry *top[1];
-	size_t ln, rn;
-
-	if (!sketch_top(&s->dests, top, 1))
-		return false;
-	ln = top[0]->key[0] + 1u;
-	rn = top[0]->key[ln] + 1u;
-	if (ln + rn + 2 > top[0]->len)
-		return false;
-	sockdiag_addr_text(top[0]->key, ln, d->local, sizeof(d->local));
-	sockdiag_addr_text(top[0]->key + ln, rn, d->remote, sizeof(d->remote));
-	d->port = (unsigned)top[0]->key[ln + rn] << 8 |
-		  top[0]->key[ln + rn + 1];
-	d->count = top[0]->count;
-	return true;
+	return sockdiag_busiest(s, &d->d) &&
+	       inet_ntop(d->d.family, d->d.local, d->local, sizeof(d->local)) &&
+	       inet_ntop(d->d.family, d->d.remote, d->remote,
+			 sizeof(d->remote));
 }
 
 /* The top remote addresses holding TIME_WAIT: address, count, share. */
@@ -360,10 +368,14 @@ static json_t *sockets_json(const struct report *r)
 	if (busiest_dest(s, &d))
 		json_object_set_new(
 			j, "busiest_destination",
-			json_pack("{s:s, s:s, s:i, s:I, s:o}", "local", d.local,
-				  "remote", d.remote, "port", (int)d.port,
-				  "ports_in_use", (json_int_t)d.count,
-				  "pressure", num(r->obs->m[M_PORT_PRESSURE])));
+			json_pack("{s:s, s:s, s:i, s:I, s:I, s:b, s:o, s:o}",
+				  "local", d.local, "remote", d.remote, "port",
+				  (int)d.d.port, "ports_in_use",
+				  (json_int_t)d.d.ports_in_use, "time_wait",
+				  (json_int_t)d.d.time_wait, "loopback",
+				  d.d.loopback, "pressure",
+				  num(r->obs->m[M_PORT_PRESSURE]), "peer_timestamps",
+				  num(r->obs->m[M_PEER_TIMESTAMPS])));
 	return j;
 }
 
@@ -434,7 +446,8 @@ static void sockets_text(FILE *f, const struct report *r)
 		snprintf(buf, sizeof(buf),
 			 "%s -> %s:%u uses %llu ephemeral ports (%s%% of the "
 			 "range)",
-			 d.local, d.remote, d.port, (unsigned long long)d.count,
+			 d.local, d.remote, d.d.port,
+			 (unsigned long long)d.d.ports_in_use,
 			 fmt(round(o->m[M_PORT_PRESSURE] * 1000) / 10, a,
 			     sizeof(a)));
 		row(f, "busiest destination", buf);
@@ -645,7 +658,7 @@ static void notes_text(FILE *f, const struct report *r)
 void report_text(FILE *f, const struct report *r, bool verbose)
 {
 	const struct plan *pl = r->plan;
-	char *line = report_verdict_line(r->obs);
+	char *line = report_verdict_line(r->obs, r->plan);
 
 	fprintf(f, "%s\n", line);
 	free(line);
@@ -658,15 +671,16 @@ void report_text(FILE *f, const struct report *r, bool verbose)
 	notes_text(f, r);
 	if (!r->txn && pl->n_changes)
 		fprintf(f,
-			"\nNext: `twtune apply` (as root) makes %s, "
-			"persists and audits %s.\n",
+			"\nNext: `%s` (as root) makes %s, persists and audits "
+			"%s.\n",
+			r->next ? r->next : "twtune apply",
 			pl->n_changes == 1 ? "this change" : "these changes",
 			pl->n_changes == 1 ? "it" : "them");
 }
 
 void report_quiet(FILE *f, const struct report *r)
 {
-	char *line = report_verdict_line(r->obs);
+	char *line = report_verdict_line(r->obs, r->plan);
 
 	fprintf(f, "%s\n", line);
 	free(line);
@@ -805,7 +819,7 @@ json_t *report_salt_json(const struct report *r)
 	const struct plan *pl = r->plan;
 	struct strbuf sb = { 0 };
 	bool changed;
-	char *line = report_verdict_line(r->obs);
+	char *line = report_verdict_line(r->obs, r->plan);
 
 	strbuf_addf(&sb, "%s", line);
 	free(line);

@@ -38,6 +38,7 @@ struct report {
 	const struct sock_stats *socks; /* the socket dump, or NULL */
 	const struct shadows *shadows;	/* the shadowing check, or NULL */
 	double last_apply; /* time of the last run that changed something */
+	const char *next;  /* the apply command line to suggest, or NULL */
 	bool dry_run;
 };
 
@@ -46,8 +47,12 @@ enum verdict report_verdict(const struct observation *o);
 
 /* The host's: the table's, or attention when critical advice fired. */
 enum verdict report_status(const struct observation *o, const struct plan *pl);
-/* One line saying whether the host is overflowing, and by how much. */
-char *report_verdict_line(const struct observation *o);
+/*
+ * One line saying whether the host is overflowing, and by how much; it
+ * starts "ATTENTION:" with the rules' ids when critical advice fired on a
+ * table that is fine.
+ */
+char *report_verdict_line(const struct observation *o, const struct plan *pl);
 
 json_t *report_observations_json(const struct observation *o);
 json_t *report_json(const struct report *r);

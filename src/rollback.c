@@ -6,6 +6,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "rollback.h"
 #include "tunables.h"
@@ -52,6 +53,26 @@ static bool allowed(const struct change *c, struct msgs *warnings)
 	return true;
 }
 
+/*
+ * The old bucket limit may be why the run raised it: say so when the
+ * TIME_WAIT sockets held now would fill it again (the table counts as
+ * full at 95%, as in the report).
+ */
+static void warn_overflow(const struct change *c, const struct observation *o,
+			  struct msgs *warnings)
+{
+	double tw = o->m[M_TW_COUNT];
+
+	if (strcmp(c->key, "net.ipv4.tcp_max_tw_buckets") != 0 ||
+	    c->before < 0 || !(tw >= 0.95 * (double)c->before))
+		return;
+	msgs_addf(warnings,
+		  "%s: restoring %lld buckets while %.0f TIME_WAIT sockets "
+		  "are held: the table will be full, and the overflows the "
+		  "run stopped will start again",
+		  c->key, c->before, tw);
+}
+
 void rollback_plan(const struct audit_record *rec,
 		   const struct observation *obs, const struct persist *file,
 		   struct txn *t, struct msgs *warnings)
@@ -88,6 +109,8 @@ void rollback_plan(const struct audit_record *rec,
 				  c->key, s->ival, c->after, rec->run);
 			continue;
 		}
+		if (!back)
+			warn_overflow(c, obs, warnings);
 		ch = apply_add(t, c->key, s->ival, c->before,
 			       c->rule[0] ? c->rule : "rollback", reason);
 		/* the live value is already back: only the file is left */

@@ -98,6 +98,8 @@ void run_reload(struct run *r)
 	r->pol = fresh;
 	log_notice("reload: %zu rules from %zu files", r->pol.n_rules,
 		   r->pol.n_files);
+	for (size_t i = 0; i < r->pol.warnings.n; i++)
+		log_warn("reload: %s", r->pol.warnings.v[i]);
 }
 
 static double monotonic(void)
@@ -349,6 +351,14 @@ void run_plan(struct run *r)
 	plan_build_opts(&r->pol, &r->obs, &po, &r->plan);
 }
 
+/* What the observation read: absent keys are ones this kernel lacks. */
+static bool observed_present(const char *key, void *arg)
+{
+	const struct sysctl_obs *s = observe_sysctl(arg, key);
+
+	return !s || s->exists;
+}
+
 int run_evaluate(struct run *r)
 {
 	int rc = run_observe(r, NULL);
@@ -357,6 +367,10 @@ int run_evaluate(struct run *r)
 		return rc;
 	if (r->b.sandbox.state == SANDBOX_NONE)
 		msgs_addf(&r->warnings, "no sandbox: %s", r->b.sandbox.text);
+	/* probable typos: a rule forever idle, or one that disables nothing */
+	for (size_t i = 0; i < r->pol.warnings.n; i++)
+		msgs_addf(&r->warnings, "%s", r->pol.warnings.v[i]);
+	policy_check_keys(&r->pol, observed_present, &r->obs, &r->warnings);
 	run_plan(r);
 	if (wants_sample(r)) {
 		rc = auto_sample(r);
@@ -490,9 +504,11 @@ void run_report(const struct run *r, struct report *rep)
 static void render(const struct run *r, FILE *f)
 {
 	struct report rep;
+	char *next = options_command_line(r->o, "apply");
 	json_t *j;
 
 	run_report(r, &rep);
+	rep.next = next;
 	switch (r->o->format) {
 	case FORMAT_JSON:
 	case FORMAT_SALT:
@@ -510,6 +526,7 @@ static void render(const struct run *r, FILE *f)
 			report_text(f, &rep, r->o->verbose > 0);
 		break;
 	}
+	free(next);
 }
 
 int run_output(struct run *r)

@@ -108,7 +108,8 @@ static void decrement_all(struct sketch *s)
 	free(old);
 }
 
-void sketch_add(struct sketch *s, const void *key, size_t len)
+struct sketch_entry *sketch_add(struct sketch *s, const void *key,
+				size_t len)
 {
 	uint64_t h64;
 	uint32_t h;
@@ -123,7 +124,7 @@ void sketch_add(struct sketch *s, const void *key, size_t len)
 		s->last->count++;
 		if (!s->exact)
 			hll_add(s, s->last_hash);
-		return;
+		return s->last;
 	}
 	h64 = sketch_hash(key, len);
 	h = (uint32_t)h64;
@@ -139,7 +140,7 @@ void sketch_add(struct sketch *s, const void *key, size_t len)
 				e->count++;
 				s->last = e;
 				s->last_hash = h64;
-				return;
+				return e;
 			}
 		}
 		if (s->used < s->capacity)
@@ -151,15 +152,17 @@ void sketch_add(struct sketch *s, const void *key, size_t len)
 		 */
 		decrement_all(s);
 		hll_add(s, h64);
-		return;
+		return NULL;
 	}
 	s->slots[i].len = (uint8_t)len;
 	s->slots[i].hash = h;
 	s->slots[i].count = 1;
+	s->slots[i].aux = 0;
 	memcpy(s->slots[i].key, key, len);
 	s->used++;
 	s->last = &s->slots[i];
 	s->last_hash = h64;
+	return s->last;
 }
 
 double sketch_distinct(const struct sketch *s)

@@ -26,6 +26,7 @@
 
 struct sketch_entry {
 	uint64_t count;
+	uint64_t aux; /* a second count the caller keeps per key */
 	uint32_t hash;
 	uint8_t len; /* 0: free slot */
 	unsigned char key[SKETCH_KEY_MAX];
@@ -45,7 +46,12 @@ struct sketch {
 
 int sketch_init(struct sketch *s);
 void sketch_free(struct sketch *s);
-void sketch_add(struct sketch *s, const void *key, size_t len);
+/*
+ * Count one more key.  Returns its entry (valid until the next add), or
+ * NULL when the summary had to forget it.
+ */
+struct sketch_entry *sketch_add(struct sketch *s, const void *key,
+				size_t len);
 
 /* Distinct keys: exact while s->exact, else the HyperLogLog estimate. */
 double sketch_distinct(const struct sketch *s);

@@ -11,12 +11,14 @@
 #include <errno.h>
 #include <math.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -40,8 +42,9 @@ int sockdiag_init(struct sock_stats *st, unsigned eph_lo, unsigned eph_hi)
 	memset(st, 0, sizeof(*st));
 	st->eph_lo = eph_lo;
 	st->eph_hi = eph_hi;
-	if (sketch_init(&st->tw_peers) < 0 || sketch_init(&st->dests) < 0 ||
-	    sketch_init(&st->syn_peers) < 0) {
+	st->listening = calloc(65536 / 8, 1);
+	if (!st->listening || sketch_init(&st->tw_peers) < 0 ||
+	    sketch_init(&st->dests) < 0 || sketch_init(&st->syn_peers) < 0) {
 		sockdiag_free(st);
 		return -ENOMEM;
 	}
@@ -53,6 +56,13 @@ void sockdiag_free(struct sock_stats *st)
 	sketch_free(&st->tw_peers);
 	sketch_free(&st->dests);
 	sketch_free(&st->syn_peers);
+	free(st->listening);
+	st->listening = NULL;
+}
+
+static bool listening(const struct sock_stats *st, unsigned port)
+{
+	return st->listening && (st->listening[port / 8] & (1u << (port % 8)));
 }
 
 /*
@@ -75,18 +85,29 @@ static size_t addr_key(unsigned char *out, unsigned family, const __be32 *addr)
 	return 5;
 }
 
+/*
+ * Count one socket.  The LISTEN sockets are dumped first, so that a
+ * connection on a port something listens on counts as incoming, wherever
+ * the port is (a service inside the ephemeral range, explicit binds);
+ * other local ports in the ephemeral range are this host's own
+ * connections (outgoing).
+ */
 void sockdiag_account(struct sock_stats *st, const struct inet_diag_msg *m)
 {
 	unsigned char key[SKETCH_KEY_MAX];
 	unsigned lport = ntohs(m->id.idiag_sport);
-	bool ephemeral = lport >= st->eph_lo && lport <= st->eph_hi;
+	bool outgoing = !listening(st, lport) && lport >= st->eph_lo &&
+			lport <= st->eph_hi;
+	struct sketch_entry *e;
 	size_t n;
 
 	st->sockets++;
 	if (m->idiag_state < SOCK_STATES)
 		st->states[m->idiag_state]++;
+	if (m->idiag_state == TCP_LISTEN && st->listening)
+		st->listening[lport / 8] |= (uint8_t)(1u << (lport % 8));
 	if (m->idiag_state == TCP_TIME_WAIT) {
-		if (ephemeral)
+		if (outgoing)
 			st->tw_outgoing++;
 		else
 			st->tw_incoming++;
@@ -97,12 +118,72 @@ void sockdiag_account(struct sock_stats *st, const struct inet_diag_msg *m)
 		sketch_add(&st->syn_peers, key, n);
 	}
 	/* port pressure: connections this host opened, any state */
-	if (ephemeral && m->idiag_state != TCP_LISTEN) {
+	if (outgoing && m->idiag_state != TCP_LISTEN) {
 		n = addr_key(key, m->idiag_family, m->id.idiag_src);
 		n += addr_key(key + n, m->idiag_family, m->id.idiag_dst);
 		memcpy(key + n, &m->id.idiag_dport, 2);
-		sketch_add(&st->dests, key, n + 2);
+		e = sketch_add(&st->dests, key, n + 2);
+		if (e && m->idiag_state == TCP_TIME_WAIT)
+			e->aux++;
 	}
+}
+
+/*
+ * In the dump of the busiest destination's established connections:
+ * whether each negotiated TCP timestamps (tcp_info, INET_DIAG_INFO).
+ */
+static void account_peer(struct sock_stats *st, const struct nlmsghdr *h)
+{
+	const struct rtattr *a = (const void *)((const char *)NLMSG_DATA(h) +
+						NLMSG_ALIGN(sizeof(
+							struct inet_diag_msg)));
+	int left = (int)h->nlmsg_len -
+		   (int)NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct inet_diag_msg)));
+
+	st->peer_established++;
+	for (; left > 0 && RTA_OK(a, left); a = RTA_NEXT(a, left)) {
+		struct tcp_info ti;
+
+		size_t got = (size_t)RTA_PAYLOAD(a);
+
+		if (a->rta_type != INET_DIAG_INFO ||
+		    got < offsetof(struct tcp_info, tcpi_options) + 1)
+			continue;
+		memset(&ti, 0, sizeof(ti));
+		memcpy(&ti, RTA_DATA(a), got < sizeof(ti) ? got : sizeof(ti));
+		if (ti.tcpi_options & TCPI_OPT_TIMESTAMPS)
+			st->peer_timestamps++;
+	}
+}
+
+bool sockdiag_busiest(const struct sock_stats *st, struct sock_dest *d)
+{
+	const struct sketch_entry *top[1];
+	const unsigned char *k;
+	size_t ln, rn;
+
+	if (!sketch_top(&st->dests, top, 1))
+		return false;
+	k = top[0]->key;
+	ln = k[0] + 1u;
+	rn = k[ln] + 1u;
+	if (ln + rn + 2 > top[0]->len || (k[0] != 4 && k[0] != 16) ||
+	    k[ln] != k[0])
+		return false;
+	memset(d, 0, sizeof(*d));
+	d->family = k[0] == 4 ? AF_INET : AF_INET6;
+	memcpy(d->local, k + 1, k[0]);
+	memcpy(d->remote, k + ln + 1, k[ln]);
+	d->port = (unsigned)k[ln + rn] << 8 | k[ln + rn + 1];
+	d->ports_in_use = top[0]->count;
+	d->time_wait = top[0]->aux;
+	/* what tcp_tw_reuse = 2 counts as loopback: either end on it */
+	if (d->family == AF_INET)
+		d->loopback = d->local[0] == 127 || d->remote[0] == 127;
+	else
+		d->loopback = !memcmp(d->remote, in6addr_loopback.s6_addr, 16) ||
+			      !memcmp(d->local, in6addr_loopback.s6_addr, 16);
+	return true;
 }
 
 static int fail(struct sock_stats *st, int err, const char *what)
@@ -175,7 +256,10 @@ int sockdiag_parse(struct sock_stats *st, const void *buf, size_t len,
 			    m.idiag_family != AF_INET6)
 				return fail(st, -EBADMSG,
 					    "socket of an unknown family");
-			sockdiag_account(st, &m);
+			if (st->in_peer_dump)
+				account_peer(st, h);
+			else
+				sockdiag_account(st, &m);
 		}
 	}
 	if (left != 0)
@@ -183,32 +267,75 @@ int sockdiag_parse(struct sock_stats *st, const void *buf, size_t len,
 	return 0;
 }
 
-static int dump_family(int fd, struct sock_stats *st, unsigned char family,
-		       uint32_t seq, void *buf)
+/* Bits of inet_diag_req_v2.idiag_states: TCP_LISTEN, and the rest;
+ * bit 12 is the kernel's NEW_SYN_RECV. */
+#define STATES_LISTEN (1u << TCP_LISTEN)
+#define STATES_ALL 0x1ffeu
+
+/* One dump request, optionally filtered and asking for tcp_info. */
+struct request {
+	unsigned char family;
+	uint32_t states;
+	bool info;		 /* INET_DIAG_INFO: tcp_info of each socket */
+	const struct sock_dest *to; /* only connections to this destination */
+};
+
+static int send_request(int fd, const struct request *q, uint32_t seq)
 {
 	struct {
 		struct nlmsghdr nlh;
 		struct inet_diag_req_v2 req;
-	} msg = {
-		.nlh = {
-			.nlmsg_len = sizeof(msg),
-			.nlmsg_type = SOCK_DIAG_BY_FAMILY,
-			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP,
-			.nlmsg_seq = seq,
-		},
-		.req = {
-			.sdiag_family = family,
-			.sdiag_protocol = IPPROTO_TCP,
-			/* every state; bit 12 is the kernel's NEW_SYN_RECV */
-			.idiag_states = 0x1ffe,
-		},
-	};
+		struct rtattr rta;
+		struct inet_diag_bc_op op;
+		struct inet_diag_hostcond cond;
+		unsigned char addr[16];
+	} msg;
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	int ret;
+	size_t alen = q->to ? (q->to->family == AF_INET ? 4 : 16) : 0;
+	size_t len = NLMSG_LENGTH(sizeof(msg.req));
 
-	if (sendto(fd, &msg, sizeof(msg), 0, (struct sockaddr *)&kernel,
-		   sizeof(kernel)) != (ssize_t)sizeof(msg))
-		return fail(st, -errno, "cannot send the dump request");
+	memset(&msg, 0, sizeof(msg));
+	msg.req.sdiag_family = q->family;
+	msg.req.sdiag_protocol = IPPROTO_TCP;
+	msg.req.idiag_states = q->states;
+	if (q->info)
+		msg.req.idiag_ext = 1u << (INET_DIAG_INFO - 1);
+	if (q->to) {
+		/*
+		 * The kernel's filter: D_COND matches the remote address and
+		 * port; jumping past the end on a mismatch rejects.
+		 */
+		unsigned short oplen = (unsigned short)(sizeof(msg.op) +
+							sizeof(msg.cond) + alen);
+
+		msg.rta.rta_type = INET_DIAG_REQ_BYTECODE;
+		msg.rta.rta_len = (unsigned short)RTA_LENGTH(oplen);
+		msg.op.code = INET_DIAG_BC_D_COND;
+		msg.op.yes = (unsigned char)oplen;
+		msg.op.no = (unsigned short)(oplen + 4);
+		msg.cond.family = q->to->family;
+		msg.cond.prefix_len = (unsigned char)(alen * 8);
+		msg.cond.port = (int)q->to->port;
+		memcpy(msg.addr, q->to->remote, alen);
+		len += RTA_ALIGN(msg.rta.rta_len);
+	}
+	msg.nlh.nlmsg_len = (uint32_t)len;
+	msg.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+	msg.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
+	msg.nlh.nlmsg_seq = seq;
+	if (sendto(fd, &msg, len, 0, (struct sockaddr *)&kernel,
+		   sizeof(kernel)) != (ssize_t)len)
+		return -errno;
+	return 0;
+}
+
+static int dump(int fd, struct sock_stats *st, const struct request *q,
+		uint32_t seq, void *buf)
+{
+	int ret = send_request(fd, q, seq);
+
+	if (ret < 0)
+		return fail(st, ret, "cannot send the dump request");
 	for (;;) {
 		ssize_t n = recv(fd, buf, RECV_BUF, 0);
 
@@ -228,9 +355,32 @@ static int dump_family(int fd, struct sock_stats *st, unsigned char family,
 	}
 }
 
+/*
+ * Whether the busiest destination's peers use TCP timestamps, which
+ * tcp_tw_reuse needs: one dump of the established connections to it,
+ * filtered in the kernel, with tcp_info.  Not knowing is not an error.
+ */
+static void check_peers(int fd, struct sock_stats *st, void *buf)
+{
+	struct sock_dest d;
+	struct request q = { .states = 1u << TCP_ESTABLISHED, .info = true };
+	char saved[sizeof(st->error)];
+
+	if (!sockdiag_busiest(st, &d))
+		return;
+	q.family = d.family;
+	q.to = &d;
+	memcpy(saved, st->error, sizeof(saved));
+	st->in_peer_dump = true;
+	st->peers_checked = dump(fd, st, &q, 100, buf) == 0;
+	st->in_peer_dump = false;
+	memcpy(st->error, saved, sizeof(saved));
+}
+
 int sockdiag_collect(struct sock_stats *st)
 {
 	static const unsigned char families[] = { AF_INET, AF_INET6 };
+	uint32_t seq = 0;
 	void *buf;
 	int fd, ret = 0;
 
@@ -239,18 +389,84 @@ int sockdiag_collect(struct sock_stats *st)
 	if (fd < 0)
 		return fail(st, -errno, "cannot open a netlink socket");
 	buf = xmalloc(RECV_BUF);
-	for (size_t i = 0; i < ARRAY_SIZE(families) && !ret; i++) {
-		ret = dump_family(fd, st, families[i], (uint32_t)(i + 1), buf);
-		/* a kernel without IPv6 has nothing to dump for it */
-		if (ret == -ENOENT && families[i] == AF_INET6) {
-			ret = 0;
-			st->error[0] = '\0';
+	/* the listeners first, so that each connection knows its side */
+	for (int pass = 0; pass < 2 && !ret; pass++) {
+		for (size_t i = 0; i < ARRAY_SIZE(families) && !ret; i++) {
+			struct request q = {
+				.family = families[i],
+				.states = pass ? STATES_ALL & ~STATES_LISTEN
+					       : STATES_LISTEN,
+			};
+
+			ret = dump(fd, st, &q, ++seq, buf);
+			/* a kernel without IPv6 has nothing to dump for it */
+			if (ret == -ENOENT && families[i] == AF_INET6) {
+				ret = 0;
+				st->error[0] = '\0';
+			}
 		}
 	}
+	if (!ret)
+		check_peers(fd, st, buf);
 	free(buf);
 	close(fd);
 	st->collected = ret == 0;
 	return ret;
+}
+
+/*
+ * Ports and reuse, for the busiest destination of this host's own
+ * connections: how many ports it would need if the table stopped
+ * overflowing (the TIME_WAIT it holds grows with the demand), whether its
+ * peers use timestamps, whether tcp_tw_reuse already covers it, and the
+ * largest bucket limit that keeps its TIME_WAIT under 90% of the usable
+ * ports while reuse does not.
+ */
+static void fill_ports(const struct sock_stats *st, struct observation *o)
+{
+	const struct sysctl_obs *reuse =
+		observe_sysctl(o, "net.ipv4.tcp_tw_reuse");
+	double tw = (double)st->states[TCP_TIME_WAIT], held = o->m[M_TW_COUNT];
+	double demand = o->m[M_TW_DEMAND], usable = o->m[M_USABLE_PORTS];
+	double grow, share;
+	struct sock_dest d;
+
+	o->m[M_PEER_TIMESTAMPS] = NAN;
+	o->why[M_PEER_TIMESTAMPS] = "no established connection to the "
+				    "busiest destination";
+	o->m[M_TW_PORT_LIMIT] = NAN;
+	o->why[M_TW_PORT_LIMIT] = "no TIME_WAIT of this host's own "
+				  "connections: no limit from ports";
+	if (!sockdiag_busiest(st, &d)) {
+		o->m[M_PORT_DEMAND] = 0;
+		o->m[M_REUSE_EFFECTIVE] = reuse && reuse->is_int &&
+					  reuse->ival == 1;
+		return;
+	}
+	grow = held > 0 && demand > held ? demand / held - 1 : 0;
+	/* with the demand unknown: what is in use now, a lower bound */
+	o->m[M_PORT_DEMAND] = (double)d.ports_in_use + (double)d.time_wait * grow;
+	o->m[M_REUSE_EFFECTIVE] =
+		reuse && reuse->is_int &&
+		(reuse->ival == 1 || (reuse->ival == 2 && d.loopback));
+	if (st->peers_checked && st->peer_established) {
+		o->m[M_PEER_TIMESTAMPS] = (double)st->peer_timestamps /
+					  (double)st->peer_established;
+		o->why[M_PEER_TIMESTAMPS] = NULL;
+	}
+	share = tw > 0 ? (double)d.time_wait / tw : 0;
+	if (share > 0 && usable > 0 && !o->m[M_REUSE_EFFECTIVE]) {
+		double room = 0.9 * usable -
+			      (double)(d.ports_in_use - d.time_wait);
+
+		o->m[M_TW_PORT_LIMIT] = room > 0 ? floor(room / share) : 0;
+		o->why[M_TW_PORT_LIMIT] = NULL;
+	} else if (o->m[M_REUSE_EFFECTIVE]) {
+		o->why[M_TW_PORT_LIMIT] = "tcp_tw_reuse covers the busiest "
+					  "destination: no limit from ports";
+	} else if (!(usable > 0)) {
+		o->why[M_TW_PORT_LIMIT] = "usable_ports is unknown";
+	}
 }
 
 void sockdiag_fill(const struct sock_stats *st, struct observation *o)
@@ -269,7 +485,7 @@ void sockdiag_fill(const struct sock_stats *st, struct observation *o)
 		[TCP_CLOSING] = M_STATE_CLOSING,
 	};
 	const struct sketch_entry *top[1];
-	double tw;
+	double tw, ports;
 
 	if (!st->collected) {
 		for (int i = M_FIRST_SOCKET; i < METRIC_COUNT; i++)
@@ -286,13 +502,24 @@ void sockdiag_fill(const struct sock_stats *st, struct observation *o)
 	o->m[M_TW_TOP_PEER_SHARE] = sketch_top(&st->tw_peers, top, 1) && tw > 0
 					    ? (double)top[0]->count / tw
 					    : 0;
-	o->m[M_PORT_PRESSURE] =
-		sketch_top(&st->dests, top, 1) && o->m[M_EPHEMERAL_PORTS] > 0
-			? (double)top[0]->count / o->m[M_EPHEMERAL_PORTS]
-			: 0;
+	/* of the ports connect() may pick: the range less reserved ones */
+	ports = o->m[M_USABLE_PORTS] > 0 ? o->m[M_USABLE_PORTS]
+					 : o->m[M_EPHEMERAL_PORTS];
+	o->m[M_PORT_PRESSURE] = sketch_top(&st->dests, top, 1) && ports > 0
+					? (double)top[0]->count / ports
+					: 0;
 	o->m[M_SYN_RECV_PEERS] = sketch_distinct(&st->syn_peers);
 	for (int i = M_FIRST_SOCKET; i < METRIC_COUNT; i++)
 		o->why[i] = NULL;
+	/* sockstat's tw counts FIN_WAIT2 minisockets too; the dump tells */
+	if (isnan(o->m[M_TW_COUNT])) {
+		o->m[M_TW_FIN_WAIT2] = NAN;
+		o->why[M_TW_FIN_WAIT2] = "tw_count is unknown";
+	} else {
+		o->m[M_TW_FIN_WAIT2] =
+			o->m[M_TW_COUNT] > tw ? o->m[M_TW_COUNT] - tw : 0;
+	}
+	fill_ports(st, o);
 	/* direction needs the ephemeral range */
 	if (!(o->m[M_EPHEMERAL_PORTS] > 0)) {
 		static const char why[] = "ip_local_port_range is unknown";

@@ -27,9 +27,29 @@ struct sock_stats {
 	uint64_t states[SOCK_STATES];
 	uint64_t tw_outgoing, tw_incoming;
 	struct sketch tw_peers;	 /* remote address of TIME_WAIT sockets */
-	struct sketch dests;	 /* (local addr, remote addr, remote port) */
+	/*
+	 * Connections this host opened, by (local addr, remote addr, remote
+	 * port): count is every state, aux the TIME_WAIT ones.
+	 */
+	struct sketch dests;
 	struct sketch syn_peers; /* remote address of SYN_RECV sockets */
+	uint8_t *listening;	 /* a bit per local port that a LISTEN has */
+	bool peers_checked;	 /* the busiest destination's peers were */
+	uint64_t peer_established, peer_timestamps; /* ...and how many had
+						       timestamps */
+	bool in_peer_dump;	 /* parsing that dump, not counting */
 };
+
+/* The busiest destination of the connections this host opened. */
+struct sock_dest {
+	unsigned char family; /* AF_INET or AF_INET6 */
+	unsigned char local[16], remote[16];
+	unsigned port;
+	uint64_t ports_in_use, time_wait;
+	bool loopback; /* on loopback: tcp_tw_reuse = 2 covers it */
+};
+
+bool sockdiag_busiest(const struct sock_stats *st, struct sock_dest *d);
 
 int sockdiag_init(struct sock_stats *st, unsigned eph_lo, unsigned eph_hi);
 void sockdiag_free(struct sock_stats *st);

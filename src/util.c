@@ -533,3 +533,46 @@ void util_fmt_num(double v, char *out, size_t len)
 			out[--n] = '\0';
 	}
 }
+
+size_t util_edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), row[256];
+
+	if (la > 255 || lb > 255)
+		return SIZE_MAX;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			diag = up;
+			row[j] = best;
+		}
+	}
+	return row[lb];
+}
+
+const char *util_closest(const char *s, const char *const *candidates,
+			 size_t n, size_t max)
+{
+	const char *best = NULL;
+	size_t best_d = max + 1;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t d = util_edit_distance(s, candidates[i]);
+
+		if (d < best_d) {
+			best_d = d;
+			best = candidates[i];
+		}
+	}
+	return best;
+}

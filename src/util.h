@@ -136,4 +136,15 @@ int util_parse_ll(const char *s, long long *out);
  * fraction, others with up to 3 decimals. */
 void util_fmt_num(double v, char *out, size_t len);
 
+/*
+ * Levenshtein distance between a and b (insertions, deletions and
+ * substitutions), for "did you mean"; SIZE_MAX when either is longer
+ * than 255 characters.
+ */
+size_t util_edit_distance(const char *a, const char *b);
+
+/* The candidate closest to s within max edits, or NULL. */
+const char *util_closest(const char *s, const char *const *candidates,
+			 size_t n, size_t max);
+
 #endif

@@ -69,6 +69,9 @@ expect_eq "tcp_max_tw_buckets restored" "$(cat "$SYS/tcp_max_tw_buckets")" 10000
 # twtune never turns tcp_tw_recycle on, not even to roll back
 expect_eq "tcp_tw_recycle stays off" "$(cat "$SYS/tcp_tw_recycle")" 0
 expect_grep "says why" "tcp_tw_recycle stays 0: twtune never turns it on" "$T/err"
+# restoring the full table's old limit recreates its overflow: said
+expect_grep "rollback warns the table will be full again" \
+	"restoring 10000 buckets while 10000 TIME_WAIT sockets are held" "$T/err"
 # the raised limit leaves the persist file; tcp_tw_recycle = 0 stays
 expect_eq "persist file keys removed" "$(grep -v '^#' "$T/sysctl.d/90-twtune.conf" | tr '\n' ' ')" \
 	"net.ipv4.tcp_tw_recycle = 0 "
@@ -79,6 +82,24 @@ expect_grep "says so" "no run left to roll back" "$T/err"
 expect_rc "rollback --run of an unknown run" 1 A rollback --run 00000000000000000000000000000000
 expect_rc "rollback --run of a rolled-back run: nothing to do" 0 A rollback --run "$RUN"
 expect_grep "says nothing to roll back" "Nothing to roll back" "$T/out"
+
+# --- a rollback that leaves nothing to persist removes the file -----------
+fresh
+echo 0 >"$SYS/tcp_tw_recycle"
+expect_rc "apply of the limit alone" 0 A apply
+expect_eq "only the limit persisted" "$(grep -v '^#' "$T/sysctl.d/90-twtune.conf" | tr '\n' ' ')" \
+	"net.ipv4.tcp_max_tw_buckets = 65536 "
+expect_rc "rollback of it" 0 A rollback
+expect_eq "no header-only file is left" "$(ls -A "$T/sysctl.d")" ""
+expect_eq "persisted in the record" "$(tail -1 "$T/log/audit.jsonl" | $JQ -r '.changes[0].persisted')" true
+
+# --- apply that can fix nothing of the trouble: exit 3 ---------------------
+copy_fixture unlimited
+rm -rf "$T/sysctl.d" "$T/log"
+mkdir -p "$T/sysctl.d"
+make_state "$T/state.json" 0 -1 10 $BOOT
+expect_rc "apply with overflows and nothing to change" 3 A apply
+expect_eq "nothing written" "$(ls -A "$T/sysctl.d")" ""
 
 # --- rollback leaves alone a key someone changed since ---------------------
 fresh

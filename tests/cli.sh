@@ -19,7 +19,7 @@ expect_rc "missing argument" 64 "$TWTUNE" report --proc
 
 # policy check
 expect_rc "shipped policies are valid" 0 "$TWTUNE" policy check "$POL"
-expect_grep "counts rules" "^OK: 8 rules (8 enabled) from 6 files" "$T/out"
+expect_grep "counts rules" "^OK: 9 rules (9 enabled) from 6 files" "$T/out"
 cat >"$T/bad.conf" <<'P'
 rules = (
   { id = "a"; sysctl = "net.ipv4.tcp_max_tw_buckets"; when = "tw_ratio > 0.5";
@@ -38,6 +38,23 @@ expect_rc "missing policy path" 65 "$TWTUNE" policy check "$T/nonexistent.conf"
 echo 'rules = ( { id = "x"; sysctl = "net.ipv4.tcp_tw_recycle"; when = "1"; value = 1; } );' >"$T/recycle.conf"
 expect_rc "tcp_tw_recycle=1 rejected" 65 "$TWTUNE" policy check "$T/recycle.conf"
 expect_grep "explains why" "can only be set to 0" "$T/err"
+
+# probable typos in a valid policy: warnings, exit 0; --strict makes them 65
+WARN="$SRCDIR/tests/policies/warn"
+expect_rc "typos are warnings" 0 "$TWTUNE" policy check "$POL" "$WARN"
+expect_grep "says so on the OK line" "^OK: 13 rules (11 enabled) from 7 files, with warnings" "$T/out"
+expect_grep "disabling an unknown id" 'rule "fin-timout-myth": no earlier policy file defines "fin-timout-myth", so this disables nothing (did you mean "fin-timeout-myth"?)' "$T/err"
+expect_grep "a key nobody knows" 'sets "net.ipv4.tcp_max_tw_bucket", which twtune does not know and this kernel does not have (did you mean "net.ipv4.tcp_max_tw_buckets"?)' "$T/err"
+expect_grep "an id near an earlier one" 'rule "tw-reuse-outgoin" is a new rule, and "tw-reuse-outgoing" from an earlier file stays in force' "$T/err"
+expect_eq "a key this kernel has is no typo" "$(grep -c tcp_keepalive_time "$T/err")" 0
+expect_rc "--strict" 65 "$TWTUNE" policy check --strict "$POL" "$WARN"
+expect_grep "--strict counts them" "4 warnings and --strict" "$T/err"
+expect_rc "--strict on the shipped policies" 0 "$TWTUNE" policy check --strict "$POL"
+# report carries them among its warnings, for people and for JSON
+expect_rc "report with typos" 0 "$TWTUNE" report -p "$POL" -p "$WARN" \
+	--proc "$FIX/healthy" --state "$T/typo-state.json" -f json
+expect_eq "report JSON warnings" \
+	"$(jq '[.warnings[] | select(test("did you mean"))] | length' "$T/out")" 4
 
 # a disabled shipped rule, from an override directory
 mkdir -p "$T/etc"

@@ -37,16 +37,17 @@ if command -v promtool >/dev/null; then
 else
 	echo "# promtool not installed (Debian package prometheus): parse check only"
 fi
-# --output writes the textfile atomically
-mkdir -p "$T/textfile"
-expect_rc "--output for the textfile collector" 0 R --proc "$FIX/overflow" \
-	-f prometheus --output "$T/textfile/twtune.prom"
+# --output writes the textfile atomically; a local advice rule that fires
+mkdir -p "$T/textfile" "$T/local"
+echo 'rules = ( { id = "local-note"; advice = "table {tw_ratio} full"; severity = "warning"; when = "tw_ratio >= 0.5"; } );' >"$T/local/99-local.conf"
+expect_rc "--output for the textfile collector" 0 R -p "$T/local" \
+	--proc "$FIX/overflow" -f prometheus --output "$T/textfile/twtune.prom"
 expect_grep "file written" "^twtune_time_wait_sockets 10000$" "$T/textfile/twtune.prom"
 expect_eq "no temporary file left" "$(ls -A "$T/textfile")" twtune.prom
 # socket gauges only when sockets were scanned: fixtures are never scanned
 expect_eq "no per-state gauges without a scan" "$(grep -c twtune_tcp_sockets "$T/prom")" 0
 expect_grep "the verdict is a metric" '^twtune_verdict{verdict="overflowing"} 1$' "$T/textfile/twtune.prom"
-expect_grep "so is each advice rule" '^twtune_advice_firing{rule="fin-timeout-myth",severity="info"} 1$' "$T/textfile/twtune.prom"
+expect_grep "so is each advice rule" '^twtune_advice_firing{rule="local-note",severity="warning"} 1$' "$T/textfile/twtune.prom"
 expect_grep "and when the report was made" '^twtune_report_timestamp_seconds [0-9]' "$T/textfile/twtune.prom"
 
 # --- salt -------------------------------------------------------------------

@@ -60,6 +60,8 @@ expect_eq "audited: intent and result" "$($JQ -r .phase "$T/audit.jsonl" | tr '\
 expect_eq "audit mode" "$(tail -1 "$T/audit.jsonl" | $JQ -r .mode)" watch
 expect_grep "persisted" "net.ipv4.tcp_max_tw_buckets" "$T/sysctl.d/90-twtune.conf"
 LIMIT=$(cat $SYS/tcp_max_tw_buckets)
+expect_grep "each applied change is logged with its reason" \
+	"applied: net.ipv4.tcp_max_tw_buckets 64 -> $LIMIT \[tw-buckets-headroom\] .* TIME_WAIT sockets in 64 buckets" "$T/watch.log"
 
 # more overflow at once: the key is cooling down, so no second change
 "$TWLOAD" -n $((LIMIT * 2)) >/dev/null
@@ -72,12 +74,26 @@ echo 'rules = ( { id = "x"; when = "nosuch > 1"; advice = "y"; } );' >"$T/pol/99
 kill -HUP $PID
 wait_for 5 grep -q "keeping the" "$T/watch.log"
 expect_grep "the error is logged as FILE:LINE" "99-bad.conf:1: rule 'x': when: column 1: unknown metric 'nosuch'" "$T/watch.log"
-expect_grep "the old rules stay" "reload: invalid policy, keeping the 8 rules" "$T/watch.log"
+expect_grep "the old rules stay" "reload: invalid policy, keeping the 9 rules" "$T/watch.log"
 kill -0 $PID 2>/dev/null && ok "still running after a bad reload" || not_ok "died on a bad reload"
 rm "$T/pol/99-bad.conf"
 kill -HUP $PID
-wait_for 5 grep -q "reload: 8 rules" "$T/watch.log"
-expect_grep "a good reload is taken" "reload: 8 rules from 6 files" "$T/watch.log"
+wait_for 5 grep -q "reload: 9 rules" "$T/watch.log"
+expect_grep "a good reload is taken" "reload: 9 rules from 6 files" "$T/watch.log"
+
+# advice: logged when it starts to fire and when it stops, not every tick
+# (tcp_fin_timeout is this namespace's own)
+FIN=$(cat $SYS/tcp_fin_timeout)
+echo 'rules = ( { id = "site-fin"; advice = "fin_timeout is low"; severity = "warning"; when = "sysctl(\"net.ipv4.tcp_fin_timeout\") < 20"; } );' >"$T/pol/99-fin.conf"
+kill -HUP $PID
+wait_for 5 grep -q "reload: 10 rules" "$T/watch.log"
+echo 10 >$SYS/tcp_fin_timeout
+wait_for 5 grep -q "advice \[warning\] site-fin: fin_timeout is low" "$T/watch.log"
+sleep 1 # five more ticks
+expect_eq "advice logged once while it fires" "$(grep -c "advice \[warning\] site-fin" "$T/watch.log")" 1
+echo "$FIN" >$SYS/tcp_fin_timeout
+wait_for 5 grep -q "advice site-fin no longer applies" "$T/watch.log"
+expect_grep "and once when it stops" "advice site-fin no longer applies" "$T/watch.log"
 
 kill -TERM $PID
 wait $PID

@@ -323,6 +323,22 @@ static void the_same_missing_input_is_listed_once(void **state)
 	check_unknown("max(tw_demand, tw_count) + tw_demand", demand, 1);
 }
 
+static void known_takes_the_default_only_when_unknown(void **state)
+{
+	static const char *const peers[] = { "tw_peers: not observed" };
+
+	(void)state;
+	check("known(tw_count, 5)", 1000);
+	check("known(tw_demand, 5)", 5);
+	check("known(tw_demand * 2 + tw_peers, tw_count)", 1000);
+	check("known(sysctl(\"net.ipv4.tcp_tw_recycle\"), 0)", 0);
+	check("known(tw_count / 0, 1)", 1);
+	/* an unknown default stays unknown, for the default's reason only */
+	check_unknown("known(tw_demand, tw_peers)", peers, 1);
+	check_parse_error("known(tw_count)", 0,
+			  "column 16: wrong number of arguments to known()");
+}
+
 static void sysctl_reads_the_observed_value(void **state)
 {
 	(void)state;
@@ -885,6 +901,7 @@ int main(void)
 		T(metrics_read_the_observation),
 		T(unknown_metric_names_why_it_is_missing),
 		T(the_same_missing_input_is_listed_once),
+		T(known_takes_the_default_only_when_unknown),
 		T(sysctl_reads_the_observed_value),
 		T(sysctl_absent_from_the_kernel_is_unknown),
 		T(sysctl_that_is_not_one_integer_is_unknown),

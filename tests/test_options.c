@@ -396,6 +396,33 @@ static void a_copy_owns_its_strings(void **state)
 	free(said);
 }
 
+/*
+ * The hint repeats what the command line said about where to act, in
+ * table order and quoted for a shell, and nothing else: not how to show
+ * it, not values from the configuration file.
+ */
+static void the_next_command_repeats_where_to_act(void **state)
+{
+	char *cfg = fixture("good/every-type.conf"), *said, *line, *want;
+	struct options o;
+
+	(void)state;
+	assert_int_equal(parse(&o, &said, "-c", cfg, "-p", "/p one", "-p",
+			       "/it's", "-f", "json", "--netns", "blue",
+			       "--no-persist", "--sample", "3", "report", NULL),
+			 0);
+	line = options_command_line(&o, "apply");
+	want = xasprintf("twtune apply -p '/p one' -p '/it'\\''s' -c %s "
+			 "--no-persist --netns blue",
+			 cfg);
+	assert_string_equal(line, want);
+	free(want);
+	free(line);
+	options_free(&o);
+	free(said);
+	free(cfg);
+}
+
 static void help_lists_every_long_option(void **state)
 {
 	static const char *const some[] = { "--policy PATH", "--sysctl-d DIR",
@@ -431,6 +458,7 @@ int main(void)
 		cmocka_unit_test(ansible_checks_values_like_the_command_line),
 		cmocka_unit_test(ansible_names_are_the_long_options),
 		cmocka_unit_test(a_copy_owns_its_strings),
+		cmocka_unit_test(the_next_command_repeats_where_to_act),
 		cmocka_unit_test(help_lists_every_long_option),
 	};
 

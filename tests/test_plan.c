@@ -1024,7 +1024,8 @@ static void shipped_seed_overflow_plans_8192(void **state)
 			    "64 TIME_WAIT sockets in 64 buckets, 436 "
 			    "overflows since the baseline, estimated demand "
 			    "2680: raise to 8192 (twice the demand and at "
-			    "least double, at most 1% of RAM)");
+			    "least double, at most 1% of RAM and 4 per ehash "
+			    "bucket)");
 }
 
 static void shipped_long_window_counts_60_seconds_of_overflows(void **state)

@@ -417,6 +417,108 @@ static void enabled_false_with_only_an_id_disables_the_rule(void **state)
 	policy_free(&p);
 }
 
+/* --- warnings: valid policy, probable mistakes --------------------------- */
+
+static const char *const with_typos[] = { "policies", "tests/policies/warn" };
+
+static bool present_but_typos(const char *key, void *arg)
+{
+	(void)arg;
+	return strcmp(key, "net.ipv4.tcp_max_tw_bucket") != 0 &&
+	       strcmp(key, "net.ipv4.tcp_timestamp") != 0 &&
+	       strcmp(key, "net.ipv4.no_such_key") != 0;
+}
+
+static void assert_warning(const struct msgs *w, const char *part)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (strstr(w->v[i], part))
+			return;
+	for (size_t i = 0; i < w->n; i++)
+		print_error("warning: %s\n", w->v[i]);
+	fail_msg("no warning contains \"%s\"", part);
+}
+
+static void ids_that_match_nothing_are_warned_with_the_near_id(void **state)
+{
+	struct policy p;
+
+	(void)state;
+	load_good(with_typos, 2, &p);
+	assert_int_equal(p.warnings.n, 2);
+	assert_warning(&p.warnings,
+		       "/90-typos.conf:4: rule \"fin-timout-myth\": no earlier "
+		       "policy file defines \"fin-timout-myth\", so this "
+		       "disables nothing (did you mean \"fin-timeout-myth\"?)");
+	assert_warning(&p.warnings,
+		       "/90-typos.conf:13: rule \"tw-reuse-outgoin\" is a new "
+		       "rule, and \"tw-reuse-outgoing\" from an earlier file "
+		       "stays in force");
+	/* the shipped rule is still in force: the typo disabled nothing */
+	assert_true(find_rule(&p, "fin-timeout-myth")->enabled);
+	policy_free(&p);
+}
+
+static void keys_no_one_knows_are_warned_with_the_near_key(void **state)
+{
+	struct msgs w = { 0 };
+	struct policy p;
+
+	(void)state;
+	load_good(with_typos, 2, &p);
+	policy_check_keys(&p, present_but_typos, NULL, &w);
+	assert_int_equal(w.n, 2);
+	assert_warning(&w, "rule \"tw-buckets-headroom\" sets "
+			   "\"net.ipv4.tcp_max_tw_bucket\", which twtune does "
+			   "not know and this kernel does not have (did you "
+			   "mean \"net.ipv4.tcp_max_tw_buckets\"?)");
+	assert_warning(&w, "rule \"tw-reuse-outgoin\" reads "
+			   "\"net.ipv4.tcp_timestamp\"");
+	assert_warning(&w, "(did you mean \"net.ipv4.tcp_timestamps\"?)");
+	msgs_free(&w);
+	policy_free(&p);
+}
+
+static bool nothing_present(const char *key, void *arg)
+{
+	(void)key;
+	(void)arg;
+	return false;
+}
+
+/* The shipped policies name only keys twtune knows, on any kernel. */
+static void shipped_policies_have_no_warnings(void **state)
+{
+	static const char *const shipped[] = { "policies" };
+	struct msgs w = { 0 };
+	struct policy p;
+
+	(void)state;
+	load_good(shipped, 1, &p);
+	assert_int_equal(p.warnings.n, 0);
+	policy_check_keys(&p, nothing_present, NULL, &w);
+	for (size_t i = 0; i < w.n; i++)
+		print_error("warning: %s\n", w.v[i]);
+	assert_int_equal(w.n, 0);
+	policy_free(&p);
+}
+
+static void edit_distance_counts_each_edit(void **state)
+{
+	static const char *const c[] = { "tcp_tw_reuse", "tcp_timestamps" };
+
+	(void)state;
+	assert_int_equal(util_edit_distance("", ""), 0);
+	assert_int_equal(util_edit_distance("abc", ""), 3);
+	assert_int_equal(util_edit_distance("kitten", "sitting"), 3);
+	assert_int_equal(util_edit_distance("fin-timout-myth",
+					    "fin-timeout-myth"),
+			 1);
+	assert_string_equal(util_closest("tcp_timestamp", c, 2, 2),
+			    "tcp_timestamps");
+	assert_null(util_closest("tcp_keepalive", c, 2, 2));
+}
+
 static void numbers_are_accepted_as_values_and_bounds(void **state)
 {
 	const struct rule *r;
@@ -702,6 +804,10 @@ int main(void)
 		T(later_directory_masks_a_file_of_the_same_name),
 		T(same_id_in_a_later_file_replaces_the_rule_in_place),
 		T(enabled_false_with_only_an_id_disables_the_rule),
+		T(ids_that_match_nothing_are_warned_with_the_near_id),
+		T(keys_no_one_knows_are_warned_with_the_near_key),
+		T(shipped_policies_have_no_warnings),
+		T(edit_distance_counts_each_edit),
 		T(numbers_are_accepted_as_values_and_bounds),
 		T(every_rule_field_is_loaded),
 		T(omitted_fields_take_their_defaults),

@@ -126,6 +126,44 @@ static void a_key_the_file_did_not_hold_is_removed_from_it(void **state)
 	assert_int_equal(planned(f, 0)->pop, PERSIST_REMOVE);
 }
 
+/* Restoring a limit the TIME_WAIT held now would fill: said, still done. */
+static void a_limit_the_table_would_fill_is_restored_with_a_warning(
+	void **state)
+{
+	struct fixture *f = *state;
+
+	recorded(f, TWB, 2000, 16384, -1);
+	live(f, TWB, "16384");
+	f->obs.m[M_TW_COUNT] = 1900; /* 95% of 2000 */
+	decide(f, false);
+	assert_int_equal(f->t.rec.n_changes, 1);
+	assert_int_equal(planned(f, 0)->after, 2000);
+	assert_int_equal(f->warnings.n, 1);
+	assert_string_equal(
+		f->warnings.v[0],
+		TWB ": restoring 2000 buckets while 1900 TIME_WAIT sockets are "
+		    "held: the table will be full, and the overflows the run "
+		    "stopped will start again");
+}
+
+static void a_limit_with_room_left_is_restored_quietly(void **state)
+{
+	struct fixture *f = *state;
+
+	recorded(f, TWB, 2000, 16384, -1);
+	recorded(f, REUSE, 0, 1, -1);
+	live(f, TWB, "16384");
+	live(f, REUSE, "1");
+	f->obs.m[M_TW_COUNT] = 1899;
+	decide(f, false);
+	assert_int_equal(f->t.rec.n_changes, 2);
+	assert_int_equal(f->warnings.n, 0);
+	/* nor with the count unknown */
+	f->obs.m[M_TW_COUNT] = NAN;
+	decide(f, false);
+	assert_int_equal(f->warnings.n, 0);
+}
+
 static void a_key_the_run_did_not_write_is_left(void **state)
 {
 	struct fixture *f = *state;
@@ -265,6 +303,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		T(a_written_key_goes_back_live_and_in_the_file),
 		T(a_key_the_file_did_not_hold_is_removed_from_it),
+		T(a_limit_the_table_would_fill_is_restored_with_a_warning),
+		T(a_limit_with_room_left_is_restored_quietly),
 		T(a_key_the_run_did_not_write_is_left),
 		T(a_key_changed_since_is_left_with_a_warning),
 		T(a_live_value_already_back_leaves_only_the_file),

@@ -25,6 +25,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <linux/sock_diag.h>
 #include <math.h>
 #include <netinet/in.h>
@@ -807,9 +808,11 @@ static void fill_derives_the_socket_metrics(void **state)
 	(void)state;
 	scenario_collected(&st);
 	obs_unknown(&o, 21000);
+	o.m[M_TW_COUNT] = 12; /* sockstat: 10 TIME_WAIT, 2 FIN_WAIT2 */
 	sockdiag_fill(&st, &o);
 
 	assert_true(o.m[M_STATE_TIME_WAIT] == 10);
+	assert_true(o.m[M_TW_FIN_WAIT2] == 2);
 	assert_true(o.m[M_STATE_ESTABLISHED] == 5);
 	assert_true(o.m[M_STATE_SYN_SENT] == 1);
 	assert_true(o.m[M_STATE_SYN_RECV] == 4);
@@ -828,14 +831,24 @@ static void fill_derives_the_socket_metrics(void **state)
 	/* 7 connections to the busiest destination, 21000 ports */
 	assert_true(fabs(o.m[M_PORT_PRESSURE] - 7.0 / 21000) < 1e-15);
 	assert_true(o.m[M_SYN_RECV_PEERS] == 3);
+	/* no demand known: the ports in use now */
+	assert_true(o.m[M_PORT_DEMAND] == 7);
+	assert_true(o.m[M_REUSE_EFFECTIVE] == 0);
+	/* no peer dump, no usable_ports: unknown, each with its reason */
+	assert_true(isnan(o.m[M_PEER_TIMESTAMPS]));
+	assert_non_null(o.why[M_PEER_TIMESTAMPS]);
+	assert_true(isnan(o.m[M_TW_PORT_LIMIT]));
+	assert_string_equal(o.why[M_TW_PORT_LIMIT], "usable_ports is unknown");
 	for (int i = M_FIRST_SOCKET; i < METRIC_COUNT; i++) {
+		if (i == M_PEER_TIMESTAMPS || i == M_TW_PORT_LIMIT)
+			continue;
 		if (isnan(o.m[i]))
 			fail_msg("%s is unknown", metric_names[i]);
 		assert_null(o.why[i]);
 	}
 	/* the cheap metrics are not the module's to touch */
 	assert_true(o.m[M_EPHEMERAL_PORTS] == 21000);
-	assert_true(isnan(o.m[M_TW_COUNT]));
+	assert_true(o.m[M_TW_COUNT] == 12);
 	sockdiag_free(&st);
 }
 
@@ -851,10 +864,17 @@ static void fill_of_no_sockets_gives_zeros_not_unknowns(void **state)
 	assert_int_equal(parse(&st, &b, b.len, SEQ), 1);
 	st.collected = true;
 	obs_unknown(&o, 21000);
+	o.m[M_TW_COUNT] = 0;
 	sockdiag_fill(&st, &o);
-	for (int i = M_FIRST_SOCKET; i < METRIC_COUNT; i++)
-		if (o.m[i] != 0)
+	for (int i = M_FIRST_SOCKET; i < METRIC_COUNT; i++) {
+		/* about the busiest destination, and there is none */
+		if (i == M_PEER_TIMESTAMPS || i == M_TW_PORT_LIMIT) {
+			assert_true(isnan(o.m[i]));
+			assert_non_null(o.why[i]);
+		} else if (o.m[i] != 0) {
 			fail_msg("%s is %g, not 0", metric_names[i], o.m[i]);
+		}
+	}
 	sockdiag_free(&st);
 	nl_free(&b);
 }
@@ -931,6 +951,169 @@ static void unknown_ephemeral_range_leaves_direction_unknown(void **state)
 	assert_true(isnan(o.m[M_TW_OUTGOING]));
 	assert_true(isnan(o.m[M_PORT_PRESSURE]));
 	sockdiag_free(&st);
+}
+
+/* --- direction, ports and reuse ----------------------------------------- */
+
+/*
+ * A listener on a port inside the ephemeral range (dumped first, as
+ * sockdiag_collect does) makes connections on that port incoming.
+ */
+static void listener_inside_the_range_makes_its_port_incoming(void **state)
+{
+	struct nlbuf b = { 0 };
+	struct sock_stats st;
+
+	(void)state;
+	assert_int_equal(sockdiag_init(&st, EPH_LO, EPH_HI), 0);
+	put_sock(&b, AF_INET, TCP_LISTEN, "0.0.0.0", 45000, "0.0.0.0", 0);
+	put_sock(&b, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 45000, "192.0.2.9",
+		 50000);
+	put_sock(&b, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 45001, "192.0.2.9",
+		 80);
+	put_done(&b, SEQ, 0);
+	assert_int_equal(parse(&st, &b, b.len, SEQ), 1);
+	assert_int_equal(st.tw_incoming, 1);
+	assert_int_equal(st.tw_outgoing, 1);
+	sockdiag_free(&st);
+	nl_free(&b);
+}
+
+static struct sysctl_obs reuse_obs(long long v)
+{
+	static char key[] = "net.ipv4.tcp_tw_reuse";
+
+	return (struct sysctl_obs){ .key = key, .exists = true, .is_int = true,
+				    .ival = v, .value = (double)v };
+}
+
+/*
+ * 30 connections of this host to one destination, 20 of them in
+ * TIME_WAIT, of 40 TIME_WAIT sockets in all; the table is full at 40 and
+ * the demand is 120: three times what it holds.
+ */
+static void ports_scenario(struct sock_stats *st, const char *local,
+			   const char *remote)
+{
+	struct nlbuf b = { 0 };
+
+	assert_int_equal(sockdiag_init(st, EPH_LO, EPH_HI), 0);
+	for (unsigned i = 0; i < 30; i++)
+		put_sock(&b, AF_INET, i < 20 ? TCP_TIME_WAIT : TCP_ESTABLISHED,
+			 local, 40000 + i, remote, 80);
+	for (unsigned i = 0; i < 20; i++)
+		put_sock(&b, AF_INET, TCP_TIME_WAIT, local, 443, "192.0.2.50",
+			 50000 + i);
+	put_done(&b, SEQ, 0);
+	assert_int_equal(parse(st, &b, b.len, SEQ), 1);
+	st->collected = true;
+	nl_free(&b);
+}
+
+static void fill_ports(struct observation *o, const struct sock_stats *st,
+		       struct sysctl_obs *reuse, double usable)
+{
+	obs_unknown(o, 21000);
+	o->m[M_TW_COUNT] = 40;
+	o->m[M_TW_DEMAND] = 120;
+	o->m[M_USABLE_PORTS] = usable;
+	o->sysctls = reuse;
+	o->n_sysctls = reuse ? 1 : 0;
+	sockdiag_fill(st, o);
+}
+
+static void ports_grow_with_demand_and_limit_the_raise(void **state)
+{
+	struct sock_stats st;
+	struct observation o;
+	struct sock_dest d;
+	struct sysctl_obs r0 = reuse_obs(0), r1 = reuse_obs(1),
+			  r2 = reuse_obs(2);
+
+	(void)state;
+	ports_scenario(&st, "10.0.0.1", "192.0.2.1");
+	assert_true(sockdiag_busiest(&st, &d));
+	assert_int_equal(d.ports_in_use, 30);
+	assert_int_equal(d.time_wait, 20);
+	assert_false(d.loopback);
+	assert_int_equal(d.port, 80);
+
+	fill_ports(&o, &st, &r0, 100);
+	/* 10 established + 20 TIME_WAIT that grow threefold */
+	assert_true(o.m[M_PORT_DEMAND] == 70);
+	assert_true(o.m[M_REUSE_EFFECTIVE] == 0);
+	/* half the TIME_WAIT is to it: (90 - 10) / 0.5 */
+	assert_true(o.m[M_TW_PORT_LIMIT] == 160);
+	assert_null(o.why[M_TW_PORT_LIMIT]);
+	assert_true(fabs(o.m[M_PORT_PRESSURE] - 0.3) < 1e-12);
+
+	/* established connections alone past 90%: no room at all */
+	fill_ports(&o, &st, &r0, 11);
+	assert_true(o.m[M_TW_PORT_LIMIT] == 0);
+
+	/* reuse = 1 covers it: no limit from ports */
+	fill_ports(&o, &st, &r1, 100);
+	assert_true(o.m[M_REUSE_EFFECTIVE] == 1);
+	assert_true(isnan(o.m[M_TW_PORT_LIMIT]));
+	assert_non_null(o.why[M_TW_PORT_LIMIT]);
+
+	/* reuse = 2 is loopback only: not this destination */
+	fill_ports(&o, &st, &r2, 100);
+	assert_true(o.m[M_REUSE_EFFECTIVE] == 0);
+	assert_true(o.m[M_TW_PORT_LIMIT] == 160);
+	sockdiag_free(&st);
+
+	/* ...but it is for one on loopback */
+	ports_scenario(&st, "127.0.0.1", "127.0.0.1");
+	assert_true(sockdiag_busiest(&st, &d));
+	assert_true(d.loopback);
+	fill_ports(&o, &st, &r2, 100);
+	assert_true(o.m[M_REUSE_EFFECTIVE] == 1);
+	sockdiag_free(&st);
+}
+
+/* One established socket with its tcp_info, timestamps or not. */
+static void put_sock_info(struct nlbuf *b, bool timestamps, size_t info_len)
+{
+	struct {
+		struct inet_diag_msg m;
+		struct rtattr a;
+		struct tcp_info ti;
+	} msg;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.m = diag_msg(AF_INET, TCP_ESTABLISHED, "10.0.0.1", 41000,
+			 "192.0.2.1", 80);
+	msg.a.rta_type = INET_DIAG_INFO;
+	msg.a.rta_len = (unsigned short)RTA_LENGTH(info_len);
+	if (timestamps)
+		msg.ti.tcpi_options = TCPI_OPT_TIMESTAMPS;
+	put_msg(b, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, SEQ, &msg,
+		sizeof(msg.m) + RTA_LENGTH(info_len));
+}
+
+static void peer_dump_counts_timestamps_and_nothing_else(void **state)
+{
+	struct nlbuf b = { 0 };
+	struct sock_stats st;
+
+	(void)state;
+	assert_int_equal(sockdiag_init(&st, EPH_LO, EPH_HI), 0);
+	st.in_peer_dump = true;
+	put_sock_info(&b, true, sizeof(struct tcp_info));
+	put_sock_info(&b, false, sizeof(struct tcp_info));
+	/* an old kernel's shorter tcp_info still has tcpi_options */
+	put_sock_info(&b, true, offsetof(struct tcp_info, tcpi_options) + 1);
+	/* too short to say: counted, but not as timestamps */
+	put_sock_info(&b, true, offsetof(struct tcp_info, tcpi_options));
+	put_done(&b, SEQ, 0);
+	assert_int_equal(parse(&st, &b, b.len, SEQ), 1);
+	assert_int_equal(st.peer_established, 4);
+	assert_int_equal(st.peer_timestamps, 2);
+	assert_int_equal(sum_states(&st), 0);
+	assert_int_equal(st.sockets, 0);
+	sockdiag_free(&st);
+	nl_free(&b);
 }
 
 /* --- address text ----------------------------------------------------- */
@@ -1040,6 +1223,9 @@ int main(void)
 		cmocka_unit_test(dump_never_run_says_so),
 		cmocka_unit_test(
 			unknown_ephemeral_range_leaves_direction_unknown),
+		cmocka_unit_test(listener_inside_the_range_makes_its_port_incoming),
+		cmocka_unit_test(ports_grow_with_demand_and_limit_the_raise),
+		cmocka_unit_test(peer_dump_counts_timestamps_and_nothing_else),
 		cmocka_unit_test(address_keys_print_as_ipv4_and_ipv6),
 		cmocka_unit_test(live_dump_counts_every_socket_once),
 	};
