@@ -557,9 +557,18 @@ static double eval(const struct expr *e, const struct expr_env *env,
 		return s && s->exists;
 	}
 	case OP_KNOWN: {
-		/* the first argument, or when it is unknown the second */
-		a = eval_finite(e->args[0], env, NULL);
-		return isnan(a) ? eval_finite(e->args[1], env, missing) : a;
+		/* the first argument, or when it is unknown the second;
+		 * when both are unknown, why for each */
+		struct msgs first = { 0 };
+
+		a = eval_finite(e->args[0], env, &first);
+		if (isnan(a)) {
+			a = eval_finite(e->args[1], env, missing);
+			for (size_t i = 0; isnan(a) && i < first.n; i++)
+				missing_add(missing, "%s", first.v[i]);
+		}
+		msgs_free(&first);
+		return a;
 	}
 	case OP_NEG: return -eval_finite(e->args[0], env, missing);
 	case OP_NOT:

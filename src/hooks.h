@@ -15,6 +15,9 @@ void hook_after_sandbox(void) __attribute__((weak));
 /* Behave as on a kernel without Landlock. */
 bool hook_no_landlock(void) __attribute__((weak));
 
+/* Behave as on a kernel without the TCPTimeWaitOverflow counter. */
+bool hook_no_counter(void) __attribute__((weak));
+
 /* A fixed suffix for temporary file names, so tests can plant things. */
 const char *hook_tmp_suffix(void) __attribute__((weak));
 

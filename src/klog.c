@@ -672,8 +672,11 @@ static int parse_files(int rootdir, double from, double until, double now,
 				errlen);
 		if (r0 < 0 && r0 != -ENOENT)
 			return r0;
-		if (r0 == 0 || r1 == 0)
+		if (r0 == 0 || r1 == 0) {
+			snprintf(ev->source, sizeof(ev->source), "%s",
+				 families[i]);
 			return 0;
+		}
 	}
 	return -ENOENT;
 }

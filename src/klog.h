@@ -52,6 +52,7 @@ struct klog_evidence {
 	 */
 	char ctid[32];
 	bool ctid_mixed;
+	char source[32]; /* the syslog family read ("var/log/messages"), or "" */
 	unsigned long long before_boot; /* overflow lines of earlier boots,
 					   not counted */
 	/*

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "hooks.h"
 #include "observe.h"
 #include "sysctl.h"
 #include "tunables.h"
@@ -45,6 +46,10 @@ const char *const metric_names[METRIC_COUNT] = {
 	[M_EPHEMERAL_PORTS] = "ephemeral_ports",
 	[M_USABLE_PORTS] = "usable_ports",
 	[M_EHASH_ENTRIES] = "ehash_entries",
+	[M_TW_SATURATED] = "tw_saturated",
+	[M_TW_OVERFLOW_LOG_LINES] = "tw_overflow_log_lines",
+	[M_TW_OVERFLOW_LOG_SUPPRESSED] = "tw_overflow_log_suppressed",
+	[M_TW_MAX_UB] = "tw_max_ub",
 	[M_STATE_ESTABLISHED] = "state_established",
 	[M_STATE_SYN_SENT] = "state_syn_sent",
 	[M_STATE_SYN_RECV] = "state_syn_recv",
@@ -68,6 +73,11 @@ const char *const metric_names[METRIC_COUNT] = {
 	[M_REUSE_EFFECTIVE] = "reuse_effective",
 	[M_TW_PORT_LIMIT] = "tw_port_limit",
 };
+
+/* Why the overflow metrics are unknown on a kernel that only logs. */
+#define NO_COUNTER                                                         \
+	"this kernel has no TCPTimeWaitOverflow counter (Linux 2.6.38 "    \
+	"added it): see tw_overflow_log_lines"
 
 /* Why a metric that needs a baseline is unknown without one. */
 #define NO_BASELINE "no baseline (first run: run again, or use --sample)"
@@ -283,7 +293,7 @@ int observe_parse_slabinfo(const char *text, double *objsize, char *err,
 			   size_t errlen)
 {
 	const char *p;
-	unsigned long active, num, size;
+	unsigned long active, num, size, v6;
 
 	if (strncmp(text, "slabinfo - version: 2.", 22) != 0) {
 		snprintf(err, errlen, "unknown slabinfo version");
@@ -297,6 +307,14 @@ int observe_parse_slabinfo(const char *text, double *objsize, char *err,
 		snprintf(err, errlen, "malformed tw_sock_TCP line");
 		return -EINVAL;
 	}
+	/*
+	 * IPv6 TIME_WAIT sockets come from their own, larger cache, and the
+	 * limit counts both: the memory bound takes the larger size.
+	 */
+	p = find_line(text, "tw_sock_TCPv6 ");
+	if (p && sscanf(p, "tw_sock_TCPv6 %lu %lu %lu", &active, &num,
+			&v6) == 3 && v6 > size && v6 <= 65536)
+		size = v6;
 	*objsize = (double)size;
 	return 0;
 }
@@ -440,14 +458,16 @@ static int parse_tcpext(const char *text, struct observation *o, char *err,
 
 	if (ret < 0)
 		return ret;
-	if (!found[0]) {
-		snprintf(err, errlen, "TcpExt has no TCPTimeWaitOverflow");
-		return -EINVAL;
-	}
-	o->c.tw_overflows = v[0];
+	/* 2.6.37 and older log overflows instead (see kernel.h) */
+	if (hook_no_counter && hook_no_counter())
+		found[0] = false;
+	o->kernel.counter = found[0];
+	o->c.tw_overflows = found[0] ? v[0] : NAN;
 	o->c.syncookies_sent = found[1] ? v[1] : NAN;
 	o->c.listen_overflows = found[2] ? v[2] : NAN;
-	o->m[M_TW_OVERFLOWS] = v[0];
+	o->m[M_TW_OVERFLOWS] = o->c.tw_overflows;
+	if (!found[0])
+		o->why[M_TW_OVERFLOWS] = NO_COUNTER;
 	return 0;
 }
 
@@ -468,6 +488,18 @@ static int parse_meminfo(const char *text, struct observation *o, char *err,
 			 size_t errlen)
 {
 	return observe_parse_meminfo(text, &o->m[M_MEM_TOTAL], err, errlen);
+}
+
+static void read_release(int procfd, struct observation *o)
+{
+	char *text = NULL;
+
+	if (util_read_at(procfd, "sys/kernel/osrelease", 256, &text, NULL) <
+	    0)
+		return;
+	text[strcspn(text, "\n")] = '\0';
+	snprintf(o->kernel.release, sizeof(o->kernel.release), "%s", text);
+	free(text);
 }
 
 static void read_boot_id(int procfd, struct observation *o)
@@ -568,6 +600,11 @@ static void set_port_range(struct observation *o)
 	o->m[M_USABLE_PORTS] = o->m[M_EPHEMERAL_PORTS] - reserved_in(o, lo, hi);
 }
 
+static const char *const model_keys[] = {
+	"net.ipv4.tcp_max_tw_buckets_ub",
+	"net.ipv4.tcp_tw_timeout",
+};
+
 /* The keys the report always shows, then the policies'. */
 static int read_all_sysctls(int procfd, const char *const *keys, size_t n_keys,
 			    struct observation *o, char *err, size_t errlen)
@@ -583,16 +620,20 @@ static int read_all_sysctls(int procfd, const char *const *keys, size_t n_keys,
 		if (tunables[i].flags & TUN_SHOWN)
 			read_sysctls(netfd, &tunables[i].key, 1, o);
 	read_sysctls(netfd, keys, n_keys, o);
+	/* what changes the model where the kernel has them (kernel.c) */
+	read_sysctls(netfd, model_keys, ARRAY_SIZE(model_keys), o);
 	close(netfd); /* read-only */
 	s = observe_sysctl(o, "net.ipv4.tcp_max_tw_buckets");
-	if (!s->exists || isnan(s->value)) {
+	if (s->exists && isnan(s->value)) {
 		snprintf(err, errlen, "net.ipv4.tcp_max_tw_buckets: %s",
-			 !s->exists ? "missing"
-			 : s->raw   ? "not an integer"
-				    : "unreadable");
+			 s->raw ? "not an integer" : "unreadable");
 		return -EINVAL;
 	}
-	o->m[M_TW_MAX] = s->value;
+	/* a child namespace before 4.11 has none (see kernel.c) */
+	o->m[M_TW_MAX] = s->exists ? s->value : NAN;
+	if (!s->exists)
+		o->why[M_TW_MAX] = "net.ipv4.tcp_max_tw_buckets is not in this "
+				   "network namespace";
 	set_port_range(o);
 	/* the namespace's own table, or (negative) the host's it shares */
 	s = observe_sysctl(o, "net.ipv4.tcp_ehash_entries");
@@ -647,10 +688,12 @@ int observe_collect_cached(int procfd, const char *const *keys, size_t n_keys,
 	if (ret < 0)
 		return ret;
 	read_boot_id(procfd, o);
+	read_release(procfd, o);
 	read_tw_sock_size(procfd, cache, o);
 	ret = read_all_sysctls(procfd, keys, n_keys, o, err, errlen);
 	if (ret < 0)
 		return ret;
+	kernel_model(o);
 	if (fstatat(procfd, "self/ns/net", &st, 0) == 0)
 		o->netns = (unsigned long long)st.st_ino;
 	return 0;
@@ -692,7 +735,7 @@ static const struct baseline *usable_baseline(struct observation *o,
 		bad = "the baseline is not older than this observation";
 	else if (o->c.tw_overflows < b->c.tw_overflows)
 		bad = "TCPTimeWaitOverflow went down since the baseline";
-	else if (b->tw_max != o->m[M_TW_MAX])
+	else if (!util_same_num(b->tw_max, o->m[M_TW_MAX]))
 		bad = "tcp_max_tw_buckets changed since the baseline";
 	if (!bad)
 		return b;
@@ -729,6 +772,39 @@ static void derive_demand(struct observation *o, bool full)
 			       1e-9);
 }
 
+/*
+ * A kernel that only logs overflows: no delta, no rate, no measured
+ * demand; the other counters still have their deltas.
+ */
+static void derive_without_counter(struct observation *o,
+				   const struct baseline *b, bool full)
+{
+	double tw = o->m[M_TW_COUNT];
+
+	o->why[M_TW_OVERFLOW_DELTA] = o->why[M_TW_OVERFLOW_RATE] = NO_COUNTER;
+	b = usable_baseline(o, b);
+	if (b) {
+		o->window = o->time - b->time;
+		o->baseline_source = b->source;
+		o->m[M_SYNCOOKIES_SENT_DELTA] =
+			delta(o->c.syncookies_sent, b->c.syncookies_sent);
+		o->m[M_LISTEN_OVERFLOWS_DELTA] =
+			delta(o->c.listen_overflows, b->c.listen_overflows);
+	} else {
+		o->why[M_SYNCOOKIES_SENT_DELTA] = NO_BASELINE;
+		o->why[M_LISTEN_OVERFLOWS_DELTA] = NO_BASELINE;
+	}
+	if (full) {
+		o->why[M_TW_DEMAND] = "the table is full and this kernel has "
+				      "no overflow counter to measure the "
+				      "rest (see tw_overflow_log_lines)";
+		o->why[M_TW_DEMAND_BURST] = o->why[M_TW_DEMAND];
+	} else {
+		o->m[M_TW_DEMAND] = tw;
+		o->m[M_TW_DEMAND_BURST] = tw;
+	}
+}
+
 void observe_derive(struct observation *o, const struct baseline *b)
 {
 	double tw = o->m[M_TW_COUNT], max = o->m[M_TW_MAX];
@@ -736,15 +812,26 @@ void observe_derive(struct observation *o, const struct baseline *b)
 
 	if (!(o->tw_lifetime > 0))
 		o->tw_lifetime = TW_LIFETIME;
-	/* 0 buckets: every closing socket overflows, the table is "full" */
-	o->tw_max_unlimited = max < 0;
-	if (max < 0)
+	/*
+	 * 0 buckets: every closing socket overflows, the table is "full";
+	 * so is a negative limit where the kernel compares signed numbers
+	 * (before 5.18); from 5.18 on a negative limit is unlimited.
+	 */
+	o->tw_max_unlimited = max < 0 && o->kernel.neg_unlimited != 0;
+	if (isnan(max)) {
+		o->why[M_TW_RATIO] = o->why[M_TW_SATURATED] = o->why[M_TW_MAX];
+	} else if (o->tw_max_unlimited) {
 		o->m[M_TW_RATIO] = 0;
-	else if (max == 0)
-		o->m[M_TW_RATIO] = 1;
-	else
-		o->m[M_TW_RATIO] = tw / max;
+		o->m[M_TW_SATURATED] = 0;
+	} else {
+		o->m[M_TW_RATIO] = max <= 0 ? 1 : tw / max;
+		o->m[M_TW_SATURATED] = tw >= (max < 0 ? 0 : max);
+	}
 	full = o->m[M_TW_RATIO] >= 0.95;
+	if (!o->kernel.counter) {
+		derive_without_counter(o, b, full);
+		return;
+	}
 
 	b = usable_baseline(o, b);
 	if (b) {

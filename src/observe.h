@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "kernel.h"
 #include "util.h"
 
 enum metric {
@@ -35,6 +36,10 @@ enum metric {
 	M_EPHEMERAL_PORTS,
 	M_USABLE_PORTS,
 	M_EHASH_ENTRIES,
+	M_TW_SATURATED,
+	M_TW_OVERFLOW_LOG_LINES,
+	M_TW_OVERFLOW_LOG_SUPPRESSED,
+	M_TW_MAX_UB,
 	/* socket-level: O(sockets), from netlink sock_diag */
 	M_STATE_ESTABLISHED,
 	M_STATE_SYN_SENT,
@@ -116,6 +121,7 @@ struct observation {
 	unsigned long long netns;
 	bool tw_max_unlimited;
 	bool tw_sock_size_read; /* from /proc/slabinfo in this observation */
+	struct kernel_model kernel;
 	struct msgs warnings;
 };
 
@@ -144,7 +150,10 @@ int observe_parse_netstat(const char *text, const char *prefix,
 			  size_t n, char *err, size_t errlen);
 int observe_parse_meminfo(const char *text, double *mem_total_bytes, char *err,
 			  size_t errlen);
-/* objsize of the tw_sock_TCP cache; -ENOENT when there is no such line */
+/*
+ * objsize of the tw_sock_TCP cache, or of tw_sock_TCPv6 when that is
+ * larger; -ENOENT when there is no tw_sock_TCP line
+ */
 int observe_parse_slabinfo(const char *text, double *objsize, char *err,
 			   size_t errlen);
 

@@ -94,6 +94,17 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 	char *unknown = NULL;
 	bool change;
 
+	if (!env->exists && env->obs->kernel.per_netns != 1 &&
+	    tunable_per_netns(r->key)) {
+		/* a child namespace before 4.11: the host's, set elsewhere */
+		note(pl, r, SEV_WARNING,
+		     xasprintf("%s is not in this network namespace: before "
+			       "Linux 4.11 it is the whole host's, set from "
+			       "the initial namespace; nothing to change here "
+			       "(run twtune there)",
+			       r->key));
+		return;
+	}
 	if (!env->exists) {
 		note(pl, r, SEV_INFO,
 		     xasprintf("%s is not present on this kernel; nothing to "
@@ -172,7 +183,7 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 	}
 	to = (long long)v;
 	if (r->direction == DIR_RAISE && cur < 0 &&
-	    tunable_negative_unlimited(r->key)) {
+	    tunable_negative_unlimited(r->key) && env->obs->tw_max_unlimited) {
 		note(pl, r, SEV_INFO,
 		     xasprintf("%s is %lld (negative: unlimited); raising "
 			       "it to %lld would lower the limit, so it is "

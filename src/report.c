@@ -9,12 +9,14 @@
 
 #include <arpa/inet.h>
 #include <math.h>
+#include <time.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "report.h"
+#include "tunables.h"
 #include "util.h"
 
 static void row(FILE *f, const char *label, const char *value);
@@ -57,48 +59,125 @@ enum verdict report_verdict(const struct observation *o)
 
 	if (!isnan(d) && d > 0)
 		return VERDICT_OVERFLOWING;
+	/* a kernel that only logs: a full table with messages this boot */
+	if (!o->kernel.counter && o->m[M_TW_SATURATED] == 1 &&
+	    o->m[M_TW_OVERFLOW_LOG_LINES] > 0)
+		return VERDICT_OVERFLOWING;
 	if (!o->tw_max_unlimited && o->m[M_TW_RATIO] >= 0.95)
 		return VERDICT_FULL;
 	return VERDICT_OK;
 }
 
-static char *table_line(const struct observation *o)
+/* A time of the kernel log, local, to the second. */
+static const char *when(double t, char *buf, size_t len)
 {
-	char a[32], b[32], c[32], d[32], e[32], f[32];
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (isnan(t) || !localtime_r(&tt, &tm) ||
+	    !strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, len, "unknown");
+	return buf;
+}
+
+/* "X of Y buckets", or what the limit is when it is not a number. */
+static const char *table_text(const struct observation *o, char *buf,
+			      size_t len)
+{
+	char a[32], b[32];
 	double tw = o->m[M_TW_COUNT], max = o->m[M_TW_MAX];
 
+	if (isnan(max))
+		snprintf(buf, len,
+			 "%s TIME_WAIT sockets; no tcp_max_tw_buckets in this "
+			 "network namespace",
+			 fmt(tw, a, sizeof(a)));
+	else if (max < 0 && !o->tw_max_unlimited)
+		snprintf(buf, len,
+			 "%s TIME_WAIT sockets; tcp_max_tw_buckets %s admits "
+			 "none on a kernel before 5.18",
+			 fmt(tw, a, sizeof(a)), fmt(max, b, sizeof(b)));
+	else
+		snprintf(buf, len, "%s of %s buckets in use",
+			 fmt(tw, a, sizeof(a)), fmt(max, b, sizeof(b)));
+	return buf;
+}
+
+/* The kernel log's word, for a kernel without the counter. */
+static const char *log_text(const struct observation *o, char *buf,
+			    size_t len)
+{
+	const struct kernel_model *k = &o->kernel;
+	char a[32], b[32], t1[32], t2[32];
+
+	if (k->counter || !k->log_tried)
+		snprintf(buf, len, "%s", "");
+	else if (!k->log.readable)
+		snprintf(buf, len, "no kernel log readable (%s)",
+			 k->log_error);
+	else if (!k->log.lines)
+		snprintf(buf, len, "no overflow message in this boot's kernel "
+				   "log");
+	else
+		snprintf(buf, len,
+			 "this boot's kernel log has %s overflow messages (up "
+			 "to %s more suppressed), %s to %s%s%s%s",
+			 fmt((double)k->log.lines, a, sizeof(a)),
+			 fmt((double)k->log.suppressed, b, sizeof(b)),
+			 when(k->log.first, t1, sizeof(t1)),
+			 when(k->log.last, t2, sizeof(t2)),
+			 k->log.ctid[0] ? "; containers: CT" : "",
+			 k->log.ctid, k->log.ctid_mixed ? " and others" : "");
+	return buf;
+}
+
+static char *table_line(const struct observation *o)
+{
+	char a[32], b[32], c[32], f[32], t[200], l[400];
+	double tw = o->m[M_TW_COUNT], max = o->m[M_TW_MAX];
+
+	table_text(o, t, sizeof(t));
+	log_text(o, l, sizeof(l));
 	switch (report_verdict(o)) {
 	case VERDICT_OVERFLOWING:
+		if (!o->kernel.counter)
+			return xasprintf("OVERFLOWING: the TIME_WAIT table is "
+					 "full (%s) and %s",
+					 t, l);
 		/* a burst is told as one: its rate while it lasted */
 		if (o->burst > 0 && o->burst < o->window / 2)
 			return xasprintf(
 				"OVERFLOWING: %s TIME_WAIT overflows in a %s s "
 				"burst within the last %s s (%s/s while it "
-				"lasted); %s of %s buckets in use",
+				"lasted); %s",
 				fmt(o->m[M_TW_OVERFLOW_DELTA], a, sizeof(a)),
 				fmt(round(o->burst * 10) / 10, f, sizeof(f)),
 				fmt(round(o->window * 100) / 100, b, sizeof(b)),
 				fmt(round(o->m[M_TW_OVERFLOW_DELTA] / o->burst),
 				    c, sizeof(c)),
-				fmt(tw, d, sizeof(d)), fmt(max, e, sizeof(e)));
+				t);
 		return xasprintf(
 			"OVERFLOWING: %s TIME_WAIT overflows in the last %s s "
-			"(%s/s); %s of %s buckets in use",
+			"(%s/s); %s",
 			fmt(o->m[M_TW_OVERFLOW_DELTA], a, sizeof(a)),
 			fmt(round(o->window * 100) / 100, b, sizeof(b)),
 			fmt(round(o->m[M_TW_OVERFLOW_RATE] * 10) / 10, c,
 			    sizeof(c)),
-			fmt(tw, d, sizeof(d)), fmt(max, e, sizeof(e)));
+			t);
 	case VERDICT_FULL:
+		if (!o->kernel.counter)
+			return xasprintf("AT RISK: the TIME_WAIT table is full "
+					 "(%s); %s",
+					 t, l);
 		if (isnan(o->window))
 			return xasprintf(
-				"AT RISK: the TIME_WAIT table is full (%s of "
-				"%s buckets); no baseline yet to count "
-				"overflows (run again, or use --sample 10)",
-				fmt(tw, a, sizeof(a)), fmt(max, b, sizeof(b)));
-		return xasprintf("AT RISK: the TIME_WAIT table is full (%s of "
-				 "%s buckets), no overflow in the last %s s",
-				 fmt(tw, a, sizeof(a)), fmt(max, b, sizeof(b)),
+				"AT RISK: the TIME_WAIT table is full (%s); no "
+				"baseline yet to count overflows (run again, "
+				"or use --sample 10)",
+				t);
+		return xasprintf("AT RISK: the TIME_WAIT table is full (%s), "
+				 "no overflow in the last %s s",
+				 t,
 				 fmt(round(o->window * 100) / 100, c,
 				     sizeof(c)));
 	case VERDICT_OK:
@@ -109,14 +188,21 @@ static char *table_line(const struct observation *o)
 					 "%s TIME_WAIT sockets",
 					 fmt(max, a, sizeof(a)),
 					 fmt(tw, b, sizeof(b)));
+		if (isnan(max))
+			return xasprintf(
+				"OK: not overflowing in this network namespace "
+				"(%s: before Linux 4.11 the table and its "
+				"count are the host's)",
+				t);
 		return xasprintf(
-			"OK: not overflowing (%s of %s TIME_WAIT "
-			"buckets in use, %s%%)%s",
-			fmt(tw, a, sizeof(a)), fmt(max, b, sizeof(b)),
+			"OK: not overflowing (%s, %s%%)%s%s", t,
 			fmt(round(o->m[M_TW_RATIO] * 1000) / 10, c, sizeof(c)),
-			isnan(o->m[M_TW_OVERFLOW_DELTA])
-				? "; no baseline for overflow counts yet"
-				: "");
+			l[0]				     ? "; "
+			: isnan(o->m[M_TW_OVERFLOW_DELTA]) ? "; no baseline "
+							     "for overflow "
+							     "counts yet"
+							   : "",
+			l);
 	}
 }
 
@@ -264,6 +350,7 @@ json_t *report_json(const struct report *r)
 			  num(o->m[M_TW_DEMAND_BURST]), "model",
 			  o->demand_from_burst ? "burst" : "steady state",
 			  "lifetime_seconds", num(o->tw_lifetime)));
+	json_object_set_new(j, "kernel", kernel_json(o));
 	json_object_set_new(j, "observations", report_observations_json(o));
 	json_object_set_new(j, "sockets", sockets_json(r));
 	json_object_set_new(j, "top_peers", top_peers_json(r));
@@ -468,7 +555,10 @@ static void demand_text(FILE *f, const struct observation *o)
 	char a[32], b[32], c[32], buf[256];
 
 	if (isnan(o->m[M_TW_DEMAND])) {
-		row(f, "estimated demand", "unknown (no baseline)");
+		snprintf(buf, sizeof(buf), "unknown (%s)",
+			 o->why[M_TW_DEMAND] ? o->why[M_TW_DEMAND]
+					     : "no baseline");
+		row(f, "estimated demand", buf);
 		return;
 	}
 	if (!(o->m[M_TW_OVERFLOW_DELTA] > 0)) {
@@ -500,15 +590,39 @@ static void demand_text(FILE *f, const struct observation *o)
 }
 
 /* The TIME_WAIT numbers: buckets, overflows, demand, memory. */
+/* The kernel, what twtune concluded from it, and what it must say. */
+static void kernel_text(FILE *f, const struct observation *o)
+{
+	const struct kernel_model *k = &o->kernel;
+	char buf[320];
+
+	snprintf(buf, sizeof(buf), "%s: %s, %s%s, TIME_WAIT %g s",
+		 k->release[0] ? k->release : "release unknown",
+		 k->counter ? "overflow counter" : "no overflow counter",
+		 k->per_netns == 1   ? "limit per namespace"
+		 : k->per_netns == 0 ? "one limit for the host"
+				     : "limit per namespace or host",
+		 k->neg_unlimited == 1	 ? ", negative limit unlimited"
+		 : k->neg_unlimited == 0 ? ", negative limit admits none"
+					 : "",
+		 o->tw_lifetime);
+	row(f, "kernel", buf);
+	for (int i = 0; i < k->n_notes; i++)
+		row(f, "", k->notes[i]);
+}
+
 static void time_wait_text(FILE *f, const struct observation *o, bool verbose)
 {
 	char a[32], b[32], c[32], buf[256];
 	double mem_share;
 
 	fprintf(f, "\nTIME_WAIT\n");
+	kernel_text(f, o);
 	if (o->tw_max_unlimited)
 		snprintf(buf, sizeof(buf), "%s (no limit)",
 			 fmt(o->m[M_TW_COUNT], a, sizeof(a)));
+	else if (isnan(o->m[M_TW_MAX]) || o->m[M_TW_MAX] < 0)
+		table_text(o, buf, sizeof(buf));
 	else
 		snprintf(buf, sizeof(buf), "%s of %s (%s%%)",
 			 fmt(o->m[M_TW_COUNT], a, sizeof(a)),
@@ -516,7 +630,9 @@ static void time_wait_text(FILE *f, const struct observation *o, bool verbose)
 			 fmt(round(o->m[M_TW_RATIO] * 1000) / 10, c,
 			     sizeof(c)));
 	row(f, "buckets in use", buf);
-	if (isnan(o->window) && o->m[M_TW_OVERFLOWS] == 0)
+	if (!o->kernel.counter)
+		log_text(o, buf, sizeof(buf));
+	else if (isnan(o->window) && o->m[M_TW_OVERFLOWS] == 0)
 		snprintf(buf, sizeof(buf),
 			 "0 since the namespace was created");
 	else if (isnan(o->window))
@@ -536,6 +652,8 @@ static void time_wait_text(FILE *f, const struct observation *o, bool verbose)
 	mem_share = o->m[M_TW_SOCK_SIZE] * o->m[M_TW_MAX] / o->m[M_MEM_TOTAL];
 	if (o->tw_max_unlimited)
 		snprintf(b, sizeof(b), "unbounded");
+	else if (!(mem_share >= 0))
+		snprintf(b, sizeof(b), "unknown");
 	else if (mem_share < 0.0001)
 		snprintf(b, sizeof(b), "< 0.01%%");
 	else
@@ -566,7 +684,11 @@ static void sysctls_text(FILE *f, const struct observation *o)
 	fprintf(f, "\nsysctls\n");
 	for (size_t i = 0; i < o->n_sysctls; i++) {
 		const struct sysctl_obs *s = &o->sysctls[i];
+		const struct tunable *t = tunable_find(s->key);
 
+		/* what only some kernels have is shown where they have it */
+		if (!s->exists && t && !(t->flags & TUN_SHOWN))
+			continue;
 		fprintf(f, "  %-32s %s\n", s->key,
 			s->exists ? s->raw : "(not present on this kernel)");
 	}
@@ -768,8 +890,24 @@ void report_prometheus(FILE *f, const struct report *r)
 		    "TIME_WAIT buckets in use (sockstat tw).",
 		    o->m[M_TW_COUNT]);
 	prom_metric(f, "twtune_time_wait_buckets_max", "gauge",
-		    "net.ipv4.tcp_max_tw_buckets (negative: unlimited).",
+		    "net.ipv4.tcp_max_tw_buckets (negative: unlimited from "
+		    "5.18, none admitted before).",
 		    o->m[M_TW_MAX]);
+	prom_metric(f, "twtune_time_wait_saturated", "gauge",
+		    "1 when the TIME_WAIT table is full.",
+		    o->m[M_TW_SATURATED]);
+	/* kernels before 2.6.38: the log is the only count there is */
+	if (!o->kernel.counter) {
+		prom_metric(f, "twtune_time_wait_overflow_log_lines", "gauge",
+			    "Overflow messages in this boot's kernel log (no "
+			    "TCPTimeWaitOverflow on this kernel).",
+			    o->m[M_TW_OVERFLOW_LOG_LINES]);
+		prom_metric(f, "twtune_time_wait_overflow_log_suppressed",
+			    "gauge",
+			    "Upper bound of the overflow messages the kernel's "
+			    "rate limit suppressed this boot.",
+			    o->m[M_TW_OVERFLOW_LOG_SUPPRESSED]);
+	}
 	prom_metric(
 		f, "twtune_time_wait_overflows_total", "counter",
 		"TcpExt TCPTimeWaitOverflow: sockets that skipped TIME_WAIT.",

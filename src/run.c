@@ -158,8 +158,15 @@ static int collect(struct run *r, struct observation *obs)
 				     (const char *const *)keys.v, keys.n,
 				     &r->st.slab, obs, err, sizeof(err));
 	msgs_free(&keys);
-	if (ret < 0)
+	if (ret < 0) {
 		log_err("observe %s: %s", r->o->proc, err);
+		return ret;
+	}
+	/* no counter: the kernel log is the overflow evidence */
+	if (!obs->kernel.counter)
+		kernel_read_log(obs, r->target.rootfd, r->target.kmsg_text,
+				r->target.dmesg_text, r->target.log_error,
+				kernel_boot_time(r->target.procfd));
 	return ret;
 }
 
@@ -228,8 +235,8 @@ int run_observe(struct run *r, const struct state *mem)
 static bool wants_sample(const struct run *r)
 {
 	return r->o->sample <= 0 && !r->o->no_auto_sample &&
-	       r->target.real_proc && isnan(r->obs.m[M_TW_OVERFLOW_DELTA]) &&
-	       r->plan.n_undecided > 0;
+	       r->target.real_proc && r->obs.kernel.counter &&
+	       isnan(r->obs.m[M_TW_OVERFLOW_DELTA]) && r->plan.n_undecided > 0;
 }
 
 static int auto_sample(struct run *r)

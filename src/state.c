@@ -47,8 +47,9 @@ static void load_sample(json_t *j, struct baseline *b)
 	b->c.tw_overflows = num_or_nan(j, "tw_overflows");
 	b->c.syncookies_sent = num_or_nan(j, "syncookies_sent");
 	b->c.listen_overflows = num_or_nan(j, "listen_overflows");
-	b->valid = !isnan(b->time) && !isnan(b->c.tw_overflows) &&
-		   !isnan(b->tw_max);
+	/* unknown tw_max and tw_overflows are kernel facts (a child
+	 * namespace before 4.11, a kernel before 2.6.38), not damage */
+	b->valid = !isnan(b->time);
 }
 
 /* The written map: key -> value, only keys twtune could manage. */
@@ -134,7 +135,7 @@ static bool usable(const struct baseline *b, const struct observation *o)
 {
 	return b->valid && b->time < o->time && b->netns == o->netns &&
 	       strcmp(b->boot_id, o->boot_id) == 0 &&
-	       b->tw_max == o->m[M_TW_MAX] &&
+	       util_same_num(b->tw_max, o->m[M_TW_MAX]) &&
 	       !(o->c.tw_overflows < b->c.tw_overflows);
 }
 
@@ -164,7 +165,7 @@ bool state_has_recent(const struct state *s, const struct baseline *b,
 	for (size_t i = 0; i < s->n_samples; i++) {
 		const struct baseline *x = &s->samples[i];
 
-		if (x->netns == b->netns && x->tw_max == b->tw_max &&
+		if (x->netns == b->netns && util_same_num(x->tw_max, b->tw_max) &&
 		    strcmp(x->boot_id, b->boot_id) == 0 && x->time <= b->time &&
 		    b->time - x->time < gap)
 			return true;
@@ -184,7 +185,7 @@ void state_add_sample(struct state *s, const struct baseline *sample)
 		struct baseline *x = &s->samples[i];
 
 		if (x->netns == b.netns && strcmp(x->boot_id, b.boot_id) == 0 &&
-		    x->tw_max == tw_max && x->time < b.time)
+		    util_same_num(x->tw_max, tw_max) && x->time < b.time)
 			s->samples[keep++] = *x;
 	}
 	s->n_samples = keep;

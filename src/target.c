@@ -10,11 +10,15 @@
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/klog.h>
 #include <sys/vfs.h>
 #include <sysexits.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "commands.h"
+#include "hooks.h"
+#include "klog.h"
 #include "log.h"
 #include "target.h"
 #include "util.h"
@@ -35,12 +39,78 @@ static int enter_netns(const char *netns)
 	return e == 0 ? 0 : e == EPERM ? EX_NOPERM : EXIT_FAILED;
 }
 
+/* Whether the kernel behind procfd counts overflows (a cheap look). */
+static bool has_counter(int procfd)
+{
+	char *text = NULL;
+	bool has;
+
+	if (util_read_at(procfd, "net/netstat", PROC_FILE_MAX, &text, NULL) < 0)
+		return true; /* the observation will say what is wrong */
+	has = strstr(text, " TCPTimeWaitOverflow") != NULL &&
+	      !(hook_no_counter && hook_no_counter());
+	free(text);
+	return has;
+}
+
+/* The ring buffer through syslog(2), as dmesg reads it. */
+static char *read_dmesg(struct target *t)
+{
+	int size = klogctl(10 /* SYSLOG_ACTION_SIZE_BUFFER */, NULL, 0), n;
+	char *buf;
+
+	if (size <= 0) {
+		snprintf(t->log_error, sizeof(t->log_error), "syslog(2): %s",
+			 size < 0 ? strerror(errno) : "empty buffer");
+		return NULL;
+	}
+	buf = xmalloc((size_t)size + 1);
+	n = klogctl(3 /* SYSLOG_ACTION_READ_ALL */, buf, size);
+	if (n < 0) {
+		snprintf(t->log_error, sizeof(t->log_error), "syslog(2): %s",
+			 strerror(errno));
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/*
+ * The live log of a kernel that only logs overflows: /dev/kmsg where it
+ * exists (3.5+), else syslog(2).  Either needs CAP_SYSLOG when
+ * kernel.dmesg_restrict is set; a failure is said in the report.
+ */
+static void read_live_log(struct target *t)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC), ret;
+
+	if (fd < 0 && errno != ENOENT) {
+		snprintf(t->log_error, sizeof(t->log_error), "/dev/kmsg: %s",
+			 strerror(errno));
+		return;
+	}
+	if (fd < 0) {
+		t->dmesg_text = read_dmesg(t);
+		return;
+	}
+	ret = klog_read_kmsg(fd, KLOG_FILE_MAX, &t->kmsg_text, NULL);
+	close(fd); /* read-only */
+	if (ret < 0) {
+		t->kmsg_text = NULL;
+		snprintf(t->log_error, sizeof(t->log_error), "/dev/kmsg: %s",
+			 strerror(-ret));
+	}
+}
+
 int target_open(const struct options *o, struct target *t)
 {
 	struct statfs sf;
 	int rc;
 
+	memset(t, 0, sizeof(*t));
 	t->procfd = -1;
+	t->rootfd = -1;
 	t->real_proc = false;
 	t->netns = o->netns;
 	if (o->netns && (rc = enter_netns(o->netns)) != 0)
@@ -52,6 +122,11 @@ int target_open(const struct options *o, struct target *t)
 	}
 	t->real_proc = fstatfs(t->procfd, &sf) == 0 &&
 		       sf.f_type == PROC_SUPER_MAGIC;
+	/* only for the syslog files: a missing root is said there */
+	t->rootfd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* the live kernel's own log, when it is the host's root too */
+	if (t->real_proc && strcmp(o->root, "/") == 0 && !has_counter(t->procfd))
+		read_live_log(t);
 	return 0;
 }
 
@@ -60,4 +135,10 @@ void target_close(struct target *t)
 	if (t->procfd >= 0)
 		close(t->procfd); /* read-only */
 	t->procfd = -1;
+	if (t->rootfd >= 0)
+		close(t->rootfd); /* read-only */
+	t->rootfd = -1;
+	free(t->kmsg_text);
+	free(t->dmesg_text);
+	t->kmsg_text = t->dmesg_text = NULL;
 }

@@ -15,11 +15,21 @@ struct target {
 	int procfd;	   /* --proc */
 	bool real_proc;	   /* it is a procfs, not a fixture tree */
 	const char *netns; /* --netns as given, or NULL */
+	int rootfd;	   /* --root, for the syslog files; -1 if unopened */
+	/*
+	 * The live kernel's log, read while still privileged, and only on
+	 * a kernel without the overflow counter: /dev/kmsg records (3.5+)
+	 * or the syslog(2) ring buffer; NULL when not read, and why.
+	 */
+	char *kmsg_text, *dmesg_text;
+	char log_error[160];
 };
 
 /*
  * Enter --netns (needs CAP_SYS_ADMIN), then open --proc: /proc/net
- * follows the namespace of the process that reads it.  Returns an exit
+ * follows the namespace of the process that reads it; and --root.  On a
+ * live kernel that has no TCPTimeWaitOverflow counter, read its log too
+ * (it may need CAP_SYSLOG, which is dropped later).  Returns an exit
  * code: 0, 1, or EX_NOPERM when entering was not permitted.
  */
 int target_open(const struct options *o, struct target *t);

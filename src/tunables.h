@@ -19,10 +19,11 @@
 
 enum tunable_flags {
 	TUN_SHOWN = 1u << 0,	     /* read by every observation */
-	TUN_NEG_UNLIMITED = 1u << 1, /* a negative value means "no limit" */
+	TUN_NEG_UNLIMITED = 1u << 1, /* negative: no limit (5.18+; see kernel.h) */
 	TUN_ZERO_ONLY = 1u << 2,     /* twtune may only ever set it to 0 */
 	TUN_NOT_INT = 1u << 3,	     /* not one integer: read, never written */
 	TUN_READ_ONLY = 1u << 4,     /* the kernel's to say: never written */
+	TUN_PER_NETNS = 1u << 5,     /* per network namespace only from 4.11 */
 };
 
 struct tunable {
@@ -47,7 +48,42 @@ const struct tunable *tunable_find(const char *key);
  */
 bool tunable_range(const char *key, long long *lo, long long *hi);
 
+/* Whether key became per network namespace in 4.11 (before: host's). */
+bool tunable_per_netns(const char *key);
+
 /* Whether key may hold a negative value that means "no limit". */
 bool tunable_negative_unlimited(const char *key);
+
+/*
+ * What twtune relies on that changed between kernel releases, each with
+ * the first release that has it (see the Kernels section of the README).
+ * Where the kernel itself shows a fact (a TcpExt column, a sysctl), that
+ * wins over the release number: vendors backport.
+ */
+enum kernel_fact {
+	KF_COUNTER,	   /* TcpExt TCPTimeWaitOverflow instead of the log */
+	KF_PER_NETNS,	   /* tcp_max_tw_buckets, tcp_tw_reuse, tw: per netns */
+	KF_REUSE_LOOPBACK, /* tcp_tw_reuse 2 means loopback only */
+	KF_NEG_UNLIMITED,  /* a negative tcp_max_tw_buckets is unlimited */
+	KF_KMSG,	   /* /dev/kmsg */
+	KF_COUNT
+};
+
+struct kernel_fact_def {
+	unsigned since;	    /* KVER(...) | patch */
+	const char *what;   /* one line for people */
+	const char *source; /* the commit */
+};
+
+extern const struct kernel_fact_def kernel_facts[KF_COUNT];
+
+/*
+ * A release string ("2.6.32-754.el6.x86_64", "6.18.0-1-amd64") as
+ * KVER(major, minor) | patch, or 0 when it does not start with one.
+ */
+unsigned kernel_version(const char *release);
+
+/* 1 when version has fact, 0 when it does not, -1 when version is 0. */
+int kernel_has(unsigned version, enum kernel_fact fact);
 
 #endif

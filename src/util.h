@@ -136,6 +136,12 @@ int util_parse_ll(const char *s, long long *out);
  * fraction, others with up to 3 decimals. */
 void util_fmt_num(double v, char *out, size_t len);
 
+/* a == b, where two unknowns (NAN) are the same too */
+static inline bool util_same_num(double a, double b)
+{
+	return a == b || (a != a && b != b);
+}
+
 /*
  * Levenshtein distance between a and b (insertions, deletions and
  * substitutions), for "did you mean"; SIZE_MAX when either is longer

@@ -19,7 +19,7 @@ expect_rc "missing argument" 64 "$TWTUNE" report --proc
 
 # policy check
 expect_rc "shipped policies are valid" 0 "$TWTUNE" policy check "$POL"
-expect_grep "counts rules" "^OK: 9 rules (9 enabled) from 6 files" "$T/out"
+expect_grep "counts rules" "^OK: 11 rules (11 enabled) from 6 files" "$T/out"
 cat >"$T/bad.conf" <<'P'
 rules = (
   { id = "a"; sysctl = "net.ipv4.tcp_max_tw_buckets"; when = "tw_ratio > 0.5";
@@ -42,7 +42,7 @@ expect_grep "explains why" "can only be set to 0" "$T/err"
 # probable typos in a valid policy: warnings, exit 0; --strict makes them 65
 WARN="$SRCDIR/tests/policies/warn"
 expect_rc "typos are warnings" 0 "$TWTUNE" policy check "$POL" "$WARN"
-expect_grep "says so on the OK line" "^OK: 13 rules (11 enabled) from 7 files, with warnings" "$T/out"
+expect_grep "says so on the OK line" "^OK: 15 rules (13 enabled) from 7 files, with warnings" "$T/out"
 expect_grep "disabling an unknown id" 'rule "fin-timout-myth": no earlier policy file defines "fin-timout-myth", so this disables nothing (did you mean "fin-timeout-myth"?)' "$T/err"
 expect_grep "a key nobody knows" 'sets "net.ipv4.tcp_max_tw_bucket", which twtune does not know and this kernel does not have (did you mean "net.ipv4.tcp_max_tw_buckets"?)' "$T/err"
 expect_grep "an id near an earlier one" 'rule "tw-reuse-outgoin" is a new rule, and "tw-reuse-outgoing" from an earlier file stays in force' "$T/err"

@@ -12,6 +12,9 @@
  *                        standard error; nothing is written, sent or
  *                        delivered.
  * TWTUNE_TEST_NO_LANDLOCK  behave as on a kernel without Landlock.
+ * TWTUNE_TEST_NO_COUNTER   behave as on a kernel without the
+ *                        TCPTimeWaitOverflow counter (before 2.6.38),
+ *                        which reads the live kernel log.
  * TWTUNE_TEST_TMP_SUFFIX   the suffix of temporary file names.
  */
 #include "config.h"
@@ -104,6 +107,11 @@ void hook_after_sandbox(void)
 bool hook_no_landlock(void)
 {
 	return getenv("TWTUNE_TEST_NO_LANDLOCK") != NULL;
+}
+
+bool hook_no_counter(void)
+{
+	return getenv("TWTUNE_TEST_NO_COUNTER") != NULL;
 }
 
 const char *hook_tmp_suffix(void)

@@ -74,19 +74,19 @@ echo 'rules = ( { id = "x"; when = "nosuch > 1"; advice = "y"; } );' >"$T/pol/99
 kill -HUP $PID
 wait_for 5 grep -q "keeping the" "$T/watch.log"
 expect_grep "the error is logged as FILE:LINE" "99-bad.conf:1: rule 'x': when: column 1: unknown metric 'nosuch'" "$T/watch.log"
-expect_grep "the old rules stay" "reload: invalid policy, keeping the 9 rules" "$T/watch.log"
+expect_grep "the old rules stay" "reload: invalid policy, keeping the 11 rules" "$T/watch.log"
 kill -0 $PID 2>/dev/null && ok "still running after a bad reload" || not_ok "died on a bad reload"
 rm "$T/pol/99-bad.conf"
 kill -HUP $PID
-wait_for 5 grep -q "reload: 9 rules" "$T/watch.log"
-expect_grep "a good reload is taken" "reload: 9 rules from 6 files" "$T/watch.log"
+wait_for 5 grep -q "reload: 11 rules" "$T/watch.log"
+expect_grep "a good reload is taken" "reload: 11 rules from 6 files" "$T/watch.log"
 
 # advice: logged when it starts to fire and when it stops, not every tick
 # (tcp_fin_timeout is this namespace's own)
 FIN=$(cat $SYS/tcp_fin_timeout)
 echo 'rules = ( { id = "site-fin"; advice = "fin_timeout is low"; severity = "warning"; when = "sysctl(\"net.ipv4.tcp_fin_timeout\") < 20"; } );' >"$T/pol/99-fin.conf"
 kill -HUP $PID
-wait_for 5 grep -q "reload: 10 rules" "$T/watch.log"
+wait_for 5 grep -q "reload: 12 rules" "$T/watch.log"
 echo 10 >$SYS/tcp_fin_timeout
 wait_for 5 grep -q "advice \[warning\] site-fin: fin_timeout is low" "$T/watch.log"
 sleep 1 # five more ticks

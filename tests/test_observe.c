@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "observe.h"
+#include "tunables.h"
 #include "testutil.h"
 
 #define BOOT "0b5e6c0e-1d2a-4c3b-9f1e-2a3b4c5d6e7f"
@@ -420,7 +421,7 @@ static void meminfo_rejects_a_negative_size(void **state)
 	"<pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : "     \
 	"slabdata <active_slabs> <num_slabs> <sharedavail>\n"
 
-static void slabinfo_reads_the_tw_sock_tcp_objsize(void **state)
+static void slabinfo_reads_the_larger_tw_sock_objsize(void **state)
 {
 	static const char text[] = SLAB_HEADER
 		"tw_sock_TCPv6        0      0    280   29    2 : tunables    0"
@@ -429,6 +430,21 @@ static void slabinfo_reads_the_tw_sock_tcp_objsize(void **state)
 		"    0    0 : slabdata      4      4      0\n"
 		"request_sock_TCP     0      0    304   26    2 : tunables    0"
 		"    0    0 : slabdata      0      0      0\n";
+	double size = -1;
+	char err[160] = "";
+
+	(void)state;
+	assert_int_equal(observe_parse_slabinfo(text, &size, err, sizeof(err)),
+			 0);
+	/* the IPv6 cache's 280: the limit counts both kinds */
+	assert_num(size, 280);
+}
+
+static void slabinfo_without_tw_sock_tcpv6_reads_tw_sock_tcp(void **state)
+{
+	static const char text[] = SLAB_HEADER
+		"tw_sock_TCP        132    132    248   33    2 : tunables    0"
+		"    0    0 : slabdata      4      4      0\n";
 	double size = -1;
 	char err[160] = "";
 
@@ -519,6 +535,10 @@ static void raw_obs(struct observation *o, double tw, double tw_max,
 	o->baseline_source = "none";
 	o->netns = NETNS;
 	snprintf(o->boot_id, sizeof(o->boot_id), "%s", BOOT);
+	/* a current kernel: the counter, a negative limit is unlimited */
+	o->kernel.counter = true;
+	o->kernel.per_netns = 1;
+	o->kernel.neg_unlimited = 1;
 }
 
 /* A baseline that fits o, taken age seconds earlier. */
@@ -570,6 +590,159 @@ static void derive_negative_max_is_unlimited(void **state)
 	assert_true(o.tw_max_unlimited);
 	assert_num(o.m[M_TW_DEMAND], 123456);
 	observe_free(&o);
+}
+
+/* Before 5.18 a negative limit compares signed: no TIME_WAIT at all. */
+static void derive_negative_max_before_5_18_admits_nothing(void **state)
+{
+	struct observation o;
+
+	(void)state;
+	raw_obs(&o, 0, -1, 1843377);
+	o.kernel.neg_unlimited = 0;
+	observe_derive(&o, NULL);
+	assert_false(o.tw_max_unlimited);
+	assert_num(o.m[M_TW_RATIO], 1);
+	assert_num(o.m[M_TW_SATURATED], 1);
+	observe_free(&o);
+}
+
+/* A kernel that only logs: no delta, no rate, no invented demand. */
+static void derive_without_the_counter(void **state)
+{
+	struct observation o;
+	struct baseline b;
+
+	(void)state;
+	raw_obs(&o, 10000, 10000, NAN);
+	o.kernel.counter = false;
+	base_for(&o, &b, 30, NAN);
+	observe_derive(&o, &b);
+	assert_num(o.m[M_TW_OVERFLOW_DELTA], NAN);
+	assert_non_null(strstr(o.why[M_TW_OVERFLOW_DELTA],
+			       "no TCPTimeWaitOverflow counter"));
+	assert_num(o.m[M_TW_DEMAND], NAN);
+	assert_num(o.m[M_TW_SATURATED], 1);
+	/* the other counters still have their deltas */
+	assert_num(o.m[M_SYNCOOKIES_SENT_DELTA], 10);
+	observe_free(&o);
+
+	raw_obs(&o, 4000, 10000, NAN);
+	o.kernel.counter = false;
+	observe_derive(&o, NULL);
+	assert_num(o.m[M_TW_DEMAND], 4000); /* not full: what it holds */
+	assert_num(o.m[M_TW_SATURATED], 0);
+	observe_free(&o);
+}
+
+/* The kernel model from a release and the sysctls it shows. */
+static void kernel_model_of(struct observation *o, const char *release,
+			    double tw, const char *tw_max)
+{
+	raw_obs(o, tw, tw_max ? atof(tw_max) : NAN, 0);
+	o->kernel = (struct kernel_model){ .counter = true };
+	snprintf(o->kernel.release, sizeof(o->kernel.release), "%s", release);
+	observe_set_sysctl(o, "net.ipv4.tcp_max_tw_buckets", tw_max);
+	kernel_model(o);
+}
+
+static void kernel_model_follows_the_release(void **state)
+{
+	struct observation o;
+
+	(void)state;
+	kernel_model_of(&o, "2.6.32-754.35.1.el6.x86_64", 100, "5000");
+	assert_int_equal(o.kernel.version, KVER(2, 6) | 32);
+	assert_int_equal(o.kernel.per_netns, 0);
+	assert_int_equal(o.kernel.neg_unlimited, 0);
+	assert_int_equal(o.kernel.reuse_loopback, 0);
+	assert_true(o.kernel.limit_here);
+	observe_free(&o);
+
+	kernel_model_of(&o, "5.17.15", 100, "-1");
+	assert_int_equal(o.kernel.per_netns, 1);
+	assert_int_equal(o.kernel.neg_unlimited, 0);
+	assert_int_equal(o.kernel.reuse_loopback, 1);
+	assert_int_equal(o.kernel.n_notes, 1);
+	assert_non_null(strstr(o.kernel.notes[0], "before Linux 5.18"));
+	observe_free(&o);
+
+	kernel_model_of(&o, "5.18.0", 100, "-1");
+	assert_int_equal(o.kernel.neg_unlimited, 1);
+	assert_int_equal(o.kernel.n_notes, 0);
+	observe_free(&o);
+
+	/* no release: sockets held under a negative limit show it admits
+	 * them; none held tells nothing, taken as unlimited with a note */
+	kernel_model_of(&o, "", 312000, "-1");
+	assert_int_equal(o.kernel.version, 0);
+	assert_int_equal(o.kernel.neg_unlimited, 1);
+	observe_free(&o);
+	kernel_model_of(&o, "", 0, "-1");
+	assert_int_equal(o.kernel.neg_unlimited, -1);
+	assert_non_null(strstr(o.kernel.notes[0], "release is unknown"));
+	observe_free(&o);
+}
+
+/* A child namespace before 4.11 has no limit: the host's, said so. */
+static void kernel_model_of_a_child_namespace_before_4_11(void **state)
+{
+	struct observation o;
+
+	(void)state;
+	kernel_model_of(&o, "4.4.0-210-generic", 180000, NULL);
+	assert_false(o.kernel.limit_here);
+	assert_int_equal(o.kernel.per_netns, 0);
+	assert_non_null(strstr(o.kernel.notes[0], "before Linux 4.11"));
+	observe_free(&o);
+}
+
+static void kernel_model_lifetime_and_openvz(void **state)
+{
+	struct observation o;
+
+	(void)state;
+	kernel_model_of(&o, "4.19.91-alinux", 100, "5000");
+	assert_num(o.tw_lifetime, 60);
+	observe_free(&o);
+
+	raw_obs(&o, 100, 5000, 0);
+	observe_set_sysctl(&o, "net.ipv4.tcp_max_tw_buckets", "5000");
+	observe_set_sysctl(&o, "net.ipv4.tcp_tw_timeout", "20");
+	observe_set_sysctl(&o, "net.ipv4.tcp_tw_recycle", "1");
+	observe_set_sysctl(&o, "net.ipv4.tcp_max_tw_buckets_ub", "16536");
+	kernel_model(&o);
+	assert_num(o.tw_lifetime, 20);
+	assert_string_equal(o.kernel.lifetime_from, "net.ipv4.tcp_tw_timeout");
+	assert_true(o.kernel.recycle_on);
+	assert_true(o.kernel.openvz);
+	assert_num(o.m[M_TW_MAX_UB], 16536);
+	observe_free(&o);
+
+	/* out of its range (1..600): not taken */
+	raw_obs(&o, 100, 5000, 0);
+	observe_set_sysctl(&o, "net.ipv4.tcp_tw_timeout", "0");
+	kernel_model(&o);
+	assert_num(o.tw_lifetime, 60);
+	observe_free(&o);
+}
+
+static void kernel_versions_parse(void **state)
+{
+	(void)state;
+	assert_int_equal(kernel_version("2.6.18-419.el5"), KVER(2, 6) | 18);
+	assert_int_equal(kernel_version("6.18.0-1-amd64"), KVER(6, 18));
+	assert_int_equal(kernel_version("4.4.0-210-generic"), KVER(4, 4));
+	assert_int_equal(kernel_version("5.10"), KVER(5, 10));
+	assert_int_equal(kernel_version(""), 0);
+	assert_int_equal(kernel_version("linux"), 0);
+	assert_int_equal(kernel_version("6"), 0);
+	assert_int_equal(kernel_version("300.1.1"), 0);
+	assert_int_equal(kernel_has(0, KF_PER_NETNS), -1);
+	assert_int_equal(kernel_has(KVER(4, 10) | 17, KF_PER_NETNS), 0);
+	assert_int_equal(kernel_has(KVER(4, 11), KF_PER_NETNS), 1);
+	assert_int_equal(kernel_has(KVER(2, 6) | 37, KF_COUNTER), 0);
+	assert_int_equal(kernel_has(KVER(2, 6) | 38, KF_COUNTER), 1);
 }
 
 static void derive_deltas_and_rate_from_a_baseline(void **state)
@@ -1031,7 +1204,8 @@ static void collect_of_a_malformed_sockstat_is_an_error(void **state)
 	observe_free(&o);
 }
 
-static void collect_needs_the_time_wait_overflow_counter(void **state)
+/* 2.6.37 and older: no counter, which is a fact about the kernel. */
+static void collect_without_the_overflow_counter(void **state)
 {
 	struct testdir *t = *state;
 	struct observation o;
@@ -1039,9 +1213,11 @@ static void collect_needs_the_time_wait_overflow_counter(void **state)
 
 	testdir_put(t->fd, "net/netstat",
 		    "TcpExt: SyncookiesSent\nTcpExt: 1\n");
-	assert_int_equal(collect(t, &o, err, sizeof(err)), -EINVAL);
-	assert_contains(err, "net/netstat");
-	assert_contains(err, "TCPTimeWaitOverflow");
+	assert_int_equal(collect(t, &o, err, sizeof(err)), 0);
+	assert_false(o.kernel.counter);
+	assert_num(o.m[M_TW_OVERFLOWS], NAN);
+	assert_contains(o.why[M_TW_OVERFLOWS], "TCPTimeWaitOverflow");
+	assert_num(o.c.syncookies_sent, 1);
 	observe_free(&o);
 }
 
@@ -1056,9 +1232,12 @@ static void collect_needs_an_integer_tw_max(void **state)
 	assert_string_equal(err, "net.ipv4.tcp_max_tw_buckets: not an integer");
 	observe_free(&o);
 
+	/* absent: a child namespace before 4.11, said, not an error */
 	drop(t, "sys/net/ipv4/tcp_max_tw_buckets");
-	assert_int_equal(collect(t, &o, err, sizeof(err)), -EINVAL);
-	assert_string_equal(err, "net.ipv4.tcp_max_tw_buckets: missing");
+	assert_int_equal(collect(t, &o, err, sizeof(err)), 0);
+	assert_num(o.m[M_TW_MAX], NAN);
+	assert_false(o.kernel.limit_here);
+	assert_contains(o.why[M_TW_MAX], "not in this network namespace");
 	observe_free(&o);
 }
 
@@ -1151,13 +1330,20 @@ int main(void)
 		cmocka_unit_test(meminfo_without_memtotal_is_an_error),
 		cmocka_unit_test(meminfo_rejects_anything_but_kilobytes),
 		cmocka_unit_test(meminfo_rejects_a_negative_size),
-		cmocka_unit_test(slabinfo_reads_the_tw_sock_tcp_objsize),
+		cmocka_unit_test(slabinfo_reads_the_larger_tw_sock_objsize),
+		cmocka_unit_test(slabinfo_without_tw_sock_tcpv6_reads_tw_sock_tcp),
 		cmocka_unit_test(slabinfo_without_tw_sock_tcp_is_enoent),
 		cmocka_unit_test(slabinfo_rejects_a_malformed_line),
 		cmocka_unit_test(slabinfo_of_an_unknown_version_is_an_error),
 		cmocka_unit_test(derive_ratio_is_count_over_max),
 		cmocka_unit_test(derive_ratio_of_zero_buckets_is_full),
 		cmocka_unit_test(derive_negative_max_is_unlimited),
+		cmocka_unit_test(derive_negative_max_before_5_18_admits_nothing),
+		cmocka_unit_test(derive_without_the_counter),
+		cmocka_unit_test(kernel_model_follows_the_release),
+		cmocka_unit_test(kernel_model_of_a_child_namespace_before_4_11),
+		cmocka_unit_test(kernel_model_lifetime_and_openvz),
+		cmocka_unit_test(kernel_versions_parse),
 		cmocka_unit_test(derive_deltas_and_rate_from_a_baseline),
 		cmocka_unit_test(
 			derive_demand_is_steady_state_over_a_short_window),
@@ -1183,7 +1369,7 @@ int main(void)
 		TREE_TEST(collect_shows_a_missing_sysctl_as_absent),
 		TREE_TEST(collect_without_netstat_is_an_error_naming_it),
 		TREE_TEST(collect_of_a_malformed_sockstat_is_an_error),
-		TREE_TEST(collect_needs_the_time_wait_overflow_counter),
+		TREE_TEST(collect_without_the_overflow_counter),
 		TREE_TEST(collect_needs_an_integer_tw_max),
 		TREE_TEST(collect_warns_on_a_malformed_port_range),
 		TREE_TEST(collect_assumes_256_bytes_without_slabinfo),

@@ -76,6 +76,7 @@ struct plan_case {
 	const char *policy;
 	struct sc sysctls[3];
 	struct mv metrics[4];
+	const char *release; /* the kernel's, "" for a current one */
 
 	size_t n_changes;
 	struct want_change changes[2];
@@ -574,6 +575,34 @@ static const struct plan_case cases[] = {
 				 "262144 would lower the limit, so it is left "
 				 "alone",
 	},
+	/* before 5.18 the same -1 admits no TIME_WAIT at all: raised */
+	{
+		.name = "negative_tw_buckets_before_5_18_is_raised",
+		.policy = RULES(
+			SRULE("r", TWB, "1", "max(current * 2, 262144)", "")),
+		.sysctls = { { TWB, "-1" } },
+		.release = "5.10.0-33-amd64",
+		.n_changes = 1,
+		.changes = { { TWB, -1, 262144, "r", "rule r", false } },
+		.n_keys = 1,
+		.key_rule = "r",
+		.key_change = true,
+		.key_to = 262144,
+	},
+	/* a child namespace before 4.11: the limit is the host's */
+	{
+		.name = "tw_buckets_absent_before_4_11_is_the_hosts",
+		.policy = RULES(SRULE("r", TWB, "1", "1000", "")),
+		.sysctls = { { TWB, NULL } },
+		.release = "4.4.0-210-generic",
+		.n_notes = 1,
+		.note_rule = "r",
+		.note_sev = SEV_WARNING,
+		.note_text = TWB " is not in this network namespace: before "
+				 "Linux 4.11 it is the whole host's, set from "
+				 "the initial namespace; nothing to change here "
+				 "(run twtune there)",
+	},
 	/* several rules on one key */
 	{
 		.name = "last_fired_rule_wins_and_overrides_the_earlier",
@@ -757,6 +786,11 @@ static void obs_init(struct observation *o)
 		o->m[i] = NAN;
 	o->window = NAN;
 	o->baseline_source = "none";
+	/* a current kernel: it counts overflows, negative is unlimited */
+	o->kernel.counter = true;
+	o->kernel.per_netns = 1;
+	o->kernel.neg_unlimited = 1;
+	o->tw_max_unlimited = false;
 }
 
 static void obs_set(struct observation *o, const char *name, double v,
@@ -909,6 +943,18 @@ static void run_case(void **state)
 	load_policy_text(c->policy, &x->p);
 	for (size_t i = 0; i < ARRAY_SIZE(c->sysctls) && c->sysctls[i].key; i++)
 		observe_set_sysctl(&x->o, c->sysctls[i].key, c->sysctls[i].raw);
+	if (c->release) {
+		snprintf(x->o.kernel.release, sizeof(x->o.kernel.release),
+			 "%s", c->release);
+		kernel_model(&x->o);
+	}
+	/* as observe_derive() has it */
+	{
+		const struct sysctl_obs *t = observe_sysctl(&x->o, TWB);
+
+		x->o.tw_max_unlimited = t && t->is_int && t->ival < 0 &&
+					x->o.kernel.neg_unlimited != 0;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(c->metrics) && c->metrics[i].name;
 	     i++)
 		obs_set(&x->o, c->metrics[i].name, c->metrics[i].v,
@@ -1001,10 +1047,17 @@ static void shipped_policy_has_the_headroom_rule(void **state)
 {
 	struct shipped *s = *state;
 
-	assert_int_equal(s->p.n_rules, 1);
+	/* the headroom rule, its variant for kernels that only log, and
+	 * OpenVZ's container advice */
+	assert_int_equal(s->p.n_rules, 3);
 	assert_string_equal(s->p.rules[0].id, "tw-buckets-headroom");
 	assert_string_equal(s->p.rules[0].key, TWB);
 	assert_int_equal(s->p.rules[0].direction, DIR_RAISE);
+	assert_string_equal(s->p.rules[1].id, "tw-buckets-saturated");
+	assert_string_equal(s->p.rules[1].key, TWB);
+	assert_int_equal(s->p.rules[1].direction, DIR_RAISE);
+	assert_string_equal(s->p.rules[2].id, "tw-buckets-container");
+	assert_int_equal(s->p.rules[2].kind, RULE_ADVICE);
 }
 
 /*

@@ -103,6 +103,7 @@ static void set_table(struct observation *o, double tw_count, long long tw_max,
 	o->m[M_TW_RATIO] = tw_max < 0	 ? 0
 			   : tw_max == 0 ? 1
 					 : tw_count / (double)tw_max;
+	o->m[M_TW_SATURATED] = tw_max >= 0 && tw_count >= (double)tw_max;
 	o->m[M_TW_OVERFLOWS] = 7000 + delta;
 	o->c.tw_overflows = 7000 + delta;
 	o->m[M_TW_OVERFLOW_DELTA] = delta;
@@ -170,6 +171,13 @@ static void quiet_host(struct observation *o)
 	o->time = 1700000000;
 	o->window = 60;
 	o->baseline_source = "state";
+	/* a current kernel: it counts overflows, the log is not read */
+	o->kernel.counter = true;
+	o->kernel.per_netns = 1;
+	o->kernel.neg_unlimited = 1;
+	o->why[M_TW_OVERFLOW_LOG_LINES] = "the kernel counts overflows";
+	o->why[M_TW_OVERFLOW_LOG_SUPPRESSED] = "the kernel counts overflows";
+	o->why[M_TW_MAX_UB] = "not an OpenVZ kernel";
 
 	set_table(o, 1200, 262144, 0);
 	o->m[M_TCP_INUSE] = 300;
@@ -401,13 +409,15 @@ static void assert_no_backoff(const struct plan *pl)
 
 /* --- the policy set ------------------------------------------------------ */
 
-static void shipped_policies_hold_the_nine_rules(void **state)
+static void shipped_policies_hold_the_eleven_rules(void **state)
 {
 	static const struct {
 		const char *id;
 		const char *key; /* NULL: advice */
 	} want[] = {
 		{ "tw-buckets-headroom", TWB },
+		{ "tw-buckets-saturated", TWB },
+		{ "tw-buckets-container", NULL },
 		{ "tw-recycle-off", RECYCLE },
 		{ "fin-timeout-myth", NULL },
 		{ "fin-wait2-share", NULL },
@@ -653,6 +663,107 @@ static void headroom_full_table_without_baseline_plans_at_least_double(
 	assert_non_null(c);
 	assert_int_equal(c->to, 8192);
 	assert_string_equal(c->at_least, "tw_demand: the table is full");
+}
+
+/* --- kernels that only log overflows (before 2.6.38), OpenVZ ------------ */
+
+/* seed 2's RHEL 6 host: no counter, a full table, messages this boot */
+static void old_kernel(struct observation *o, double lines)
+{
+	o->kernel.counter = false;
+	o->m[M_TW_OVERFLOWS] = NAN;
+	o->m[M_TW_OVERFLOW_DELTA] = NAN;
+	o->why[M_TW_OVERFLOW_DELTA] = "this kernel has no counter";
+	o->m[M_TW_OVERFLOW_RATE] = NAN;
+	o->m[M_TW_OVERFLOW_LOG_LINES] = lines;
+	o->m[M_TW_OVERFLOW_LOG_SUPPRESSED] = isnan(lines) ? NAN : 133;
+	o->why[M_TW_OVERFLOW_LOG_LINES] =
+		isnan(lines) ? "no kernel log readable" : NULL;
+}
+
+static void saturated_old_kernel_with_log_evidence_doubles(void **state)
+{
+	struct ctx *x = *state;
+	const char *reason;
+
+	set_table(&x->o, 10000, 10000, 0);
+	old_kernel(&x->o, 4);
+	x->o.m[M_TW_DEMAND] = NAN;
+	x->o.why[M_TW_DEMAND] = "no counter to measure it";
+	build(x);
+	assert_change(&x->pl, TWB, "tw-buckets-saturated", 10000, 20000);
+	reason = plan_find(&x->pl, TWB)->reason;
+	assert_contains(reason, "fill all 10000 buckets");
+	assert_contains(reason, "4 overflow messages (up to 133 more "
+				"suppressed)");
+	/* headroom fired too (a full table), and lost to it */
+	assert_int_equal(x->pl.n_overridden, 1);
+}
+
+/* Healthy old host: no counter, nothing logged: silent, not undecided. */
+static void old_kernel_without_messages_is_silent(void **state)
+{
+	struct ctx *x = *state;
+
+	old_kernel(&x->o, 0);
+	build(x);
+	assert_silent(&x->pl, "tw-buckets-headroom");
+	assert_silent(&x->pl, "tw-buckets-saturated");
+}
+
+/* Messages, but the table is not full now: they were a past burst. */
+static void old_kernel_with_messages_but_room_now(void **state)
+{
+	struct ctx *x = *state;
+
+	old_kernel(&x->o, 4);
+	build(x);
+	assert_silent(&x->pl, "tw-buckets-saturated");
+	/* 4 * 0 (not saturated) is 0: no overflow now */
+	assert_silent(&x->pl, "tw-buckets-headroom");
+}
+
+/* No log readable: a healthy old host is undecided, and says why. */
+static void old_kernel_without_a_log_is_undecided(void **state)
+{
+	struct ctx *x = *state;
+
+	old_kernel(&x->o, NAN);
+	build(x);
+	assert_undecided(&x->pl, "tw-buckets-headroom",
+			 "tw_overflow_log_lines: no kernel log readable");
+	assert_undecided(&x->pl, "tw-buckets-headroom",
+			 "tw_overflow_delta: this kernel has no counter");
+}
+
+static void openvz_container_overflow_is_advised(void **state)
+{
+	struct ctx *x = *state;
+	const char *text;
+
+	set_table(&x->o, 24812, 262144, 0);
+	old_kernel(&x->o, 4);
+	x->o.m[M_TW_MAX_UB] = 16536;
+	x->o.why[M_TW_MAX_UB] = NULL;
+	build(x);
+	text = assert_advice(&x->pl, "tw-buckets-container", SEV_WARNING);
+	assert_contains(text, "tcp_max_tw_buckets_ub = 16536");
+	assert_contains(text, "(24812 of 262144)");
+	assert_null(plan_find(&x->pl, TWB));
+}
+
+static void openvz_node_full_is_the_nodes_limit(void **state)
+{
+	struct ctx *x = *state;
+
+	set_table(&x->o, 262144, 262144, 0);
+	old_kernel(&x->o, 4);
+	x->o.m[M_TW_MAX_UB] = 16536;
+	x->o.why[M_TW_MAX_UB] = NULL;
+	build(x);
+	assert_silent(&x->pl, "tw-buckets-container");
+	/* doubled, then capped at 1% of the 8 GiB */
+	assert_change(&x->pl, TWB, "tw-buckets-saturated", 262144, 335544);
 }
 
 /* --- administrator back-off ---------------------------------------------- */
@@ -1292,7 +1403,7 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, rules_setup, rules_teardown)
 	const struct CMUnitTest tests[] = {
-		T(shipped_policies_hold_the_nine_rules),
+		T(shipped_policies_hold_the_eleven_rules),
 		T(quiet_host_fires_no_rule),
 
 		T(headroom_overflowing_table_gets_twice_the_demand),
@@ -1309,6 +1420,13 @@ int main(void)
 		T(headroom_leaves_an_unlimited_table_alone_with_a_note),
 		T(headroom_unlimited_table_without_overflows_is_silent),
 		T(headroom_full_table_without_baseline_plans_at_least_double),
+
+		T(saturated_old_kernel_with_log_evidence_doubles),
+		T(old_kernel_without_messages_is_silent),
+		T(old_kernel_with_messages_but_room_now),
+		T(old_kernel_without_a_log_is_undecided),
+		T(openvz_container_overflow_is_advised),
+		T(openvz_node_full_is_the_nodes_limit),
 
 		T(headroom_backs_off_a_key_an_administrator_changed),
 		T(headroom_reclaim_plans_the_key_again),
