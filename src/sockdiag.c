@@ -439,16 +439,21 @@ static void fill_ports(const struct sock_stats *st, struct observation *o)
 				  "connections: no limit from ports";
 	if (!sockdiag_busiest(st, &d)) {
 		o->m[M_PORT_DEMAND] = 0;
-		o->m[M_REUSE_EFFECTIVE] = reuse && reuse->is_int &&
-					  reuse->ival == 1;
+		o->m[M_REUSE_EFFECTIVE] =
+			reuse && reuse->is_int &&
+			(reuse->ival == 1 ||
+			 (reuse->ival != 0 && !o->kernel.reuse_loopback));
 		return;
 	}
 	grow = held > 0 && demand > held ? demand / held - 1 : 0;
 	/* with the demand unknown: what is in use now, a lower bound */
 	o->m[M_PORT_DEMAND] = (double)d.ports_in_use + (double)d.time_wait * grow;
+	/* 2 means loopback only from 4.19; before, any value but 0 is on */
 	o->m[M_REUSE_EFFECTIVE] =
 		reuse && reuse->is_int &&
-		(reuse->ival == 1 || (reuse->ival == 2 && d.loopback));
+		(reuse->ival == 1 ||
+		 (reuse->ival != 0 && !o->kernel.reuse_loopback) ||
+		 (reuse->ival == 2 && d.loopback));
 	if (st->peers_checked && st->peer_established) {
 		o->m[M_PEER_TIMESTAMPS] = (double)st->peer_timestamps /
 					  (double)st->peer_established;

@@ -127,6 +127,7 @@ expect_rc "4.19: healthy" 0 R 4.19
 expect_eq "4.19: facts" \
 	"$(j '[.kernel.per_namespace, .kernel.reuse_2_loopback_only, .kernel.negative_limit_unlimited] | @tsv')" \
 	"true	true	false"
+expect_eq "4.19: nothing to change" "$(j '.plan | length')" 0
 
 # --- 5.10: -1 admits no TIME_WAIT at all (before 5.18) --------------------
 make_state "$T/5.10.json" 1843000 -1 10 "$(boot 5.10)"

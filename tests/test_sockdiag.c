@@ -1017,6 +1017,7 @@ static void fill_ports(struct observation *o, const struct sock_stats *st,
 	o->m[M_TW_COUNT] = 40;
 	o->m[M_TW_DEMAND] = 120;
 	o->m[M_USABLE_PORTS] = usable;
+	o->kernel.reuse_loopback = 1; /* 4.19 and later */
 	o->sysctls = reuse;
 	o->n_sysctls = reuse ? 1 : 0;
 	sockdiag_fill(st, o);
@@ -1061,6 +1062,17 @@ static void ports_grow_with_demand_and_limit_the_raise(void **state)
 	fill_ports(&o, &st, &r2, 100);
 	assert_true(o.m[M_REUSE_EFFECTIVE] == 0);
 	assert_true(o.m[M_TW_PORT_LIMIT] == 160);
+	/* before 4.19, 2 is just "on", for every destination */
+	obs_unknown(&o, 21000);
+	o.m[M_TW_COUNT] = 40;
+	o.m[M_TW_DEMAND] = 120;
+	o.m[M_USABLE_PORTS] = 100;
+	o.kernel.reuse_loopback = 0;
+	o.sysctls = &r2;
+	o.n_sysctls = 1;
+	sockdiag_fill(&st, &o);
+	assert_true(o.m[M_REUSE_EFFECTIVE] == 1);
+
 	sockdiag_free(&st);
 
 	/* ...but it is for one on loopback */
