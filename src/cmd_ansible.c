@@ -67,7 +67,8 @@ static char *persist_after(const struct run *r, const struct module *m)
 	if (persist_parse(m->persist_before, &p, perr, sizeof(perr)) < 0)
 		return xstrdup(m->persist_before);
 	for (size_t i = 0; i < r->plan.n_changes; i++)
-		if (r->plan.changes[i].persist && !r->o->no_persist)
+		if (r->plan.changes[i].persist && !r->o->no_persist &&
+		    !r->no_persist)
 			persist_set(&p, r->plan.changes[i].key,
 				    r->plan.changes[i].to);
 	text = p.n ? persist_render(&p, "(check mode)")

@@ -25,7 +25,8 @@ static int apply_write(struct run *r)
 		return EXIT_FAILED;
 	}
 	for (size_t i = 0; i < r->plan.n_changes; i++)
-		apply_add_planned(t, &r->plan.changes[i], r->o->no_persist);
+		apply_add_planned(t, &r->plan.changes[i],
+				  r->o->no_persist || r->no_persist);
 	return writer_transact(r, t, &r->warnings, &r->txn_used);
 }
 

@@ -19,7 +19,7 @@
 #include "writer.h"
 
 /* Observe the run's keys, and the state for twtune's last writes. */
-static int observe_keys(struct run *r, const struct audit_record *rec)
+static int read_run_keys(struct run *r, const struct audit_record *rec)
 {
 	struct msgs keys = { 0 };
 	char err[512];
@@ -34,7 +34,7 @@ static int observe_keys(struct run *r, const struct audit_record *rec)
 		log_err("observe %s: %s", r->o->proc, err);
 		return EXIT_FAILED;
 	}
-	state_load(r->o->state, &r->st, err, sizeof(err));
+	state_load(r->o->state, r->st, err, sizeof(err));
 	observe_derive(&r->obs, NULL);
 	r->observed = true;
 	return 0;
@@ -132,7 +132,7 @@ static int decide(struct run *r, struct audit_record *rec)
 			o->audit_log);
 		return EXIT_FAILED;
 	}
-	rc = observe_keys(r, rec);
+	rc = read_run_keys(r, rec);
 	if (rc)
 		return rc;
 	snprintf(r->txn.rec.rollback_of, sizeof(r->txn.rec.rollback_of), "%s",

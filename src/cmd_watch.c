@@ -170,7 +170,7 @@ static void take_plan(struct watch *w, struct txn *t)
 				   c->from, c->to, c->rule->id, c->reason);
 			continue;
 		}
-		apply_add_planned(t, c, r->o->no_persist);
+		apply_add_planned(t, c, r->o->no_persist || r->no_persist);
 	}
 }
 
@@ -294,7 +294,7 @@ static void tick(struct watch *w)
 	}
 	/* twtune's own writes, also when the state file could not take them */
 	for (size_t i = 0; i < w->unsaved.n_written; i++) {
-		state_set_written(&r->st, w->unsaved.written[i].key,
+		state_set_written(r->st, w->unsaved.written[i].key,
 				  w->unsaved.written[i].value);
 		r->state_dirty = true;
 	}
@@ -340,7 +340,7 @@ static int recover_at_start(struct watch *w, struct msgs *said)
 	int rc;
 
 	/* a watch that could never persist what it changes fails now */
-	if (!r->o->no_persist && r->b.persist_dfd < 0) {
+	if (!r->o->no_persist && !r->no_persist && r->b.persist_dfd < 0) {
 		log_err("--sysctl-d %s: %s", r->o->persist_dir,
 			strerror(r->b.persist_err));
 		return EXIT_FAILED;

@@ -20,6 +20,7 @@
 
 #include "bounds.h"
 #include "hooks.h"
+#include "nsopen.h"
 #include "observe.h"
 #include "sysctl.h"
 #include "tunables.h"
@@ -363,17 +364,87 @@ void observe_set_sysctl(struct observation *o, const char *key, const char *raw)
 		set_raw(s, raw);
 }
 
-static void read_sysctls(int netfd, const char *const *keys, size_t n,
+/*
+ * Where an observation reads: procfd for what is the host's (meminfo,
+ * slabinfo, the kernel's release), and for the namespace's own net files
+ * and sysctls either procfd too (the namespace twtune is in) or a view of
+ * another one (nsopen.h).
+ */
+struct source {
+	int procfd;
+	const struct nsview *view;
+};
+
+/* A whole file read from its start through an open descriptor. */
+static int read_fd_all(int fd, size_t max, char **out)
+{
+	struct strbuf sb = { 0 };
+	char buf[16384];
+	ssize_t n;
+
+	*out = NULL;
+	for (;;) {
+		do
+			n = pread(fd, buf, sizeof(buf), (off_t)sb.len);
+		while (n < 0 && errno == EINTR);
+		if (n < 0) {
+			int e = -errno;
+
+			strbuf_free(&sb);
+			return e;
+		}
+		if (n == 0)
+			break;
+		if (sb.len + (size_t)n > max) {
+			strbuf_free(&sb);
+			return -EFBIG;
+		}
+		strbuf_add(&sb, buf, (size_t)n);
+	}
+	strbuf_add(&sb, "", 0);
+	*out = sb.s;
+	return 0;
+}
+
+/* The text of path (relative to /proc), from the view where it has it. */
+static int read_text(const struct source *src, const char *path, size_t max,
+		     char **text)
+{
+	static const char *const net[NV_FILES] = {
+		[NV_SOCKSTAT] = "net/sockstat",
+		[NV_SOCKSTAT6] = "net/sockstat6",
+		[NV_NETSTAT] = "net/netstat",
+		[NV_SNMP] = "net/snmp",
+	};
+
+	for (int i = 0; src->view && i < NV_FILES; i++)
+		if (strcmp(path, net[i]) == 0)
+			return src->view->net[i] < 0
+				       ? -ENOENT
+				       : read_fd_all(src->view->net[i], max,
+						     text);
+	return util_read_at(src->procfd, path, max, text, NULL);
+}
+
+static void read_sysctls(const struct source *src, int netfd,
+			 const char *const *keys, size_t n,
 			 struct observation *o)
 {
 	for (size_t i = 0; i < n; i++) {
 		struct sysctl_obs *s = add_sysctl(o, keys[i]);
 		char raw[256];
-		int ret;
+		int ret, fd;
 
 		if (!s)
 			continue;
-		ret = sysctl_read(netfd, keys[i], raw, sizeof(raw));
+		if (src->view) {
+			/* not opened in the namespace: it has no such key */
+			fd = nsview_key_fd(src->view, keys[i]);
+			ret = fd < 0 ? -ENOENT
+				     : sysctl_read_fd(fd, raw, sizeof(raw));
+		} else {
+			ret = sysctl_read(netfd, keys[i], raw, sizeof(raw));
+		}
 		if (ret == -ENOENT)
 			continue;
 		if (ret < 0) {
@@ -397,11 +468,12 @@ static void read_sysctls(int netfd, const char *const *keys, size_t n,
 typedef int (*source_parser)(const char *text, struct observation *o, char *err,
 			     size_t errlen);
 
-static int read_source(int procfd, const char *path, source_parser parse,
-		       struct observation *o, char *err, size_t errlen)
+static int read_source(const struct source *src, const char *path,
+		       source_parser parse, struct observation *o, char *err,
+		       size_t errlen)
 {
 	char *text = NULL, perr[200];
-	int ret = util_read_at(procfd, path, PROC_FILE_MAX, &text, NULL);
+	int ret = read_text(src, path, PROC_FILE_MAX, &text);
 
 	if (ret < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
@@ -430,14 +502,13 @@ static int parse_sockstat(const char *text, struct observation *o, char *err,
 }
 
 /* sockstat6 only has "TCP6: inuse N"; absent without IPv6 */
-static void add_sockstat6(int procfd, struct observation *o)
+static void add_sockstat6(const struct source *src, struct observation *o)
 {
 	char *text = NULL;
 	const char *p;
 	long long v;
 
-	if (util_read_at(procfd, "net/sockstat6", PROC_FILE_MAX, &text, NULL) <
-	    0)
+	if (read_text(src, "net/sockstat6", PROC_FILE_MAX, &text) < 0)
 		return;
 	p = find_line(text, "TCP6: inuse ");
 	if (p && sscanf(p, "TCP6: inuse %lld", &v) == 1 && v >= 0)
@@ -474,11 +545,13 @@ static int parse_tcpext(const char *text, struct observation *o, char *err,
 int observe_overflow_counter(int procfd, double *value)
 {
 	struct observation o;
-	char err[200];
+	char err[512];
 	int ret;
 
+	struct source src = { .procfd = procfd };
+
 	memset(&o, 0, sizeof(o));
-	ret = read_source(procfd, "net/netstat", parse_tcpext, &o, err,
+	ret = read_source(&src, "net/netstat", parse_tcpext, &o, err,
 			  sizeof(err));
 	*value = o.c.tw_overflows;
 	return ret;
@@ -606,23 +679,25 @@ static const char *const model_keys[] = {
 };
 
 /* The keys the report always shows, then the policies'. */
-static int read_all_sysctls(int procfd, const char *const *keys, size_t n_keys,
-			    struct observation *o, char *err, size_t errlen)
+static int read_all_sysctls(const struct source *src, const char *const *keys,
+			    size_t n_keys, struct observation *o, char *err,
+			    size_t errlen)
 {
 	const struct sysctl_obs *s;
-	int netfd = sysctl_open_net(procfd);
+	int netfd = src->view ? -1 : sysctl_open_net(src->procfd);
 
-	if (netfd < 0) {
+	if (!src->view && netfd < 0) {
 		snprintf(err, errlen, "sys/net: %s", strerror(-netfd));
 		return netfd;
 	}
 	for (size_t i = 0; i < n_tunables; i++)
 		if (tunables[i].flags & TUN_SHOWN)
-			read_sysctls(netfd, &tunables[i].key, 1, o);
-	read_sysctls(netfd, keys, n_keys, o);
+			read_sysctls(src, netfd, &tunables[i].key, 1, o);
+	read_sysctls(src, netfd, keys, n_keys, o);
 	/* what changes the model where the kernel has them (kernel.c) */
-	read_sysctls(netfd, model_keys, ARRAY_SIZE(model_keys), o);
-	close(netfd); /* read-only */
+	read_sysctls(src, netfd, model_keys, ARRAY_SIZE(model_keys), o);
+	if (netfd >= 0)
+		close(netfd); /* read-only */
 	s = observe_sysctl(o, "net.ipv4.tcp_max_tw_buckets");
 	if (s->exists && isnan(s->value)) {
 		snprintf(err, errlen, "net.ipv4.tcp_max_tw_buckets: %s",
@@ -671,32 +746,58 @@ int observe_collect_cached(int procfd, const char *const *keys, size_t n_keys,
 			   const struct slab_cache *cache,
 			   struct observation *o, char *err, size_t errlen)
 {
+	return observe_collect_view(procfd, NULL, keys, n_keys, cache, o, err,
+				    errlen);
+}
+
+int observe_collect_view(int procfd, const struct nsview *view,
+			 const char *const *keys, size_t n_keys,
+			 const struct slab_cache *cache, struct observation *o,
+			 char *err, size_t errlen)
+{
+	const struct source src = { .procfd = procfd, .view = view };
 	struct stat st;
 	int ret;
 
 	observation_init(o);
-	ret = read_source(procfd, "net/sockstat", parse_sockstat, o, err,
+	ret = read_source(&src, "net/sockstat", parse_sockstat, o, err,
 			  errlen);
 	if (ret == 0) {
-		add_sockstat6(procfd, o);
-		ret = read_source(procfd, "net/netstat", parse_tcpext, o, err,
+		add_sockstat6(&src, o);
+		ret = read_source(&src, "net/netstat", parse_tcpext, o, err,
 				  errlen);
 	}
 	if (ret == 0)
-		ret = read_source(procfd, "meminfo", parse_meminfo, o, err,
+		ret = read_source(&src, "meminfo", parse_meminfo, o, err,
 				  errlen);
 	if (ret < 0)
 		return ret;
 	read_boot_id(procfd, o);
 	read_release(procfd, o);
 	read_tw_sock_size(procfd, cache, o);
-	ret = read_all_sysctls(procfd, keys, n_keys, o, err, errlen);
+	ret = read_all_sysctls(&src, keys, n_keys, o, err, errlen);
 	if (ret < 0)
 		return ret;
 	kernel_model(o);
-	if (fstatat(procfd, "self/ns/net", &st, 0) == 0)
+	if (view)
+		o->netns = view->ino;
+	else if (fstatat(procfd, "self/ns/net", &st, 0) == 0)
 		o->netns = (unsigned long long)st.st_ino;
 	return 0;
+}
+
+void observe_keys(const char *const *keys, size_t n_keys, struct msgs *out)
+{
+	for (size_t i = 0; i < n_tunables; i++)
+		if ((tunables[i].flags & TUN_SHOWN) &&
+		    !msgs_has(out, tunables[i].key))
+			msgs_addf(out, "%s", tunables[i].key);
+	for (size_t i = 0; i < ARRAY_SIZE(model_keys); i++)
+		if (!msgs_has(out, model_keys[i]))
+			msgs_addf(out, "%s", model_keys[i]);
+	for (size_t i = 0; i < n_keys; i++)
+		if (!msgs_has(out, keys[i]))
+			msgs_addf(out, "%s", keys[i]);
 }
 
 void observe_to_baseline(const struct observation *o, struct baseline *b,

@@ -166,6 +166,22 @@ int observe_parse_slabinfo(const char *text, double *objsize, char *err,
 int observe_collect(int procfd, const char *const *keys, size_t n_keys,
 		    struct observation *o, char *err, size_t errlen);
 
+struct nsview;
+struct slab_cache;
+
+/*
+ * observe_collect_cached() of another network namespace, through a view
+ * opened inside it (nsopen.h); NULL: the namespace twtune is in.
+ */
+int observe_collect_view(int procfd, const struct nsview *view,
+			 const char *const *keys, size_t n_keys,
+			 const struct slab_cache *cache, struct observation *o,
+			 char *err, size_t errlen);
+
+/* Every sysctl an observation reads, given the policies' keys: the set a
+ * view must open. */
+void observe_keys(const char *const *keys, size_t n_keys, struct msgs *out);
+
 /* tw_sock_size as read earlier in the boot named by boot_id. */
 struct slab_cache {
 	char boot_id[40];

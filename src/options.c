@@ -171,6 +171,12 @@ static const struct opt_def table[] = {
 	  .flags = F_CARRY,
 	  .metavar = "NAME|PATH",
 	  .help = "act inside that network namespace" },
+	{ .name = "all-netns",
+	  .type = T_FLAG,
+	  .offset = OFF(all_netns),
+	  .flags = F_CARRY,
+	  .help = "every network namespace of the host (report,\n"
+		  "apply, watch)" },
 	{ .name = "dry-run",
 	  .type = T_FLAG,
 	  .offset = OFF(dry_run),

@@ -37,6 +37,7 @@ struct options {
 	double sample, interval, scan_interval, lock_wait;
 	bool no_persist, dry_run, no_sockets, sockets, no_auto_sample;
 	bool strict; /* policy check: warnings are errors */
+	bool all_netns;
 	int quiet, verbose;
 	bool help, version;
 	uint64_t cli; /* a bit per option table entry given on the command line */

@@ -22,12 +22,29 @@
 #include "recover.h"
 #include "run.h"
 
+const char *run_persist_elsewhere(const struct run *r, unsigned long long ns)
+{
+	const struct target *t = &r->target;
+
+	/* an explicit --sysctl-d is the operator's choice of target */
+	if (!t->real_proc || r->o->sysctl_d || !t->pid1_netns || !ns ||
+	    ns == t->pid1_netns)
+		return NULL;
+	return "this network namespace is not PID 1's, whose sysctl.d the "
+	       "boot applies, so its values are set live only; to keep them, "
+	       "set them where it is made: docker run --sysctl KEY=VALUE, a "
+	       "pod's securityContext.sysctls (the kubelet must allow them "
+	       "with --allowed-unsafe-sysctls), the unit that creates an ip "
+	       "netns, or twtune watch --all-netns applying them again";
+}
+
 int run_start(struct run *r, const struct options *o, const char *command,
 	      enum role role)
 {
 	int rc;
 
 	memset(r, 0, sizeof(*r));
+	r->st = &r->st_own;
 	r->o = o;
 	r->command = command;
 	r->target.procfd = -1;
@@ -35,6 +52,7 @@ int run_start(struct run *r, const struct options *o, const char *command,
 	rc = target_open(o, &r->target);
 	if (rc)
 		return rc;
+	r->no_persist = run_persist_elsewhere(r, r->target.netns_ino);
 	return boundary_cross(o, &r->target, role, WANT_STATE | WANT_OUTPUT,
 			      &r->b);
 }
@@ -110,6 +128,22 @@ static double monotonic(void)
 	return util_timespec_seconds(&ts);
 }
 
+/* Sleep seconds, whatever signals arrive meanwhile. */
+static void sleep_for(double seconds)
+{
+	double end = monotonic() + seconds, now;
+
+	while ((now = monotonic()) < end) {
+		double nap = end - now;
+		struct timespec ts = {
+			.tv_sec = (time_t)nap,
+			.tv_nsec = (long)((nap - floor(nap)) * 1e9),
+		};
+
+		nanosleep(&ts, NULL);
+	}
+}
+
 /*
  * Wait out a sample window, whatever signals arrive meanwhile, watching
  * the overflow counter every SAMPLE_POLL seconds: the overflows may all
@@ -154,12 +188,16 @@ static int collect(struct run *r, struct observation *obs)
 	int ret;
 
 	policy_sysctl_keys(&r->pol, &keys);
-	ret = observe_collect_cached(r->target.procfd,
-				     (const char *const *)keys.v, keys.n,
-				     &r->st.slab, obs, err, sizeof(err));
+	ret = observe_collect_view(r->target.procfd, r->view,
+				   (const char *const *)keys.v, keys.n,
+				   &r->st->slab, obs, err, sizeof(err));
 	msgs_free(&keys);
 	if (ret < 0) {
-		log_err("observe %s: %s", r->o->proc, err);
+		if (r->ns)
+			snprintf(r->error, sizeof(r->error), "observe: %s",
+				 err);
+		else
+			log_err("observe %s: %s", r->o->proc, err);
 		return ret;
 	}
 	/* no counter: the kernel log is the overflow evidence */
@@ -185,7 +223,13 @@ static int sample(struct run *r, double seconds)
 	}
 	observe_to_baseline(&first, &r->first, "sample");
 	observe_free(&first);
-	burst = sample_window(r, seconds, start);
+	/* the counter is polled in twtune's own namespace only */
+	if (r->view) {
+		sleep_for(seconds);
+		burst = NAN;
+	} else {
+		burst = sample_window(r, seconds, start);
+	}
 	observe_free(&r->obs);
 	if (collect(r, &r->obs) < 0) {
 		observe_free(&r->obs);
@@ -203,7 +247,7 @@ int run_observe(struct run *r, const struct state *mem)
 
 	/* first: it may hold tw_sock_size, which spares reading slabinfo */
 	state_ret =
-		state_load(r->o->state, &r->st, state_err, sizeof(state_err));
+		state_load(r->o->state, r->st, state_err, sizeof(state_err));
 	if (r->o->sample > 0) {
 		rc = sample(r, r->o->sample);
 		if (rc)
@@ -216,11 +260,11 @@ int run_observe(struct run *r, const struct state *mem)
 	if (state_ret < 0 && state_ret != -ENOENT)
 		msgs_addf(&r->obs.warnings, "%s (ignored)", state_err);
 	for (size_t i = 0; mem && i < mem->n_samples; i++)
-		state_add_sample(&r->st, &mem->samples[i]);
-	if (r->o->sample <= 0 && !state_pick_baseline(&r->st, &r->obs, &b))
+		state_add_sample(r->st, &mem->samples[i]);
+	if (r->o->sample <= 0 && !state_pick_baseline(r->st, &r->obs, &b))
 		b.valid = false;
 	observe_derive(&r->obs, &b);
-	if (r->last.json && recover_adopt(&r->last, &r->obs, &r->st))
+	if (r->last.json && recover_adopt(&r->last, &r->obs, r->st))
 		r->state_dirty = true;
 	r->observed = true;
 	return 0;
@@ -257,7 +301,7 @@ static int auto_sample(struct run *r)
 		  "no baseline: took a %g s sample (the state file gives one "
 		  "to the next run)",
 		  AUTO_SAMPLE);
-	if (r->last.json && recover_adopt(&r->last, &r->obs, &r->st))
+	if (r->last.json && recover_adopt(&r->last, &r->obs, r->st))
 		r->state_dirty = true;
 	return 0;
 }
@@ -289,7 +333,11 @@ void run_sockets(struct run *r)
 	else if (sockdiag_init(st, isnan(lo) ? 0 : (unsigned)lo,
 			       isnan(hi) ? 0 : (unsigned)hi) < 0)
 		snprintf(st->error, sizeof(st->error), "out of memory");
-	else if (sockdiag_collect(st) < 0)
+	else if (r->view && r->view->diag < 0)
+		msgs_addf(&r->obs.warnings, "socket-level metrics unknown: %s",
+			  "no sock_diag socket in this namespace");
+	else if ((r->view ? sockdiag_collect_fd(st, r->view->diag)
+			  : sockdiag_collect(st)) < 0)
 		msgs_addf(&r->obs.warnings, "socket-level metrics unknown: %s",
 			  st->error);
 	sockdiag_fill(st, &r->obs);
@@ -308,6 +356,10 @@ static void check_shadowing(struct run *r)
 	struct persist p = { 0 };
 	struct shadows *out = &r->shadows;
 	int dfd = r->b.persist_dfd;
+
+	/* values set live only: no file of the boot's is theirs */
+	if (r->no_persist)
+		return;
 
 	for (size_t i = 0; i < pl->n_changes; i++) {
 		if (!pl->changes[i].persist || o->no_persist)
@@ -348,8 +400,8 @@ static void check_shadowing(struct run *r)
 void run_plan(struct run *r)
 {
 	struct plan_opts po = {
-		.written = r->st.written,
-		.n_written = r->st.n_written,
+		.written = r->st->written,
+		.n_written = r->st->n_written,
 		.reclaim = (const char *const *)r->o->reclaim.v,
 		.n_reclaim = r->no_reclaim ? 0 : r->o->reclaim.n,
 	};
@@ -387,6 +439,8 @@ int run_evaluate(struct run *r)
 	run_sockets(r);
 	run_plan(r);
 	check_shadowing(r);
+	if (r->no_persist && r->plan.n_changes && !r->o->no_persist)
+		msgs_addf(&r->warnings, "%s", r->no_persist);
 	return 0;
 }
 
@@ -399,7 +453,7 @@ int run_save_state(struct run *r, const struct txn *t)
 {
 	const struct options *o = r->o;
 	const struct observation *obs = &r->obs;
-	struct state *st = &r->st;
+	struct state *st = r->st;
 	bool changed = t && apply_changed(t);
 	struct baseline b;
 	char err[512];
@@ -482,7 +536,7 @@ void run_next(struct run *r)
 {
 	plan_free(&r->plan);
 	observe_free(&r->obs);
-	state_free(&r->st);
+	state_free(r->st);
 	msgs_free(&r->warnings);
 	memset(&r->first, 0, sizeof(r->first));
 	r->observed = false;
@@ -502,7 +556,7 @@ void run_report(const struct run *r, struct report *rep)
 		.txn = r->txn_used ? &r->txn : NULL,
 		.socks = &r->socks,
 		.shadows = &r->shadows,
-		.last_apply = r->st.last_apply,
+		.last_apply = r->st->last_apply,
 		.dry_run = r->o->dry_run,
 	};
 }

@@ -34,7 +34,8 @@ struct run {
 	struct target target;
 	struct boundary b;
 	struct policy pol;
-	struct state st;
+	struct state *st;      /* st_own, or the one all namespaces share */
+	struct state st_own;
 	struct observation obs;
 	struct baseline first; /* --sample's first observation */
 	struct sock_stats socks;
@@ -49,6 +50,18 @@ struct run {
 	bool state_dirty;	  /* st holds news the state file must get */
 	bool no_reclaim;	  /* ignore --reclaim (watch) */
 	size_t cut_pending;	  /* torn bytes cut, not yet in a record */
+	/*
+	 * Under --all-netns, one namespace: its view and identity (NULL in
+	 * twtune's own pass), and what went wrong with it.
+	 */
+	const struct nsview *view;
+	const struct netns_entry *ns;
+	char error[600];
+	/*
+	 * Why this namespace's values are set live only (not PID 1's, whose
+	 * sysctl.d the boot applies), or NULL: they are persisted.
+	 */
+	const char *no_persist;
 };
 
 /*
@@ -112,5 +125,12 @@ int run_output(struct run *r);
 int run_write(struct run *r, void (*draw)(const struct run *r, FILE *f));
 
 void run_free(struct run *r);
+
+/*
+ * Why the values of network namespace ns are not persisted (it is not
+ * PID 1's, whose sysctl.d the boot applies, and no --sysctl-d names
+ * another target), with how to keep them; NULL when they are.
+ */
+const char *run_persist_elsewhere(const struct run *r, unsigned long long ns);
 
 #endif

@@ -379,15 +379,25 @@ static void check_peers(int fd, struct sock_stats *st, void *buf)
 
 int sockdiag_collect(struct sock_stats *st)
 {
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	int ret;
+
+	st->collected = false;
+	if (fd < 0)
+		return fail(st, -errno, "cannot open a netlink socket");
+	ret = sockdiag_collect_fd(st, fd);
+	close(fd);
+	return ret;
+}
+
+int sockdiag_collect_fd(struct sock_stats *st, int fd)
+{
 	static const unsigned char families[] = { AF_INET, AF_INET6 };
 	uint32_t seq = 0;
 	void *buf;
-	int fd, ret = 0;
+	int ret = 0;
 
 	st->collected = false;
-	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	if (fd < 0)
-		return fail(st, -errno, "cannot open a netlink socket");
 	buf = xmalloc(RECV_BUF);
 	/* the listeners first, so that each connection knows its side */
 	for (int pass = 0; pass < 2 && !ret; pass++) {
@@ -409,7 +419,6 @@ int sockdiag_collect(struct sock_stats *st)
 	if (!ret)
 		check_peers(fd, st, buf);
 	free(buf);
-	close(fd);
 	st->collected = ret == 0;
 	return ret;
 }

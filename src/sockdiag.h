@@ -74,6 +74,10 @@ int sockdiag_parse(struct sock_stats *st, const void *buf, size_t len,
  */
 int sockdiag_collect(struct sock_stats *st);
 
+/* The same through a NETLINK_SOCK_DIAG socket already open (perhaps in
+ * another network namespace, see nsopen.h); fd stays open. */
+int sockdiag_collect_fd(struct sock_stats *st, int fd);
+
 /* Fill the socket-level metrics of o (leaves them unknown if !collected). */
 void sockdiag_fill(const struct sock_stats *st, struct observation *o);
 

@@ -124,32 +124,26 @@ static int open_key(int netfd, const char *key, int flags)
 	return (int)fd;
 }
 
-int sysctl_read(int netfd, const char *key, char *raw, size_t rawlen)
+int sysctl_open(int netfd, const char *key, int flags)
+{
+	return open_key(netfd, key, flags);
+}
+
+int sysctl_read_fd(int fd, char *raw, size_t rawlen)
 {
 	struct stat st;
 	ssize_t n;
-	int fd;
 
-	/* O_NONBLOCK: a FIFO planted in a fixture tree must not hang us */
-	fd = open_key(netfd, key, O_RDONLY | O_NONBLOCK);
-	if (fd < 0)
-		return fd;
 	if (fstat(fd, &st) < 0)
 		st.st_mode = 0;
-	if (!S_ISREG(st.st_mode)) {
-		close(fd); /* read-only */
+	if (!S_ISREG(st.st_mode))
 		return S_ISDIR(st.st_mode) ? -EISDIR : -EINVAL;
-	}
+	/* from the start every time: a sysctl is read whole per read(2) */
 	do
-		n = read(fd, raw, rawlen - 1);
+		n = pread(fd, raw, rawlen - 1, 0);
 	while (n < 0 && errno == EINTR);
-	if (n < 0) {
-		int e = -errno;
-
-		close(fd);
-		return e;
-	}
-	close(fd); /* read-only */
+	if (n < 0)
+		return -errno;
 	if ((size_t)n == rawlen - 1)
 		return -EFBIG;
 	raw[n] = '\0';
@@ -158,41 +152,102 @@ int sysctl_read(int netfd, const char *key, char *raw, size_t rawlen)
 	return 0;
 }
 
+int sysctl_read(int netfd, const char *key, char *raw, size_t rawlen)
+{
+	int fd, ret;
+
+	/* O_NONBLOCK: a FIFO planted in a fixture tree must not hang us */
+	fd = open_key(netfd, key, O_RDONLY | O_NONBLOCK);
+	if (fd < 0)
+		return fd;
+	ret = sysctl_read_fd(fd, raw, rawlen);
+	close(fd); /* read-only */
+	return ret;
+}
+
 int sysctl_parse_int(const char *raw, long long *out)
 {
 	return util_parse_ll(raw, out);
 }
 
-int sysctl_set(int netfd, const char *key, long long value, bool *written)
+/* One write(2) of value at the start: the kernel parses a sysctl per call. */
+static int write_value(int fd, long long value)
 {
-	char buf[32], back[64];
+	char buf[32];
+	int n = snprintf(buf, sizeof(buf), "%lld\n", value);
+	struct stat st;
+	ssize_t w;
+
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return -EINVAL;
+	do
+		w = pwrite(fd, buf, (size_t)n, 0);
+	while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return -errno;
+	if (w != n)
+		return -EIO;
+	/* a fixture tree's plain file holds only what was written (a
+	 * sysctl file reports no size, and is never cut) */
+	if (st.st_size > n && ftruncate(fd, n) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Read back what was written: -EILSEQ when the kernel holds another. */
+static int check_back(int fd, long long value)
+{
+	char back[64];
 	long long got;
-	int fd, ret, n;
+	int ret = sysctl_read_fd(fd, back, sizeof(back));
 
-	*written = false;
-	n = snprintf(buf, sizeof(buf), "%lld\n", value);
-	fd = open_key(netfd, key, O_WRONLY | O_TRUNC | O_NONBLOCK);
-	if (fd < 0)
-		return fd;
-	{
-		struct stat st;
-
-		if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-			close(fd); /* nothing written */
-			return -EINVAL;
-		}
-	}
-	/* one write(2): the kernel parses a sysctl per write call */
-	ret = util_write_all(fd, buf, (size_t)n);
-	if (util_close(fd) < 0 && !ret)
-		ret = -EIO;
-	if (ret)
-		return ret;
-	*written = true;
-	ret = sysctl_read(netfd, key, back, sizeof(back));
 	if (ret)
 		return ret;
 	if (sysctl_parse_int(back, &got) < 0 || got != value)
 		return -EILSEQ;
 	return 0;
+}
+
+int sysctl_set(int netfd, const char *key, long long value, bool *written)
+{
+	int fd, ret;
+
+	*written = false;
+	fd = open_key(netfd, key, O_RDWR | O_NONBLOCK);
+	if (fd == -EACCES || fd == -EPERM || fd == -EINVAL)
+		fd = open_key(netfd, key, O_WRONLY | O_NONBLOCK);
+	if (fd < 0)
+		return fd;
+	ret = write_value(fd, value);
+	if (ret) {
+		close(fd); /* nothing written */
+		return ret;
+	}
+	*written = true;
+	/* a write-only file is read back through a fresh open */
+	if ((fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR) {
+		ret = check_back(fd, value);
+	} else {
+		char back[64];
+		long long got;
+
+		ret = sysctl_read(netfd, key, back, sizeof(back));
+		if (!ret && (sysctl_parse_int(back, &got) < 0 || got != value))
+			ret = -EILSEQ;
+	}
+	if (util_close(fd) < 0 && !ret)
+		ret = -EIO;
+	return ret;
+}
+
+int sysctl_set_fd(int fd, long long value, bool *written)
+{
+	int ret;
+
+	*written = false;
+	ret = write_value(fd, value);
+	if (ret)
+		return ret;
+	*written = true;
+	return check_back(fd, value);
 }

@@ -32,6 +32,12 @@ int sysctl_open_net(int procfd);
  */
 int sysctl_read(int netfd, const char *key, char *raw, size_t rawlen);
 
+/* Open key under netfd (no symbolic links); an fd or -errno. */
+int sysctl_open(int netfd, const char *key, int flags);
+
+/* sysctl_read() of a file already open (read from its start). */
+int sysctl_read_fd(int fd, char *raw, size_t rawlen);
+
 /* Parse a single-integer sysctl value; -EINVAL for anything else. */
 int sysctl_parse_int(const char *raw, long long *out);
 
@@ -42,5 +48,8 @@ int sysctl_parse_int(const char *raw, long long *out);
  * (*written is set in both of the latter cases accordingly).
  */
 int sysctl_set(int netfd, const char *key, long long value, bool *written);
+
+/* sysctl_set() through a file already open for reading and writing. */
+int sysctl_set_fd(int fd, long long value, bool *written);
 
 #endif

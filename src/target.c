@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
+#include <sys/stat.h>
 #include <sys/vfs.h>
 #include <sysexits.h>
 #include <unistd.h>
@@ -111,6 +112,7 @@ int target_open(const struct options *o, struct target *t)
 	memset(t, 0, sizeof(*t));
 	t->procfd = -1;
 	t->rootfd = -1;
+	t->opener.sock = -1;
 	t->real_proc = false;
 	t->netns = o->netns;
 	if (o->netns && (rc = enter_netns(o->netns)) != 0)
@@ -124,6 +126,32 @@ int target_open(const struct options *o, struct target *t)
 		       sf.f_type == PROC_SUPER_MAGIC;
 	/* only for the syslog files: a missing root is said there */
 	t->rootfd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/* whose sysctl.d the boot applies, and where twtune acts */
+	if (t->real_proc) {
+		struct stat st;
+
+		if (fstatat(t->procfd, "1/ns/net", &st, 0) == 0)
+			t->pid1_netns = (unsigned long long)st.st_ino;
+		if (fstatat(t->procfd, "thread-self/ns/net", &st, 0) == 0)
+			t->netns_ino = (unsigned long long)st.st_ino;
+	}
+	if (o->all_netns) {
+		char err[200];
+
+		if (!t->real_proc) {
+			log_err("--all-netns needs the live /proc, not %s",
+				o->proc);
+			return EX_USAGE;
+		}
+		if (o->netns) {
+			log_err("--all-netns and --netns exclude each other");
+			return EX_USAGE;
+		}
+		if (nsopen_start(&t->opener, err, sizeof(err)) < 0) {
+			log_err("--all-netns: %s", err);
+			return EXIT_FAILED;
+		}
+	}
 	/* the live kernel's own log, when it is the host's root too */
 	if (t->real_proc && strcmp(o->root, "/") == 0 && !has_counter(t->procfd))
 		read_live_log(t);
@@ -141,4 +169,5 @@ void target_close(struct target *t)
 	free(t->kmsg_text);
 	free(t->dmesg_text);
 	t->kmsg_text = t->dmesg_text = NULL;
+	nsopen_stop(&t->opener);
 }

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 
+#include "nsopen.h"
 #include "options.h"
 
 struct target {
@@ -23,6 +24,14 @@ struct target {
 	 */
 	char *kmsg_text, *dmesg_text;
 	char log_error[160];
+	/*
+	 * The network namespace of PID 1 (as twtune's PID namespace sees
+	 * it), which the boot applies sysctl.d to; 0 when unknown.  And the
+	 * one twtune acts on (--netns, or its own).
+	 */
+	unsigned long long pid1_netns, netns_ino;
+	/* --all-netns: the opener, started before the privilege drop */
+	struct nsopener opener;
 };
 
 /*
