@@ -17,10 +17,35 @@
 #include <unistd.h>
 
 #include "apply.h"
+#include "nsopen.h"
 #include "log.h"
 #include "persist.h"
 #include "sysctl.h"
 #include "util.h"
+
+/* A key of this transaction's namespace: through its view, or netfd. */
+static int read_key(const struct txn *t, const char *key, char *raw,
+		    size_t len)
+{
+	int fd;
+
+	if (!t->view)
+		return sysctl_read(t->netfd, key, raw, len);
+	fd = nsview_key_fd(t->view, key);
+	return fd < 0 ? -ENOENT : sysctl_read_fd(fd, raw, len);
+}
+
+static int set_key(const struct txn *t, const char *key, long long value,
+		   bool *written)
+{
+	int fd;
+
+	if (!t->view)
+		return sysctl_set(t->netfd, key, value, written);
+	*written = false;
+	fd = nsview_key_fd(t->view, key);
+	return fd < 0 ? -ENOENT : sysctl_set_fd(fd, value, written);
+}
 
 int apply_init(struct txn *t, enum txn_mode mode)
 {
@@ -90,7 +115,7 @@ static bool undo_writes(struct txn *t)
 
 		if (!c->written)
 			continue;
-		if (sysctl_set(t->netfd, c->key, c->before, &w) == 0) {
+		if (set_key(t, c->key, c->before, &w) == 0) {
 			c->written = false;
 			c->verified = false;
 			log_change(LOG_WARNING,
@@ -227,7 +252,7 @@ static int still_before(struct txn *t, const struct change *c)
 {
 	char raw[64];
 	long long now;
-	int ret = sysctl_read(t->netfd, c->key, raw, sizeof(raw));
+	int ret = read_key(t, c->key, raw, sizeof(raw));
 
 	if (ret == 0)
 		ret = sysctl_parse_int(raw, &now);
@@ -297,7 +322,7 @@ static int execute(struct txn *t)
 		ret = still_before(t, c);
 		if (ret < 0)
 			break;
-		ret = sysctl_set(t->netfd, c->key, c->after, &c->written);
+		ret = set_key(t, c->key, c->after, &c->written);
 		c->verified = ret == 0;
 		if (ret == -EILSEQ) {
 			fail(t, 0,

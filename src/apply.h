@@ -14,9 +14,12 @@
 #include "audit.h"
 #include "plan.h"
 
+struct nsview;
+
 struct txn {
 	struct audit_record rec; /* run id, mode, changes, result */
 	int netfd;		 /* /proc/sys/net */
+	const struct nsview *view; /* or another namespace's sysctls */
 	int sysctl_dfd;		 /* sysctl.d, or -1 with --no-persist */
 	const char *persist_name;
 	struct audit *audit;

@@ -880,6 +880,14 @@ int audit_record_decode(json_t *j, struct audit_record *r)
 	r->mode = (enum txn_mode)mode;
 	r->result = result < 0 ? RESULT_NONE : (enum txn_result)result;
 	r->incomplete = flag(j, "incomplete");
+	{
+		json_t *ns = json_object_get(j, "netns");
+
+		if (json_is_object(ns))
+			ns = json_object_get(ns, "inode");
+		if (json_is_integer(ns) && json_integer_value(ns) > 0)
+			r->netns = (unsigned long long)json_integer_value(ns);
+	}
 	json_array_foreach (json_object_get(j, "changes"), i, c) {
 		if (decode_change(c, r) < 0) {
 			audit_record_free(r);

@@ -66,6 +66,9 @@ struct audit_record {
 	char rollback_of[33]; /* "" unless a rollback */
 	enum txn_result result;
 	bool incomplete; /* an intent whose result never came (killed) */
+	/* the network namespace's inode ("netns": a number, or an object
+	 * with "inode"); 0 when the record does not say */
+	unsigned long long netns;
 	struct change *changes;
 	size_t n_changes;
 	json_t *json; /* the record as read; NULL for a new one */

@@ -229,7 +229,7 @@ static void write_changes(struct watch *w, struct txn *t)
 			   c->before, c->after, c->rule, c->reason);
 		cool_down(w, c->key, w->now + WATCH_COOLDOWN);
 		/* its own write, whatever becomes of the state file */
-		state_set_written(&w->unsaved, c->key, c->after);
+		state_set_written(&w->unsaved, r->obs.netns, c->key, c->after);
 	}
 	back_off(w, rc != 0);
 	msgs_free(&said);
@@ -294,7 +294,8 @@ static void tick(struct watch *w)
 	}
 	/* twtune's own writes, also when the state file could not take them */
 	for (size_t i = 0; i < w->unsaved.n_written; i++) {
-		state_set_written(r->st, w->unsaved.written[i].key,
+		state_set_written(r->st, w->unsaved.written[i].netns,
+				  w->unsaved.written[i].key,
 				  w->unsaved.written[i].value);
 		r->state_dirty = true;
 	}

@@ -75,7 +75,8 @@ changed_by_others(const struct plan_opts *opts, const char *key,
 		if (strcmp(opts->reclaim[i], key) == 0)
 			return NULL;
 	for (size_t i = 0; opts && i < opts->n_written; i++)
-		if (strcmp(opts->written[i].key, key) == 0)
+		if (opts->written[i].netns == opts->netns &&
+		    strcmp(opts->written[i].key, key) == 0)
 			return opts->written[i].value != live
 				       ? &opts->written[i]
 				       : NULL;

@@ -36,6 +36,7 @@ struct plan_note {
 struct plan_opts {
 	const struct state_written *written; /* twtune's last write per key */
 	size_t n_written;
+	unsigned long long netns; /* ... of these, in this namespace's */
 	const char *const *reclaim; /* keys the operator takes back */
 	size_t n_reclaim;
 };

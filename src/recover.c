@@ -27,16 +27,20 @@ bool recover_adopt(const struct audit_record *last,
 {
 	bool changed = false;
 
+	/* another namespace's run says nothing about this one's keys */
+	if (last->netns && last->netns != obs->netns)
+		return false;
 	for (size_t i = 0; i < last->n_changes; i++) {
 		const struct change *c = &last->changes[i];
 		const struct sysctl_obs *s = observe_sysctl(obs, c->key);
-		const struct state_written *w = state_get_written(st, c->key);
+		const struct state_written *w =
+			state_get_written(st, obs->netns, c->key);
 
 		/* our own write, not an administrator's: no back-off */
 		if (!s || !s->is_int || s->ival != c->after ||
 		    (w && w->value == c->after))
 			continue;
-		state_set_written(st, c->key, c->after);
+		state_set_written(st, obs->netns, c->key, c->after);
 		changed = true;
 	}
 	return changed;

@@ -259,6 +259,8 @@ int run_observe(struct run *r, const struct state *mem)
 	}
 	if (state_ret < 0 && state_ret != -ENOENT)
 		msgs_addf(&r->obs.warnings, "%s (ignored)", state_err);
+	/* an older state file's writes: this namespace's, most likely */
+	state_adopt(r->st, r->obs.netns);
 	for (size_t i = 0; mem && i < mem->n_samples; i++)
 		state_add_sample(r->st, &mem->samples[i]);
 	if (r->o->sample <= 0 && !state_pick_baseline(r->st, &r->obs, &b))
@@ -402,6 +404,7 @@ void run_plan(struct run *r)
 	struct plan_opts po = {
 		.written = r->st->written,
 		.n_written = r->st->n_written,
+		.netns = r->obs.netns,
 		.reclaim = (const char *const *)r->o->reclaim.v,
 		.n_reclaim = r->no_reclaim ? 0 : r->o->reclaim.n,
 	};
@@ -475,7 +478,8 @@ int run_save_state(struct run *r, const struct txn *t)
 			observe_sysctl(obs, o->reclaim.v[i]);
 
 		if (s && s->is_int)
-			state_set_written(st, o->reclaim.v[i], s->ival);
+			state_set_written(st, obs->netns, o->reclaim.v[i],
+					  s->ival);
 	}
 	/* --sample's first observation is a baseline for later runs too */
 	if (r->first.valid)
@@ -485,7 +489,7 @@ int run_save_state(struct run *r, const struct txn *t)
 
 		if (!c->verified)
 			continue;
-		state_set_written(st, c->key, c->after);
+		state_set_written(st, obs->netns, c->key, c->after);
 		if (strcmp(c->key, "net.ipv4.tcp_max_tw_buckets") == 0)
 			b.tw_max = (double)c->after;
 	}

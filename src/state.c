@@ -52,22 +52,47 @@ static void load_sample(json_t *j, struct baseline *b)
 	b->valid = !isnan(b->time);
 }
 
-/* The written map: key -> value, only keys twtune could manage. */
+static void push_written(struct state *s, unsigned long long netns,
+			 const char *key, long long value)
+{
+	s->written = xrealloc(s->written,
+			      (s->n_written + 1) * sizeof(*s->written));
+	s->written[s->n_written].netns = netns;
+	s->written[s->n_written].key = xstrdup(key);
+	s->written[s->n_written++].value = value;
+}
+
+/*
+ * The written values: [{"netns": N, "key": K, "value": V}, ...], or, as
+ * older twtunes wrote it, {K: V, ...} without the namespace (netns 0).
+ * Only keys twtune could manage.  Appended without looking for
+ * duplicates (linear): a later one for the same key wins in lookups.
+ */
 static void load_written(json_t *w, struct state *s)
 {
 	const char *key, *why;
 	json_t *v;
+	size_t i;
 
-	/* object keys are unique: append without looking (linear) */
 	json_object_foreach (w, key, v) {
 		if (s->n_written == STATE_WRITTEN_MAX)
 			break;
 		if (!json_is_integer(v) || !sysctl_key_valid(key, &why))
 			continue;
-		s->written = xrealloc(s->written,
-				      (s->n_written + 1) * sizeof(*s->written));
-		s->written[s->n_written].key = xstrdup(key);
-		s->written[s->n_written++].value = json_integer_value(v);
+		push_written(s, 0, key, json_integer_value(v));
+	}
+	json_array_foreach (w, i, v) {
+		json_t *n = json_object_get(v, "netns"),
+		       *val = json_object_get(v, "value");
+
+		key = json_string_value(json_object_get(v, "key"));
+		if (s->n_written == STATE_WRITTEN_MAX)
+			break;
+		if (!key || !json_is_integer(n) || json_integer_value(n) < 0 ||
+		    !json_is_integer(val) || !sysctl_key_valid(key, &why))
+			continue;
+		push_written(s, (unsigned long long)json_integer_value(n), key,
+			     json_integer_value(val));
 	}
 }
 
@@ -108,11 +133,13 @@ int state_load(const char *path, struct state *s, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	json_array_foreach (json_object_get(root, "samples"), i, v) {
+		struct baseline b;
+
 		if (s->n_samples == STATE_SAMPLES_MAX)
 			break;
-		load_sample(v, &s->samples[s->n_samples]);
-		if (s->samples[s->n_samples].valid)
-			s->n_samples++;
+		load_sample(v, &b);
+		if (b.valid)
+			state_push_sample(s, &b);
 	}
 	{
 		json_t *sl = json_object_get(root, "slab");
@@ -173,38 +200,93 @@ bool state_has_recent(const struct state *s, const struct baseline *b,
 	return false;
 }
 
+void state_push_sample(struct state *s, const struct baseline *b)
+{
+	s->samples = xrealloc(s->samples,
+			      (s->n_samples + 1) * sizeof(*s->samples));
+	s->samples[s->n_samples++] = *b;
+}
+
 void state_add_sample(struct state *s, const struct baseline *sample)
 {
-	struct baseline b = *sample;
+	struct baseline b = *sample, *mine;
 	double tw_max = b.tw_max;
-	size_t keep = 0;
+	size_t keep = 0, n_mine = 0, first = 0;
 
 	b.source = "state";
-	/* forget samples that can never be a baseline again */
+	mine = xcalloc(s->n_samples + 1, sizeof(*mine));
 	for (size_t i = 0; i < s->n_samples; i++) {
 		struct baseline *x = &s->samples[i];
 
-		if (x->netns == b.netns && strcmp(x->boot_id, b.boot_id) == 0 &&
-		    util_same_num(x->tw_max, tw_max) && x->time < b.time)
+		/* another boot: no baseline for anything any more */
+		if (strcmp(x->boot_id, b.boot_id) != 0)
+			continue;
+		if (x->netns != b.netns)
 			s->samples[keep++] = *x;
+		/* this namespace's, that can still be a baseline */
+		else if (util_same_num(x->tw_max, tw_max) && x->time < b.time)
+			mine[n_mine++] = *x;
 	}
 	s->n_samples = keep;
 	/* of those older than the horizon, only the newest is needed */
-	for (size_t i = s->n_samples; i-- > 1;) {
-		if (b.time - s->samples[i].time >= STATE_HORIZON) {
-			memmove(s->samples, &s->samples[i],
-				(s->n_samples - i) * sizeof(*s->samples));
-			s->n_samples -= i;
+	for (size_t i = n_mine; i-- > 1;) {
+		if (b.time - mine[i].time >= STATE_HORIZON) {
+			first = i;
 			break;
 		}
 	}
 	/* full: thin out the middle, keep the oldest (the anchor) */
-	if (s->n_samples == STATE_SAMPLES_MAX) {
-		memmove(&s->samples[1], &s->samples[2],
-			(s->n_samples - 2) * sizeof(*s->samples));
+	while (n_mine - first >= STATE_SAMPLES_PER_NETNS) {
+		memmove(&mine[first + 1], &mine[first + 2],
+			(n_mine - first - 2) * sizeof(*mine));
+		n_mine--;
+	}
+	/* all namespaces together: the oldest of the others go first */
+	while (s->n_samples && s->n_samples + (n_mine - first) + 1 >
+					       STATE_SAMPLES_MAX) {
+		memmove(&s->samples[0], &s->samples[1],
+			(s->n_samples - 1) * sizeof(*s->samples));
 		s->n_samples--;
 	}
-	s->samples[s->n_samples++] = b;
+	for (size_t i = first; i < n_mine; i++)
+		state_push_sample(s, &mine[i]);
+	state_push_sample(s, &b);
+	free(mine);
+}
+
+void state_adopt(struct state *s, unsigned long long netns)
+{
+	for (size_t i = 0; i < s->n_written; i++)
+		if (s->written[i].netns == 0)
+			s->written[i].netns = netns;
+}
+
+static bool kept(unsigned long long ns, const unsigned long long *keep,
+		 size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (keep[i] == ns)
+			return true;
+	return false;
+}
+
+void state_keep_netns(struct state *s, const unsigned long long *keep,
+		      size_t n)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < s->n_samples; i++)
+		if (kept(s->samples[i].netns, keep, n))
+			s->samples[k++] = s->samples[i];
+	s->n_samples = k;
+	k = 0;
+	for (size_t i = 0; i < s->n_written; i++) {
+		if (kept(s->written[i].netns, keep, n))
+			s->written[k++] = s->written[i];
+		else
+			free(s->written[i].key);
+	}
+	s->n_written = k;
 }
 
 int state_save(const char *path, const struct state *s, char *err,
@@ -231,10 +313,13 @@ int state_save(const char *path, const struct state *s, char *err,
 	root = json_pack("{s:i, s:o, s:{s:s, s:o}}", "version", STATE_VERSION,
 			 "samples", samples, "slab", "boot_id", s->slab.boot_id,
 			 "tw_sock_size", num(s->slab.size));
-	w = json_object();
+	w = json_array();
 	for (size_t i = 0; i < s->n_written; i++)
-		json_object_set_new(w, s->written[i].key,
-				    json_integer(s->written[i].value));
+		json_array_append_new(
+			w, json_pack("{s:I, s:s, s:I}", "netns",
+				     (json_int_t)s->written[i].netns, "key",
+				     s->written[i].key, "value",
+				     (json_int_t)s->written[i].value));
 	json_object_set_new(root, "written", w);
 	json_object_set_new(root, "last_apply", json_real(s->last_apply));
 	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
@@ -262,34 +347,36 @@ int state_save(const char *path, const struct state *s, char *err,
 	return ret;
 }
 
-void state_set_written(struct state *s, const char *key, long long value)
+void state_set_written(struct state *s, unsigned long long netns,
+		       const char *key, long long value)
 {
 	for (size_t i = 0; i < s->n_written; i++) {
-		if (strcmp(s->written[i].key, key) == 0) {
+		if (s->written[i].netns == netns &&
+		    strcmp(s->written[i].key, key) == 0) {
 			s->written[i].value = value;
 			return;
 		}
 	}
-	/* bounded: the oldest entry makes room */
 	if (s->n_written == STATE_WRITTEN_MAX) {
 		free(s->written[0].key);
 		memmove(&s->written[0], &s->written[1],
 			(s->n_written - 1) * sizeof(*s->written));
 		s->n_written--;
 	}
-	s->written =
-		xrealloc(s->written, (s->n_written + 1) * sizeof(*s->written));
-	s->written[s->n_written].key = xstrdup(key);
-	s->written[s->n_written++].value = value;
+	push_written(s, netns, key, value);
 }
 
 const struct state_written *state_get_written(const struct state *s,
+					      unsigned long long netns,
 					      const char *key)
 {
+	const struct state_written *w = NULL;
+
 	for (size_t i = 0; i < s->n_written; i++)
-		if (strcmp(s->written[i].key, key) == 0)
-			return &s->written[i];
-	return NULL;
+		if (s->written[i].netns == netns &&
+		    strcmp(s->written[i].key, key) == 0)
+			w = &s->written[i];
+	return w;
 }
 
 void state_free(struct state *s)
@@ -297,5 +384,6 @@ void state_free(struct state *s)
 	for (size_t i = 0; i < s->n_written; i++)
 		free(s->written[i].key);
 	free(s->written);
+	free(s->samples);
 	memset(s, 0, sizeof(*s));
 }

@@ -11,7 +11,9 @@
 
 #include "observe.h"
 
+/* What twtune last wrote to a key, in one network namespace. */
 struct state_written {
+	unsigned long long netns; /* its inode; 0: legacy, see state_adopt */
 	char *key;
 	long long value;
 };
@@ -23,14 +25,15 @@ struct state_written {
  * the overflow count.  Samples taken under another tcp_max_tw_buckets
  * are not used: overflows under an old limit say nothing about the new.
  */
-#define STATE_SAMPLES_MAX 16
+#define STATE_SAMPLES_PER_NETNS 16
+#define STATE_SAMPLES_MAX 4096 /* all namespaces together */
 #define STATE_HORIZON 60.0
 #define STATE_MIN_GAP 5.0 /* seconds between samples worth keeping */
 
 struct state {
 	struct slab_cache slab;
 	double last_apply; /* when twtune last changed a sysctl, 0: never */
-	struct baseline samples[STATE_SAMPLES_MAX];
+	struct baseline *samples; /* per namespace oldest first */
 	size_t n_samples;
 	struct state_written *written;
 	size_t n_written;
@@ -52,12 +55,35 @@ bool state_pick_baseline(const struct state *s, const struct observation *o,
 bool state_has_recent(const struct state *s, const struct baseline *b,
 		      double gap);
 
-/* Record a sample (see observe_to_baseline()). */
+/*
+ * Record a sample (see observe_to_baseline()): the samples of its
+ * namespace that can never be a baseline again go, and so do those of
+ * an earlier boot; each namespace keeps STATE_SAMPLES_PER_NETNS.
+ */
 void state_add_sample(struct state *s, const struct baseline *b);
 
-void state_set_written(struct state *s, const char *key, long long value);
+/* Append a sample as it is (for loading and tests). */
+void state_push_sample(struct state *s, const struct baseline *b);
+
+void state_set_written(struct state *s, unsigned long long netns,
+		       const char *key, long long value);
 const struct state_written *state_get_written(const struct state *s,
+					      unsigned long long netns,
 					      const char *key);
+
+/*
+ * Written values from a state file of an older twtune, which did not say
+ * the namespace (netns 0), become netns's: the namespace of the run that
+ * reads them, where they were most likely written.
+ */
+void state_adopt(struct state *s, unsigned long long netns);
+
+/*
+ * Forget the samples and written values of every namespace not in
+ * keep[n] (namespaces that are gone; --all-netns knows them all).
+ */
+void state_keep_netns(struct state *s, const unsigned long long *keep,
+		      size_t n);
 void state_free(struct state *s);
 
 #endif

@@ -16,6 +16,22 @@
 #include "report.h"
 #include "writer.h"
 
+static json_t *str_or_null(const char *s)
+{
+	return s && *s ? json_string(s) : json_null();
+}
+
+json_t *writer_netns_json(const struct run *r)
+{
+	const struct netns_entry *e = r->ns;
+
+	return json_pack("{s:I, s:o, s:o, s:o}", "inode",
+			 (json_int_t)r->obs.netns, "name",
+			 str_or_null(e ? e->name : r->o->netns), "container",
+			 str_or_null(e ? e->id.container : NULL), "pod",
+			 str_or_null(e ? e->id.pod : NULL));
+}
+
 /* The audit fields that describe the process and what it read. */
 static json_t *base_fields(const struct run *r, const struct audit *a)
 {
@@ -30,9 +46,8 @@ static json_t *base_fields(const struct run *r, const struct audit *a)
 						r->pol.files[i].path, "sha256",
 						r->pol.files[i].sha256));
 	base = json_pack(
-		"{s:s, s:I, s:o, s:I, s:s, s:{s:s, s:s}, s:o, s:o, s:s}",
-		"host", host, "netns", (json_int_t)r->obs.netns, "netns_name",
-		r->o->netns ? json_string(r->o->netns) : json_null(), "uid",
+		"{s:s, s:o, s:I, s:s, s:{s:s, s:s}, s:o, s:o, s:s}",
+		"host", host, "netns", writer_netns_json(r), "uid",
 		(json_int_t)getuid(), "caps", caps, "tool", "name",
 		PACKAGE_NAME, "version", PACKAGE_VERSION, "policy", files,
 		"observed", report_observations_json(&r->obs), "sandbox",
@@ -83,6 +98,7 @@ int writer_open_audit(struct run *r, struct audit *a)
 void writer_bind(struct run *r, struct txn *t, struct audit *a)
 {
 	t->netfd = r->b.netfd;
+	t->view = r->view;
 	t->sysctl_dfd = r->b.persist_writable ? r->b.persist_dfd : -1;
 	t->persist_name = r->o->persist_file;
 	t->audit = a;
@@ -98,8 +114,9 @@ bool writer_recover(struct run *r, struct txn *t, struct audit *a,
 	if (!a->last || audit_record_decode(a->last, &last) < 0)
 		return false;
 	closed = last.intent;
+	/* another namespace's run: closed without reading its values */
 	if (closed)
-		recover_close(a, &last, r->b.netfd,
+		recover_close(a, &last, r->view ? -1 : r->b.netfd,
 			      r->b.persist_writable ? r->b.persist_dfd : -1,
 			      r->o->persist_file, t, said);
 	audit_record_free(&last);

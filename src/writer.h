@@ -41,4 +41,7 @@ bool writer_recover(struct run *r, struct txn *t, struct audit *a,
 int writer_transact(struct run *r, struct txn *t, struct msgs *said,
 		    bool *ran);
 
+/* The audit record's netns object: inode, name, container, pod. */
+json_t *writer_netns_json(const struct run *r);
+
 #endif

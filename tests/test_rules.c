@@ -773,7 +773,7 @@ static void headroom_backs_off_a_key_an_administrator_changed(void **state)
 {
 	struct ctx *x = *state;
 	char key[] = TWB;
-	struct state_written w = { key, 2048 };
+	struct state_written w = { .key = key, .value = 2048 };
 	struct plan_opts opts = { .written = &w, .n_written = 1 };
 	const struct plan_note *n;
 
@@ -796,7 +796,7 @@ static void headroom_reclaim_plans_the_key_again(void **state)
 {
 	struct ctx *x = *state;
 	char key[] = TWB;
-	struct state_written w = { key, 2048 };
+	struct state_written w = { .key = key, .value = 2048 };
 	const char *const reclaim[] = { TWB };
 	struct plan_opts opts = { .written = &w,
 				  .n_written = 1,
@@ -815,7 +815,7 @@ static void headroom_reclaim_of_another_key_still_backs_off(void **state)
 {
 	struct ctx *x = *state;
 	char key[] = TWB;
-	struct state_written w = { key, 2048 };
+	struct state_written w = { .key = key, .value = 2048 };
 	const char *const reclaim[] = { REUSE };
 	struct plan_opts opts = { .written = &w,
 				  .n_written = 1,
@@ -836,7 +836,7 @@ static void headroom_own_last_write_is_no_reason_to_back_off(void **state)
 {
 	struct ctx *x = *state;
 	char key[] = TWB;
-	struct state_written w = { key, 2048 };
+	struct state_written w = { .key = key, .value = 2048 };
 	struct plan_opts opts = { .written = &w, .n_written = 1 };
 
 	/* demand 2948 -> pow2ceil(5896) = 8192 */

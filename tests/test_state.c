@@ -98,17 +98,23 @@ static void save_then_load_keeps_samples_and_written_values(void **state)
 	struct stat st;
 
 	snprintf(path, sizeof(path), "%s/lib/twtune/state.json", t->path);
-	out.samples[0] = sample(1700000000.25, BOOT, NETNS, 4096, 12);
-	out.samples[1] =
-		sample(1700000061.5, BOOT, NETNS, -1, 18446744073709551615.0);
-	out.samples[1].c.syncookies_sent = NAN;
-	out.samples[2] = sample(1700000099.125, OTHER_BOOT, 42, 0, 0);
-	out.n_samples = 3;
-	state_set_written(&out, "net.ipv4.tcp_max_tw_buckets", 262144);
-	state_set_written(&out, "net.ipv4.tcp_tw_reuse", 1);
-	state_set_written(&out, "net.ipv4.tcp_fin_timeout", -5);
+	{
+		struct baseline b[3] = {
+			sample(1700000000.25, BOOT, NETNS, 4096, 12),
+			sample(1700000061.5, BOOT, NETNS, -1,
+			       18446744073709551615.0),
+			sample(1700000099.125, OTHER_BOOT, 42, 0, 0),
+		};
+
+		b[1].c.syncookies_sent = NAN;
+		for (size_t i = 0; i < 3; i++)
+			state_push_sample(&out, &b[i]);
+	}
+	state_set_written(&out, NETNS, "net.ipv4.tcp_max_tw_buckets", 262144);
+	state_set_written(&out, NETNS, "net.ipv4.tcp_tw_reuse", 1);
+	state_set_written(&out, NETNS, "net.ipv4.tcp_fin_timeout", -5);
 	/* setting a key again replaces its value */
-	state_set_written(&out, "net.ipv4.tcp_tw_reuse", 2);
+	state_set_written(&out, NETNS, "net.ipv4.tcp_tw_reuse", 2);
 	assert_int_equal(out.n_written, 3);
 
 	assert_int_equal(state_save(path, &out, err, sizeof(err)), 0);
@@ -132,13 +138,13 @@ static void save_then_load_keeps_samples_and_written_values(void **state)
 	}
 	assert_int_equal(in.n_written, 3);
 	assert_int_equal(
-		state_get_written(&in, "net.ipv4.tcp_max_tw_buckets")->value,
+		state_get_written(&in, NETNS, "net.ipv4.tcp_max_tw_buckets")->value,
 		262144);
-	assert_int_equal(state_get_written(&in, "net.ipv4.tcp_tw_reuse")->value,
+	assert_int_equal(state_get_written(&in, NETNS, "net.ipv4.tcp_tw_reuse")->value,
 			 2);
 	assert_int_equal(
-		state_get_written(&in, "net.ipv4.tcp_fin_timeout")->value, -5);
-	assert_null(state_get_written(&in, "net.ipv4.tcp_syncookies"));
+		state_get_written(&in, NETNS, "net.ipv4.tcp_fin_timeout")->value, -5);
+	assert_null(state_get_written(&in, NETNS, "net.ipv4.tcp_syncookies"));
 	state_free(&in);
 
 	/* saving again replaces the file */
@@ -223,7 +229,7 @@ static void load_skips_samples_without_a_time(void **state)
 	assert_num(s.samples[1].c.tw_overflows, NAN);
 	assert_num(s.samples[2].tw_max, NAN);
 	assert_int_equal(s.n_written, 1);
-	assert_int_equal(state_get_written(&s, "net.ipv4.tcp_tw_reuse")->value,
+	assert_int_equal(state_get_written(&s, 0, "net.ipv4.tcp_tw_reuse")->value,
 			 1);
 	state_free(&s);
 }
@@ -238,16 +244,17 @@ static void pick_takes_the_newest_sample_at_least_60s_old(void **state)
 
 	(void)state;
 	observation(&o, 1000, 4096, 100);
-	s.samples[s.n_samples++] = sample(800, BOOT, NETNS, 4096, 10);
-	s.samples[s.n_samples++] = sample(900, BOOT, NETNS, 4096, 20);
-	s.samples[s.n_samples++] = sample(940, BOOT, NETNS, 4096, 30);
-	s.samples[s.n_samples++] = sample(950, BOOT, NETNS, 4096, 40);
-	s.samples[s.n_samples++] = sample(990, BOOT, NETNS, 4096, 50);
+	{ struct baseline x_ = sample(800, BOOT, NETNS, 4096, 10); state_push_sample(&s, &x_); }
+	{ struct baseline x_ = sample(900, BOOT, NETNS, 4096, 20); state_push_sample(&s, &x_); }
+	{ struct baseline x_ = sample(940, BOOT, NETNS, 4096, 30); state_push_sample(&s, &x_); }
+	{ struct baseline x_ = sample(950, BOOT, NETNS, 4096, 40); state_push_sample(&s, &x_); }
+	{ struct baseline x_ = sample(990, BOOT, NETNS, 4096, 50); state_push_sample(&s, &x_); }
 	assert_true(state_pick_baseline(&s, &o, &b));
 	assert_num(b.time, 940);
 	assert_num(b.c.tw_overflows, 30);
 	assert_true(b.valid);
 	assert_string_equal(b.source, "state");
+	state_free(&s);
 }
 
 static void pick_takes_the_oldest_when_none_is_60s_old(void **state)
@@ -258,11 +265,12 @@ static void pick_takes_the_oldest_when_none_is_60s_old(void **state)
 
 	(void)state;
 	observation(&o, 1000, 4096, 100);
-	s.samples[s.n_samples++] = sample(950, BOOT, NETNS, 4096, 40);
-	s.samples[s.n_samples++] = sample(970, BOOT, NETNS, 4096, 45);
-	s.samples[s.n_samples++] = sample(990, BOOT, NETNS, 4096, 50);
+	{ struct baseline x_ = sample(950, BOOT, NETNS, 4096, 40); state_push_sample(&s, &x_); }
+	{ struct baseline x_ = sample(970, BOOT, NETNS, 4096, 45); state_push_sample(&s, &x_); }
+	{ struct baseline x_ = sample(990, BOOT, NETNS, 4096, 50); state_push_sample(&s, &x_); }
 	assert_true(state_pick_baseline(&s, &o, &b));
 	assert_num(b.time, 950);
+	state_free(&s);
 }
 
 static void pick_ignores_samples_that_cannot_be_a_baseline(void **state)
@@ -273,24 +281,25 @@ static void pick_ignores_samples_that_cannot_be_a_baseline(void **state)
 
 	(void)state;
 	observation(&o, 1000, 4096, 100);
-	s.samples[s.n_samples++] = sample(800, BOOT, NETNS, 4096, 10);
+	{ struct baseline x_ = sample(800, BOOT, NETNS, 4096, 10); state_push_sample(&s, &x_); }
 	/* each of these would otherwise be the pick */
-	s.samples[s.n_samples++] = sample(900, BOOT, NETNS, 8192, 20);
-	s.samples[s.n_samples++] = sample(910, OTHER_BOOT, NETNS, 4096, 20);
-	s.samples[s.n_samples++] = sample(920, BOOT, NETNS + 1, 4096, 20);
-	s.samples[s.n_samples++] = sample(930, BOOT, NETNS, 4096, 200);
+	{ struct baseline x_ = sample(900, BOOT, NETNS, 8192, 20); state_push_sample(&s, &x_); }
+	{ struct baseline x_ = sample(910, OTHER_BOOT, NETNS, 4096, 20); state_push_sample(&s, &x_); }
+	{ struct baseline x_ = sample(920, BOOT, NETNS + 1, 4096, 20); state_push_sample(&s, &x_); }
+	{ struct baseline x_ = sample(930, BOOT, NETNS, 4096, 200); state_push_sample(&s, &x_); }
 	assert_true(state_pick_baseline(&s, &o, &b));
 	assert_num(b.time, 800);
 
 	/* none usable: no baseline at all */
 	s.n_samples = 0;
-	s.samples[s.n_samples++] = sample(900, BOOT, NETNS, 8192, 20);
-	s.samples[s.n_samples++] = sample(910, OTHER_BOOT, NETNS, 4096, 20);
-	s.samples[s.n_samples++] = sample(920, BOOT, NETNS + 1, 4096, 20);
-	s.samples[s.n_samples++] = sample(930, BOOT, NETNS, 4096, 200);
-	s.samples[s.n_samples++] = sample(1000, BOOT, NETNS, 4096, 20);
-	s.samples[s.n_samples++] = sample(1010, BOOT, NETNS, 4096, 20);
+	{ struct baseline x_ = sample(900, BOOT, NETNS, 8192, 20); state_push_sample(&s, &x_); }
+	{ struct baseline x_ = sample(910, OTHER_BOOT, NETNS, 4096, 20); state_push_sample(&s, &x_); }
+	{ struct baseline x_ = sample(920, BOOT, NETNS + 1, 4096, 20); state_push_sample(&s, &x_); }
+	{ struct baseline x_ = sample(930, BOOT, NETNS, 4096, 200); state_push_sample(&s, &x_); }
+	{ struct baseline x_ = sample(1000, BOOT, NETNS, 4096, 20); state_push_sample(&s, &x_); }
+	{ struct baseline x_ = sample(1010, BOOT, NETNS, 4096, 20); state_push_sample(&s, &x_); }
 	assert_false(state_pick_baseline(&s, &o, &b));
+	state_free(&s);
 }
 
 static void pick_of_an_empty_state_finds_nothing(void **state)
@@ -302,6 +311,7 @@ static void pick_of_an_empty_state_finds_nothing(void **state)
 	(void)state;
 	observation(&o, 1000, 4096, 100);
 	assert_false(state_pick_baseline(&s, &o, &b));
+	state_free(&s);
 }
 
 /* ---- state_add_sample --------------------------------------------------- */
@@ -326,23 +336,100 @@ static void add_sample_stores_the_sample_as_a_state_sample(void **state)
 	assert_string_equal(s.samples[0].boot_id, BOOT);
 	assert_true(s.samples[0].netns == NETNS);
 	assert_true(s.samples[0].valid);
+	state_free(&s);
 }
 
 static void add_sample_keeps_at_most_the_maximum(void **state)
 {
 	struct state s = { 0 };
-	double want[STATE_SAMPLES_MAX];
+	double want[STATE_SAMPLES_PER_NETNS];
 
 	(void)state;
 	for (int t = 0; t < 40; t++) {
 		add_at(&s, t, 4096);
-		assert_true(s.n_samples <= STATE_SAMPLES_MAX);
+		assert_true(s.n_samples <= STATE_SAMPLES_PER_NETNS);
 	}
 	/* the oldest stays as the anchor, then the newest ones */
 	want[0] = 0;
-	for (int i = 1; i < STATE_SAMPLES_MAX; i++)
-		want[i] = 40 - STATE_SAMPLES_MAX + i;
-	assert_times(&s, want, STATE_SAMPLES_MAX);
+	for (int i = 1; i < STATE_SAMPLES_PER_NETNS; i++)
+		want[i] = 40 - STATE_SAMPLES_PER_NETNS + i;
+	assert_times(&s, want, STATE_SAMPLES_PER_NETNS);
+	state_free(&s);
+}
+
+/* Many namespaces: each keeps its own, the whole stays bounded. */
+static void add_sample_bounds_all_namespaces_together(void **state)
+{
+	struct state s = { 0 };
+
+	(void)state;
+	for (unsigned long long ns = 1; ns <= 600; ns++)
+		for (int t = 0; t < 10; t++) {
+			struct baseline b = sample(t * 10, BOOT, ns, 4096, t);
+
+			state_add_sample(&s, &b);
+		}
+	assert_int_equal(s.n_samples, STATE_SAMPLES_MAX);
+	/* the newest namespace has all of its own */
+	{
+		size_t n = 0;
+
+		for (size_t i = 0; i < s.n_samples; i++)
+			n += s.samples[i].netns == 600;
+		assert_int_equal(n, 7); /* 30..90 s: 30 is its 60 s anchor */
+	}
+	state_free(&s);
+}
+
+/* What twtune wrote, per namespace: no cross-talk; gone ones forgotten. */
+static void written_values_are_per_namespace(void **state)
+{
+	struct state s = { 0 };
+	const unsigned long long keep[] = { 7 };
+	struct baseline b = sample(5, BOOT, 8, 4096, 1);
+
+	(void)state;
+	state_set_written(&s, 7, "net.ipv4.tcp_max_tw_buckets", 4096);
+	state_set_written(&s, 8, "net.ipv4.tcp_max_tw_buckets", 8192);
+	assert_int_equal(
+		state_get_written(&s, 7, "net.ipv4.tcp_max_tw_buckets")->value,
+		4096);
+	assert_int_equal(
+		state_get_written(&s, 8, "net.ipv4.tcp_max_tw_buckets")->value,
+		8192);
+	assert_null(state_get_written(&s, 9, "net.ipv4.tcp_max_tw_buckets"));
+	state_add_sample(&s, &b);
+	state_keep_netns(&s, keep, 1);
+	assert_int_equal(s.n_written, 1);
+	assert_int_equal(s.n_samples, 0);
+	assert_null(state_get_written(&s, 8, "net.ipv4.tcp_max_tw_buckets"));
+	state_free(&s);
+}
+
+/* An older state file's values had no namespace: the reader's. */
+static void legacy_written_values_are_adopted(void **state)
+{
+	struct testdir *t = *state;
+	char path[PATH_MAX + 64], err[512] = "";
+	struct state s;
+
+	snprintf(path, sizeof(path), "%s/state.json", t->path);
+	testdir_put(AT_FDCWD, path,
+		    "{\"version\": 2, \"samples\": [], \"written\": "
+		    "{\"net.ipv4.tcp_tw_reuse\": 1}}");
+	assert_int_equal(state_load(path, &s, err, sizeof(err)), 0);
+	assert_int_equal(s.n_written, 1);
+	assert_null(state_get_written(&s, 42, "net.ipv4.tcp_tw_reuse"));
+	state_adopt(&s, 42);
+	assert_int_equal(state_get_written(&s, 42, "net.ipv4.tcp_tw_reuse")->value,
+			 1);
+	/* saved with its namespace from now on */
+	assert_int_equal(state_save(path, &s, err, sizeof(err)), 0);
+	state_free(&s);
+	assert_int_equal(state_load(path, &s, err, sizeof(err)), 0);
+	assert_int_equal(state_get_written(&s, 42, "net.ipv4.tcp_tw_reuse")->value,
+			 1);
+	state_free(&s);
 }
 
 static void add_sample_keeps_one_anchor_older_than_60s(void **state)
@@ -360,6 +447,7 @@ static void add_sample_keeps_one_anchor_older_than_60s(void **state)
 	observation(&o, 105, 4096, 100);
 	assert_true(state_pick_baseline(&s, &o, &b));
 	assert_num(b.time, 40);
+	state_free(&s);
 }
 
 static void add_sample_drops_samples_under_another_limit(void **state)
@@ -374,20 +462,23 @@ static void add_sample_drops_samples_under_another_limit(void **state)
 	add_at(&s, 30, 8192);
 	assert_times(&s, want, ARRAY_SIZE(want));
 	assert_num(s.samples[0].tw_max, 8192);
+	state_free(&s);
 }
 
-static void add_sample_drops_other_boots_netns_and_the_future(void **state)
+static void add_sample_drops_other_boots_and_the_future(void **state)
 {
-	static const double want[] = { 10, 50 };
+	/* another namespace's sample (20) stays: it is that one's baseline */
+	static const double want[] = { 20, 10, 50 };
 	struct state s = { 0 };
 
 	(void)state;
-	s.samples[s.n_samples++] = sample(0, OTHER_BOOT, NETNS, 4096, 1);
-	s.samples[s.n_samples++] = sample(10, BOOT, NETNS, 4096, 1);
-	s.samples[s.n_samples++] = sample(20, BOOT, 1, 4096, 1);
-	s.samples[s.n_samples++] = sample(60, BOOT, NETNS, 4096, 1);
+	{ struct baseline x_ = sample(0, OTHER_BOOT, NETNS, 4096, 1); state_push_sample(&s, &x_); }
+	{ struct baseline x_ = sample(10, BOOT, NETNS, 4096, 1); state_push_sample(&s, &x_); }
+	{ struct baseline x_ = sample(20, BOOT, 1, 4096, 1); state_push_sample(&s, &x_); }
+	{ struct baseline x_ = sample(60, BOOT, NETNS, 4096, 1); state_push_sample(&s, &x_); }
 	add_at(&s, 50, 4096);
 	assert_times(&s, want, ARRAY_SIZE(want));
+	state_free(&s);
 }
 
 int main(void)
@@ -415,8 +506,11 @@ int main(void)
 		cmocka_unit_test(add_sample_keeps_at_most_the_maximum),
 		cmocka_unit_test(add_sample_keeps_one_anchor_older_than_60s),
 		cmocka_unit_test(add_sample_drops_samples_under_another_limit),
-		cmocka_unit_test(
-			add_sample_drops_other_boots_netns_and_the_future),
+		cmocka_unit_test(add_sample_drops_other_boots_and_the_future),
+		cmocka_unit_test(add_sample_bounds_all_namespaces_together),
+		cmocka_unit_test(written_values_are_per_namespace),
+		cmocka_unit_test_setup_teardown(legacy_written_values_are_adopted,
+						testdir_setup, testdir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
