@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "bounds.h"
+#include "allns.h"
 #include "commands.h"
 #include "log.h"
 #include "persist.h"
@@ -160,6 +161,58 @@ static json_t *result(const struct run *r, const struct module *m)
 	return out;
 }
 
+/* The module's answer under all_netns: every namespace's plan and run. */
+static json_t *result_all(const struct allns *a)
+{
+	json_t *out = json_object(), *plan = json_array(), *warn = json_array();
+	struct strbuf msg = { 0 };
+	bool changed = false, failed = false;
+	size_t trouble = 0;
+
+	for (size_t i = 0; i < a->n; i++) {
+		const struct nsrun *x = &a->v[i];
+		const struct txn *t = x->r.txn_used ? &x->r.txn : NULL;
+		char label[128];
+
+		report_ns_label(&x->e, x->e.ino, label, sizeof(label));
+		if (!x->ok) {
+			json_array_append_new(warn,
+					      json_sprintf("%s: %s", label,
+							   x->r.error));
+			continue;
+		}
+		changed |= t ? apply_changed(t) : x->r.plan.n_changes > 0;
+		failed |= t && t->rec.result != RESULT_OK;
+		trouble += report_status(&x->r.obs, &x->r.plan) != VERDICT_OK;
+		for (size_t k = 0; k < x->r.plan.n_changes; k++) {
+			const struct plan_change *c = &x->r.plan.changes[k];
+
+			json_array_append_new(
+				plan,
+				json_pack("{s:s, s:I, s:s, s:I, s:I, s:s, s:s}",
+					  "netns", label, "netns_inode",
+					  (json_int_t)x->e.ino, "key", c->key,
+					  "from", (json_int_t)c->from, "to",
+					  (json_int_t)c->to, "rule", c->rule->id,
+					  "reason", c->reason));
+		}
+		for (size_t k = 0; k < x->r.warnings.n; k++)
+			json_array_append_new(
+				warn, json_sprintf("%s: %s", label,
+						   x->r.warnings.v[k]));
+	}
+	strbuf_addf(&msg, "%zu network namespaces, %zu needing attention%s",
+		    a->n, trouble,
+		    changed ? "; changed" : "; nothing to change");
+	json_object_set_new(out, "changed", json_boolean(changed));
+	json_object_set_new(out, "failed", json_boolean(failed));
+	json_object_set_new(out, "msg", json_string(msg.s));
+	json_object_set_new(out, "plan", plan);
+	json_object_set_new(out, "warnings", warn);
+	strbuf_free(&msg);
+	return out;
+}
+
 /* The arguments file into o, and Ansible's own keys into m. */
 static int read_args(const char *path, struct options *o, struct module *m,
 		     char *err, size_t errlen)
@@ -211,6 +264,25 @@ int cmd_ansible(const struct options *base, int argc, char **argv)
 	/* everything the run would say on stderr goes into msg instead */
 	log_capture();
 	rc = run_start(&r, &o, "apply", m.check ? ROLE_READER : ROLE_WRITER);
+	if (o.all_netns) {
+		struct allns a = { 0 };
+
+		if (!rc)
+			rc = boundary_permitted(&r.b);
+		if (!rc)
+			rc = apply_all_run(&r, &a);
+		captured = log_captured();
+		if (rc != 0 && rc != EXIT_CHANGES && rc != EXIT_ATTENTION &&
+		    !a.n)
+			fail(*captured ? captured : "twtune failed", rc);
+		else
+			print_json(result_all(&a));
+		free(captured);
+		allns_free(&a);
+		run_free(&r);
+		options_free(&o);
+		return 0;
+	}
 	/* the file as it was before: read past the boundary, like all input */
 	m.persist_before = persist_text(&r);
 	if (!rc)

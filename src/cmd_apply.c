@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "allns.h"
 #include "commands.h"
 #include "log.h"
 #include "recover.h"
@@ -72,6 +73,56 @@ int apply_run(struct run *r)
 	return rc ? rc : run_exit(r);
 }
 
+/*
+ * Every network namespace: each with changes gets its own transaction
+ * (one intent and one result record, with the namespace's identity),
+ * live only unless it is PID 1's; all under one lock.
+ */
+int apply_all_run(struct run *r, struct allns *a)
+{
+	const struct options *o = r->o;
+	bool recover = false, any = false;
+	int rc = run_policies(r);
+
+	memset(a, 0, sizeof(*a));
+	if (rc)
+		return rc;
+	if (!o->dry_run) {
+		if (boundary_lock(&r->b, o, o->lock_wait, false) < 0)
+			return EXIT_FAILED;
+		recover = recover_read_last(o->audit_log, &r->last, &r->torn);
+	}
+	rc = allns_evaluate(r, a, !o->dry_run);
+	if (rc)
+		return rc;
+	for (size_t i = 0; !o->dry_run && i < a->n; i++) {
+		struct nsrun *x = &a->v[i];
+
+		if (!x->ok || (!x->r.plan.n_changes && !(recover && !any)))
+			continue;
+		/* the first transaction closes an interrupted run */
+		x->r.cut_pending = r->cut_pending;
+		if (apply_write(&x->r) != 0)
+			log_err("network namespace %llu: not applied",
+				x->e.ino);
+		r->cut_pending = x->r.cut_pending;
+		any = true;
+	}
+	allns_save_state(r, a);
+	return allns_exit(r, a);
+}
+
+static int apply_all(struct run *r)
+{
+	struct allns a;
+	int rc = apply_all_run(r, &a);
+
+	if (a.n && allns_output(r, &a) < 0 && rc != EXIT_FAILED)
+		rc = EXIT_OUTPUT;
+	allns_free(&a);
+	return rc;
+}
+
 int cmd_apply(const struct options *o, int argc, char **argv)
 {
 	struct run r;
@@ -80,6 +131,13 @@ int cmd_apply(const struct options *o, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	rc = run_start(&r, o, "apply", o->dry_run ? ROLE_READER : ROLE_WRITER);
+	if (!rc && o->all_netns) {
+		rc = boundary_permitted(&r.b);
+		if (!rc)
+			rc = apply_all(&r);
+		run_free(&r);
+		return rc;
+	}
 	if (!rc)
 		rc = apply_run(&r);
 	if (r.observed)

@@ -5,8 +5,27 @@
  */
 #include "config.h"
 
+#include "allns.h"
 #include "commands.h"
 #include "run.h"
+
+/* Every network namespace: one table, one state file, one exit code. */
+static int report_all(struct run *r)
+{
+	struct allns a;
+	int rc = run_policies(r);
+
+	if (!rc)
+		rc = allns_evaluate(r, &a, false);
+	if (rc)
+		return rc;
+	allns_save_state(r, &a);
+	rc = allns_exit(r, &a);
+	if (allns_output(r, &a) < 0)
+		rc = EXIT_OUTPUT;
+	allns_free(&a);
+	return rc;
+}
 
 int cmd_report(const struct options *o, int argc, char **argv)
 {
@@ -16,6 +35,11 @@ int cmd_report(const struct options *o, int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	rc = run_start(&r, o, "report", ROLE_READER);
+	if (!rc && o->all_netns) {
+		rc = report_all(&r);
+		run_free(&r);
+		return rc;
+	}
 	if (!rc)
 		rc = run_policies(&r);
 	if (!rc)

@@ -132,6 +132,15 @@ static int decide(struct run *r, struct audit_record *rec)
 			o->audit_log);
 		return EXIT_FAILED;
 	}
+	/* its values are another namespace's: restoring them here would
+	 * write them into the wrong one */
+	if (rec->netns && r->target.netns_ino && rec->netns != r->target.netns_ino) {
+		log_err("run %s changed network namespace %llu, not this one "
+			"(%llu): roll it back from there (twtune rollback "
+			"--netns NAME|/proc/PID/ns/net --run %s)",
+			rec->run, rec->netns, r->target.netns_ino, rec->run);
+		return EXIT_FAILED;
+	}
 	rc = read_run_keys(r, rec);
 	if (rc)
 		return rc;

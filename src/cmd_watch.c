@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "allns.h"
 #include "commands.h"
 #include "log.h"
 #include "recover.h"
@@ -42,18 +43,30 @@ struct scan_mark {
 	struct counters c;
 };
 
-struct watch {
-	struct run r;
-	struct state mem;     /* samples kept in memory (--dry-run) */
-	struct state unsaved; /* twtune's writes the state file lacks */
+/* What watch keeps of one network namespace from tick to tick. */
+struct wns {
+	struct run *r;	    /* the command's run, or x.r */
+	struct nsrun x;	    /* --all-netns: its identity, view and run */
+	char label[140];    /* "NAME: " under --all-netns, else "" */
 	struct cooldown *cool;
 	size_t n_cool;
 	struct scan_mark mark;
+	struct msgs said;   /* warnings logged at the last tick */
+	struct msgs firing; /* advice rules firing at the last tick */
+	bool seen;	    /* found again at this tick */
+	bool reopen;	    /* the policies changed: a new view */
+};
+
+struct watch {
+	struct run r;
+	struct wns one;	      /* one namespace: twtune's or --netns */
+	struct wns **ns;      /* --all-netns: every one of them */
+	size_t n_ns;
+	struct state mem;     /* samples kept in memory (--dry-run) */
+	struct state unsaved; /* twtune's writes the state file lacks */
 	double now;	      /* this tick, CLOCK_MONOTONIC seconds */
 	double backoff;	      /* seconds between tries of failing writes */
 	double next_try;      /* no write before this (monotonic) */
-	struct msgs said;     /* warnings logged at the last tick */
-	struct msgs firing;   /* advice rules firing at the last tick */
 };
 
 /*
@@ -88,10 +101,10 @@ static bool rose(double now, double then)
  * more than 10%, or overflows, SYN cookies or listen overflows rose), or
  * when the last dump is WATCH_RESCAN_FACTOR intervals old.
  */
-static bool scan_due(const struct watch *w)
+static bool scan_due(const struct watch *w, const struct wns *n)
 {
-	const struct observation *obs = &w->r.obs;
-	const struct scan_mark *m = &w->mark;
+	const struct observation *obs = &n->r->obs;
+	const struct scan_mark *m = &n->mark;
 	double age = w->now - m->time, every = w->r.o->scan_interval;
 
 	if (age < every)
@@ -105,14 +118,14 @@ static bool scan_due(const struct watch *w)
 }
 
 /* The socket-level metrics: a new dump when due, else the last one. */
-static void sockets(struct watch *w)
+static void sockets(struct watch *w, struct wns *n)
 {
-	struct run *r = &w->r;
+	struct run *r = n->r;
 
 	if (policy_needs_sockets(&r->pol) && !r->o->no_sockets &&
-	    r->target.real_proc && scan_due(w)) {
+	    r->target.real_proc && scan_due(w, n)) {
 		run_sockets(r);
-		w->mark = (struct scan_mark){
+		n->mark = (struct scan_mark){
 			.time = w->now,
 			.tw_count = r->obs.m[M_TW_COUNT],
 			.tcp_inuse = r->obs.m[M_TCP_INUSE],
@@ -126,48 +139,51 @@ static void sockets(struct watch *w)
 	sockdiag_fill(&r->socks, &r->obs);
 }
 
-static bool cooling(const struct watch *w, const char *key, double now)
+static bool cooling(const struct wns *n, const char *key, double now)
 {
-	for (size_t i = 0; i < w->n_cool; i++)
-		if (strcmp(w->cool[i].key, key) == 0 && now < w->cool[i].until)
+	for (size_t i = 0; i < n->n_cool; i++)
+		if (strcmp(n->cool[i].key, key) == 0 && now < n->cool[i].until)
 			return true;
 	return false;
 }
 
-static void cool_down(struct watch *w, const char *key, double until)
+static void cool_down(struct watch *w, struct wns *n, const char *key,
+		      double until)
 {
 	size_t keep = 0;
 
 	/* forget the cooldowns that are over, so the list stays short */
-	for (size_t i = 0; i < w->n_cool; i++) {
-		if (w->cool[i].until > w->now)
-			w->cool[keep++] = w->cool[i];
+	for (size_t i = 0; i < n->n_cool; i++) {
+		if (n->cool[i].until > w->now)
+			n->cool[keep++] = n->cool[i];
 		else
-			free(w->cool[i].key);
+			free(n->cool[i].key);
 	}
-	w->n_cool = keep;
-	w->cool = xrealloc(w->cool, (w->n_cool + 1) * sizeof(*w->cool));
-	w->cool[w->n_cool].key = xstrdup(key);
-	w->cool[w->n_cool++].until = until;
+	n->n_cool = keep;
+	n->cool = xrealloc(n->cool, (n->n_cool + 1) * sizeof(*n->cool));
+	n->cool[n->n_cool].key = xstrdup(key);
+	n->cool[n->n_cool++].until = until;
 }
 
 /* The plan's changes that may go now into t (or, dry, be logged). */
-static void take_plan(struct watch *w, struct txn *t)
+static void take_plan(struct watch *w, struct wns *n, struct txn *t)
 {
-	const struct run *r = &w->r;
+	const struct run *r = n->r;
 
 	for (size_t i = 0; i < r->plan.n_changes; i++) {
 		const struct plan_change *c = &r->plan.changes[i];
 
-		if (cooling(w, c->key, w->now)) {
-			log_info("%s: would go %lld -> %lld, but twtune "
+		if (cooling(n, c->key, w->now)) {
+			log_info("%s%s: would go %lld -> %lld, but twtune "
 				 "changed it less than %.0f s ago",
-				 c->key, c->from, c->to, WATCH_COOLDOWN);
+				 n->label, c->key, c->from, c->to,
+				 WATCH_COOLDOWN);
 			continue;
 		}
 		if (r->o->dry_run) {
-			log_notice("dry run: %s %lld -> %lld [%s] %s", c->key,
-				   c->from, c->to, c->rule->id, c->reason);
+			log_notice("%sdry run: %s %lld -> %lld [%s] %s",
+				   n->label, c->key, c->from, c->to,
+				   c->rule->id, c->reason);
 			continue;
 		}
 		apply_add_planned(t, c, r->o->no_persist || r->no_persist);
@@ -200,9 +216,9 @@ static void back_off(struct watch *w, bool failed)
 }
 
 /* Write t under the lock, in its own audited transaction. */
-static void write_changes(struct watch *w, struct txn *t)
+static void write_changes(struct watch *w, struct wns *n, struct txn *t)
 {
-	struct run *r = &w->r;
+	struct run *r = n->r;
 	struct msgs said = { 0 };
 	bool ran;
 	int rc;
@@ -214,20 +230,24 @@ static void write_changes(struct watch *w, struct txn *t)
 			 "tick");
 		return;
 	}
+	/* a namespace's run carries the watch's pending cut, and back */
+	r->cut_pending = w->r.cut_pending;
 	rc = writer_transact(r, t, &said, &ran);
+	w->r.cut_pending = r->cut_pending;
 	for (size_t i = 0; i < said.n; i++)
-		log_warn("%s", said.v[i]);
+		log_warn("%s%s", n->label, said.v[i]);
 	if (rc == 0 && ran)
-		log_notice("run %s: %zu change%s applied", t->rec.run,
-			   t->rec.n_changes, t->rec.n_changes == 1 ? "" : "s");
+		log_notice("%srun %s: %zu change%s applied", n->label,
+			   t->rec.run, t->rec.n_changes,
+			   t->rec.n_changes == 1 ? "" : "s");
 	for (size_t i = 0; i < t->rec.n_changes; i++) {
 		const struct change *c = &t->rec.changes[i];
 
 		if (!c->verified)
 			continue;
-		log_notice("applied: %s %lld -> %lld [%s] %s", c->key,
-			   c->before, c->after, c->rule, c->reason);
-		cool_down(w, c->key, w->now + WATCH_COOLDOWN);
+		log_notice("%sapplied: %s %lld -> %lld [%s] %s", n->label,
+			   c->key, c->before, c->after, c->rule, c->reason);
+		cool_down(w, n, c->key, w->now + WATCH_COOLDOWN);
 		/* its own write, whatever becomes of the state file */
 		state_set_written(&w->unsaved, r->obs.netns, c->key, c->after);
 	}
@@ -237,84 +257,88 @@ static void write_changes(struct watch *w, struct txn *t)
 }
 
 /* Log advice when it starts to fire and when it stops, not every tick. */
-static void log_advice(struct watch *w)
+static void log_advice(struct wns *ns)
 {
-	const struct plan *pl = &w->r.plan;
+	const struct plan *pl = &ns->r->plan;
 	struct msgs now = { 0 };
 
 	for (size_t i = 0; i < pl->n_advice; i++) {
 		const struct plan_note *n = &pl->advice[i];
 
-		if (!msgs_has(&w->firing, n->rule->id))
+		if (!msgs_has(&ns->firing, n->rule->id))
 			log_msg(n->severity == SEV_CRITICAL  ? LOG_CRIT
 				: n->severity == SEV_WARNING ? LOG_WARNING
 							     : LOG_NOTICE,
-				"advice [%s] %s: %s", severity_names[n->severity],
-				n->rule->id, n->text);
+				"%sadvice [%s] %s: %s", ns->label,
+				severity_names[n->severity], n->rule->id,
+				n->text);
 		msgs_addf(&now, "%s", n->rule->id);
 	}
-	for (size_t i = 0; i < w->firing.n; i++)
-		if (!msgs_has(&now, w->firing.v[i]))
-			log_notice("advice %s no longer applies",
-				   w->firing.v[i]);
-	msgs_free(&w->firing);
-	w->firing = now;
+	for (size_t i = 0; i < ns->firing.n; i++)
+		if (!msgs_has(&now, ns->firing.v[i]))
+			log_notice("%sadvice %s no longer applies", ns->label,
+				   ns->firing.v[i]);
+	msgs_free(&ns->firing);
+	ns->firing = now;
 }
 
 /*
  * Log each warning the observation and the run give when it first
  * appears, not at every tick.
  */
-static void log_new_warnings(struct watch *w)
+static void log_new_warnings(struct wns *n)
 {
-	const struct msgs *lists[] = { &w->r.obs.warnings, &w->r.warnings };
+	const struct msgs *lists[] = { &n->r->obs.warnings, &n->r->warnings };
 	struct msgs now = { 0 };
 
 	for (size_t l = 0; l < ARRAY_SIZE(lists); l++)
 		for (size_t i = 0; i < lists[l]->n; i++) {
-			if (!msgs_has(&w->said, lists[l]->v[i]))
-				log_warn("%s", lists[l]->v[i]);
+			if (!msgs_has(&n->said, lists[l]->v[i]))
+				log_warn("%s%s", n->label, lists[l]->v[i]);
 			msgs_addf(&now, "%s", lists[l]->v[i]);
 		}
-	msgs_free(&w->said);
-	w->said = now;
+	msgs_free(&n->said);
+	n->said = now;
 }
 
-/* One tick: observe, plan, and apply what is not cooling down. */
-static void tick(struct watch *w)
+/* twtune's own writes, also when the state file could not take them */
+static void take_unsaved(struct watch *w, struct run *r)
 {
-	struct run *r = &w->r;
-	struct txn t = { 0 };
-
-	run_next(r);
-	w->now = monotonic();
-	if (run_observe(r, &w->mem) != 0) {
-		log_err("observation failed; retrying next tick");
-		return;
-	}
-	/* twtune's own writes, also when the state file could not take them */
 	for (size_t i = 0; i < w->unsaved.n_written; i++) {
 		state_set_written(r->st, w->unsaved.written[i].netns,
 				  w->unsaved.written[i].key,
 				  w->unsaved.written[i].value);
 		r->state_dirty = true;
 	}
-	sockets(w);
+}
+
+/*
+ * One namespace, observed: its sockets, plan, the changes that are not
+ * cooling down, its sample; its warnings and advice logged.
+ */
+static void act(struct watch *w, struct wns *n)
+{
+	struct run *r = n->r;
+	struct txn t = { 0 };
+
+	sockets(w, n);
 	run_plan(r);
 	for (size_t i = 0; i < r->plan.n_notes; i++)
 		if (r->plan.notes[i].backoff)
-			log_info("%s: %s", r->plan.notes[i].rule->id,
+			log_info("%s%s: %s", n->label,
+				 r->plan.notes[i].rule->id,
 				 r->plan.notes[i].text);
 	if (r->plan.n_changes) {
 		if (apply_init(&t, MODE_WATCH) < 0)
 			log_err("no random run id; not applying");
 		else
-			take_plan(w, &t);
+			take_plan(w, n, &t);
 	}
 	if (t.rec.n_changes)
-		write_changes(w, &t);
+		write_changes(w, n, &t);
+	/* --all-netns saves once per tick, after every namespace */
 	if (run_save_state(r, t.rec.n_changes ? &t : NULL) == 0 &&
-	    !r->o->dry_run)
+	    !r->o->dry_run && !r->ns)
 		state_free(&w->unsaved);
 	if (r->o->dry_run) {
 		struct baseline b;
@@ -322,9 +346,183 @@ static void tick(struct watch *w)
 		observe_to_baseline(&r->obs, &b, "state");
 		state_add_sample(&w->mem, &b);
 	}
-	log_new_warnings(w);
-	log_advice(w);
+	log_new_warnings(n);
+	log_advice(n);
 	apply_free(&t);
+}
+
+/* One tick: observe, plan, and apply what is not cooling down. */
+static void tick(struct watch *w)
+{
+	struct run *r = &w->r;
+
+	run_next(r);
+	w->now = monotonic();
+	if (run_observe(r, &w->mem) != 0) {
+		log_err("observation failed; retrying next tick");
+		return;
+	}
+	take_unsaved(w, r);
+	act(w, &w->one);
+}
+
+static struct wns *find_ns(struct watch *w, const struct netns_entry *e)
+{
+	for (size_t i = 0; i < w->n_ns; i++)
+		if (w->ns[i]->x.e.ino == e->ino && w->ns[i]->x.e.dev == e->dev)
+			return w->ns[i];
+	return NULL;
+}
+
+static void wns_free(struct wns *n)
+{
+	for (size_t i = 0; i < n->n_cool; i++)
+		free(n->cool[i].key);
+	free(n->cool);
+	msgs_free(&n->said);
+	msgs_free(&n->firing);
+	if (n->r == &n->x.r)
+		allns_run_free(&n->x);
+}
+
+/*
+ * A namespace found for the first time: its view, opened inside it by
+ * the opener, and its run.  NULL when it cannot be opened (said once).
+ */
+static struct wns *add_ns(struct watch *w, const struct netns_entry *e,
+			  const struct msgs *keys)
+{
+	struct wns *n = xcalloc(1, sizeof(*n));
+	int ret;
+
+	allns_entry_copy(&n->x.e, e);
+	n->x.view.diag = -1;
+	for (int k = 0; k < NV_FILES; k++)
+		n->x.view.net[k] = -1;
+	ret = nsopen_view(&w->r.target.opener, &n->x.e,
+			  (const char *const *)keys->v, keys->n,
+			  !w->r.o->dry_run, allns_wants_dump(&w->r),
+			  &n->x.view);
+	if (ret < 0) {
+		if (ret != -ENOENT)
+			log_warn("network namespace %llu: cannot open: %s",
+				 e->ino, strerror(-ret));
+		nsview_close(&n->x.view);
+		free(n->x.e.name);
+		free(n->x.e.path);
+		free(n);
+		return NULL;
+	}
+	allns_run_init(&n->x, &w->r);
+	n->r = &n->x.r;
+	n->mark.time = -INFINITY;
+	report_ns_label(&n->x.e, e->ino, n->label, sizeof(n->label) - 2);
+	strcat(n->label, ": ");
+	log_notice("%swatching network namespace %llu%s", n->label, e->ino,
+		   n->r->no_persist ? " (live values only)" : "");
+	w->ns = xrealloc(w->ns, (w->n_ns + 1) * sizeof(*w->ns));
+	w->ns[w->n_ns++] = n;
+	return n;
+}
+
+/* The view again, for the keys of reloaded policies. */
+static void reopen(struct watch *w, struct wns *n)
+{
+	struct msgs keys = { 0 };
+
+	n->reopen = false;
+	if (allns_view_keys(&w->r, &keys) != 0) {
+		msgs_free(&keys);
+		return;
+	}
+	nsview_close(&n->x.view);
+	if (nsopen_view(&w->r.target.opener, &n->x.e,
+			(const char *const *)keys.v, keys.n, !w->r.o->dry_run,
+			allns_wants_dump(&w->r), &n->x.view) < 0)
+		log_warn("%scannot open it again after the reload", n->label);
+	msgs_free(&keys);
+}
+
+/*
+ * --all-netns: find the namespaces (new ones are added, gone ones
+ * closed, so that none is kept alive by twtune), then each one's tick;
+ * the state is read and written once.
+ */
+static void tick_all(struct watch *w)
+{
+	struct run *m = &w->r;
+	struct netns_list l;
+	struct msgs keys = { 0 }, warn = { 0 };
+	unsigned long long *keep;
+	char err[512];
+	size_t k = 0;
+	int ret;
+
+	w->now = monotonic();
+	if (nsopen_discover(&m->target.opener, &l, &warn) < 0) {
+		log_err("cannot find the network namespaces; retrying next "
+			"tick");
+		msgs_free(&warn);
+		return;
+	}
+	msgs_free(&warn);
+	state_free(m->st);
+	ret = state_load(m->o->state, m->st, err, sizeof(err));
+	if (ret < 0 && ret != -ENOENT)
+		log_warn("%s (ignored)", err);
+	take_unsaved(w, m);
+	for (size_t s = 0; s < w->mem.n_samples; s++)
+		state_add_sample(m->st, &w->mem.samples[s]);
+	for (size_t i = 0; i < w->n_ns; i++)
+		w->ns[i]->seen = false;
+	if (allns_view_keys(m, &keys) == 0)
+		for (size_t i = 0; i < l.n; i++) {
+			struct wns *n = find_ns(w, &l.v[i]);
+
+			if (!n)
+				n = add_ns(w, &l.v[i], &keys);
+			if (n)
+				n->seen = true;
+		}
+	msgs_free(&keys);
+	netns_list_free(&l);
+	keep = xcalloc(w->n_ns + 1, sizeof(*keep));
+	for (size_t i = 0; i < w->n_ns; i++) {
+		struct wns *n = w->ns[i];
+
+		if (!n->seen) {
+			log_notice("%sgone", n->label);
+			wns_free(n);
+			free(n);
+			continue;
+		}
+		w->ns[k++] = n;
+		keep[k - 1] = n->x.e.ino;
+		plan_free(&n->r->plan);
+		observe_free(&n->r->obs);
+		msgs_free(&n->r->warnings);
+		memset(&n->r->first, 0, sizeof(n->r->first));
+		/* policies reloaded: the master's, and a view that holds
+		 * every key they read */
+		if (n->reopen) {
+			n->r->pol = m->pol;
+			reopen(w, n);
+		}
+		if (run_collect(n->r, &n->r->obs) != 0) {
+			log_warn("%sobservation failed: %s", n->label,
+				 n->r->error);
+			observe_free(&n->r->obs);
+			continue;
+		}
+		run_derive(n->r, NULL);
+		act(w, n);
+	}
+	w->n_ns = k;
+	state_keep_netns(m->st, keep, k);
+	free(keep);
+	if (!m->o->dry_run &&
+	    state_save(m->o->state, m->st, err, sizeof(err)) == 0)
+		state_free(&w->unsaved);
 }
 
 /*
@@ -393,6 +591,11 @@ static bool wait_interval(struct watch *w, const sigset_t *set)
 		sig = sigtimedwait(set, &si, &left);
 		if (sig == SIGHUP) {
 			run_reload(&w->r);
+			/* the namespaces' runs held the old policies */
+			for (size_t i = 0; i < w->n_ns; i++) {
+				w->ns[i]->r->pol = w->r.pol;
+				w->ns[i]->reopen = true;
+			}
 			continue;
 		}
 		if (sig > 0) {
@@ -406,7 +609,7 @@ static bool wait_interval(struct watch *w, const sigset_t *set)
 
 int cmd_watch(const struct options *o, int argc, char **argv)
 {
-	struct watch w = { .mark = { .time = -INFINITY } };
+	struct watch w = { .one = { .mark = { .time = -INFINITY } } };
 	struct run *r = &w.r;
 	struct msgs said = { 0 };
 	sigset_t set;
@@ -414,6 +617,7 @@ int cmd_watch(const struct options *o, int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
+	w.one.r = r;
 	/* signals are taken only while waiting: a tick is never cut short */
 	sigemptyset(&set);
 	sigaddset(&set, SIGHUP);
@@ -440,21 +644,27 @@ int cmd_watch(const struct options *o, int argc, char **argv)
 		log_warn("%s", r->pol.warnings.v[i]);
 	log_notice("watching%s%s every %g s, socket scans at most every %g s, "
 		   "%zu rules%s; sandbox: %s",
-		   o->netns ? " network namespace " : "",
+		   o->all_netns ? " every network namespace"
+		   : o->netns	? " network namespace "
+				: "",
 		   o->netns ? o->netns : "", o->interval, o->scan_interval,
 		   r->pol.n_rules, o->dry_run ? ", dry run" : "",
 		   r->b.sandbox.text);
 	do
-		tick(&w);
+		if (o->all_netns)
+			tick_all(&w);
+		else
+			tick(&w);
 	while (!wait_interval(&w, &set));
 out:
-	for (size_t i = 0; i < w.n_cool; i++)
-		free(w.cool[i].key);
-	free(w.cool);
+	wns_free(&w.one);
+	for (size_t i = 0; i < w.n_ns; i++) {
+		wns_free(w.ns[i]);
+		free(w.ns[i]);
+	}
+	free(w.ns);
 	state_free(&w.mem);
 	state_free(&w.unsaved);
-	msgs_free(&w.said);
-	msgs_free(&w.firing);
 	msgs_free(&said);
 	run_free(r);
 	return rc;

@@ -34,4 +34,11 @@ int cmd_ansible(const struct options *o, int argc, char **argv);
  */
 int apply_run(struct run *r);
 
+/*
+ * The same for every network namespace (--all-netns): a is filled even
+ * on failure (allns_free() it).  Returns an exit code.
+ */
+struct allns;
+int apply_all_run(struct run *r, struct allns *a);
+
 #endif

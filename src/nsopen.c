@@ -218,11 +218,16 @@ static void serve_open(int sock, const struct wire_req *req, int home)
 		close(fds[i]); /* twtune holds them now */
 }
 
-/* The opener's privileges: CAP_SYS_ADMIN and CAP_SYS_PTRACE, nothing else. */
+/*
+ * The opener's privileges: CAP_SYS_ADMIN (setns) and CAP_SYS_PTRACE (other
+ * processes' /proc/PID/ns/net), nothing else, and no_new_privs.  No
+ * Landlock domain: a sandboxed process may not read the namespace links
+ * of processes outside its domain (Landlock confines ptrace access since
+ * its first ABI), which is what discovery is.  It reads only /proc and
+ * /run, and writes nothing.
+ */
 static void confine(void)
 {
-	int netfd;
-
 	capng_get_caps_process();
 	capng_clear(CAPNG_SELECT_BOTH);
 	if (capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
@@ -232,15 +237,6 @@ static void confine(void)
 		log_err("namespace opener: cannot confine itself");
 		_exit(1);
 	}
-	/* writes nowhere but the sysctls it opens for twtune */
-	netfd = open("/proc/sys/net", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	{
-		struct sandbox sb;
-
-		privs_sandbox(&netfd, netfd >= 0 ? 1 : 0, &sb);
-	}
-	if (netfd >= 0)
-		close(netfd);
 }
 
 static void serve(int sock)

@@ -53,8 +53,8 @@ struct nsopener {
 
 /*
  * Fork the opener (call before the privilege drop; needs CAP_SYS_ADMIN).
- * It keeps CAP_SYS_ADMIN and CAP_SYS_PTRACE only, sets no_new_privs and
- * may write nothing but /proc/sys/net.  0 or -errno, said in err.
+ * It keeps CAP_SYS_ADMIN and CAP_SYS_PTRACE only and sets no_new_privs.
+ * 0 or -errno, said in err.
  */
 int nsopen_start(struct nsopener *op, char *err, size_t errlen);
 

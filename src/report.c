@@ -824,37 +824,337 @@ void report_quiet(FILE *f, const struct report *r)
 	}
 }
 
-static void prom_metric(FILE *f, const char *name, const char *type,
-			const char *help, double v)
+/* ---- every namespace (--all-netns) --------------------------------- */
+
+/* How bad: the order of the table, and the top-level verdict. */
+static int severity_of(enum verdict v)
 {
-	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
-	if (isnan(v))
-		fprintf(f, "%s NaN\n", name);
-	else
-		fprintf(f, "%s %.17g\n", name, v);
+	switch (v) {
+	case VERDICT_OVERFLOWING: return 3;
+	case VERDICT_FULL: return 2;
+	case VERDICT_ATTENTION: return 1;
+	case VERDICT_OK:
+	default: return 0;
+	}
 }
 
-/* One series per verdict, 1 for the current one. */
-static void prom_verdict(FILE *f, enum verdict v)
+static enum verdict status_of(const struct report *r)
 {
-	fprintf(f, "# HELP twtune_verdict The host's verdict (1: this one).\n"
-		   "# TYPE twtune_verdict gauge\n");
-	for (size_t i = 0; i < ARRAY_SIZE(verdict_names); i++)
-		fprintf(f, "twtune_verdict{verdict=\"%s\"} %d\n",
-			verdict_names[i], (size_t)v == i);
+	return r->obs ? report_status(r->obs, r->plan) : VERDICT_OK;
 }
+
+void report_ns_label(const struct netns_entry *e, unsigned long long ino,
+		     char *buf, size_t len)
+{
+	const struct cg_identity *id = e ? &e->id : NULL;
+
+	if (e && e->self)
+		snprintf(buf, len, "twtune's own");
+	else if (e && e->name)
+		snprintf(buf, len, "%s", e->name);
+	else if (id && id->pod[0])
+		snprintf(buf, len, "pod %s%s%s", id->pod,
+			 id->container[0] ? " container " : "",
+			 id->container);
+	else if (id && id->container[0])
+		snprintf(buf, len, "%s %s", cgname_runtime_name(id->runtime),
+			 id->container);
+	else if (id && id->runtime == CG_SYSTEMD_UNIT && id->unit[0])
+		snprintf(buf, len, "unit %s", id->unit);
+	else if (e && e->pid)
+		snprintf(buf, len, "%s[%d]", e->comm, e->pid);
+	else
+		snprintf(buf, len, "net:[%llu]", ino);
+	/* names come from file names and comm: keep the table printable */
+	for (char *p = buf; *p; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p == 0x7f)
+			*p = '?';
+}
+
+static json_t *identity_json(const struct report *r, unsigned long long ino)
+{
+	const struct netns_entry *e = r->ns;
+
+	return json_pack(
+		"{s:I, s:o, s:o, s:o, s:o}", "netns_inode", (json_int_t)ino,
+		"netns_name", e && e->name ? json_string(e->name) : json_null(),
+		"container",
+		e && e->id.container[0] ? json_string(e->id.container)
+					: json_null(),
+		"pod", e && e->id.pod[0] ? json_string(e->id.pod) : json_null(),
+		"pid", e && e->pid ? json_integer(e->pid) : json_null());
+}
+
+json_t *report_all_json(const struct report *reps,
+			const unsigned long long *inos, size_t n,
+			const struct msgs *warnings)
+{
+	json_t *all = json_array(), *w = json_array(), *j;
+	enum verdict worst = VERDICT_OK;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct report *r = &reps[i];
+		json_t *e = r->obs ? report_json(r) : json_object();
+
+		json_t *id = identity_json(r, inos[i]);
+
+		json_object_update(e, id);
+		json_decref(id);
+		if (r->error)
+			json_object_set_new(e, "error", json_string(r->error));
+		json_array_append_new(all, e);
+		if (severity_of(status_of(r)) > severity_of(worst))
+			worst = status_of(r);
+	}
+	for (size_t i = 0; warnings && i < warnings->n; i++)
+		json_array_append_new(w, json_string(warnings->v[i]));
+	j = json_pack("{s:s, s:{s:s, s:s}, s:b, s:s, s:I, s:o, s:o}",
+		      "command", n ? reps[0].command : "report", "tool", "name",
+		      PACKAGE_NAME, "version", PACKAGE_VERSION, "all_netns",
+		      true, "verdict", verdict_names[worst], "count",
+		      (json_int_t)n, "warnings", w, "namespaces", all);
+	return j;
+}
+
+/* The plan, or what apply did, in a few words. */
+static void change_text(const struct report *r, char *buf, size_t len)
+{
+	size_t at = 0;
+
+	buf[0] = '\0';
+	if (r->txn) {
+		for (size_t i = 0; i < r->txn->rec.n_changes && at < len; i++) {
+			const struct change *c = &r->txn->rec.changes[i];
+
+			at += (size_t)snprintf(buf + at, len - at,
+					       "%s%s %lld -> %lld%s",
+					       i ? ", " : "", c->key + 9,
+					       c->before, c->after,
+					       c->verified ? "" : " FAILED");
+		}
+	} else {
+		for (size_t i = 0; i < r->plan->n_changes && at < len; i++) {
+			const struct plan_change *c = &r->plan->changes[i];
+
+			at += (size_t)snprintf(buf + at, len - at,
+					       "%s%s %lld -> %s%lld",
+					       i ? ", " : "", c->key + 9,
+					       c->from,
+					       c->at_least ? ">=" : "", c->to);
+		}
+	}
+	if (!buf[0])
+		snprintf(buf, len, "-");
+}
+
+void report_all_text(FILE *f, const struct report *reps,
+		     const unsigned long long *inos, size_t n,
+		     const struct msgs *warnings, bool verbose)
+{
+	size_t *order = xcalloc(n + 1, sizeof(*order)), shown = 0;
+	char label[128], a[32], b[32], buckets[80], ch[256];
+
+	for (size_t i = 0; i < n; i++)
+		order[i] = i;
+	/* worst first, then as discovered (own, named, by inode) */
+	for (size_t i = 1; i < n; i++)
+		for (size_t k = i;
+		     k > 0 && severity_of(status_of(&reps[order[k]])) >
+				      severity_of(status_of(&reps[order[k - 1]]));
+		     k--) {
+			size_t t = order[k];
+
+			order[k] = order[k - 1];
+			order[k - 1] = t;
+		}
+	fprintf(f, "%zu network namespaces\n\n%-36s %-12s %-20s %-10s %s\n",
+		n, "NAMESPACE", "VERDICT", "BUCKETS", "OVERFLOWS",
+		"CHANGES");
+	for (size_t i = 0; i < n; i++) {
+		const struct report *r = &reps[order[i]];
+		const struct observation *o = r->obs;
+
+		report_ns_label(r->ns, inos[order[i]], label, sizeof(label));
+		if (!o) {
+			fprintf(f, "%-36.36s %-12s %s\n", label, "unread",
+				r->error ? r->error : "");
+			continue;
+		}
+		if (o->tw_max_unlimited || isnan(o->m[M_TW_MAX]))
+			snprintf(buckets, sizeof(buckets), "%s",
+				 fmt(o->m[M_TW_COUNT], a, sizeof(a)));
+		else
+			snprintf(buckets, sizeof(buckets), "%s of %s",
+				 fmt(o->m[M_TW_COUNT], a, sizeof(a)),
+				 fmt(o->m[M_TW_MAX], b, sizeof(b)));
+		change_text(r, ch, sizeof(ch));
+		fprintf(f, "%-36.36s %-12s %-20s %-10s %s\n", label,
+			verdict_names[status_of(r)], buckets,
+			isnan(o->m[M_TW_OVERFLOW_DELTA])
+				? "-"
+				: fmt(o->m[M_TW_OVERFLOW_DELTA], a, sizeof(a)),
+			ch);
+	}
+	for (size_t i = 0; warnings && i < warnings->n; i++)
+		fprintf(f, "warning: %s\n", warnings->v[i]);
+	/* then the whole report of each one that needs someone */
+	for (size_t i = 0; i < n; i++) {
+		const struct report *r = &reps[order[i]];
+
+		if (!r->obs || (status_of(r) == VERDICT_OK &&
+				!r->plan->n_changes && !r->txn))
+			continue;
+		report_ns_label(r->ns, inos[order[i]], label, sizeof(label));
+		fprintf(f, "\n=== %s (net:[%llu]) ===\n", label, inos[order[i]]);
+		report_text(f, r, verbose);
+		shown++;
+	}
+	if (!shown)
+		fprintf(f, "\nEvery namespace is fine.\n");
+	free(order);
+}
+
+/* ---- Prometheus ------------------------------------------------------ */
+
+/*
+ * The labels of one report: none for a single namespace; netns,
+ * container and pod under --all-netns.  With a trailing comma when not
+ * empty, so that more labels can follow.
+ */
+static void prom_value_escaped(struct strbuf *sb, const char *v)
+{
+	for (; v && *v; v++) {
+		if (*v == '\\' || *v == '"')
+			strbuf_addf(sb, "\\%c", *v);
+		else if (*v == '\n')
+			strbuf_add(sb, "\\n", 2);
+		else
+			strbuf_add(sb, v, 1);
+	}
+}
+
+static char *prom_labels(const struct report *r, bool labelled)
+{
+	struct strbuf sb = { 0 };
+	const struct netns_entry *e = r->ns;
+
+	strbuf_add(&sb, "", 0);
+	if (!labelled)
+		return sb.s;
+	strbuf_addf(&sb, "netns=\"%llu\",container=\"", r->obs->netns);
+	prom_value_escaped(&sb, e ? e->id.container : NULL);
+	strbuf_add(&sb, "\",pod=\"", 7);
+	prom_value_escaped(&sb, e ? e->id.pod : NULL);
+	strbuf_add(&sb, "\",", 2);
+	return sb.s;
+}
+
+/* name{labels extra} value: the braces only when there are labels */
+static void prom_sample(FILE *f, const char *name, const char *labels,
+			const char *extra, double v)
+{
+	size_t ln = strlen(labels);
+	char num[40];
+
+	if (isnan(v))
+		snprintf(num, sizeof(num), "NaN");
+	else
+		snprintf(num, sizeof(num), "%.17g", v);
+	if (!ln && !*extra)
+		fprintf(f, "%s %s\n", name, num);
+	else if (!*extra) /* drop the trailing comma */
+		fprintf(f, "%s{%.*s} %s\n", name, (int)ln - 1, labels, num);
+	else
+		fprintf(f, "%s{%s%s} %s\n", name, labels, extra, num);
+}
+
+struct prom_family {
+	const char *name, *type, *help;
+	double (*value)(const struct report *r);
+	/* shown only for a report it fits; NULL: always */
+	bool (*fits)(const struct report *r);
+};
+
+static double v_tw(const struct report *r) { return r->obs->m[M_TW_COUNT]; }
+static double v_max(const struct report *r) { return r->obs->m[M_TW_MAX]; }
+static double v_sat(const struct report *r)
+{
+	return r->obs->m[M_TW_SATURATED];
+}
+static double v_log(const struct report *r)
+{
+	return r->obs->m[M_TW_OVERFLOW_LOG_LINES];
+}
+static double v_logsup(const struct report *r)
+{
+	return r->obs->m[M_TW_OVERFLOW_LOG_SUPPRESSED];
+}
+static double v_ovf(const struct report *r)
+{
+	return r->obs->m[M_TW_OVERFLOWS];
+}
+static double v_demand(const struct report *r)
+{
+	return r->obs->m[M_TW_DEMAND];
+}
+static double v_plan(const struct report *r)
+{
+	return (double)r->plan->n_changes;
+}
+static double v_und(const struct report *r)
+{
+	return (double)r->plan->n_undecided;
+}
+static double v_last(const struct report *r)
+{
+	return r->last_apply > 0 ? r->last_apply : 0;
+}
+static double v_time(const struct report *r) { return r->obs->time; }
+/* kernels before 2.6.38: the log is the only count there is */
+static bool logs_only(const struct report *r) { return !r->obs->kernel.counter; }
+
+static const struct prom_family families[] = {
+	{ "twtune_time_wait_sockets", "gauge",
+	  "TIME_WAIT buckets in use (sockstat tw).", v_tw, NULL },
+	{ "twtune_time_wait_buckets_max", "gauge",
+	  "net.ipv4.tcp_max_tw_buckets (negative: unlimited from 5.18, none "
+	  "admitted before).",
+	  v_max, NULL },
+	{ "twtune_time_wait_saturated", "gauge",
+	  "1 when the TIME_WAIT table is full.", v_sat, NULL },
+	{ "twtune_time_wait_overflow_log_lines", "gauge",
+	  "Overflow messages in this boot's kernel log (no "
+	  "TCPTimeWaitOverflow on this kernel).",
+	  v_log, logs_only },
+	{ "twtune_time_wait_overflow_log_suppressed", "gauge",
+	  "Upper bound of the overflow messages the kernel's rate limit "
+	  "suppressed this boot.",
+	  v_logsup, logs_only },
+	{ "twtune_time_wait_overflows_total", "counter",
+	  "TcpExt TCPTimeWaitOverflow: sockets that skipped TIME_WAIT.", v_ovf,
+	  NULL },
+	{ "twtune_time_wait_demand", "gauge",
+	  "Estimated TIME_WAIT sockets with an unlimited table.", v_demand,
+	  NULL },
+	{ "twtune_planned_changes", "gauge",
+	  "Sysctl changes the policies propose now.", v_plan, NULL },
+	{ "twtune_undecided_rules", "gauge",
+	  "Rules that could not be evaluated for lack of data.", v_und, NULL },
+	{ "twtune_last_apply_timestamp_seconds", "gauge",
+	  "When twtune last changed a sysctl (0: never).", v_last, NULL },
+	{ "twtune_report_timestamp_seconds", "gauge",
+	  "When this report was made.", v_time, NULL },
+};
 
 /*
  * One series per advice rule, 1 while it fires, and one per warning a
  * sysctl rule gave: alerts can be written on rule id and severity.
  */
-static void prom_advice(FILE *f, const struct report *r)
+static void prom_advice(FILE *f, const struct report *r, const char *labels)
 {
 	const struct plan *pl = r->plan;
+	char extra[256];
 
-	fprintf(f, "# HELP twtune_advice_firing Advice or a rule's warning "
-		   "that fires now (1), by rule and severity.\n"
-		   "# TYPE twtune_advice_firing gauge\n");
 	for (size_t i = 0; r->policy && i < r->policy->n_rules; i++) {
 		const struct rule *ru = &r->policy->rules[i];
 		bool firing = false;
@@ -863,92 +1163,115 @@ static void prom_advice(FILE *f, const struct report *r)
 			continue;
 		for (size_t k = 0; k < pl->n_advice; k++)
 			firing |= pl->advice[k].rule == ru;
-		fprintf(f,
-			"twtune_advice_firing{rule=\"%s\",severity=\"%s\"} "
-			"%d\n",
-			ru->id, severity_names[ru->severity], firing);
+		snprintf(extra, sizeof(extra), "rule=\"%s\",severity=\"%s\"",
+			 ru->id, severity_names[ru->severity]);
+		prom_sample(f, "twtune_advice_firing", labels, extra, firing);
 	}
-	for (size_t i = 0; i < pl->n_notes; i++)
-		fprintf(f,
-			"twtune_advice_firing{rule=\"%s\",severity=\"%s\"} "
-			"1\n",
-			pl->notes[i].rule->id,
-			severity_names[pl->notes[i].severity]);
+	for (size_t i = 0; i < pl->n_notes; i++) {
+		snprintf(extra, sizeof(extra), "rule=\"%s\",severity=\"%s\"",
+			 pl->notes[i].rule->id,
+			 severity_names[pl->notes[i].severity]);
+		prom_sample(f, "twtune_advice_firing", labels, extra, 1);
+	}
 }
 
-void report_prometheus(FILE *f, const struct report *r)
+static void prom_head(FILE *f, const char *name, const char *type,
+		      const char *help)
 {
-	const struct observation *o = r->obs;
+	fprintf(f, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Every family once, then a sample of it for each report. */
+static void prom_all(FILE *f, const struct report *reps, size_t n,
+		     bool labelled)
+{
 	static const char *const lower[SOCK_STATES] = {
 		[1] = "established", [2] = "syn_sent",	 [3] = "syn_recv",
 		[4] = "fin_wait1",   [5] = "fin_wait2",	 [6] = "time_wait",
 		[7] = "close",	     [8] = "close_wait", [9] = "last_ack",
 		[10] = "listen",     [11] = "closing",
 	};
+	char **labels = xcalloc(n + 1, sizeof(*labels)), extra[64];
+	bool socks = false;
 
-	prom_metric(f, "twtune_time_wait_sockets", "gauge",
-		    "TIME_WAIT buckets in use (sockstat tw).",
-		    o->m[M_TW_COUNT]);
-	prom_metric(f, "twtune_time_wait_buckets_max", "gauge",
-		    "net.ipv4.tcp_max_tw_buckets (negative: unlimited from "
-		    "5.18, none admitted before).",
-		    o->m[M_TW_MAX]);
-	prom_metric(f, "twtune_time_wait_saturated", "gauge",
-		    "1 when the TIME_WAIT table is full.",
-		    o->m[M_TW_SATURATED]);
-	/* kernels before 2.6.38: the log is the only count there is */
-	if (!o->kernel.counter) {
-		prom_metric(f, "twtune_time_wait_overflow_log_lines", "gauge",
-			    "Overflow messages in this boot's kernel log (no "
-			    "TCPTimeWaitOverflow on this kernel).",
-			    o->m[M_TW_OVERFLOW_LOG_LINES]);
-		prom_metric(f, "twtune_time_wait_overflow_log_suppressed",
-			    "gauge",
-			    "Upper bound of the overflow messages the kernel's "
-			    "rate limit suppressed this boot.",
-			    o->m[M_TW_OVERFLOW_LOG_SUPPRESSED]);
+	for (size_t k = 0; k < n; k++) {
+		labels[k] = prom_labels(&reps[k], labelled);
+		socks |= reps[k].socks && reps[k].socks->collected;
 	}
-	prom_metric(
-		f, "twtune_time_wait_overflows_total", "counter",
-		"TcpExt TCPTimeWaitOverflow: sockets that skipped TIME_WAIT.",
-		o->m[M_TW_OVERFLOWS]);
-	prom_metric(f, "twtune_time_wait_demand", "gauge",
-		    "Estimated TIME_WAIT sockets with an unlimited table.",
-		    o->m[M_TW_DEMAND]);
-	prom_metric(f, "twtune_planned_changes", "gauge",
-		    "Sysctl changes the policies propose now.",
-		    (double)r->plan->n_changes);
-	prom_metric(f, "twtune_undecided_rules", "gauge",
-		    "Rules that could not be evaluated for lack of data.",
-		    (double)r->plan->n_undecided);
-	prom_metric(f, "twtune_last_apply_timestamp_seconds", "gauge",
-		    "When twtune last changed a sysctl (0: never).",
-		    r->last_apply > 0 ? r->last_apply : 0);
-	prom_metric(f, "twtune_report_timestamp_seconds", "gauge",
-		    "When this report was made.", o->time);
-	prom_verdict(f, report_status(o, r->plan));
-	prom_advice(f, r);
-	if (r->socks && r->socks->collected) {
-		fprintf(f,
-			"# HELP twtune_tcp_sockets TCP sockets by state "
-			"(IPv4 and IPv6).\n# TYPE twtune_tcp_sockets gauge\n");
-		for (int i = 1; i < SOCK_STATES; i++)
-			fprintf(f, "twtune_tcp_sockets{state=\"%s\"} %llu\n",
-				lower[i],
-				(unsigned long long)r->socks->states[i]);
-		fprintf(f,
-			"# HELP twtune_time_wait_direction_sockets TIME_WAIT "
-			"by direction (outgoing: ephemeral local port).\n"
-			"# TYPE twtune_time_wait_direction_sockets gauge\n"
-			"twtune_time_wait_direction_sockets{direction="
-			"\"outgoing\"} "
-			"%llu\n"
-			"twtune_time_wait_direction_sockets{direction="
-			"\"incoming\"} "
-			"%llu\n",
-			(unsigned long long)r->socks->tw_outgoing,
-			(unsigned long long)r->socks->tw_incoming);
+	for (size_t i = 0; i < ARRAY_SIZE(families); i++) {
+		const struct prom_family *fm = &families[i];
+		bool head = false;
+
+		for (size_t k = 0; k < n; k++) {
+			if (fm->fits && !fm->fits(&reps[k]))
+				continue;
+			if (!head)
+				prom_head(f, fm->name, fm->type, fm->help);
+			head = true;
+			prom_sample(f, fm->name, labels[k], "",
+				    fm->value(&reps[k]));
+		}
 	}
+	prom_head(f, "twtune_verdict", "gauge",
+		  "The host's verdict (1: this one).");
+	for (size_t k = 0; k < n; k++) {
+		enum verdict v = report_status(reps[k].obs, reps[k].plan);
+
+		for (size_t i = 0; i < ARRAY_SIZE(verdict_names); i++) {
+			snprintf(extra, sizeof(extra), "verdict=\"%s\"",
+				 verdict_names[i]);
+			prom_sample(f, "twtune_verdict", labels[k], extra,
+				    (size_t)v == i);
+		}
+	}
+	prom_head(f, "twtune_advice_firing", "gauge",
+		  "Advice or a rule's warning that fires now (1), by rule and "
+		  "severity.");
+	for (size_t k = 0; k < n; k++)
+		prom_advice(f, &reps[k], labels[k]);
+	if (socks) {
+		prom_head(f, "twtune_tcp_sockets", "gauge",
+			  "TCP sockets by state (IPv4 and IPv6).");
+		for (size_t k = 0; k < n; k++)
+			for (int i = 1; reps[k].socks &&
+					reps[k].socks->collected &&
+					i < SOCK_STATES;
+			     i++) {
+				snprintf(extra, sizeof(extra), "state=\"%s\"",
+					 lower[i]);
+				prom_sample(f, "twtune_tcp_sockets", labels[k],
+					    extra,
+					    (double)reps[k].socks->states[i]);
+			}
+		prom_head(f, "twtune_time_wait_direction_sockets", "gauge",
+			  "TIME_WAIT by direction (outgoing: this host's own "
+			  "connections).");
+		for (size_t k = 0; k < n; k++) {
+			const struct sock_stats *st = reps[k].socks;
+
+			if (!st || !st->collected)
+				continue;
+			prom_sample(f, "twtune_time_wait_direction_sockets",
+				    labels[k], "direction=\"outgoing\"",
+				    (double)st->tw_outgoing);
+			prom_sample(f, "twtune_time_wait_direction_sockets",
+				    labels[k], "direction=\"incoming\"",
+				    (double)st->tw_incoming);
+		}
+	}
+	for (size_t k = 0; k < n; k++)
+		free(labels[k]);
+	free(labels);
+}
+
+void report_prometheus(FILE *f, const struct report *r)
+{
+	prom_all(f, r, 1, false);
+}
+
+void report_all_prometheus(FILE *f, const struct report *reps, size_t n)
+{
+	prom_all(f, reps, n, true);
 }
 
 json_t *report_salt_json(const struct report *r)

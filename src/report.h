@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "apply.h"
+#include "netns.h"
 #include "observe.h"
 #include "plan.h"
 #include "policy.h"
@@ -38,6 +39,8 @@ struct report {
 	const struct sock_stats *socks; /* the socket dump, or NULL */
 	const struct shadows *shadows;	/* the shadowing check, or NULL */
 	double last_apply; /* time of the last run that changed something */
+	const struct netns_entry *ns; /* under --all-netns: its identity */
+	const char *error;  /* --all-netns: why it was not read (obs NULL) */
 	const char *next;  /* the apply command line to suggest, or NULL */
 	bool dry_run;
 };
@@ -63,6 +66,27 @@ void report_quiet(FILE *f, const struct report *r);
 
 /* node_exporter textfile metrics. */
 void report_prometheus(FILE *f, const struct report *r);
+
+/* A namespace's name for people: its ip netns name, pod, container,
+ * unit, a process in it, or its inode. */
+void report_ns_label(const struct netns_entry *e, unsigned long long ino,
+		     char *buf, size_t len);
+
+/*
+ * --all-netns: the whole report of every namespace (inos[i] is reps[i]'s
+ * inode) with its identity, the worst verdict on top; the text is a
+ * table, worst first, then the report of each that needs attention.
+ */
+json_t *report_all_json(const struct report *reps,
+			const unsigned long long *inos, size_t n,
+			const struct msgs *warnings);
+void report_all_text(FILE *f, const struct report *reps,
+		     const unsigned long long *inos, size_t n,
+		     const struct msgs *warnings, bool verbose);
+
+/* --all-netns: every metric once, a sample per namespace, labelled with
+ * netns, container and pod. */
+void report_all_prometheus(FILE *f, const struct report *reps, size_t n);
 
 /*
  * What a Salt cmd.run state with stateful: True reads: one object with

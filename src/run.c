@@ -26,9 +26,16 @@ const char *run_persist_elsewhere(const struct run *r, unsigned long long ns)
 {
 	const struct target *t = &r->target;
 
-	/* an explicit --sysctl-d is the operator's choice of target */
-	if (!t->real_proc || r->o->sysctl_d || !t->pid1_netns || !ns ||
-	    ns == t->pid1_netns)
+	/* PID 1's namespace, or where it cannot be read (another PID
+	 * namespace's init, hidden), twtune's own under --all-netns */
+	unsigned long long boot_ns =
+		t->pid1_netns ? t->pid1_netns
+			      : (r->o->all_netns ? t->netns_ino : 0);
+
+	/* an explicit --sysctl-d is the operator's choice of target for
+	 * one namespace; --all-netns persists only the boot's */
+	if (!t->real_proc || (r->o->sysctl_d && !r->o->all_netns) ||
+	    !boot_ns || !ns || ns == boot_ns)
 		return NULL;
 	return "this network namespace is not PID 1's, whose sysctl.d the "
 	       "boot applies, so its values are set live only; to keep them, "
@@ -421,30 +428,60 @@ static bool observed_present(const char *key, void *arg)
 	return !s || s->exists;
 }
 
-int run_evaluate(struct run *r)
+void run_assess(struct run *r)
 {
-	int rc = run_observe(r, NULL);
-
-	if (rc)
-		return rc;
 	if (r->b.sandbox.state == SANDBOX_NONE)
 		msgs_addf(&r->warnings, "no sandbox: %s", r->b.sandbox.text);
 	/* probable typos: a rule forever idle, or one that disables nothing */
 	for (size_t i = 0; i < r->pol.warnings.n; i++)
 		msgs_addf(&r->warnings, "%s", r->pol.warnings.v[i]);
 	policy_check_keys(&r->pol, observed_present, &r->obs, &r->warnings);
+	run_sockets(r);
+	run_plan(r);
+	check_shadowing(r);
+	if (r->no_persist && r->plan.n_changes && !r->o->no_persist)
+		msgs_addf(&r->warnings, "%s", r->no_persist);
+}
+
+int run_evaluate(struct run *r)
+{
+	int rc = run_observe(r, NULL);
+
+	if (rc)
+		return rc;
 	run_plan(r);
 	if (wants_sample(r)) {
 		rc = auto_sample(r);
 		if (rc)
 			return rc;
 	}
-	run_sockets(r);
-	run_plan(r);
-	check_shadowing(r);
-	if (r->no_persist && r->plan.n_changes && !r->o->no_persist)
-		msgs_addf(&r->warnings, "%s", r->no_persist);
+	run_assess(r);
 	return 0;
+}
+
+int run_collect(struct run *r, struct observation *obs)
+{
+	return collect(r, obs) < 0 ? EXIT_FAILED : 0;
+}
+
+void run_derive(struct run *r, const struct baseline *first)
+{
+	struct baseline b = { 0 };
+
+	if (first && first->valid)
+		b = *first;
+	else if (!state_pick_baseline(r->st, &r->obs, &b))
+		b.valid = false;
+	observe_derive(&r->obs, &b);
+	r->observed = true;
+}
+
+bool run_wants_baseline(const struct run *r)
+{
+	struct baseline b;
+
+	return r->obs.kernel.counter && r->obs.c.tw_overflows != 0 &&
+	       !state_pick_baseline(r->st, &r->obs, &b);
 }
 
 /*
@@ -501,6 +538,9 @@ int run_save_state(struct run *r, const struct txn *t)
 		       sizeof(st->slab.boot_id));
 		st->slab.size = obs->m[M_TW_SOCK_SIZE];
 	}
+	/* --all-netns saves once, for every namespace */
+	if (r->ns)
+		return 0;
 	ret = state_save(o->state, st, err, sizeof(err));
 	if (ret < 0)
 		msgs_addf(&r->warnings, "%s (deltas need it; not fatal)", err);
@@ -599,7 +639,25 @@ int run_output(struct run *r)
 	return run_write(r, render);
 }
 
+struct drawer {
+	void (*draw)(const struct run *r, FILE *f);
+};
+
+static void draw_plain(const struct run *r, FILE *f, void *arg)
+{
+	((const struct drawer *)arg)->draw(r, f);
+}
+
 int run_write(struct run *r, void (*draw)(const struct run *r, FILE *f))
+{
+	struct drawer d = { draw };
+
+	return run_write_arg(r, draw_plain, &d);
+}
+
+int run_write_arg(struct run *r,
+		  void (*draw)(const struct run *r, FILE *f, void *arg),
+		  void *arg)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -608,7 +666,7 @@ int run_write(struct run *r, void (*draw)(const struct run *r, FILE *f))
 
 	if (!f)
 		return -errno;
-	draw(r, f);
+	draw(r, f, arg);
 	if (fclose(f) != 0) {
 		free(buf);
 		return -EIO;

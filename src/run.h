@@ -95,6 +95,18 @@ void run_plan(struct run *r);
 int run_evaluate(struct run *r);
 
 /*
+ * The pieces of run_evaluate() that --all-netns runs per namespace:
+ * collect an observation (an exit code; the reason in r->error under
+ * --all-netns), derive it against first (a sample) or the state's
+ * baseline, and say whether it needs a sample to have one; then the
+ * rest (sockets, plan, shadowing, warnings).
+ */
+int run_collect(struct run *r, struct observation *obs);
+void run_derive(struct run *r, const struct baseline *first);
+bool run_wants_baseline(const struct run *r);
+void run_assess(struct run *r);
+
+/*
  * The exit code of a run that got through: 2 when it proposes changes
  * (0 with --format salt, which reads "changed"); 3 when the table is
  * full or overflowing, or critical advice fired, and nothing proposed
@@ -123,6 +135,9 @@ int run_output(struct run *r);
 
 /* The same with another renderer (rollback's own output). */
 int run_write(struct run *r, void (*draw)(const struct run *r, FILE *f));
+int run_write_arg(struct run *r,
+		  void (*draw)(const struct run *r, FILE *f, void *arg),
+		  void *arg);
 
 void run_free(struct run *r);
 
