@@ -441,6 +441,15 @@ void run_assess(struct run *r)
 	check_shadowing(r);
 	if (r->no_persist && r->plan.n_changes && !r->o->no_persist)
 		msgs_addf(&r->warnings, "%s", r->no_persist);
+	else if (r->plan.n_changes && !r->o->no_persist && r->o->sysctl_d &&
+		 r->target.real_proc && r->target.pid1_netns &&
+		 r->obs.netns != r->target.pid1_netns)
+		msgs_addf(&r->warnings,
+			  "persisting to %s as --sysctl-d asks, for a network "
+			  "namespace that is not PID 1's: the boot applies "
+			  "that directory only where something applies it in "
+			  "this namespace (its own root's sysctl.d, say)",
+			  r->o->sysctl_d);
 }
 
 int run_evaluate(struct run *r)

@@ -71,8 +71,9 @@ make_state() {
 JSON
 }
 
-# in_netns [-m]: re-run this test script inside a fresh network namespace
-# (with -m also a private mount namespace, for test mounts) skipping, with
+# in_netns [-m|-p]: re-run this test script inside a fresh network namespace
+# (with -m also a private mount namespace, for test mounts; with -p also
+# a PID namespace with its own /proc) skipping, with
 # the reason, where that cannot be done, and bring up its loopback.  Call
 # it before the test's first check.
 in_netns() {
@@ -81,6 +82,9 @@ in_netns() {
 	command -v ip >/dev/null || skip "ip (iproute2) not found"
 	ns_flags=-n
 	[ "${1:-}" = -m ] && ns_flags="-n -m --propagation private"
+	# -p: also a PID namespace with its own /proc, so that only this
+	# test's processes (and namespaces) are seen
+	[ "${1:-}" = -p ] && ns_flags="-n -m -p -f --mount-proc --propagation private"
 	# shellcheck disable=SC2086
 	unshare $ns_flags true 2>/dev/null ||
 		skip "cannot create a network (and mount) namespace here"

@@ -1,0 +1,151 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+# --all-netns on the real kernel, in a throwaway network, mount and PID
+# namespace (so that only this test's namespaces are seen): twelve named
+# namespaces and three that only a process holds, two of them overflowing.
+# report finds each exactly once and flags the two; apply fixes exactly
+# those, live, and persists nothing (neither is PID 1's namespace); the
+# state file keeps what twtune wrote per namespace (no cross-talk); the
+# Prometheus output labels every sample; watch --all-netns picks up a
+# namespace made after it started, raises its overflowing limit, and
+# lets go of one that is deleted.
+. "${SRCDIR:-.}/tests/lib.sh"
+in_netns -p
+
+mkdir -p /run/netns && mount -t tmpfs -o mode=0755 twtune-test /run/netns ||
+	skip "cannot mount a private tmpfs on /run/netns"
+P=t$$
+SYS=/proc/sys/net/ipv4/tcp_max_tw_buckets
+mkdir -p "$T/root/etc/sysctl.d"
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+	ip netns add "$P-$i" && ip -n "$P-$i" link set lo up || exit 99
+done
+HOLD=""
+for i in 1 2 3; do
+	unshare -n sh -c 'ip link set lo up; exec sleep 300' &
+	HOLD="$HOLD $!"
+done
+trap 'kill $HOLD 2>/dev/null; cleanup' EXIT
+sleep 0.3
+set -- $HOLD
+U2=$2
+# in the namespace of process $1: the rest of the command line
+in_pid() { p=$1; shift; nsenter -t "$p" -n "$@"; }
+overflow() { "$@" sh -c "echo 64 >$SYS" && "$@" "$TWLOAD" -n 300 >/dev/null; }
+overflow ip netns exec "$P-5" || exit 99
+overflow in_pid "$U2" || exit 99
+INO5=$(ip netns exec "$P-5" stat -L -c %i /proc/thread-self/ns/net)
+INOU2=$(stat -L -c %i "/proc/$U2/ns/net")
+
+A() {
+	"$TWTUNE" "$@" --all-netns -p "$POL" --state "$T/state.json" \
+		--root "$T/root" --audit-log "$T/audit.jsonl"
+}
+
+# --- report -------------------------------------------------------------------
+expect_rc "report --all-netns proposes" 2 A report -f json
+cp "$T/out" "$T/j"
+expect_eq "every namespace, once: 12 named, 3 held, twtune's own" "$(jget "$T/j" .count)" 16
+expect_eq "no namespace twice" "$(jget "$T/j" '[.namespaces[].netns_inode] | unique | length')" 16
+expect_eq "the named ones by name" \
+	"$(jget "$T/j" "[.namespaces[] | select(.netns_name != null) | .netns_name] | map(select(startswith(\"$P-\"))) | length")" 12
+expect_eq "the held ones with their process" \
+	"$(jget "$T/j" "[.namespaces[] | select(.netns_name == null and .pid != null)] | length")" 4
+expect_eq "exactly two need a change" \
+	"$(jget "$T/j" '[.namespaces[] | select(.plan | length > 0) | .netns_inode] | sort | join(" ")')" \
+	"$(printf '%s\n' "$INO5" "$INOU2" | sort -n | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "the worst verdict on top" "$(jget "$T/j" .verdict)" full
+expect_eq "the others are fine" \
+	"$(jget "$T/j" '[.namespaces[] | select(.verdict == "ok")] | length')" 14
+expect_eq "live only, not PID 1's namespace" \
+	"$(jget "$T/j" "[.namespaces[] | select(.netns_inode == $INO5) | .warnings[] | select(test(\"not PID 1's\"))] | length")" 1
+expect_rc "text" 2 A report
+expect_grep "a table" "^16 network namespaces" "$T/out"
+expect_grep "the worst first" "^$P-5 *full\|^sleep\[$U2\] *full" "$T/out"
+expect_eq "the two first" "$(sed -n 4,5p "$T/out" | grep -c ' full ')" 2
+expect_rc "prometheus" 0 A report -f prometheus
+expect_eq "every namespace labelled" \
+	"$(grep -c '^twtune_time_wait_sockets{netns="[0-9]*",container="[^"]*",pod="[^"]*"}' "$T/out")" 16
+expect_grep "its value" "^twtune_time_wait_buckets_max{netns=\"$INO5\",container=\"\",pod=\"\"} 64$" "$T/out"
+
+# --- apply ---------------------------------------------------------------------
+expect_rc "apply --all-netns" 0 A apply
+for i in 1 2 3 4 6 7 8 9 10 11 12; do
+	[ "$(ip netns exec "$P-$i" cat $SYS)" = 64 ] && not_ok "$P-$i changed"
+done
+ok "the other named ones untouched"
+expect_eq "P-5 raised" "$(ip netns exec "$P-5" cat $SYS)" 128
+expect_eq "the held one raised" "$(in_pid "$U2" cat $SYS)" 128
+expect_eq "nothing persisted for them" "$(ls -A "$T/root/etc/sysctl.d")" ""
+expect_eq "two transactions" "$(jget "$T/audit.jsonl" .phase | tr '\n' ' ')" "intent result intent result "
+expect_eq "each with its namespace" \
+	"$(jq -r '"\(.netns.inode) \(.netns.name)"' "$T/audit.jsonl" | sort -u | tr '\n' ';')" \
+	"$(printf '%s %s\n%s null\n' "$INO5" "$P-5" "$INOU2" | sort -u | tr '\n' ';')"
+expect_eq "persisted false" "$(jq -r '.changes[].persisted' "$T/audit.jsonl" | sort -u)" false
+expect_rc "audit verify" 0 "$TWTUNE" audit verify "$T/audit.jsonl"
+expect_rc "a second apply changes nothing" 0 A apply
+expect_eq "no new record" "$(wc -l <"$T/audit.jsonl")" 4
+expect_eq "state: written per namespace" \
+	"$(jget "$T/state.json" "[.written[] | select(.key == \"net.ipv4.tcp_max_tw_buckets\") | .netns] | sort | join(\" \")")" \
+	"$(printf '%s\n' "$INO5" "$INOU2" | sort -n | tr '\n' ' ' | sed 's/ $//')"
+
+# --- no cross-talk: B overflows after A was applied, with the same state file -
+overflow ip netns exec "$P-6" || exit 99
+expect_rc "report in B" 2 "$TWTUNE" report --netns "$P-6" -p "$POL" \
+	--state "$T/state.json" -f json
+expect_eq "B planned, not backed off" \
+	"$(jget "$T/out" '[.plan[].key] | join(",")')" net.ipv4.tcp_max_tw_buckets
+expect_eq "no back-off note" "$(jget "$T/out" '[.warnings[] | select(test("someone else"))] | length')" 0
+# one namespace with --netns: live only too, unless --sysctl-d names a target
+expect_rc "apply --netns B" 0 "$TWTUNE" apply --netns "$P-6" -p "$POL" \
+	--state "$T/state.json" --root "$T/root" --audit-log "$T/audit.jsonl"
+expect_eq "B live only" "$(ls -A "$T/root/etc/sysctl.d")" ""
+expect_grep "and says why" "not PID 1's" "$T/out"
+overflow ip netns exec "$P-7" || exit 99
+mkdir -p "$T/p7"
+expect_rc "apply --netns with --sysctl-d" 0 "$TWTUNE" apply --netns "$P-7" \
+	-p "$POL" --state "$T/state.json" --sysctl-d "$T/p7" --audit-log "$T/audit.jsonl"
+expect_grep "the operator's target is honoured" "net.ipv4.tcp_max_tw_buckets = 128" "$T/p7/90-twtune.conf"
+expect_grep "and said" "persisting to $T/p7 as --sysctl-d asks" "$T/out"
+# rollback refuses a run of another namespace
+expect_rc "rollback of P-7's run from here" 1 "$TWTUNE" rollback -p "$POL" \
+	--state "$T/state.json" --sysctl-d "$T/p7" --audit-log "$T/audit.jsonl"
+expect_grep "names the namespace" "changed network namespace" "$T/err"
+expect_rc "rollback from there" 0 "$TWTUNE" rollback --netns "$P-7" -p "$POL" \
+	--state "$T/state.json" --sysctl-d "$T/p7" --audit-log "$T/audit.jsonl"
+expect_eq "P-7 back" "$(ip netns exec "$P-7" cat $SYS)" 64
+
+# --- watch --all-netns ------------------------------------------------------------
+"$TWTUNE" watch --all-netns -v -p "$POL" --state "$T/wstate.json" --root "$T/root" \
+	--audit-log "$T/waudit.jsonl" --interval 0.3 --scan-interval 1 \
+	2>"$T/watch.log" &
+W=$!
+trap 'kill $W $HOLD 2>/dev/null; cleanup' EXIT
+wait_for() {
+	n=$(($1 * 10))
+	shift
+	while [ $n -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+wait_for 5 grep -q "watching every network namespace" "$T/watch.log"
+ip netns add "$P-new" && ip -n "$P-new" link set lo up || exit 99
+wait_for 5 grep -q "^twtune watch: $P-new: watching network namespace" "$T/watch.log"
+expect_grep "a new namespace is picked up" "$P-new: watching network namespace" "$T/watch.log"
+overflow ip netns exec "$P-new" || exit 99
+wait_for 10 sh -c "[ \"\$(ip netns exec $P-new cat $SYS)\" -gt 64 ]"
+expect_eq "and its overflow fixed, live" "$(ip netns exec "$P-new" cat $SYS)" 128
+expect_grep "logged with its name" "$P-new: applied: net.ipv4.tcp_max_tw_buckets 64 -> 128" "$T/watch.log"
+ip netns delete "$P-3"
+wait_for 5 grep -q "$P-3: gone" "$T/watch.log"
+expect_grep "a deleted one is let go" "$P-3: gone" "$T/watch.log"
+kill -TERM $W
+wait $W
+expect_eq "watch stops cleanly" "$?" 0
+expect_rc "watch's audit log verifies" 0 "$TWTUNE" audit verify "$T/waudit.jsonl"
+expect_eq "watch persisted nothing for them" "$(ls -A "$T/root/etc/sysctl.d")" ""
+trap 'kill $HOLD 2>/dev/null; cleanup' EXIT
+finish
