@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * measure: run a command RUNS times (output to /dev/null) and print the
- * median and minimum wall time in milliseconds and the largest peak RSS
- * (of the command and everything it waited for) in KiB:
+ * median and minimum wall time in milliseconds, the largest peak RSS (of
+ * the command and everything it waited for) in KiB and the median CPU
+ * time (user + system, the same processes) in milliseconds:
  *
- *   measure RUNS COMMAND [ARG...]   ->   "median_ms min_ms max_rss_kib"
+ *   measure RUNS COMMAND [ARG...]
+ *     -> "median_ms min_ms max_rss_kib median_cpu_ms"
  */
 #include "config.h"
 
@@ -26,7 +28,7 @@ static int cmp(const void *a, const void *b)
 int main(int argc, char **argv)
 {
 	int runs = argc > 2 ? atoi(argv[1]) : 0;
-	double *ms;
+	double *ms, *cpu;
 	long rss = 0;
 
 	if (runs < 1 || runs > 1000) {
@@ -34,7 +36,8 @@ int main(int argc, char **argv)
 		return 64;
 	}
 	ms = calloc((size_t)runs, sizeof(*ms));
-	if (!ms)
+	cpu = calloc((size_t)runs, sizeof(*cpu));
+	if (!ms || !cpu)
 		return 1;
 	for (int i = 0; i < runs; i++) {
 		struct timespec a, b;
@@ -65,9 +68,13 @@ int main(int argc, char **argv)
 			(double)(b.tv_nsec - a.tv_nsec) / 1e6;
 		if (ru.ru_maxrss > rss)
 			rss = ru.ru_maxrss;
+		cpu[i] = (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 +
+			 (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 	}
 	qsort(ms, (size_t)runs, sizeof(*ms), cmp);
-	printf("%.2f %.2f %ld\n", ms[runs / 2], ms[0], rss);
+	qsort(cpu, (size_t)runs, sizeof(*cpu), cmp);
+	printf("%.2f %.2f %ld %.2f\n", ms[runs / 2], ms[0], rss, cpu[runs / 2]);
 	free(ms);
+	free(cpu);
 	return 0;
 }

@@ -11,8 +11,11 @@
 # loaded machine does not inflate.)  Everything is deleted on exit; /run/netns
 # is a tmpfs of the private mount namespace, so a kill leaves no files.
 #
-#   NSFLOOR=bench/nsfloor bench/netns-sweep.sh [NS] [RUNS]   (root)
-#   (make bench/nsfloor first)
+#   NSFLOOR=bench/nsfloor [TWTUNE=src/twtune MEASURE=bench/measure] \
+#       bench/netns-sweep.sh [NS] [RUNS]   (root; part of make bench)
+# With TWTUNE, `twtune report --all-netns --no-sockets` is timed over the
+# same namespaces (bench/measure: median wall and CPU time, the opener
+# included), and its ratio to the floor printed: the goal is at most 1.5x.
 set -eu
 NS=${1:-200}
 RUNS=${2:-11}
@@ -92,8 +95,17 @@ while [ $r -lt "$RUNS" ]; do
 	"$NSFLOOR" >>"$T/runs" 2>"$T/err" || { cat "$T/err" >&2; exit 1; }
 	r=$((r + 1))
 done
-# (the lead's `twtune report --all-netns --no-sockets` goes here, for the ratio)
-
+# twtune itself over the same namespaces: report --all-netns --no-sockets,
+# the policies, the state file (kept between runs, as a timer's would be)
+# and the JSON of every namespace included
+if [ -n "${TWTUNE:-}" ]; then
+	: "${MEASURE:?MEASURE must point at bench/measure with TWTUNE}"
+	"$TWTUNE" report --all-netns --no-sockets --no-auto-sample \
+		-p "$SRCDIR/policies" --state "$T/state.json" -f json >"$T/out.json" 2>/dev/null || true
+	"$MEASURE" "$RUNS" "$TWTUNE" report --all-netns --no-sockets \
+		--no-auto-sample -p "$SRCDIR/policies" --state "$T/state.json" \
+		>"$T/twtune" || exit 1
+fi
 # median KEY: the median of KEY=VALUE over the runs
 median() {
 	sed -n "s/.* $1=\([0-9.]*\).*/\1/p" "$T/runs" | sort -n |
@@ -104,3 +116,20 @@ echo "                      wall          CPU"
 printf 'discovery        %10.1f us %10.1f us\n' "$(median discover_us)" "$(median discover_cpu_us)"
 printf 'sweep (floor)    %10.1f us %10.1f us\n' "$(median total_us)" "$(median cpu_us)"
 printf 'per namespace    %10.2f us %10.2f us\n' "$(median per_ns_us)" "$(median per_ns_cpu_us)"
+if [ -s "$T/twtune" ]; then
+	seen=$(jq .count "$T/out.json" 2>/dev/null || echo "?")
+	read -r wall_ms min_ms rss cpu_ms <"$T/twtune"
+	wall=$(awk -v m="$wall_ms" 'BEGIN { print m * 1000 }')
+	cpu=$(awk -v m="$cpu_ms" 'BEGIN { print m * 1000 }')
+	floor=$(awk -v d="$(median discover_us)" -v t="$(median total_us)" 'BEGIN { print d + t }')
+	floorcpu=$(awk -v d="$(median discover_cpu_us)" -v t="$(median cpu_us)" 'BEGIN { print d + t }')
+	echo
+	echo "twtune report --all-netns --no-sockets ($seen namespaces, peak RSS $rss KiB)"
+	printf 'twtune           %10.1f us %10.1f us\n' "$wall" "$cpu"
+	printf 'per namespace    %10.2f us %10.2f us\n' \
+		"$(awk -v w="$wall" -v n="$seen" 'BEGIN { print w / n }')" \
+		"$(awk -v c="$cpu" -v n="$seen" 'BEGIN { print c / n }')"
+	printf 'twtune / floor (discovery + sweep): %.2fx wall, %.2fx CPU (goal: at most 1.5x)\n' \
+		"$(awk -v a="$wall" -v b="$floor" 'BEGIN { print a / b }')" \
+		"$(awk -v a="$cpu" -v b="$floorcpu" 'BEGIN { print a / b }')"
+fi

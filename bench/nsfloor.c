@@ -120,6 +120,9 @@ static int sweep_one(const char *path, long *bytes, long *nfiles)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
+	/* its only process exited since discovery: nothing to sweep */
+	if (fd < 0 && errno == ENOENT)
+		return 0;
 	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0) {
 		fprintf(stderr, "nsfloor: %s: %s\n", path, strerror(errno));
 		if (fd >= 0)

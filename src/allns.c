@@ -135,6 +135,7 @@ int allns_evaluate(struct run *m, struct allns *a, bool write)
 	struct msgs keys = { 0 };
 	char state_err[512];
 	bool dump = allns_wants_dump(m), need = false;
+	const struct observation *host = NULL;
 	double seconds = 0;
 	int rc, ret;
 
@@ -176,11 +177,18 @@ int allns_evaluate(struct run *m, struct allns *a, bool write)
 						: strerror(-ret));
 			continue;
 		}
+		x->r.host = host;
 		x->ok = run_collect(&x->r, &x->r.obs) == 0;
 		if (!x->ok)
 			observe_free(&x->r.obs);
 		else
 			need |= run_wants_baseline(&x->r);
+		/* memory, slab and kernel: read for the first one only (its
+		 * plain values; nothing it points to is used) */
+		if (x->ok && !host) {
+			a->host = x->r.obs;
+			host = &a->host;
+		}
 	}
 	netns_list_free(&l);
 	msgs_free(&keys);

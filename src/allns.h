@@ -26,6 +26,7 @@ struct allns {
 	struct nsrun *v;
 	size_t n;
 	struct msgs warnings; /* discovery's */
+	struct observation host; /* the host-wide values, read once */
 };
 
 /*

@@ -67,6 +67,7 @@ struct watch {
 	double now;	      /* this tick, CLOCK_MONOTONIC seconds */
 	double backoff;	      /* seconds between tries of failing writes */
 	double next_try;      /* no write before this (monotonic) */
+	struct observation host; /* --all-netns: this tick's host values */
 };
 
 /*
@@ -454,6 +455,7 @@ static void tick_all(struct watch *w)
 	struct netns_list l;
 	struct msgs keys = { 0 }, warn = { 0 };
 	unsigned long long *keep;
+	const struct observation *host = NULL;
 	char err[512];
 	size_t k = 0;
 	int ret;
@@ -508,11 +510,17 @@ static void tick_all(struct watch *w)
 			n->r->pol = m->pol;
 			reopen(w, n);
 		}
+		n->r->host = host;
 		if (run_collect(n->r, &n->r->obs) != 0) {
 			log_warn("%sobservation failed: %s", n->label,
 				 n->r->error);
 			observe_free(&n->r->obs);
 			continue;
+		}
+		/* the host-wide values once a tick (plain values only) */
+		if (!host) {
+			w->host = n->r->obs;
+			host = &w->host;
 		}
 		run_derive(n->r, NULL);
 		act(w, n);

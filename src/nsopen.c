@@ -145,6 +145,17 @@ static int enter(const struct wire_req *req)
 	return ret;
 }
 
+/* A net.ipv4.NAME key from the ipv4 directory, any other from net. */
+static int open_key(int netfd, int ipv4, const char *key, int flags)
+{
+	const char *name = key + strlen("net.ipv4.");
+
+	if (ipv4 >= 0 && strncmp(key, "net.ipv4.", 9) == 0 && *name &&
+	    !strchr(name, '.') && !strchr(name, '/'))
+		return openat(ipv4, name, flags | O_NOFOLLOW | O_CLOEXEC);
+	return sysctl_open(netfd, key, flags);
+}
+
 static void serve_open(int sock, const struct wire_req *req, int home)
 {
 	static const char *const files[NV_FILES] = {
@@ -154,7 +165,7 @@ static void serve_open(int sock, const struct wire_req *req, int home)
 		[NV_SNMP] = "/proc/thread-self/net/snmp",
 	};
 	struct wire_view v = { 0 };
-	int fds[SLOTS], nfds = 0, netfd = -1;
+	int fds[SLOTS], nfds = 0, netfd = -1, ipv4;
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * SLOTS)];
 		struct cmsghdr align;
@@ -181,19 +192,30 @@ static void serve_open(int sock, const struct wire_req *req, int home)
 			fds[nfds++] = fd;
 	}
 	netfd = open("/proc/sys/net", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	/*
+	 * Each namespace has its own net/ipv4 directory, and a lookup from
+	 * the top compares the name with that of every namespace's
+	 * (proc_sys_compare()): open it once, and the keys from there.
+	 */
+	ipv4 = netfd < 0 ? -1
+			 : openat(netfd, "ipv4",
+				  O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					  O_CLOEXEC);
 	for (uint32_t k = 0; netfd >= 0 && k < req->n_keys; k++) {
 		int fd = -1;
 
 		if (req->flags & F_WRITE)
-			fd = sysctl_open(netfd, req->keys[k],
-					 O_RDWR | O_NONBLOCK);
+			fd = open_key(netfd, ipv4, req->keys[k],
+				      O_RDWR | O_NONBLOCK);
 		v.writable[k] = fd >= 0;
 		if (fd < 0)
-			fd = sysctl_open(netfd, req->keys[k],
-					 O_RDONLY | O_NONBLOCK);
+			fd = open_key(netfd, ipv4, req->keys[k],
+				      O_RDONLY | O_NONBLOCK);
 		if ((v.have[NV_FILES + 1 + k] = fd >= 0))
 			fds[nfds++] = fd;
 	}
+	if (ipv4 >= 0)
+		close(ipv4); /* read-only */
 	if (netfd >= 0)
 		close(netfd); /* read-only */
 	/* home before anything else: a failure here ends the opener */

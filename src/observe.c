@@ -746,11 +746,12 @@ int observe_collect_cached(int procfd, const char *const *keys, size_t n_keys,
 			   const struct slab_cache *cache,
 			   struct observation *o, char *err, size_t errlen)
 {
-	return observe_collect_view(procfd, NULL, keys, n_keys, cache, o, err,
-				    errlen);
+	return observe_collect_view(procfd, NULL, NULL, keys, n_keys, cache, o,
+				    err, errlen);
 }
 
 int observe_collect_view(int procfd, const struct nsview *view,
+			 const struct observation *host,
 			 const char *const *keys, size_t n_keys,
 			 const struct slab_cache *cache, struct observation *o,
 			 char *err, size_t errlen)
@@ -767,14 +768,24 @@ int observe_collect_view(int procfd, const struct nsview *view,
 		ret = read_source(&src, "net/netstat", parse_tcpext, o, err,
 				  errlen);
 	}
-	if (ret == 0)
+	if (ret == 0 && host) {
+		/* the host's, read once for every namespace */
+		o->m[M_MEM_TOTAL] = host->m[M_MEM_TOTAL];
+		o->m[M_TW_SOCK_SIZE] = host->m[M_TW_SOCK_SIZE];
+		memcpy(o->boot_id, host->boot_id, sizeof(o->boot_id));
+		memcpy(o->kernel.release, host->kernel.release,
+		       sizeof(o->kernel.release));
+	} else if (ret == 0) {
 		ret = read_source(&src, "meminfo", parse_meminfo, o, err,
 				  errlen);
+		if (ret == 0) {
+			read_boot_id(procfd, o);
+			read_release(procfd, o);
+			read_tw_sock_size(procfd, cache, o);
+		}
+	}
 	if (ret < 0)
 		return ret;
-	read_boot_id(procfd, o);
-	read_release(procfd, o);
-	read_tw_sock_size(procfd, cache, o);
 	ret = read_all_sysctls(&src, keys, n_keys, o, err, errlen);
 	if (ret < 0)
 		return ret;

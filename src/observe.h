@@ -171,9 +171,12 @@ struct slab_cache;
 
 /*
  * observe_collect_cached() of another network namespace, through a view
- * opened inside it (nsopen.h); NULL: the namespace twtune is in.
+ * opened inside it (nsopen.h); NULL: the namespace twtune is in.  host,
+ * when not NULL, is an observation of the same host whose host-wide
+ * values (memory, slab size, boot, kernel release) are taken as they are.
  */
 int observe_collect_view(int procfd, const struct nsview *view,
+			 const struct observation *host,
 			 const char *const *keys, size_t n_keys,
 			 const struct slab_cache *cache, struct observation *o,
 			 char *err, size_t errlen);

@@ -195,7 +195,7 @@ static int collect(struct run *r, struct observation *obs)
 	int ret;
 
 	policy_sysctl_keys(&r->pol, &keys);
-	ret = observe_collect_view(r->target.procfd, r->view,
+	ret = observe_collect_view(r->target.procfd, r->view, r->host,
 				   (const char *const *)keys.v, keys.n,
 				   &r->st->slab, obs, err, sizeof(err));
 	msgs_free(&keys);

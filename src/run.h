@@ -56,6 +56,7 @@ struct run {
 	 */
 	const struct nsview *view;
 	const struct netns_entry *ns;
+	const struct observation *host; /* one for the host-wide values */
 	char error[600];
 	/*
 	 * Why this namespace's values are set live only (not PID 1's, whose
