@@ -88,10 +88,28 @@ poweroff() {
 	wait "$NSPID" 2>/dev/null
 	NSPID='' PID1=''
 }
+# The container runs in a cgroup named as systemd-machined names a
+# machine's (machine.slice/machine-NAME.scope), where systemd-nspawn
+# --register=no --keep-unit leaves it; in the hierarchy systemd tracks
+# processes with (cgroup2, or on a hybrid host its unified one).  That is
+# what twtune --all-netns names containers by.
+MACHINE_CG=
+for h in /sys/fs/cgroup/unified /sys/fs/cgroup; do
+	if [ -f "$h/cgroup.procs" ] && [ "$(stat -f -c %T "$h")" = cgroup2fs ]; then
+		MACHINE_CG="$h/machine.slice/machine-twtune\\x2dsystem.scope"
+		break
+	fi
+done
+forget_cgroup() {
+	[ -n "$MACHINE_CG" ] && [ -d "$MACHINE_CG" ] &&
+		find "$MACHINE_CG" -depth -type d -exec rmdir {} + 2>/dev/null
+	return 0
+}
 cleanup() {
 	poweroff
+	forget_cgroup
 	umount "$T/root" 2>/dev/null
-	rm -rf "$T"
+	[ -n "${KEEP_T:-}" ] && echo "# kept $T" || rm -rf "$T"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP
@@ -151,7 +169,10 @@ host_keys >"$T/host-before"
 
 # ---- boot, and run commands inside -------------------------------------------
 boot() {
-	systemd-nspawn --register=no --keep-unit -M twtune-system -D "$ROOT" \
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	sh -c 'if [ -n "$1" ] && mkdir -p "$1"; then echo $$ >"$1/cgroup.procs"; fi
+		shift; exec "$@"' sh "$MACHINE_CG" \
+		systemd-nspawn --register=no --keep-unit -M twtune-system -D "$ROOT" \
 		-b --private-network </dev/null >>"$T/console.log" 2>&1 &
 	NSPID=$!
 	PID1=
@@ -159,8 +180,11 @@ boot() {
 	while [ -z "$PID1" ] && [ $n -gt 0 ]; do
 		kill -0 "$NSPID" 2>/dev/null || break
 		for c in $(cat /proc/"$NSPID"/task/*/children 2>/dev/null); do
-			# the container's init: in a PID namespace of its own
-			[ "$(readlink /proc/"$c"/ns/pid)" != "$(readlink /proc/self/ns/pid)" ] && PID1=$c
+			# the container's init: in a PID namespace of its own,
+			# and systemd already (not nspawn's short-lived helper
+			# that comes before it)
+			[ "$(readlink /proc/"$c"/ns/pid)" != "$(readlink /proc/self/ns/pid)" ] &&
+				[ "$(cat /proc/"$c"/comm 2>/dev/null)" = systemd ] && PID1=$c
 		done
 		[ -n "$PID1" ] || { sleep 0.1; n=$((n - 1)); }
 	done
@@ -286,6 +310,65 @@ expect_eq "the raised value is back after the reboot" "$(limit)" "$NEW"
 [ "$NEW" != "$NETNS_DEFAULT" ] && [ "$NEW" != 64 ] &&
 	ok "that value comes from twtune's persist file only ($NETNS_DEFAULT is a new namespace's default)" ||
 	not_ok "the raised value $NEW cannot be told from a default ($NETNS_DEFAULT)"
+
+# ---- twtune on the host sees the container and fixes it, live ----------------
+if [ -n "${TWTUNE:-}" ] && [ -x "$TWTUNE" ]; then
+	# (twtune.service is masked here: nothing inside interferes)
+	in_ct sh -c 'echo 64 >/proc/sys/net/ipv4/tcp_max_tw_buckets'
+	in_ct /usr/local/bin/twload -n 500 >/dev/null 2>&1
+	mkdir -p "$T/host/etc/sysctl.d"
+	CTNS=$(stat -L -c %i "/proc/$PID1/ns/net")
+	HOST() {
+		"$TWTUNE" "$@" --all-netns -p "$SRCDIR/policies" --state "$T/host.json" \
+			--root "$T/host" --audit-log "$T/host.jsonl" -f json
+	}
+	HOST report >"$T/host-report.json" 2>"$T/host-report.err"
+	expect_eq "the host's report: the container's namespace, named as the machine" \
+		"$(jq -r ".namespaces[] | select(.netns_inode == $CTNS) | .container" "$T/host-report.json")" twtune-system
+	expect_eq "and its overflow" \
+		"$(jq -r ".namespaces[] | select(.netns_inode == $CTNS) | .plan[0].key" "$T/host-report.json")" \
+		net.ipv4.tcp_max_tw_buckets
+	HOST apply >"$T/host-apply.json" 2>"$T/host-apply.err"
+	HOSTNEW=$(limit)
+	[ "$HOSTNEW" -gt 64 ] && ok "twtune on the host raised the container's limit (64 -> $HOSTNEW)" ||
+		not_ok "the container's limit is still $HOSTNEW"
+	expect_eq "live only: nothing for the host's sysctl.d" "$(ls -A "$T/host/etc/sysctl.d")" ""
+	expect_eq "audited with the machine" \
+		"$(jq -r 'select(.phase == "result") | .netns.container' "$T/host.jsonl" | sort -u)" twtune-system
+else
+	echo "# TWTUNE not set: the host-side --all-netns check is not run"
+fi
+
+# ---- the drop-in for watch --all-netns, inside: a namespace of its own ------
+DROPIN=/usr/share/twtune/systemd/all-netns.conf
+if in_ct test -f "$DROPIN"; then
+	in_ct systemctl unmask twtune.service >/dev/null 2>&1
+	in_ct mkdir -p /etc/systemd/system/twtune.service.d
+	in_ct cp "$DROPIN" /etc/systemd/system/twtune.service.d/all-netns.conf
+	in_ct systemctl daemon-reload
+	in_ct systemctl restart twtune.service
+	expect_eq "watch --all-netns runs under the drop-in" "$(in_ct systemctl is-active twtune.service)" active
+	# a namespace made inside the container after it started
+	in_ct ip netns add inner && in_ct ip -n inner link set lo up
+	in_ct ip netns exec inner sh -c 'echo 64 >/proc/sys/net/ipv4/tcp_max_tw_buckets'
+	wait_for 30 sh -c "nsenter -t $PID1 -a journalctl -u twtune.service -o cat | grep -q '^inner: watching network namespace'"
+	in_ct ip netns exec inner /usr/local/bin/twload -n 500 >/dev/null 2>&1
+	inner_raised() { [ "$(in_ct ip netns exec inner cat /proc/sys/net/ipv4/tcp_max_tw_buckets)" -gt 64 ]; }
+	if wait_for 60 inner_raised; then
+		ok "the drop-in's watch found a new namespace and raised its limit ($(in_ct ip netns exec inner cat /proc/sys/net/ipv4/tcp_max_tw_buckets))"
+	else
+		not_ok "the new namespace's limit is still 64"
+		in_ct journalctl -u twtune.service --no-pager -o cat | tail -20 | sed 's/^/    | /'
+	fi
+	PID=$(in_ct systemctl show -p MainPID --value twtune.service)
+	expect_eq "twtune itself still holds CAP_NET_ADMIN only" \
+		"$(in_ct awk '$1 == "CapEff:" { print $2 }' "/proc/$PID/status")" 0000000000001000
+	in_ct rm -f /etc/systemd/system/twtune.service.d/all-netns.conf
+	in_ct systemctl daemon-reload
+	in_ct ip netns delete inner
+else
+	not_ok "the package lacks $DROPIN"
+fi
 
 # ---- switching to the periodic apply, as the README says ----------------------
 in_ct systemctl unmask twtune.service >/dev/null 2>&1
