@@ -822,6 +822,9 @@ void observe_to_baseline(const struct observation *o, struct baseline *b,
 	b->netns = o->netns;
 	b->tw_max = o->m[M_TW_MAX];
 	memcpy(b->boot_id, o->boot_id, sizeof(b->boot_id));
+	/* what a sample saw of the overflows since its first observation */
+	b->burst = o->burst > 0 ? o->burst : NAN;
+	b->burst_since = o->burst > 0 ? o->time - o->window : NAN;
 }
 
 static double delta(double now, double then)

@@ -103,6 +103,12 @@ struct baseline {
 	unsigned long long netns;
 	double tw_max; /* the limit in force when the sample was taken */
 	struct counters c;
+	/*
+	 * The overflows between the sample taken at burst_since and this
+	 * one all came within burst seconds (a --sample watched them);
+	 * NAN when not known.
+	 */
+	double burst, burst_since;
 };
 
 struct observation {

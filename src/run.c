@@ -272,6 +272,8 @@ int run_observe(struct run *r, const struct state *mem)
 		state_add_sample(r->st, &mem->samples[i]);
 	if (r->o->sample <= 0 && !state_pick_baseline(r->st, &r->obs, &b))
 		b.valid = false;
+	if (r->o->sample <= 0 && b.valid)
+		r->obs.burst = state_burst(r->st, &b, &r->obs);
 	observe_derive(&r->obs, &b);
 	if (r->last.json && recover_adopt(&r->last, &r->obs, r->st))
 		r->state_dirty = true;
@@ -481,6 +483,8 @@ void run_derive(struct run *r, const struct baseline *first)
 		b = *first;
 	else if (!state_pick_baseline(r->st, &r->obs, &b))
 		b.valid = false;
+	else
+		r->obs.burst = state_burst(r->st, &b, &r->obs);
 	observe_derive(&r->obs, &b);
 	r->observed = true;
 }

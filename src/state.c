@@ -47,6 +47,8 @@ static void load_sample(json_t *j, struct baseline *b)
 	b->c.tw_overflows = num_or_nan(j, "tw_overflows");
 	b->c.syncookies_sent = num_or_nan(j, "syncookies_sent");
 	b->c.listen_overflows = num_or_nan(j, "listen_overflows");
+	b->burst = num_or_nan(j, "burst");
+	b->burst_since = num_or_nan(j, "burst_since");
 	/* unknown tw_max and tw_overflows are kernel facts (a child
 	 * namespace before 4.11, a kernel before 2.6.38), not damage */
 	b->valid = !isnan(b->time);
@@ -309,6 +311,14 @@ int state_save(const char *path, const struct state *s, char *err,
 				  num(b->c.tw_overflows), "syncookies_sent",
 				  num(b->c.syncookies_sent), "listen_overflows",
 				  num(b->c.listen_overflows)));
+		if (b->burst > 0) {
+			json_t *x = json_array_get(samples,
+						   json_array_size(samples) - 1);
+
+			json_object_set_new(x, "burst", json_real(b->burst));
+			json_object_set_new(x, "burst_since",
+					    json_real(b->burst_since));
+		}
 	}
 	root = json_pack("{s:i, s:o, s:{s:s, s:o}}", "version", STATE_VERSION,
 			 "samples", samples, "slab", "boot_id", s->slab.boot_id,
@@ -386,4 +396,19 @@ void state_free(struct state *s)
 	free(s->written);
 	free(s->samples);
 	memset(s, 0, sizeof(*s));
+}
+
+double state_burst(const struct state *s, const struct baseline *b,
+		   const struct observation *o)
+{
+	for (size_t i = 0; i < s->n_samples; i++) {
+		const struct baseline *x = &s->samples[i];
+
+		/* the sample right after b, and no overflow since it */
+		if (x->burst > 0 && fabs(x->burst_since - b->time) < 1e-6 &&
+		    x->netns == o->netns && strcmp(x->boot_id, o->boot_id) == 0 &&
+		    x->c.tw_overflows == o->c.tw_overflows)
+			return x->burst;
+	}
+	return NAN;
 }

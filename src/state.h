@@ -84,6 +84,15 @@ void state_adopt(struct state *s, unsigned long long netns);
  */
 void state_keep_netns(struct state *s, const unsigned long long *keep,
 		      size_t n);
+/*
+ * How long the overflows since baseline b took, when a --sample that
+ * started at b watched them all and none came after it: that sample's
+ * burst; else NAN.  (A report --sample 2, then an apply a little later:
+ * the apply still knows it was a burst.)
+ */
+double state_burst(const struct state *s, const struct baseline *b,
+		   const struct observation *o);
+
 void state_free(struct state *s);
 
 #endif

@@ -481,6 +481,36 @@ static void add_sample_drops_other_boots_and_the_future(void **state)
 	state_free(&s);
 }
 
+/* A --sample's burst, remembered for the runs that follow it. */
+static void a_samples_burst_is_remembered(void **state)
+{
+	struct testdir *t = *state;
+	char path[PATH_MAX + 64], err[512] = "";
+	struct state s = { 0 }, in;
+	struct observation o;
+	struct baseline t0 = sample(100, BOOT, NETNS, 4096, 10),
+			t1 = sample(102, BOOT, NETNS, 4096, 3010);
+
+	t1.burst = 0.2;
+	t1.burst_since = 100;
+	state_push_sample(&s, &t0);
+	state_push_sample(&s, &t1);
+	snprintf(path, sizeof(path), "%s/state.json", t->path);
+	assert_int_equal(state_save(path, &s, err, sizeof(err)), 0);
+	assert_int_equal(state_load(path, &in, err, sizeof(err)), 0);
+	observation(&o, 103, 4096, 3010);
+	/* the overflows since t0 all came in t1's 0.2 s */
+	assert_num(state_burst(&in, &in.samples[0], &o), 0.2);
+	/* one more since: no longer known */
+	o.c.tw_overflows = 3011;
+	assert_num(state_burst(&in, &in.samples[0], &o), NAN);
+	/* from another baseline: not what t1 watched */
+	o.c.tw_overflows = 3010;
+	assert_num(state_burst(&in, &in.samples[1], &o), NAN);
+	state_free(&in);
+	state_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -508,6 +538,8 @@ int main(void)
 		cmocka_unit_test(add_sample_drops_samples_under_another_limit),
 		cmocka_unit_test(add_sample_drops_other_boots_and_the_future),
 		cmocka_unit_test(add_sample_bounds_all_namespaces_together),
+		cmocka_unit_test_setup_teardown(a_samples_burst_is_remembered,
+						testdir_setup, testdir_teardown),
 		cmocka_unit_test(written_values_are_per_namespace),
 		cmocka_unit_test_setup_teardown(legacy_written_values_are_adopted,
 						testdir_setup, testdir_teardown),
