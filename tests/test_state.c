@@ -102,6 +102,8 @@ static void save_then_load_keeps_samples_and_written_values(void **state)
 	out.samples[1] =
 		sample(1700000061.5, BOOT, NETNS, -1, 18446744073709551615.0);
 	out.samples[1].c.syncookies_sent = NAN;
+	out.samples[1].c.active_opens = 123456;
+	out.samples[1].c.passive_opens = 789;
 	out.samples[2] = sample(1700000099.125, OTHER_BOOT, 42, 0, 0);
 	out.n_samples = 3;
 	state_set_written(&out, "net.ipv4.tcp_max_tw_buckets", 262144);
@@ -129,6 +131,8 @@ static void save_then_load_keeps_samples_and_written_values(void **state)
 		assert_num(b->c.tw_overflows, a->c.tw_overflows);
 		assert_num(b->c.syncookies_sent, a->c.syncookies_sent);
 		assert_num(b->c.listen_overflows, a->c.listen_overflows);
+		assert_num(b->c.active_opens, a->c.active_opens);
+		assert_num(b->c.passive_opens, a->c.passive_opens);
 	}
 	assert_int_equal(in.n_written, 3);
 	assert_int_equal(
@@ -220,6 +224,9 @@ static void load_skips_samples_without_a_time(void **state)
 	assert_true(s.samples[0].netns == 7);
 	/* absent optional counters are unknown, not zero */
 	assert_num(s.samples[0].c.syncookies_sent, NAN);
+	/* a state file from before the churn counters */
+	assert_num(s.samples[0].c.active_opens, NAN);
+	assert_num(s.samples[0].c.passive_opens, NAN);
 	assert_num(s.samples[1].c.tw_overflows, NAN);
 	assert_num(s.samples[2].tw_max, NAN);
 	assert_int_equal(s.n_written, 1);
