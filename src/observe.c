@@ -991,6 +991,12 @@ static void derive_opens(struct observation *o, const struct baseline *b)
 					      "baseline";
 			continue;
 		}
+		/* a shorter window tells how many came, not how often */
+		if (!(o->time - b->time >= MIN_RATE_WINDOW)) {
+			o->why[metric[i]] = "the baseline is less than a "
+					    "second old";
+			continue;
+		}
 		o->m[metric[i]] = d / (o->time - b->time);
 		o->why[metric[i]] = NULL;
 	}
