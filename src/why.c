@@ -116,14 +116,16 @@ static void advise(struct why_cause *c, const struct why_cause *other)
 			 r);
 		return;
 	}
+	/* "the server on :8080" says where already */
 	snprintf(c->advice, sizeof(c->advice),
-		 "%s closes the connections it accepts on %s first, so each "
+		 "%s closes the connections it accepts%s%s first, so each "
 		 "one leaves TIME_WAIT here: enable HTTP keep-alive or let "
 		 "clients close first (nginx: keepalive_timeout; a proxy "
 		 "also needs keepalive in its upstream block); SO_LINGER "
 		 "{1, 0} (a reset on close) hides TIME_WAIT at the cost of "
 		 "data still in flight, which is no fix",
-		 w, r);
+		 w, c->process || c->unit ? " on " : "",
+		 c->process || c->unit ? r : "");
 }
 
 static void take(struct why *w, const struct sock_cause *s, double tw)
