@@ -985,16 +985,15 @@ static void derive_opens(struct observation *o, const struct baseline *b)
 		d = delta(now[i], then);
 		if (isnan(d)) {
 			o->why[metric[i]] =
-				isnan(then) ? "the baseline has no Tcp "
-					      "ActiveOpens/PassiveOpens"
-					    : "the counter went down since the "
-					      "baseline";
+				isnan(then)
+					? "the baseline has no Tcp ActiveOpens/PassiveOpens"
+					: "the counter went down since the baseline";
 			continue;
 		}
 		/* a shorter window tells how many came, not how often */
 		if (!(o->time - b->time >= MIN_RATE_WINDOW)) {
-			o->why[metric[i]] = "the baseline is less than a "
-					    "second old";
+			o->why[metric[i]] =
+				"the baseline is less than a second old";
 			continue;
 		}
 		o->m[metric[i]] = d / (o->time - b->time);

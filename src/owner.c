@@ -39,9 +39,9 @@
 
 #define MAX_CGROUP_DIRS 20000 /* directories looked at for the ids */
 #define MAX_DEPTH 32
-#define MAX_PROCS 512	 /* processes of one cgroup, or of /proc */
-#define MAX_FDS 200000	 /* descriptors read in all */
-#define BUDGET 0.5	 /* seconds for all of it */
+#define MAX_PROCS 512  /* processes of one cgroup, or of /proc */
+#define MAX_FDS 200000 /* descriptors read in all */
+#define BUDGET 0.5     /* seconds for all of it */
 #define PROCS_FILE_MAX (64u << 10)
 #define SMALL_FILE_MAX (64u << 10)
 #define NAMES_SHOWN 4 /* comms listed when several share a cgroup */
@@ -108,8 +108,9 @@ int owner_cgroup2_mount(const char *mounts, char *out, size_t outlen)
 			if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' &&
 			    s[2] >= '0' && s[2] <= '7' && s[3] >= '0' &&
 			    s[3] <= '7') {
-				out[k] = (char)((s[1] - '0') * 64 +
-						(s[2] - '0') * 8 + (s[3] - '0'));
+				out[k] =
+					(char)((s[1] - '0') * 64 +
+					       (s[2] - '0') * 8 + (s[3] - '0'));
 				s += 4;
 			} else {
 				out[k] = *s++;
@@ -144,8 +145,8 @@ static size_t found(struct namer *nm, uint64_t ino, const char *path)
  * MAX_CGROUP_DIRS directories, MAX_DEPTH levels or the time budget.
  * Returns how many are still missing.
  */
-static size_t walk(struct namer *nm, int dfd, char *path, size_t len,
-		   int depth, size_t *dirs, size_t left)
+static size_t walk(struct namer *nm, int dfd, char *path, size_t len, int depth,
+		   size_t *dirs, size_t left)
 {
 	struct dirent *de;
 	DIR *d;
@@ -238,8 +239,9 @@ static int read_proc(int procfd, int pid, struct proc *p)
 	if (ret < 0)
 		return ret;
 	u = strstr(text, "\nUid:");
-	if (!u || sscanf(u + 5, "%lld %lld %lld %lld", &p->uid[0], &p->uid[1],
-			 &p->uid[2], &p->uid[3]) != 4 ||
+	if (!u ||
+	    sscanf(u + 5, "%lld %lld %lld %lld", &p->uid[0], &p->uid[1],
+		   &p->uid[2], &p->uid[3]) != 4 ||
 	    !strstr(text, "\nVmSize:")) {
 		free(text);
 		return -ESRCH;
@@ -258,7 +260,8 @@ static int read_proc(int procfd, int pid, struct proc *p)
 static void add_pids(struct namer *nm, const char *text, struct proc **v,
 		     size_t *n, bool *cut)
 {
-	for (const char *s = text; *s; s = strchr(s, '\n'), s = s ? s + 1 : "") {
+	for (const char *s = text; *s;
+	     s = strchr(s, '\n'), s = s ? s + 1 : "") {
 		char *end;
 		long pid = strtol(s, &end, 10);
 
@@ -467,19 +470,19 @@ static void fd_reason(const struct namer *nm, const struct sock_owner *o,
 		      int result, int refused, char *out, size_t size)
 {
 	if (nm->env->sandboxed)
-		snprintf(out, size,
-			 "Landlock keeps other processes' /proc/PID/fd closed "
-			 "to twtune");
+		snprintf(
+			out, size,
+			"Landlock keeps other processes' /proc/PID/fd closed to twtune");
 	else if (!o->inode)
 		snprintf(out, size, "the socket has no file any more");
 	else if (result == -2)
 		snprintf(out, size,
 			 "the search of /proc/PID/fd ran out of its budget");
 	else if (refused)
-		snprintf(out, size,
-			 "/proc/%d/fd is not readable without CAP_SYS_PTRACE, "
-			 "which twtune does not keep",
-			 refused);
+		snprintf(
+			out, size,
+			"/proc/%d/fd is not readable without CAP_SYS_PTRACE, which twtune does not keep",
+			refused);
 	else
 		snprintf(out, size, "no process holds the socket now");
 }
@@ -597,15 +600,15 @@ static void name_cause(struct namer *nm, struct sock_cause *c)
 		name_by_group(c, o, g, fd_why);
 		set_unit(nm, c, c->pid, g);
 	} else if (!o->cgroup) {
-		snprintf(c->how, sizeof(c->how),
-			 "not named: the kernel gave no cgroup with the socket "
-			 "(it does from Linux 5.7) and %s",
-			 fd_why);
+		snprintf(
+			c->how, sizeof(c->how),
+			"not named: the kernel gave no cgroup with the socket (it does from Linux 5.7) and %s",
+			fd_why);
 	} else if (!nm->root[0] || nm->rootfd < 0) {
-		snprintf(c->how, sizeof(c->how),
-			 "not named: no cgroup2 file system to find cgroup "
-			 "%llu in, and %s",
-			 (unsigned long long)o->cgroup, fd_why);
+		snprintf(
+			c->how, sizeof(c->how),
+			"not named: no cgroup2 file system to find cgroup %llu in, and %s",
+			(unsigned long long)o->cgroup, fd_why);
 	} else if (!g || !g->path) {
 		snprintf(c->how, sizeof(c->how),
 			 "not named: cgroup %llu is not below %s%s, and %s",
@@ -643,8 +646,7 @@ static void find_root(struct namer *nm)
 		nm->root[0] = '\0';
 	free(text);
 	if (nm->root[0])
-		nm->rootfd = open(nm->root,
-				  O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		nm->rootfd = open(nm->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 }
 
 void owner_name_causes(struct sock_stats *st, const struct owner_env *env)
@@ -672,10 +674,10 @@ void owner_name_causes(struct sock_stats *st, const struct owner_env *env)
 		if (c->n_owners > 1) {
 			size_t len = strlen(c->how);
 
-			snprintf(c->how + len, sizeof(c->how) - len,
-				 "; the sockets have %zu owners (users or "
-				 "cgroups), this is the busiest",
-				 c->n_owners);
+			snprintf(
+				c->how + len, sizeof(c->how) - len,
+				"; the sockets have %zu owners (users or cgroups), this is the busiest",
+				c->n_owners);
 		}
 	}
 	for (size_t i = 0; i < nm.n_groups; i++) {

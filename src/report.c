@@ -1010,14 +1010,13 @@ static void diagnose(const struct report *r, struct why *w)
 	bool syn_flood = false;
 
 	for (size_t i = 0; i < r->plan->n_advice; i++)
-		syn_flood |= !strcmp(r->plan->advice[i].rule->id,
-				     "syn-flood-hint");
+		syn_flood |=
+			!strcmp(r->plan->advice[i].rule->id, "syn-flood-hint");
 	why_diagnose(r->socks, r->obs, syn_flood, w);
 }
 
 /* Where a cause is: ":8080", or "127.0.0.1:5432". */
-static const char *cause_where(const struct why_cause *c, char *buf,
-			       size_t len)
+static const char *cause_where(const struct why_cause *c, char *buf, size_t len)
 {
 	if (c->kind == WHY_INCOMING)
 		snprintf(buf, len, ":%u", c->local_port);
@@ -1026,8 +1025,7 @@ static const char *cause_where(const struct why_cause *c, char *buf,
 	return buf;
 }
 
-static const char *cause_who(const struct why_cause *c, char *buf,
-			     size_t len)
+static const char *cause_who(const struct why_cause *c, char *buf, size_t len)
 {
 	char pid[32] = "";
 
@@ -1058,8 +1056,7 @@ static void why_text(FILE *f, const struct report *r, bool verbose)
 		row(f, "causes", who);
 	} else {
 		fprintf(f,
-			"\nWhy (TIME_WAIT by cause, of the %llu in the socket "
-			"dump)\n",
+			"\nWhy (TIME_WAIT by cause, of the %llu in the socket dump)\n",
 			(unsigned long long)w.time_wait);
 		if (!w.n)
 			row(f, "causes", "none: no TIME_WAIT");
@@ -1074,9 +1071,9 @@ static void why_text(FILE *f, const struct report *r, bool verbose)
 			cause_who(c, who, sizeof(who)));
 		/* how it was named, or why not (the advice says "nothing
 		 * listens" itself) */
-		if (c->how && (verbose || (!c->process && (c->listening ||
-							    c->kind ==
-								    WHY_OUTGOING))))
+		if (c->how &&
+		    (verbose || (!c->process &&
+				 (c->listening || c->kind == WHY_OUTGOING))))
 			fprintf(f, "      (%s)\n", c->how);
 		fprintf(f, "      %s\n", c->advice);
 	}
@@ -1110,34 +1107,32 @@ static json_t *causes_json(const struct report *r, json_t **why)
 
 		json_array_append_new(
 			a,
-			json_pack("{s:s, s:o, s:o, s:I, s:f, s:o, s:o, s:o, s:s, "
-				  "s:o, s:b}",
-				  "kind", why_kind_names[c->kind], "local_port",
-				  c->kind == WHY_INCOMING
-					  ? json_integer(c->local_port)
-					  : json_null(),
-				  "remote",
-				  c->kind == WHY_OUTGOING
-					  ? json_string(c->remote)
-					  : json_null(),
-				  "time_wait", (json_int_t)c->time_wait,
-				  "share", c->share, "process",
-				  str_or_null(c->process), "pid",
-				  c->pid ? json_integer(c->pid) : json_null(),
-				  "unit", str_or_null(c->unit), "advice",
-				  c->advice, "named", str_or_null(c->how),
-				  "proxy", c->proxy));
+			json_pack(
+				"{s:s, s:o, s:o, s:I, s:f, s:o, s:o, s:o, s:s, s:o, s:b}",
+				"kind", why_kind_names[c->kind], "local_port",
+				c->kind == WHY_INCOMING
+					? json_integer(c->local_port)
+					: json_null(),
+				"remote",
+				c->kind == WHY_OUTGOING ? json_string(c->remote)
+							: json_null(),
+				"time_wait", (json_int_t)c->time_wait, "share",
+				c->share, "process", str_or_null(c->process),
+				"pid",
+				c->pid ? json_integer(c->pid) : json_null(),
+				"unit", str_or_null(c->unit), "advice",
+				c->advice, "named", str_or_null(c->how),
+				"proxy", c->proxy));
 	}
-	*why = json_pack("{s:b, s:o, s:I, s:I, s:b, s:o, s:o, s:s, s:o}",
-			 "known", w.known, "unknown", str_or_null(w.unknown),
-			 "time_wait", (json_int_t)w.time_wait, "more",
-			 (json_int_t)w.more, "full", w.full,
-			 "overflow_direction",
-			 str_or_null(why_dir_names[w.overflow_dir]), "caveat",
-			 w.caveat[0] ? json_string(w.caveat) : json_null(),
-			 "churn", w.churn, "syn_flood",
-			 w.syn_flood[0] ? json_string(w.syn_flood)
-					: json_null());
+	*why = json_pack(
+		"{s:b, s:o, s:I, s:I, s:b, s:o, s:o, s:s, s:o}", "known",
+		w.known, "unknown", str_or_null(w.unknown), "time_wait",
+		(json_int_t)w.time_wait, "more", (json_int_t)w.more, "full",
+		w.full, "overflow_direction",
+		str_or_null(why_dir_names[w.overflow_dir]), "caveat",
+		w.caveat[0] ? json_string(w.caveat) : json_null(), "churn",
+		w.churn, "syn_flood",
+		w.syn_flood[0] ? json_string(w.syn_flood) : json_null());
 	return a;
 }
 
@@ -1162,22 +1157,18 @@ static void prom_causes(FILE *f, const struct report *r)
 	diagnose(r, &w);
 	if (!w.known)
 		return;
-	fprintf(f, "# HELP twtune_time_wait_cause_sockets TIME_WAIT held by "
-		   "each of the top causes: an incoming local port, or an "
-		   "outgoing destination.\n"
-		   "# TYPE twtune_time_wait_cause_sockets gauge\n");
+	fprintf(f,
+		"# HELP twtune_time_wait_cause_sockets TIME_WAIT held by each of the top causes: an incoming local port, or an outgoing destination.\n# TYPE twtune_time_wait_cause_sockets gauge\n");
 	for (size_t i = 0; i < w.n; i++) {
 		const struct why_cause *c = &w.causes[i];
 
 		if (c->kind == WHY_INCOMING)
 			fprintf(f,
-				"twtune_time_wait_cause_sockets{kind="
-				"\"incoming\",port=\"%u\",process=\"",
+				"twtune_time_wait_cause_sockets{kind=\"incoming\",port=\"%u\",process=\"",
 				c->local_port);
 		else
 			fprintf(f,
-				"twtune_time_wait_cause_sockets{kind="
-				"\"outgoing\",remote=\"%s\",process=\"",
+				"twtune_time_wait_cause_sockets{kind=\"outgoing\",remote=\"%s\",process=\"",
 				c->remote);
 		prom_label(f, c->process);
 		fprintf(f, "\"} %llu\n", (unsigned long long)c->time_wait);

@@ -577,8 +577,7 @@ void sockdiag_addr_text(const unsigned char *key, size_t len, char *out,
 /* ---- causes: who holds the TIME_WAIT (see why.h) ------------------------ */
 
 /* The remote part of a dests key (address key, then the port); 0 if none. */
-static size_t remote_part(const struct sketch_entry *e,
-			  const unsigned char **r)
+static size_t remote_part(const struct sketch_entry *e, const unsigned char **r)
 {
 	const unsigned char *k = e->key;
 	size_t ln, rn;
@@ -710,9 +709,9 @@ void sockdiag_causes(struct sock_stats *st)
 /* The socket's cgroup v2 id (Linux 5.7+), 0 when the kernel sent none. */
 static uint64_t msg_cgroup(const struct nlmsghdr *h)
 {
-	const struct rtattr *a = (const void *)((const char *)NLMSG_DATA(h) +
-						NLMSG_ALIGN(sizeof(
-							struct inet_diag_msg)));
+	const struct rtattr *a =
+		(const void *)((const char *)NLMSG_DATA(h) +
+			       NLMSG_ALIGN(sizeof(struct inet_diag_msg)));
 	int left = (int)h->nlmsg_len -
 		   (int)NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct inet_diag_msg)));
 	uint64_t id = 0;

@@ -26,10 +26,8 @@ const char *const why_kind_names[] = {
 };
 
 const char *const why_dir_names[] = {
-	[WHY_DIR_NONE] = NULL,
-	[WHY_DIR_UNKNOWN] = "unknown",
-	[WHY_DIR_INCOMING] = "incoming",
-	[WHY_DIR_OUTGOING] = "outgoing",
+	[WHY_DIR_NONE] = NULL,		 [WHY_DIR_UNKNOWN] = "unknown",
+	[WHY_DIR_INCOMING] = "incoming", [WHY_DIR_OUTGOING] = "outgoing",
 	[WHY_DIR_BOTH] = "both",
 };
 
@@ -84,48 +82,38 @@ static void advise(struct why_cause *c, const struct why_cause *other)
 
 	who(c, w, sizeof(w));
 	if (other) {
-		const struct why_cause *in = c->kind == WHY_INCOMING ? c : other;
-		const struct why_cause *out = c->kind == WHY_INCOMING ? other : c;
+		const struct why_cause *in = c->kind == WHY_INCOMING ? c
+								     : other;
+		const struct why_cause *out = c->kind == WHY_INCOMING ? other
+								      : c;
 
-		snprintf(c->advice, sizeof(c->advice),
-			 "%s churns both ways: it closes the connections it "
-			 "accepts on :%u and opens a new one to %s for each, "
-			 "like a proxy without keep-alive; keep client "
-			 "connections alive (nginx: keepalive_timeout) and "
-			 "reuse upstream ones (nginx: keepalive in the "
-			 "upstream block, with proxy_http_version 1.1 and an "
-			 "empty Connection header)",
-			 w, in->local_port, out->remote);
+		snprintf(
+			c->advice, sizeof(c->advice),
+			"%s churns both ways: it closes the connections it accepts on :%u and opens a new one to %s for each, like a proxy without keep-alive; keep client connections alive (nginx: keepalive_timeout) and reuse upstream ones (nginx: keepalive in the upstream block, with proxy_http_version 1.1 and an empty Connection header)",
+			w, in->local_port, out->remote);
 		return;
 	}
 	if (c->kind == WHY_OUTGOING) {
-		snprintf(c->advice, sizeof(c->advice),
-			 "%s opens a new connection to %s for each request "
-			 "and closes it first, so each one leaves TIME_WAIT "
-			 "here: use a connection pool or persistent "
-			 "connections (HTTP keep-alive, a database pool)",
-			 w, c->remote);
+		snprintf(
+			c->advice, sizeof(c->advice),
+			"%s opens a new connection to %s for each request and closes it first, so each one leaves TIME_WAIT here: use a connection pool or persistent connections (HTTP keep-alive, a database pool)",
+			w, c->remote);
 		return;
 	}
 	snprintf(r, sizeof(r), ":%u", c->local_port);
 	if (!c->listening) {
-		snprintf(c->advice, sizeof(c->advice),
-			 "nothing listens on %s now: a server that stopped, or "
-			 "a client bound to that port that closes first; a "
-			 "client should reuse its connections",
-			 r);
+		snprintf(
+			c->advice, sizeof(c->advice),
+			"nothing listens on %s now: a server that stopped, or a client bound to that port that closes first; a client should reuse its connections",
+			r);
 		return;
 	}
 	/* "the server on :8080" says where already */
-	snprintf(c->advice, sizeof(c->advice),
-		 "%s closes the connections it accepts%s%s first, so each "
-		 "one leaves TIME_WAIT here: enable HTTP keep-alive or let "
-		 "clients close first (nginx: keepalive_timeout; a proxy "
-		 "also needs keepalive in its upstream block); SO_LINGER "
-		 "{1, 0} (a reset on close) hides TIME_WAIT at the cost of "
-		 "data still in flight, which is no fix",
-		 w, c->process || c->unit ? " on " : "",
-		 c->process || c->unit ? r : "");
+	snprintf(
+		c->advice, sizeof(c->advice),
+		"%s closes the connections it accepts%s%s first, so each one leaves TIME_WAIT here: enable HTTP keep-alive or let clients close first (nginx: keepalive_timeout; a proxy also needs keepalive in its upstream block); SO_LINGER {1, 0} (a reset on close) hides TIME_WAIT at the cost of data still in flight, which is no fix",
+		w, c->process || c->unit ? " on " : "",
+		c->process || c->unit ? r : "");
 }
 
 static void take(struct why *w, const struct sock_cause *s, double tw)
@@ -234,15 +222,14 @@ static enum why_dir direction(const struct sock_stats *st,
 		if (out_min >= 0.5 || in_min >= 0.5) {
 			bool o_ = out_min >= 0.5;
 
-			snprintf(basis, len,
-				 "TIME_WAIT arrives at about %s/s, more than "
-				 "the %s/s connections %s, so at least %.0f%% "
-				 "of it is %s",
-				 rate(arrive, x, sizeof(x)),
-				 rate(o_ ? p : a, y, sizeof(y)),
-				 o_ ? "accepted" : "opened",
-				 floor(100 * (o_ ? out_min : in_min)),
-				 o_ ? "outgoing" : "incoming");
+			snprintf(
+				basis, len,
+				"TIME_WAIT arrives at about %s/s, more than the %s/s connections %s, so at least %.0f%% of it is %s",
+				rate(arrive, x, sizeof(x)),
+				rate(o_ ? p : a, y, sizeof(y)),
+				o_ ? "accepted" : "opened",
+				floor(100 * (o_ ? out_min : in_min)),
+				o_ ? "outgoing" : "incoming");
 			return o_ ? WHY_DIR_OUTGOING : WHY_DIR_INCOMING;
 		}
 	}
@@ -250,17 +237,17 @@ static enum why_dir direction(const struct sock_stats *st,
 		snprintf(basis, len, "the dump holds no TIME_WAIT to tell");
 		return WHY_DIR_UNKNOWN;
 	}
-	snprintf(basis, len,
-		 "the table holds %.0f%% outgoing and %.0f%% incoming "
-		 "TIME_WAIT%s%s%s%s%s",
-		 round(100 * out / tot), round(100 * in / tot),
-		 isnan(a) || isnan(p) ? "" : ", and the churn (",
-		 isnan(a) || isnan(p) ? "" : rate(a, x, sizeof(x)),
-		 isnan(a) || isnan(p) ? "" : "/s opened, ",
-		 isnan(a) || isnan(p) ? "" : rate(p, y, sizeof(y)),
-		 isnan(a) || isnan(p) ? ""
-				      : "/s accepted) does not tell the two "
-					"apart");
+	if (isnan(a) || isnan(p))
+		snprintf(
+			basis, len,
+			"the table holds %.0f%% outgoing and %.0f%% incoming TIME_WAIT",
+			round(100 * out / tot), round(100 * in / tot));
+	else
+		snprintf(
+			basis, len,
+			"the table holds %.0f%% outgoing and %.0f%% incoming TIME_WAIT, and the churn (%s/s opened, %s/s accepted) does not tell the two apart",
+			round(100 * out / tot), round(100 * in / tot),
+			rate(a, x, sizeof(x)), rate(p, y, sizeof(y)));
 	if (out / tot >= 0.8)
 		return WHY_DIR_OUTGOING;
 	if (in / tot >= 0.8)
@@ -282,24 +269,22 @@ static void caveat(const struct sock_stats *st, const struct observation *o,
 	}
 	if (d > 0)
 		snprintf(more, sizeof(more),
-			 "; %s more closed without one in the last %s s "
-			 "(%s/s)",
+			 "; %s more closed without one in the last %s s (%s/s)",
 			 fmt(d, a, sizeof(a)),
 			 fmt(round(o->window * 100) / 100, b, sizeof(b)),
 			 rate(o->m[M_TW_OVERFLOW_RATE], c, sizeof(c)));
 	w->overflow_dir = direction(st, o, basis, sizeof(basis));
-	snprintf(w->caveat, sizeof(w->caveat),
-		 "the table is full: the dump holds only the %s TIME_WAIT "
-		 "sockets that got a bucket%s, and the shares are of those. "
-		 "The overflow is %s%s: %s",
-		 fmt((double)st->states[TCP_TIME_WAIT], a, sizeof(a)), more,
-		 w->overflow_dir == WHY_DIR_UNKNOWN ? "of unknown direction"
-		 : w->overflow_dir == WHY_DIR_BOTH  ? "both ways"
-						    : "most likely ",
-		 w->overflow_dir == WHY_DIR_INCOMING   ? "incoming"
-		 : w->overflow_dir == WHY_DIR_OUTGOING ? "outgoing"
-						       : "",
-		 basis);
+	snprintf(
+		w->caveat, sizeof(w->caveat),
+		"the table is full: the dump holds only the %s TIME_WAIT sockets that got a bucket%s, and the shares are of those. The overflow is %s%s: %s",
+		fmt((double)st->states[TCP_TIME_WAIT], a, sizeof(a)), more,
+		w->overflow_dir == WHY_DIR_UNKNOWN ? "of unknown direction"
+		: w->overflow_dir == WHY_DIR_BOTH  ? "both ways"
+						   : "most likely ",
+		w->overflow_dir == WHY_DIR_INCOMING   ? "incoming"
+		: w->overflow_dir == WHY_DIR_OUTGOING ? "outgoing"
+						      : "",
+		basis);
 }
 
 void why_diagnose(const struct sock_stats *st, const struct observation *o,
@@ -310,20 +295,18 @@ void why_diagnose(const struct sock_stats *st, const struct observation *o,
 	memset(out, 0, sizeof(*out));
 	churn(o, out);
 	if (syn_flood)
-		snprintf(out->syn_flood, sizeof(out->syn_flood),
-			 "SYN_RECV from %s addresses with SYN cookies or "
-			 "listen overflows: see the syn-flood-hint advice; "
-			 "TIME_WAIT from a flood is not the application's to "
-			 "change",
-			 fmt(o->m[M_SYN_RECV_PEERS], a, sizeof(a)));
+		snprintf(
+			out->syn_flood, sizeof(out->syn_flood),
+			"SYN_RECV from %s addresses with SYN cookies or listen overflows: see the syn-flood-hint advice; TIME_WAIT from a flood is not the application's to change",
+			fmt(o->m[M_SYN_RECV_PEERS], a, sizeof(a)));
 	if (!st || !st->collected) {
 		out->unknown = st && st->error[0] ? st->error
 						  : "no socket dump";
 		return;
 	}
 	if (!(o->m[M_EPHEMERAL_PORTS] > 0)) {
-		out->unknown = "ip_local_port_range is unknown, so is the "
-			       "direction";
+		out->unknown =
+			"ip_local_port_range is unknown, so is the direction";
 		return;
 	}
 	out->known = true;

@@ -22,7 +22,10 @@
 #define WHY_MAX 5   /* causes given in JSON and Prometheus */
 #define WHY_SHOWN 3 /* in the text report */
 
-enum why_kind { WHY_INCOMING, WHY_OUTGOING };
+enum why_kind {
+	WHY_INCOMING,
+	WHY_OUTGOING
+};
 
 /* Which way the TIME_WAIT that overflowed most likely went. */
 enum why_dir {
@@ -38,16 +41,16 @@ extern const char *const why_dir_names[]; /* NULL for WHY_DIR_NONE */
 
 struct why_cause {
 	enum why_kind kind;
-	unsigned local_port;		    /* incoming */
-	char remote[INET6_ADDRSTRLEN + 8];  /* outgoing: ADDR:PORT, [ADDR]:PORT */
+	unsigned local_port;		   /* incoming */
+	char remote[INET6_ADDRSTRLEN + 8]; /* outgoing: ADDR:PORT, [ADDR]:PORT */
 	uint64_t time_wait;
-	double share;		 /* of the TIME_WAIT in the dump */
-	const char *process;	 /* comm, NULL when not named */
-	int pid;		 /* 0 when not known */
-	const char *unit;	 /* systemd unit or container, or NULL */
-	const char *how;	 /* how it was named, or why not */
-	bool listening;		 /* incoming: something listens on the port */
-	bool proxy;		 /* its owner also holds a cause the other way */
+	double share;	     /* of the TIME_WAIT in the dump */
+	const char *process; /* comm, NULL when not named */
+	int pid;	     /* 0 when not known */
+	const char *unit;    /* systemd unit or container, or NULL */
+	const char *how;     /* how it was named, or why not */
+	bool listening;	     /* incoming: something listens on the port */
+	bool proxy;	     /* its owner also holds a cause the other way */
 	char advice[900];
 };
 
@@ -57,8 +60,8 @@ struct why {
 	uint64_t time_wait;  /* TIME_WAIT sockets in the dump */
 	size_t n;
 	struct why_cause causes[WHY_MAX];
-	size_t more;	     /* causes found beyond WHY_MAX */
-	bool full;	     /* full or overflowing: the dump is a sample */
+	size_t more; /* causes found beyond WHY_MAX */
+	bool full;   /* full or overflowing: the dump is a sample */
 	enum why_dir overflow_dir;
 	char caveat[700];    /* what a full table means here, "" if not full */
 	char churn[300];     /* new connections per second, or why unknown */

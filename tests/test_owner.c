@@ -32,7 +32,8 @@
 #include "owner.h"
 #include "testutil.h"
 
-#define DOCKER_ID "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define DOCKER_ID                                                              \
+	"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
 
 static void contains(const char *text, const char *want)
 {
@@ -134,10 +135,9 @@ static struct sock_cause *cause(struct fixture *f, bool outgoing,
 	c->time_wait = 10;
 	c->sockets = 1;
 	c->n_owners = 1;
-	c->owners[0] = (struct sock_owner){ .inode = inode,
-					    .uid = uid,
-					    .cgroup = cg,
-					    .sockets = 1 };
+	c->owners[0] = (struct sock_owner){
+		.inode = inode, .uid = uid, .cgroup = cg, .sockets = 1
+	};
 	return c;
 }
 
@@ -331,8 +331,9 @@ static void several_owners_are_counted_in_the_reason(void **state)
 
 	proc(f->t, 900, "a", 0, "/a.service");
 	c = cause(f, false, 1, 0, id);
-	c->owners[1] = (struct sock_owner){ .inode = 2, .uid = 5,
-					    .cgroup = 12345, .sockets = 3 };
+	c->owners[1] = (struct sock_owner){
+		.inode = 2, .uid = 5, .cgroup = 12345, .sockets = 3
+	};
 	c->n_owners = 2;
 	owner_name_causes(&f->st, &f->env);
 	/* the busiest owner is the second one, in no cgroup found */

@@ -239,9 +239,7 @@ int main(int argc, char **argv)
 	    count > MAX_COUNT || upstream < 0 || upstream > 65535 ||
 	    seconds < 1 || seconds > 600) {
 		fprintf(stderr,
-			"usage: whyload serve|get|pool|proxy --name NAME -p "
-			"PORT [-n COUNT] [-u UPSTREAM] [--close-first] "
-			"[--seconds S]\n");
+			"usage: whyload serve|get|pool|proxy --name NAME -p PORT [-n COUNT] [-u UPSTREAM] [--close-first] [--seconds S]\n");
 		return 64;
 	}
 	/* the comm the report must show */
