@@ -129,6 +129,10 @@ void sockdiag_account(struct sock_stats *st, const struct inet_diag_msg *m)
 		/* by local port: whose listener closes first (why.c) */
 		if (!outgoing && st->tw_by_port)
 			st->tw_by_port[lport]++;
+		if (m->idiag_expires >= SOCK_TW_YOUNG_MS && outgoing)
+			st->tw_young_out++;
+		else if (m->idiag_expires >= SOCK_TW_YOUNG_MS)
+			st->tw_young_in++;
 		n = addr_key(key, m->idiag_family, m->id.idiag_dst);
 		sketch_add(&st->tw_peers, key, n);
 	} else if (m->idiag_state == TCP_SYN_RECV) {

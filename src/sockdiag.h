@@ -32,6 +32,12 @@ struct sock_owner {
 	uint64_t sockets; /* sockets seen with this uid and cgroup */
 };
 
+/*
+ * A TIME_WAIT socket with this much of its 60 s left (idiag_expires, in
+ * ms) entered the table in the last 10 s: the recent mix of a full table.
+ */
+#define SOCK_TW_YOUNG_MS 50000
+
 #define SOCK_CAUSES 5 /* incoming ports and destinations kept, each */
 #define SOCK_OWNERS 4 /* distinct owners kept per cause */
 
@@ -66,6 +72,8 @@ struct sock_stats {
 	uint64_t sockets;
 	uint64_t states[SOCK_STATES];
 	uint64_t tw_outgoing, tw_incoming;
+	/* ...of which got a bucket in the last 10 s (see SOCK_TW_YOUNG_MS) */
+	uint64_t tw_young_out, tw_young_in;
 	struct sketch tw_peers;	 /* remote address of TIME_WAIT sockets */
 	/*
 	 * Connections this host opened, by (local addr, remote addr, remote

@@ -201,8 +201,9 @@ static void churn(const struct observation *o, struct why *w)
  * lifetime (what leaves a full table) plus the overflow rate, so whatever
  * of that exceeds one side's churn is the other side's.  Where the churn
  * does not tell (loopback counts every connection both ways) the table's
- * own split stands for it: a full table admits sockets in the order they
- * come.
+ * own split stands for it, that of the sockets it admitted in the last
+ * 10 s where there are enough of them (a full table admits sockets in the
+ * order they come, and the older ones came under another mix, maybe).
  */
 static enum why_dir direction(const struct sock_stats *st,
 			      const struct observation *o, char *basis,
@@ -211,6 +212,7 @@ static enum why_dir direction(const struct sock_stats *st,
 	double out = (double)st->tw_outgoing, in = (double)st->tw_incoming;
 	double a = o->m[M_ACTIVE_OPEN_RATE], p = o->m[M_PASSIVE_OPEN_RATE];
 	double ovr = o->m[M_TW_OVERFLOW_RATE], tot = out + in, arrive;
+	bool young;
 	double life = o->tw_lifetime > 0 ? o->tw_lifetime : TW_LIFETIME;
 	char x[32], y[32];
 
@@ -237,15 +239,25 @@ static enum why_dir direction(const struct sock_stats *st,
 		snprintf(basis, len, "the dump holds no TIME_WAIT to tell");
 		return WHY_DIR_UNKNOWN;
 	}
+	/* what entered the table lately is its mix now, when there is some */
+	young = st->tw_young_out + st->tw_young_in >= 10 && life == TW_LIFETIME;
+	if (young) {
+		out = (double)st->tw_young_out;
+		in = (double)st->tw_young_in;
+		tot = out + in;
+	}
 	if (isnan(a) || isnan(p))
 		snprintf(
-			basis, len,
-			"the table holds %.0f%% outgoing and %.0f%% incoming TIME_WAIT",
+			basis, len, "%s %.0f%% outgoing and %.0f%% incoming",
+			young ? "the TIME_WAIT that got a bucket in the last 10 s is"
+			      : "the table holds TIME_WAIT",
 			round(100 * out / tot), round(100 * in / tot));
 	else
 		snprintf(
 			basis, len,
-			"the table holds %.0f%% outgoing and %.0f%% incoming TIME_WAIT, and the churn (%s/s opened, %s/s accepted) does not tell the two apart",
+			"%s %.0f%% outgoing and %.0f%% incoming, and the churn (%s/s opened, %s/s accepted) does not tell the two apart",
+			young ? "the TIME_WAIT that got a bucket in the last 10 s is"
+			      : "the table holds TIME_WAIT",
 			round(100 * out / tot), round(100 * in / tot),
 			rate(a, x, sizeof(x)), rate(p, y, sizeof(y)));
 	if (out / tot >= 0.8)

@@ -72,7 +72,7 @@ if [ "${TWTUNE_WHY_PHASE:-}" = overflow ]; then
 	expect_eq "the overflow's direction" "$(j .why.overflow_direction)" outgoing
 	# loopback counts each connection both ways: the table decides
 	expect_has "why that direction" "$(j .why.caveat)" \
-		"the table holds 100% outgoing and 0% incoming TIME_WAIT, and the churn"
+		"the TIME_WAIT that got a bucket in the last 10 s is 100% outgoing and 0% incoming, and the churn"
 	expect_has "the churn line" "$(j .why.churn)" "/s opened by this host"
 	expect_eq "the cause" "$(j '.causes[0] | "\(.kind) \(.remote) \(.time_wait) \(.share)"')" \
 		"outgoing 127.0.0.1:6000 50 1"

@@ -1351,6 +1351,42 @@ static void peer_dump_also_finds_the_owners_of_destinations(void **state)
 	nl_free(&b);
 }
 
+static void young_time_wait_is_counted_by_direction(void **state)
+{
+	struct nlbuf b = { 0 };
+	struct sock_stats st;
+	static const struct {
+		unsigned sport;
+		uint32_t expires;
+	} tw[] = {
+		{ 40000, 59000 },		/* outgoing, 1 s old */
+		{ 40001, SOCK_TW_YOUNG_MS },	/* outgoing, 10 s old */
+		{ 40002, SOCK_TW_YOUNG_MS - 1 }, /* outgoing, older */
+		{ 8080, 55000 },		/* incoming, 5 s old */
+		{ 8080, 1000 },			/* incoming, 59 s old */
+	};
+
+	(void)state;
+	assert_int_equal(sockdiag_init(&st, EPH_LO, EPH_HI), 0);
+	for (size_t i = 0; i < sizeof(tw) / sizeof(tw[0]); i++) {
+		struct inet_diag_msg m = diag_msg(AF_INET, TCP_TIME_WAIT,
+						  "10.0.0.1", tw[i].sport,
+						  "192.0.2.1", 80);
+
+		m.idiag_expires = tw[i].expires;
+		put_msg(&b, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, SEQ, &m,
+			sizeof(m));
+	}
+	put_done(&b, SEQ, 0);
+	assert_int_equal(parse(&st, &b, b.len, SEQ), 1);
+	assert_int_equal(st.tw_outgoing, 3);
+	assert_int_equal(st.tw_incoming, 2);
+	assert_int_equal(st.tw_young_out, 2);
+	assert_int_equal(st.tw_young_in, 1);
+	sockdiag_free(&st);
+	nl_free(&b);
+}
+
 static void fill_gives_the_top_cause_shares(void **state)
 {
 	struct sock_stats st;
@@ -1489,6 +1525,7 @@ int main(void)
 		cmocka_unit_test(
 			peer_dump_also_finds_the_owners_of_destinations),
 		cmocka_unit_test(fill_gives_the_top_cause_shares),
+		cmocka_unit_test(young_time_wait_is_counted_by_direction),
 		cmocka_unit_test(address_keys_print_as_ipv4_and_ipv6),
 		cmocka_unit_test(live_dump_counts_every_socket_once),
 	};

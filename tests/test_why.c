@@ -376,12 +376,25 @@ static void full_table_without_churn_evidence_follows_the_table(void **state)
 	full(&o, 533, 533);
 	why_diagnose(&st, &o, false, &w);
 	assert_int_equal(w.overflow_dir, WHY_DIR_OUTGOING);
-	contains(w.caveat, "the table holds 100% outgoing and 0% incoming");
+	contains(w.caveat,
+		 "the table holds TIME_WAIT 100% outgoing and 0% incoming");
 	contains(w.caveat, "does not tell the two apart");
 	dump(&st, 2000, 1000);
 	why_diagnose(&st, &o, false, &w);
 	assert_int_equal(w.overflow_dir, WHY_DIR_BOTH);
 	contains(w.caveat, "The overflow is both ways");
+	/* what entered lately outweighs the older sockets */
+	dump(&st, 2000, 1000);
+	st.tw_young_out = 30;
+	st.tw_young_in = 0;
+	why_diagnose(&st, &o, false, &w);
+	assert_int_equal(w.overflow_dir, WHY_DIR_OUTGOING);
+	contains(w.caveat, "the TIME_WAIT that got a bucket in the last 10 s "
+			   "is 100% outgoing");
+	/* too few of them to tell: the whole table */
+	st.tw_young_out = 9;
+	why_diagnose(&st, &o, false, &w);
+	assert_int_equal(w.overflow_dir, WHY_DIR_BOTH);
 	/* no churn at all: the split, without a word about it */
 	dump(&st, 2000, 200);
 	full(&o, NAN, NAN);
