@@ -852,11 +852,13 @@ static size_t put_causes_filter(const struct request *q, unsigned char *out,
 			.yes = (unsigned char)oplen,
 			.no = (unsigned short)(oplen + 4),
 		};
-		struct inet_diag_hostcond hc = {
-			.family = c[i].family,
-			.prefix_len = (unsigned char)(alen * 8),
-			.port = (int)c[i].port,
-		};
+		struct inet_diag_hostcond hc;
+
+		/* its padding goes to the kernel too */
+		memset(&hc, 0, sizeof(hc));
+		hc.family = c[i].family;
+		hc.prefix_len = (unsigned char)(alen * 8);
+		hc.port = (int)c[i].port;
 
 		memcpy(out + len, &op, sizeof(op));
 		memcpy(out + len + sizeof(op), &hc, sizeof(hc));
