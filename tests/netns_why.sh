@@ -228,6 +228,12 @@ expect_rc "prometheus with sockets" 0 R -f prometheus --sockets
 expect_grep "prometheus: shopfront" 'twtune_time_wait_cause_sockets{kind="incoming",port="8080",process="shopfront"} 300$' "$T/out"
 expect_grep "prometheus: billing" 'twtune_time_wait_cause_sockets{kind="outgoing",remote="127.0.0.1:5432",process="billing"} 200$' "$T/out"
 expect_eq "prometheus: the top causes only" "$(grep -c '^twtune_time_wait_cause_sockets' "$T/out")" 4
+if command -v promtool >/dev/null; then
+	promtool check metrics <"$T/out" >"$T/promtool.out" 2>&1
+	expect_eq "promtool check metrics" "$?" 0
+else
+	echo "# promtool not installed (Debian package prometheus): not checked by it"
+fi
 expect_rc "prometheus without sockets" 0 R -f prometheus
 expect_eq "no cause series without a dump" "$(grep -c 'twtune_time_wait_cause' "$T/out")" 0
 
