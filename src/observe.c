@@ -935,8 +935,9 @@ int observe_parse_tcp_opens(const char *text, double *active, double *passive,
  * The churn counters: new connections this network namespace opened
  * (ActiveOpens, counted in tcp_connect()) and accepted (PassiveOpens, when
  * a handshake completes).  /proc/net/snmp follows the namespace of the
- * reader like /proc/net/netstat, and costs the same whatever the number
- * of sockets.  Optional: without it the rates are unknown, with the
+ * reader like /proc/net/netstat (the SNMP MIBs are per network namespace
+ * since Linux 2.6.26), and costs the same whatever the number of
+ * sockets.  Optional: without it the rates are unknown, with the
  * reason.
  */
 static void read_opens(int procfd, struct observation *o)
