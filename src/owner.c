@@ -596,6 +596,11 @@ static void name_cause(struct namer *nm, struct sock_cause *c)
 		return;
 	}
 	fd_reason(nm, o, hit, refused, fd_why, sizeof(fd_why));
+	if (hit == -1 && procs && procs == nm->all && nm->all_cut)
+		snprintf(
+			fd_why, sizeof(fd_why),
+			"the search of /proc/PID/fd stopped after %d processes",
+			MAX_PROCS);
 	if (g && g->listed) {
 		name_by_group(c, o, g, fd_why);
 		set_unit(nm, c, c->pid, g);
