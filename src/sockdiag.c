@@ -831,7 +831,11 @@ static size_t put_causes_filter(const struct request *q, unsigned char *out,
 		const struct sock_cause *k = &st->causes[i];
 
 		/* an IPv4 condition also matches IPv4-mapped IPv6 sockets */
-		if (!findable(k, q->family))
+		if (!findable(k, q->family) ||
+		    (q->to && q->to->family == k->family &&
+		     q->to->port == k->port &&
+		     !memcmp(q->to->remote, k->remote,
+			     k->family == AF_INET ? 4 : 16)))
 			continue;
 		c[n++] = (struct cond){ k->family, k->remote, k->port };
 	}
