@@ -8,13 +8,18 @@
 #   ss -tan state time-wait | wc -l
 #   netstat -an | awk '{print $6}' | sort | uniq -c   (the seeds' pipeline)
 #   nldump                           (the bare netlink dump: the floor)
-# and prints each time, the ratio to twtune, and twtune's peak RSS.
+# and prints each time, the ratio to twtune, and twtune's peak RSS; then
+# the cost of the Why section (causes, their owners, the advice): the
+# same report from tests/twtune-hooks with and without it
+# (TWTUNE_TEST_NO_WHY), in interleaved rounds, medians and their ratio,
+# on this load and on one with incoming TIME_WAIT too (bench/why.sh).
 #
 #   bench/run.sh [N] [RUNS]      (root; run by `make bench`)
 set -eu
 N=${1:-100000}
 RUNS=${2:-5}
 : "${TWTUNE:?}" "${TWLOAD:?}" "${NLDUMP:?}" "${MEASURE:?}" "${SRCDIR:?}"
+: "${TWTUNE_HOOKS:?}"
 
 . "$SRCDIR/bench/lib.sh"
 bench_netns "$@"
@@ -87,6 +92,25 @@ printf '  %-42s %9s ms %9s ms %8s KiB\n' "twtune report --no-sockets -q" "$1" "$
 left=$(awk '/^TCP:/ { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat)
 echo
 echo "TIME_WAIT still present after measuring: $left (must equal $made)"
+# The Why section: the same binary with it and without it, paired rounds.
+r=0
+while [ $r -lt "$RUNS" ]; do
+	set -- $(TWTUNE_TEST_NO_WHY=1 "$MEASURE" 1 "$TWTUNE_HOOKS" report -p "$P" --state "$S" -f json)
+	echo "$1" >>"$T/nowhy"
+	set -- $("$MEASURE" 1 "$TWTUNE_HOOKS" report -p "$P" --state "$S" -f json)
+	echo "$1" >>"$T/why"
+	r=$((r + 1))
+done
+median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+nowhy=$(median "$T/nowhy")
+why=$(median "$T/why")
+echo
+echo "The Why section (causes, owners, advice) on this load, tests/twtune-hooks, $RUNS paired rounds:"
+printf '  %-42s %9s ms\n' "report -f json without it" "$nowhy"
+printf '  %-42s %9s ms\n' "report -f json with it" "$why"
+awk -v a="$why" -v b="$nowhy" 'BEGIN { printf "  ratio %.3f (%+.1f%%)\n", a / b, (a / b - 1) * 100 }'
+echo
+BENCH_IN_NETNS= sh "$SRCDIR/bench/why.sh" "$N" "$RUNS"
 tw=$(awk -F'\t' 'NR == 1 { print $2 }' "$T/rows")
 echo
 echo "ratios to twtune report --format json ($tw ms):"

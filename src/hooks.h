@@ -18,6 +18,9 @@ bool hook_no_landlock(void) __attribute__((weak));
 /* Behave as on a kernel without the TCPTimeWaitOverflow counter. */
 bool hook_no_counter(void) __attribute__((weak));
 
+/* Skip finding the causes of TIME_WAIT (the benchmark's baseline). */
+bool hook_no_why(void) __attribute__((weak));
+
 /* A fixed suffix for temporary file names, so tests can plant things. */
 const char *hook_tmp_suffix(void) __attribute__((weak));
 

@@ -25,6 +25,9 @@
 #include "sysctl.h"
 #include "tunables.h"
 
+struct source;
+static void read_opens(const struct source *src, struct observation *o);
+static void derive_opens(struct observation *o, const struct baseline *b);
 
 const char *const metric_names[METRIC_COUNT] = {
 	[M_TW_COUNT] = "tw_count",
@@ -73,6 +76,10 @@ const char *const metric_names[METRIC_COUNT] = {
 	[M_PEER_TIMESTAMPS] = "peer_timestamps",
 	[M_REUSE_EFFECTIVE] = "reuse_effective",
 	[M_TW_PORT_LIMIT] = "tw_port_limit",
+	[M_ACTIVE_OPEN_RATE] = "active_open_rate",
+	[M_PASSIVE_OPEN_RATE] = "passive_open_rate",
+	[M_TW_TOP_SERVICE_SHARE] = "tw_top_service_share",
+	[M_TW_TOP_DESTINATION_SHARE] = "tw_top_destination_share",
 };
 
 /* Why the overflow metrics are unknown on a kernel that only logs. */
@@ -786,6 +793,7 @@ int observe_collect_view(int procfd, const struct nsview *view,
 	}
 	if (ret < 0)
 		return ret;
+	read_opens(&src, o);
 	ret = read_all_sysctls(&src, keys, n_keys, o, err, errlen);
 	if (ret < 0)
 		return ret;
@@ -898,6 +906,7 @@ static void derive_without_counter(struct observation *o,
 
 	o->why[M_TW_OVERFLOW_DELTA] = o->why[M_TW_OVERFLOW_RATE] = NO_COUNTER;
 	b = usable_baseline(o, b);
+	derive_opens(o, b);
 	if (b) {
 		o->window = o->time - b->time;
 		o->baseline_source = b->source;
@@ -949,6 +958,7 @@ void observe_derive(struct observation *o, const struct baseline *b)
 	}
 
 	b = usable_baseline(o, b);
+	derive_opens(o, b);
 	if (b) {
 		o->window = o->time - b->time;
 		o->baseline_source = b->source;
@@ -1013,4 +1023,97 @@ void observe_free(struct observation *o)
 	o->sysctls = NULL;
 	o->n_sysctls = 0;
 	msgs_free(&o->warnings);
+}
+
+int observe_parse_tcp_opens(const char *text, double *active, double *passive,
+			    char *err, size_t errlen)
+{
+	static const char *const names[] = { "ActiveOpens", "PassiveOpens" };
+	double v[ARRAY_SIZE(names)];
+	bool found[ARRAY_SIZE(names)];
+	int ret = observe_parse_netstat(text, "Tcp", names, v, found,
+					ARRAY_SIZE(names), err, errlen);
+
+	if (ret < 0)
+		return ret;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (!found[i]) {
+			snprintf(err, errlen, "Tcp has no %s column", names[i]);
+			return -EINVAL;
+		}
+	}
+	*active = v[0];
+	*passive = v[1];
+	return 0;
+}
+
+/*
+ * The churn counters: new connections this network namespace opened
+ * (ActiveOpens, counted in tcp_connect()) and accepted (PassiveOpens, when
+ * a handshake completes).  /proc/net/snmp follows the namespace of the
+ * reader like /proc/net/netstat (the SNMP MIBs are per network namespace
+ * since Linux 2.6.26), and costs the same whatever the number of
+ * sockets.  Optional: without it the rates are unknown, with the
+ * reason.
+ */
+static void read_opens(const struct source *src, struct observation *o)
+{
+	char *text = NULL, perr[160];
+	int ret;
+
+	o->c.active_opens = o->c.passive_opens = NAN;
+	ret = read_text(src, "net/snmp", PROC_FILE_MAX, &text);
+	if (ret == 0)
+		ret = observe_parse_tcp_opens(text, &o->c.active_opens,
+					      &o->c.passive_opens, perr,
+					      sizeof(perr));
+	else
+		snprintf(perr, sizeof(perr), "%s", strerror(-ret));
+	free(text);
+	if (ret == 0)
+		return;
+	o->c.active_opens = o->c.passive_opens = NAN;
+	/* a missing file is a fixture tree: no warning, only the reason */
+	if (ret != -ENOENT)
+		msgs_addf(&o->warnings,
+			  "net/snmp: %s; new connection rates unknown", perr);
+	o->why[M_ACTIVE_OPEN_RATE] = o->why[M_PASSIVE_OPEN_RATE] =
+		ret == -ENOENT ? "no net/snmp to count new connections"
+			       : "net/snmp is unreadable or malformed";
+}
+
+/* New connections per second since the baseline b (NULL: none). */
+static void derive_opens(struct observation *o, const struct baseline *b)
+{
+	const double now[] = { o->c.active_opens, o->c.passive_opens };
+	const int metric[] = { M_ACTIVE_OPEN_RATE, M_PASSIVE_OPEN_RATE };
+
+	for (size_t i = 0; i < ARRAY_SIZE(metric); i++) {
+		double then, d;
+
+		o->m[metric[i]] = NAN;
+		if (isnan(now[i]))
+			continue; /* read_opens() said why */
+		if (!b) {
+			o->why[metric[i]] = NO_BASELINE;
+			continue;
+		}
+		then = i == 0 ? b->c.active_opens : b->c.passive_opens;
+		d = delta(now[i], then);
+		if (isnan(d)) {
+			o->why[metric[i]] =
+				isnan(then)
+					? "the baseline has no Tcp ActiveOpens/PassiveOpens"
+					: "the counter went down since the baseline";
+			continue;
+		}
+		/* a shorter window tells how many came, not how often */
+		if (!(o->time - b->time >= MIN_RATE_WINDOW)) {
+			o->why[metric[i]] =
+				"the baseline is less than a second old";
+			continue;
+		}
+		o->m[metric[i]] = d / (o->time - b->time);
+		o->why[metric[i]] = NULL;
+	}
 }

@@ -40,6 +40,8 @@ enum metric {
 	M_TW_OVERFLOW_LOG_LINES,
 	M_TW_OVERFLOW_LOG_SUPPRESSED,
 	M_TW_MAX_UB,
+	M_ACTIVE_OPEN_RATE,
+	M_PASSIVE_OPEN_RATE,
 	/* socket-level: O(sockets), from netlink sock_diag */
 	M_STATE_ESTABLISHED,
 	M_STATE_SYN_SENT,
@@ -63,6 +65,8 @@ enum metric {
 	M_PEER_TIMESTAMPS,
 	M_REUSE_EFFECTIVE,
 	M_TW_PORT_LIMIT,
+	M_TW_TOP_SERVICE_SHARE,
+	M_TW_TOP_DESTINATION_SHARE,
 	METRIC_COUNT
 };
 
@@ -93,6 +97,9 @@ struct counters {
 	double tw_overflows;
 	double syncookies_sent;
 	double listen_overflows;
+	/* Tcp ActiveOpens, PassiveOpens (/proc/net/snmp): connections this
+	 * namespace opened and accepted; NAN when not read */
+	double active_opens, passive_opens;
 };
 
 struct baseline {
@@ -154,6 +161,13 @@ int observe_parse_sockstat(const char *text, struct sockstat *out, char *err,
 int observe_parse_netstat(const char *text, const char *prefix,
 			  const char *const *names, double *vals, bool *found,
 			  size_t n, char *err, size_t errlen);
+/*
+ * The Tcp ActiveOpens and PassiveOpens counters of /proc/net/snmp
+ * (columns found by name); -EINVAL with err when they are missing or
+ * malformed.
+ */
+int observe_parse_tcp_opens(const char *text, double *active, double *passive,
+			    char *err, size_t errlen);
 int observe_parse_meminfo(const char *text, double *mem_total_bytes, char *err,
 			  size_t errlen);
 /*

@@ -18,10 +18,15 @@
 #include "report.h"
 #include "tunables.h"
 #include "util.h"
+#include "why.h"
 
 static void row(FILE *f, const char *label, const char *value);
 static json_t *sockets_json(const struct report *r);
 static json_t *top_peers_json(const struct report *r);
+static void why_text(FILE *f, const struct report *r, bool verbose);
+static json_t *causes_json(const struct report *r, json_t **why);
+static void prom_causes(FILE *f, const struct report *r,
+			const char *labels);
 
 static json_t *num(double v)
 {
@@ -354,6 +359,12 @@ json_t *report_json(const struct report *r)
 	json_object_set_new(j, "observations", report_observations_json(o));
 	json_object_set_new(j, "sockets", sockets_json(r));
 	json_object_set_new(j, "top_peers", top_peers_json(r));
+	{
+		json_t *why, *causes = causes_json(r, &why);
+
+		json_object_set_new(j, "causes", causes);
+		json_object_set_new(j, "why", why);
+	}
 	json_object_set_new(j, "sysctls", sysctls_json(o, r->shadows));
 	json_object_set_new(j, "plan", plan);
 	json_object_set_new(j, "changes_proposed",
@@ -787,6 +798,7 @@ void report_text(FILE *f, const struct report *r, bool verbose)
 	if (r->netns)
 		fprintf(f, "(network namespace %s)\n", r->netns);
 	time_wait_text(f, r->obs, verbose);
+	why_text(f, r, verbose);
 	sockets_text(f, r);
 	sysctls_text(f, r->obs);
 	changes_text(f, r);
@@ -1258,6 +1270,11 @@ static void prom_all(FILE *f, const struct report *reps, size_t n,
 				    labels[k], "direction=\"incoming\"",
 				    (double)st->tw_incoming);
 		}
+		prom_head(f, "twtune_time_wait_cause_sockets", "gauge",
+			  "TIME_WAIT held by each of the top causes: an "
+			  "incoming local port, or an outgoing destination.");
+		for (size_t k = 0; k < n; k++)
+			prom_causes(f, &reps[k], labels[k]);
 	}
 	for (size_t k = 0; k < n; k++)
 		free(labels[k]);
@@ -1312,4 +1329,162 @@ json_t *report_salt_json(const struct report *r)
 	json_object_set_new(j, "comment", json_string(sb.s));
 	strbuf_free(&sb);
 	return j;
+}
+
+/* ---- why: the causes of TIME_WAIT (why.c) -------------------------------- */
+
+static void diagnose(const struct report *r, struct why *w)
+{
+	bool syn_flood = false;
+
+	for (size_t i = 0; i < r->plan->n_advice; i++)
+		syn_flood |=
+			!strcmp(r->plan->advice[i].rule->id, "syn-flood-hint");
+	why_diagnose(r->socks, r->obs, syn_flood, w);
+}
+
+/* Where a cause is: ":8080", or "127.0.0.1:5432". */
+static const char *cause_where(const struct why_cause *c, char *buf, size_t len)
+{
+	if (c->kind == WHY_INCOMING)
+		snprintf(buf, len, ":%u", c->local_port);
+	else
+		snprintf(buf, len, "%s", c->remote);
+	return buf;
+}
+
+static const char *cause_who(const struct why_cause *c, char *buf, size_t len)
+{
+	char pid[32] = "";
+
+	if (c->pid)
+		snprintf(pid, sizeof(pid), "pid %d", c->pid);
+	if (!c->process && !c->unit)
+		snprintf(buf, len, "(not named)");
+	else if (!c->process)
+		snprintf(buf, len, "%s (process not named)", c->unit);
+	else
+		snprintf(buf, len, "%s%s%s%s%s%s", c->process,
+			 c->pid || c->unit ? " (" : "", pid,
+			 c->pid && c->unit ? ", " : "", c->unit ? c->unit : "",
+			 c->pid || c->unit ? ")" : "");
+	return buf;
+}
+
+/* The Why section: the top causes with their advice, churn, caveats. */
+static void why_text(FILE *f, const struct report *r, bool verbose)
+{
+	struct why w;
+	char where[INET6_ADDRSTRLEN + 16], who[256];
+
+	diagnose(r, &w);
+	if (!w.known) {
+		fprintf(f, "\nWhy\n");
+		snprintf(who, sizeof(who), "unknown (%s)", w.unknown);
+		row(f, "causes", who);
+	} else {
+		fprintf(f,
+			"\nWhy (TIME_WAIT by cause, of the %llu in the socket dump)\n",
+			(unsigned long long)w.time_wait);
+		if (!w.n)
+			row(f, "causes", "none: no TIME_WAIT");
+	}
+	for (size_t i = 0; i < w.n && i < WHY_SHOWN; i++) {
+		const struct why_cause *c = &w.causes[i];
+
+		fprintf(f, "  %-8s %-24s %10llu %6.1f%%  %s\n",
+			why_kind_names[c->kind],
+			cause_where(c, where, sizeof(where)),
+			(unsigned long long)c->time_wait, 100 * c->share,
+			cause_who(c, who, sizeof(who)));
+		/* how it was named, or why not (the advice says "nothing
+		 * listens" itself) */
+		if (c->how &&
+		    (verbose || (!c->process &&
+				 (c->listening || c->kind == WHY_OUTGOING))))
+			fprintf(f, "      (%s)\n", c->how);
+		fprintf(f, "      %s\n", c->advice);
+	}
+	if (w.n + w.more > WHY_SHOWN)
+		fprintf(f, "  (%zu more in the JSON report)\n",
+			w.n + w.more - WHY_SHOWN);
+	row(f, "new connections", w.churn);
+	if (w.caveat[0])
+		row(f, "full table", w.caveat);
+	if (w.syn_flood[0])
+		row(f, "SYN flood", w.syn_flood);
+}
+
+static json_t *str_or_null(const char *s)
+{
+	return s ? json_string(s) : json_null();
+}
+
+/*
+ * "causes": biggest first; "why": how they were found and what a full
+ * table means.
+ */
+static json_t *causes_json(const struct report *r, json_t **why)
+{
+	json_t *a = json_array();
+	struct why w;
+
+	diagnose(r, &w);
+	for (size_t i = 0; i < w.n; i++) {
+		const struct why_cause *c = &w.causes[i];
+
+		json_array_append_new(
+			a,
+			json_pack(
+				"{s:s, s:o, s:o, s:I, s:f, s:o, s:o, s:o, s:s, s:o, s:b}",
+				"kind", why_kind_names[c->kind], "local_port",
+				c->kind == WHY_INCOMING
+					? json_integer(c->local_port)
+					: json_null(),
+				"remote",
+				c->kind == WHY_OUTGOING ? json_string(c->remote)
+							: json_null(),
+				"time_wait", (json_int_t)c->time_wait, "share",
+				c->share, "process", str_or_null(c->process),
+				"pid",
+				c->pid ? json_integer(c->pid) : json_null(),
+				"unit", str_or_null(c->unit), "advice",
+				c->advice, "named", str_or_null(c->how),
+				"proxy", c->proxy));
+	}
+	*why = json_pack(
+		"{s:b, s:o, s:I, s:I, s:b, s:o, s:o, s:s, s:o}", "known",
+		w.known, "unknown", str_or_null(w.unknown), "time_wait",
+		(json_int_t)w.time_wait, "more", (json_int_t)w.more, "full",
+		w.full, "overflow_direction",
+		str_or_null(why_dir_names[w.overflow_dir]), "caveat",
+		w.caveat[0] ? json_string(w.caveat) : json_null(), "churn",
+		w.churn, "syn_flood",
+		w.syn_flood[0] ? json_string(w.syn_flood) : json_null());
+	return a;
+}
+
+/* The top causes only: at most WHY_MAX series per report. */
+static void prom_causes(FILE *f, const struct report *r, const char *labels)
+{
+	struct why w;
+
+	diagnose(r, &w);
+	for (size_t i = 0; w.known && i < w.n; i++) {
+		const struct why_cause *c = &w.causes[i];
+		struct strbuf sb = { 0 };
+
+		if (c->kind == WHY_INCOMING)
+			strbuf_addf(&sb, "kind=\"incoming\",port=\"%u\"",
+				    c->local_port);
+		else
+			strbuf_addf(&sb, "kind=\"outgoing\",remote=\"%s\"",
+				    c->remote);
+		strbuf_add(&sb, ",process=\"", 10);
+		prom_value_escaped(&sb, c->process);
+		strbuf_add(&sb, "\"", 1);
+		prom_sample(f, "twtune_time_wait_cause_sockets", labels, sb.s,
+			    (double)c->time_wait);
+		free(sb.s);
+	}
 }

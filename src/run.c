@@ -17,6 +17,7 @@
 
 #include "commands.h"
 #include "log.h"
+#include "owner.h"
 #include "paths.h"
 #include "persist.h"
 #include "recover.h"
@@ -351,6 +352,11 @@ void run_sockets(struct run *r)
 			  : sockdiag_collect(st)) < 0)
 		msgs_addf(&r->obs.warnings, "socket-level metrics unknown: %s",
 			  st->error);
+	else
+		owner_name_causes(st, &(struct owner_env){
+			.procfd = r->target.procfd,
+			.sandboxed = r->b.sandbox.state == SANDBOX_LANDLOCK,
+		});
 	sockdiag_fill(st, &r->obs);
 }
 

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <linux/netlink.h>
@@ -22,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "hooks.h"
 #include "sockdiag.h"
 #include "util.h"
 
@@ -37,13 +39,24 @@
 /* one slot per state, TCP_ESTABLISHED .. TCP_CLOSING (<netinet/tcp.h>) */
 _Static_assert(SOCK_STATES == TCP_CLOSING + 1, "sockdiag.h: SOCK_STATES");
 
+struct request;
+static void account_owner(struct sock_stats *st, const struct nlmsghdr *h);
+static bool peer_matches(const struct sock_stats *st,
+			 const struct inet_diag_msg *m);
+static size_t put_causes_filter(const struct request *q, unsigned char *out,
+				size_t room);
+static void check_owners(int fd, struct sock_stats *st, void *buf);
+static void fill_causes(const struct sock_stats *st, struct observation *o);
+
 int sockdiag_init(struct sock_stats *st, unsigned eph_lo, unsigned eph_hi)
 {
 	memset(st, 0, sizeof(*st));
 	st->eph_lo = eph_lo;
 	st->eph_hi = eph_hi;
 	st->listening = calloc(65536 / 8, 1);
-	if (!st->listening || sketch_init(&st->tw_peers) < 0 ||
+	st->tw_by_port = calloc(65536, sizeof(*st->tw_by_port));
+	if (!st->listening || !st->tw_by_port ||
+	    sketch_init(&st->tw_peers) < 0 ||
 	    sketch_init(&st->dests) < 0 || sketch_init(&st->syn_peers) < 0) {
 		sockdiag_free(st);
 		return -ENOMEM;
@@ -58,6 +71,8 @@ void sockdiag_free(struct sock_stats *st)
 	sketch_free(&st->syn_peers);
 	free(st->listening);
 	st->listening = NULL;
+	free(st->tw_by_port);
+	st->tw_by_port = NULL;
 }
 
 static bool listening(const struct sock_stats *st, unsigned port)
@@ -111,6 +126,13 @@ void sockdiag_account(struct sock_stats *st, const struct inet_diag_msg *m)
 			st->tw_outgoing++;
 		else
 			st->tw_incoming++;
+		/* by local port: whose listener closes first (why.c) */
+		if (!outgoing && st->tw_by_port)
+			st->tw_by_port[lport]++;
+		if (m->idiag_expires >= SOCK_TW_YOUNG_MS && outgoing)
+			st->tw_young_out++;
+		else if (m->idiag_expires >= SOCK_TW_YOUNG_MS)
+			st->tw_young_in++;
 		n = addr_key(key, m->idiag_family, m->id.idiag_dst);
 		sketch_add(&st->tw_peers, key, n);
 	} else if (m->idiag_state == TCP_SYN_RECV) {
@@ -125,6 +147,9 @@ void sockdiag_account(struct sock_stats *st, const struct inet_diag_msg *m)
 		e = sketch_add(&st->dests, key, n + 2);
 		if (e && m->idiag_state == TCP_TIME_WAIT)
 			e->aux++;
+		/* which families' dumps can name who talks to them */
+		if (m->idiag_state != TCP_TIME_WAIT)
+			st->out_families |= m->idiag_family == AF_INET6 ? 2 : 1;
 	}
 }
 
@@ -140,6 +165,15 @@ static void account_peer(struct sock_stats *st, const struct nlmsghdr *h)
 	int left = (int)h->nlmsg_len -
 		   (int)NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct inet_diag_msg)));
 
+	/* the filter also let through the destinations of the causes */
+	account_owner(st, h);
+	{
+		struct inet_diag_msg m;
+
+		memcpy(&m, NLMSG_DATA(h), sizeof(m));
+		if (!peer_matches(st, &m))
+			return;
+	}
 	st->peer_established++;
 	for (; left > 0 && RTA_OK(a, left); a = RTA_NEXT(a, left)) {
 		struct tcp_info ti;
@@ -258,6 +292,8 @@ int sockdiag_parse(struct sock_stats *st, const void *buf, size_t len,
 					    "socket of an unknown family");
 			if (st->in_peer_dump)
 				account_peer(st, h);
+			else if (st->in_listen_dump || st->in_owner_dump)
+				account_owner(st, h);
 			else
 				sockdiag_account(st, &m);
 		}
@@ -278,6 +314,8 @@ struct request {
 	uint32_t states;
 	bool info;		 /* INET_DIAG_INFO: tcp_info of each socket */
 	const struct sock_dest *to; /* only connections to this destination */
+	/* ...or to the outgoing causes' destinations (in this family) */
+	const struct sock_stats *causes_of;
 };
 
 static int send_request(int fd, const struct request *q, uint32_t seq)
@@ -286,13 +324,10 @@ static int send_request(int fd, const struct request *q, uint32_t seq)
 		struct nlmsghdr nlh;
 		struct inet_diag_req_v2 req;
 		struct rtattr rta;
-		struct inet_diag_bc_op op;
-		struct inet_diag_hostcond cond;
-		unsigned char addr[16];
+		unsigned char bc[(1 + SOCK_CAUSES) * 32];
 	} msg;
 	struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
-	size_t alen = q->to ? (q->to->family == AF_INET ? 4 : 16) : 0;
-	size_t len = NLMSG_LENGTH(sizeof(msg.req));
+	size_t len = NLMSG_LENGTH(sizeof(msg.req)), bclen;
 
 	memset(&msg, 0, sizeof(msg));
 	msg.req.sdiag_family = q->family;
@@ -300,23 +335,10 @@ static int send_request(int fd, const struct request *q, uint32_t seq)
 	msg.req.idiag_states = q->states;
 	if (q->info)
 		msg.req.idiag_ext = 1u << (INET_DIAG_INFO - 1);
-	if (q->to) {
-		/*
-		 * The kernel's filter: D_COND matches the remote address and
-		 * port; jumping past the end on a mismatch rejects.
-		 */
-		unsigned short oplen = (unsigned short)(sizeof(msg.op) +
-							sizeof(msg.cond) + alen);
-
+	bclen = put_causes_filter(q, msg.bc, sizeof(msg.bc));
+	if (bclen) {
 		msg.rta.rta_type = INET_DIAG_REQ_BYTECODE;
-		msg.rta.rta_len = (unsigned short)RTA_LENGTH(oplen);
-		msg.op.code = INET_DIAG_BC_D_COND;
-		msg.op.yes = (unsigned char)oplen;
-		msg.op.no = (unsigned short)(oplen + 4);
-		msg.cond.family = q->to->family;
-		msg.cond.prefix_len = (unsigned char)(alen * 8);
-		msg.cond.port = (int)q->to->port;
-		memcpy(msg.addr, q->to->remote, alen);
+		msg.rta.rta_len = (unsigned short)RTA_LENGTH(bclen);
 		len += RTA_ALIGN(msg.rta.rta_len);
 	}
 	msg.nlh.nlmsg_len = (uint32_t)len;
@@ -370,9 +392,13 @@ static void check_peers(int fd, struct sock_stats *st, void *buf)
 		return;
 	q.family = d.family;
 	q.to = &d;
+	/* the same walk finds who talks to the causes' destinations */
+	q.causes_of = st;
 	memcpy(saved, st->error, sizeof(saved));
 	st->in_peer_dump = true;
+	st->peer_dest = &d;
 	st->peers_checked = dump(fd, st, &q, 100, buf) == 0;
+	st->peer_dest = NULL;
 	st->in_peer_dump = false;
 	memcpy(st->error, saved, sizeof(saved));
 }
@@ -416,8 +442,12 @@ int sockdiag_collect_fd(struct sock_stats *st, int fd)
 			}
 		}
 	}
-	if (!ret)
+	if (!ret) {
+		if (!(hook_no_why && hook_no_why()))
+			sockdiag_causes(st);
 		check_peers(fd, st, buf);
+		check_owners(fd, st, buf);
+	}
 	free(buf);
 	st->collected = ret == 0;
 	return ret;
@@ -534,6 +564,7 @@ void sockdiag_fill(const struct sock_stats *st, struct observation *o)
 			o->m[M_TW_COUNT] > tw ? o->m[M_TW_COUNT] - tw : 0;
 	}
 	fill_ports(st, o);
+	fill_causes(st, o);
 	/* direction needs the ephemeral range */
 	if (!(o->m[M_EPHEMERAL_PORTS] > 0)) {
 		static const char why[] = "ip_local_port_range is unknown";
@@ -554,4 +585,404 @@ void sockdiag_addr_text(const unsigned char *key, size_t len, char *out,
 		inet_ntop(AF_INET, key + 1, out, (socklen_t)outlen);
 	else
 		snprintf(out, outlen, "?");
+}
+
+/* ---- causes: who holds the TIME_WAIT (see why.h) ------------------------ */
+
+/* The remote part of a dests key (address key, then the port); 0 if none. */
+static size_t remote_part(const struct sketch_entry *e, const unsigned char **r)
+{
+	const unsigned char *k = e->key;
+	size_t ln, rn;
+
+	if (e->len < 2 || (k[0] != 4 && k[0] != 16))
+		return 0;
+	ln = k[0] + 1u;
+	if (ln >= e->len || (k[ln] != 4 && k[ln] != 16))
+		return 0;
+	rn = k[ln] + 1u;
+	if (ln + rn + 2 != e->len)
+		return 0;
+	*r = k + ln;
+	return rn + 2;
+}
+
+/* The incoming causes: the local ports holding the most TIME_WAIT. */
+static size_t top_ports(const struct sock_stats *st, struct sock_cause *out)
+{
+	size_t n = 0;
+
+	for (unsigned p = 0; st->tw_by_port && p < 65536; p++) {
+		uint32_t c = st->tw_by_port[p];
+		size_t k;
+
+		if (!c || (n == SOCK_CAUSES && c <= out[n - 1].time_wait))
+			continue;
+		k = n < SOCK_CAUSES ? n++ : SOCK_CAUSES - 1;
+		for (; k > 0 && out[k - 1].time_wait < c; k--)
+			out[k] = out[k - 1];
+		memset(&out[k], 0, sizeof(out[k]));
+		out[k].port = p;
+		out[k].time_wait = c;
+		out[k].listening = listening(st, p);
+	}
+	return n;
+}
+
+/*
+ * The outgoing causes: destinations (remote address and port) holding the
+ * most TIME_WAIT.  The counter keeps (local, remote, port): the entries
+ * holding the most point at the candidates, then each candidate's
+ * TIME_WAIT is summed over every local address.
+ */
+static size_t top_destinations(const struct sock_stats *st,
+			       struct sock_cause *out)
+{
+	struct cand {
+		unsigned char key[18];
+		size_t len;
+		uint64_t tw;
+	} cand[2 * SOCK_CAUSES];
+	const struct sketch_entry *top[2 * SOCK_CAUSES];
+	const struct sketch *s = &st->dests;
+	size_t n_top = 0, n_cand = 0, n = 0;
+
+	for (size_t i = 0; s->slots && i < SKETCH_SLOTS; i++) {
+		const struct sketch_entry *e = &s->slots[i];
+		size_t k;
+
+		if (!e->len || !e->aux ||
+		    (n_top == ARRAY_SIZE(top) && e->aux <= top[n_top - 1]->aux))
+			continue;
+		k = n_top < ARRAY_SIZE(top) ? n_top++ : ARRAY_SIZE(top) - 1;
+		for (; k > 0 && top[k - 1]->aux < e->aux; k--)
+			top[k] = top[k - 1];
+		top[k] = e;
+	}
+	for (size_t i = 0; i < n_top; i++) {
+		const unsigned char *r;
+		size_t len = remote_part(top[i], &r), k;
+
+		for (k = 0; k < n_cand; k++)
+			if (cand[k].len == len && !memcmp(cand[k].key, r, len))
+				break;
+		if (!len || k < n_cand)
+			continue;
+		memcpy(cand[n_cand].key, r, len);
+		cand[n_cand].len = len;
+		cand[n_cand++].tw = 0;
+	}
+	for (size_t i = 0; n_cand && i < SKETCH_SLOTS; i++) {
+		const struct sketch_entry *e = &s->slots[i];
+		const unsigned char *r;
+		size_t len;
+
+		if (!e->len || !e->aux || !(len = remote_part(e, &r)))
+			continue;
+		for (size_t k = 0; k < n_cand; k++)
+			if (cand[k].len == len && !memcmp(cand[k].key, r, len))
+				cand[k].tw += e->aux;
+	}
+	/* biggest first: a handful, sorted by insertion */
+	for (size_t i = 1; i < n_cand; i++) {
+		for (size_t k = i; k > 0 && cand[k - 1].tw < cand[k].tw; k--) {
+			struct cand t = cand[k];
+
+			cand[k] = cand[k - 1];
+			cand[k - 1] = t;
+		}
+	}
+	for (size_t i = 0; i < n_cand && n < SOCK_CAUSES; i++, n++) {
+		const struct cand *c = &cand[i];
+
+		memset(&out[n], 0, sizeof(out[n]));
+		out[n].outgoing = true;
+		out[n].family = c->key[0] == 4 ? AF_INET : AF_INET6;
+		memcpy(out[n].remote, c->key + 1, c->key[0]);
+		out[n].port = (unsigned)c->key[c->len - 2] << 8 |
+			      c->key[c->len - 1];
+		out[n].time_wait = c->tw;
+	}
+	return n;
+}
+
+void sockdiag_causes(struct sock_stats *st)
+{
+	size_t n;
+
+	memset(st->causes, 0, sizeof(st->causes));
+	st->n_causes = 0;
+	/* without the ephemeral range nothing is known to be outgoing */
+	if (!st->eph_hi)
+		return;
+	n = top_ports(st, st->causes);
+	st->n_causes = n + top_destinations(st, st->causes + n);
+}
+
+/* The socket's cgroup v2 id (Linux 5.7+), 0 when the kernel sent none. */
+static uint64_t msg_cgroup(const struct nlmsghdr *h)
+{
+	const struct rtattr *a =
+		(const void *)((const char *)NLMSG_DATA(h) +
+			       NLMSG_ALIGN(sizeof(struct inet_diag_msg)));
+	int left = (int)h->nlmsg_len -
+		   (int)NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct inet_diag_msg)));
+	uint64_t id = 0;
+
+	for (; left > 0 && RTA_OK(a, left); a = RTA_NEXT(a, left))
+		if (a->rta_type == INET_DIAG_CGROUP_ID &&
+		    RTA_PAYLOAD(a) >= sizeof(id))
+			memcpy(&id, RTA_DATA(a), sizeof(id));
+	return id;
+}
+
+static void add_owner(struct sock_cause *c, const struct inet_diag_msg *m,
+		      uint64_t cgroup)
+{
+	struct sock_owner *o;
+
+	c->sockets++;
+	for (size_t i = 0; i < c->n_owners; i++) {
+		o = &c->owners[i];
+		if (o->uid != m->idiag_uid || o->cgroup != cgroup)
+			continue;
+		o->sockets++;
+		/* an orphaned socket has no inode; a later one may */
+		if (!o->inode)
+			o->inode = m->idiag_inode;
+		return;
+	}
+	if (c->n_owners == SOCK_OWNERS)
+		return;
+	c->owners[c->n_owners++] = (struct sock_owner){
+		.inode = m->idiag_inode,
+		.uid = m->idiag_uid,
+		.cgroup = cgroup,
+		.sockets = 1,
+	};
+}
+
+/*
+ * In the listeners' dump: a listener of an incoming cause's port.  In the
+ * established dump: a connection to an outgoing cause's destination.
+ */
+static void account_owner(struct sock_stats *st, const struct nlmsghdr *h)
+{
+	unsigned char key[SKETCH_KEY_MAX];
+	struct inet_diag_msg m;
+	uint64_t cgroup;
+	size_t kn;
+
+	memcpy(&m, NLMSG_DATA(h), sizeof(m));
+	kn = addr_key(key, m.idiag_family, m.id.idiag_dst);
+	cgroup = msg_cgroup(h);
+	for (size_t i = 0; i < st->n_causes; i++) {
+		struct sock_cause *c = &st->causes[i];
+		size_t alen = c->family == AF_INET6 ? 16 : 4;
+
+		if (st->in_listen_dump
+			    ? c->outgoing || m.idiag_state != TCP_LISTEN ||
+				      c->port != ntohs(m.id.idiag_sport)
+			    : !c->outgoing ||
+				      c->port != ntohs(m.id.idiag_dport) ||
+				      kn != alen + 1 ||
+				      memcmp(key + 1, c->remote, alen) != 0)
+			continue;
+		add_owner(c, &m, cgroup);
+	}
+}
+
+/* Whether m is a connection to the busiest destination (its peers). */
+static bool peer_matches(const struct sock_stats *st,
+			 const struct inet_diag_msg *m)
+{
+	const struct sock_dest *d = st->peer_dest;
+	unsigned char key[SKETCH_KEY_MAX];
+	size_t alen, n;
+
+	if (!d)
+		return true; /* the dump was filtered for it alone */
+	alen = d->family == AF_INET ? 4 : 16;
+	n = addr_key(key, m->idiag_family, m->id.idiag_dst);
+	return n == alen + 1 && !memcmp(key + 1, d->remote, alen) &&
+	       ntohs(m->id.idiag_dport) == d->port;
+}
+
+/* Whether a dump of family can find connections to cause c. */
+static bool findable(const struct sock_cause *c, unsigned char family)
+{
+	return c->outgoing && (family == AF_INET6 || c->family == AF_INET);
+}
+
+/*
+ * The kernel's filter for q: D_COND matches a remote address and port.
+ * Several are ORed: a match jumps (INET_DIAG_BC_JMP) to the end, which
+ * accepts; the last mismatch jumps past it, which rejects.  Each jump
+ * follows its condition because inet_diag_bc_audit() wants every op on
+ * the chain of "yes" offsets (net/ipv4/inet_diag.c; ss(8) builds its "or"
+ * the same way).  Returns the length, 0 for no filter.
+ */
+static size_t put_causes_filter(const struct request *q, unsigned char *out,
+				size_t room)
+{
+	struct cond {
+		unsigned char family;
+		const unsigned char *addr;
+		unsigned port;
+	} c[1 + SOCK_CAUSES];
+	const struct sock_stats *st = q->causes_of;
+	size_t n = 0, len = 0, total = 0;
+
+	if (q->to)
+		c[n++] = (struct cond){ q->to->family, q->to->remote,
+					q->to->port };
+	for (size_t i = 0; st && i < st->n_causes && n < ARRAY_SIZE(c); i++) {
+		const struct sock_cause *k = &st->causes[i];
+
+		/* an IPv4 condition also matches IPv4-mapped IPv6 sockets */
+		if (!findable(k, q->family) ||
+		    (q->to && q->to->family == k->family &&
+		     q->to->port == k->port &&
+		     !memcmp(q->to->remote, k->remote,
+			     k->family == AF_INET ? 4 : 16)))
+			continue;
+		c[n++] = (struct cond){ k->family, k->remote, k->port };
+	}
+	for (size_t i = 0; i < n; i++)
+		total += sizeof(struct inet_diag_bc_op) +
+			 sizeof(struct inet_diag_hostcond) +
+			 (c[i].family == AF_INET ? 4 : 16) +
+			 (i + 1 < n ? sizeof(struct inet_diag_bc_op) : 0);
+	assert(total <= room);
+	for (size_t i = 0; i < n; i++) {
+		size_t alen = c[i].family == AF_INET ? 4 : 16;
+		unsigned short oplen =
+			(unsigned short)(sizeof(struct inet_diag_bc_op) +
+					 sizeof(struct inet_diag_hostcond) +
+					 alen);
+		struct inet_diag_bc_op op = {
+			.code = INET_DIAG_BC_D_COND,
+			.yes = (unsigned char)oplen,
+			.no = (unsigned short)(oplen + 4),
+		};
+		struct inet_diag_hostcond hc;
+
+		/* its padding goes to the kernel too */
+		memset(&hc, 0, sizeof(hc));
+		hc.family = c[i].family;
+		hc.prefix_len = (unsigned char)(alen * 8);
+		hc.port = (int)c[i].port;
+
+		memcpy(out + len, &op, sizeof(op));
+		memcpy(out + len + sizeof(op), &hc, sizeof(hc));
+		memcpy(out + len + sizeof(op) + sizeof(hc), c[i].addr, alen);
+		len += oplen;
+		if (i + 1 < n) {
+			struct inet_diag_bc_op jmp = {
+				.code = INET_DIAG_BC_JMP,
+				.yes = 4,
+				.no = (unsigned short)(total - len),
+			};
+
+			memcpy(out + len, &jmp, sizeof(jmp));
+			len += sizeof(jmp);
+		}
+	}
+	return len;
+}
+
+static void mark_outgoing(struct sock_stats *st, unsigned char family)
+{
+	for (size_t i = 0; i < st->n_causes; i++)
+		if (findable(&st->causes[i], family))
+			st->causes[i].owners_checked = true;
+}
+
+static bool wants(const struct sock_stats *st, unsigned char family)
+{
+	for (size_t i = 0; i < st->n_causes; i++)
+		if (findable(&st->causes[i], family))
+			return true;
+	return false;
+}
+
+/*
+ * Who holds the causes' sockets.  Incoming: the listeners on their ports,
+ * from a LISTEN-only dump, which walks the listening hash and never the
+ * established one (inet_diag_dump_icsk()).  Outgoing: the established
+ * connections to their destinations, found by check_peers()'s filtered
+ * walk of the busiest destination's family; the other family is walked
+ * only when this host has connections of its own there.  A walk of the
+ * established hash costs as much as the TIME_WAIT it holds, which is why
+ * there is no walk of its own.  Not finding them is not an error.
+ */
+static void check_owners(int fd, struct sock_stats *st, void *buf)
+{
+	static const unsigned char families[] = { AF_INET, AF_INET6 };
+	char saved[sizeof(st->error)];
+	bool incoming = false, ok = true;
+	struct sock_dest d;
+	bool busiest = sockdiag_busiest(st, &d);
+	uint32_t seq = 101;
+
+	for (size_t i = 0; i < st->n_causes; i++)
+		incoming |= !st->causes[i].outgoing;
+	memcpy(saved, st->error, sizeof(saved));
+	st->in_listen_dump = true;
+	for (size_t i = 0; incoming && i < ARRAY_SIZE(families); i++) {
+		struct request q = { .family = families[i],
+				     .states = STATES_LISTEN };
+		int ret = dump(fd, st, &q, seq++, buf);
+
+		ok &= ret == 0 || (ret == -ENOENT && families[i] == AF_INET6);
+	}
+	st->in_listen_dump = false;
+	for (size_t i = 0; incoming && ok && i < st->n_causes; i++)
+		if (!st->causes[i].outgoing)
+			st->causes[i].owners_checked = true;
+	if (busiest && st->peers_checked)
+		mark_outgoing(st, d.family);
+	st->in_owner_dump = true;
+	for (size_t i = 0; i < ARRAY_SIZE(families); i++) {
+		unsigned char f = families[i];
+		struct request q = { .family = f,
+				     .states = 1u << TCP_ESTABLISHED,
+				     .causes_of = st };
+
+		if ((busiest && f == d.family) ||
+		    !(st->out_families & (f == AF_INET6 ? 2u : 1u)) ||
+		    !wants(st, f))
+			continue;
+		if (dump(fd, st, &q, seq++, buf) == 0)
+			mark_outgoing(st, f);
+	}
+	st->in_owner_dump = false;
+	memcpy(st->error, saved, sizeof(saved));
+}
+
+/*
+ * The shares of TIME_WAIT held by the top incoming port and the top
+ * destination (tw_top_service_share, tw_top_destination_share).
+ */
+static void fill_causes(const struct sock_stats *st, struct observation *o)
+{
+	double tw = (double)st->states[TCP_TIME_WAIT], in = 0, out = 0;
+
+	if (!(o->m[M_EPHEMERAL_PORTS] > 0)) {
+		static const char why[] = "ip_local_port_range is unknown";
+
+		o->m[M_TW_TOP_SERVICE_SHARE] = NAN;
+		o->m[M_TW_TOP_DESTINATION_SHARE] = NAN;
+		o->why[M_TW_TOP_SERVICE_SHARE] = why;
+		o->why[M_TW_TOP_DESTINATION_SHARE] = why;
+		return;
+	}
+	for (size_t i = 0; i < st->n_causes; i++) {
+		double *top = st->causes[i].outgoing ? &out : &in;
+
+		if ((double)st->causes[i].time_wait > *top)
+			*top = (double)st->causes[i].time_wait;
+	}
+	o->m[M_TW_TOP_SERVICE_SHARE] = tw > 0 ? in / tw : 0;
+	o->m[M_TW_TOP_DESTINATION_SHARE] = tw > 0 ? out / tw : 0;
 }

@@ -19,6 +19,52 @@
 #define SOCK_STATES 12 /* TCP_ESTABLISHED (1) .. TCP_CLOSING (11) */
 #define SOCK_TOP 5
 
+/*
+ * Who created a socket, as the kernel says: its inode (for /proc/PID/fd),
+ * owner uid and cgroup v2 id (INET_DIAG_CGROUP_ID, sent for every full
+ * socket since Linux 5.7, "inet_diag: add cgroup id attribute"; 0 when
+ * the kernel sent none).  TIME_WAIT sockets have none of these.
+ */
+struct sock_owner {
+	uint32_t inode;
+	uint32_t uid;
+	uint64_t cgroup;
+	uint64_t sockets; /* sockets seen with this uid and cgroup */
+};
+
+/*
+ * A TIME_WAIT socket with this much of its 60 s left (idiag_expires, in
+ * ms) entered the table in the last 10 s: the recent mix of a full table.
+ */
+#define SOCK_TW_YOUNG_MS 50000
+
+#define SOCK_CAUSES 5 /* incoming ports and destinations kept, each */
+#define SOCK_OWNERS 4 /* distinct owners kept per cause */
+
+/*
+ * Where TIME_WAIT comes from: a local port of this host (incoming: it
+ * accepted those connections and closed them first) or a destination
+ * (outgoing: it opened them and closed them first).  Its owners are those
+ * of the listeners on the port, or of the connections open now to the
+ * destination; process, pid, unit and how are filled by owner.c.
+ */
+struct sock_cause {
+	bool outgoing;
+	unsigned port;	      /* local port, or the destination's port */
+	unsigned char family; /* outgoing: of remote, AF_INET or AF_INET6 */
+	unsigned char remote[16];
+	uint64_t time_wait;
+	bool listening;	     /* incoming: a LISTEN socket has the port */
+	bool owners_checked; /* the dump that finds the owners ran */
+	uint64_t sockets;    /* listeners, or connections open now */
+	size_t n_owners;
+	struct sock_owner owners[SOCK_OWNERS];
+	char process[16]; /* comm, "" when not named */
+	int pid;	  /* 0 when not known */
+	char unit[128];	  /* systemd unit or container, "" if none */
+	char how[240];	  /* how it was named, or why not */
+};
+
 struct sock_stats {
 	bool collected;	 /* every dump finished cleanly */
 	char error[200]; /* why not, when !collected */
@@ -26,6 +72,8 @@ struct sock_stats {
 	uint64_t sockets;
 	uint64_t states[SOCK_STATES];
 	uint64_t tw_outgoing, tw_incoming;
+	/* ...of which got a bucket in the last 10 s (see SOCK_TW_YOUNG_MS) */
+	uint64_t tw_young_out, tw_young_in;
 	struct sketch tw_peers;	 /* remote address of TIME_WAIT sockets */
 	/*
 	 * Connections this host opened, by (local addr, remote addr, remote
@@ -38,6 +86,14 @@ struct sock_stats {
 	uint64_t peer_established, peer_timestamps; /* ...and how many had
 						       timestamps */
 	bool in_peer_dump;	 /* parsing that dump, not counting */
+	/* why.c's causes: see sockdiag_causes() */
+	uint32_t *tw_by_port;	 /* TIME_WAIT not outgoing, by local port */
+	unsigned out_families;	 /* 1: IPv4, 2: IPv6 own connections seen */
+	bool in_listen_dump;	 /* parsing the listeners' dump */
+	bool in_owner_dump;	 /* the causes' connections' dump */
+	const struct sock_dest *peer_dest; /* the busiest, in its dump */
+	size_t n_causes;
+	struct sock_cause causes[2 * SOCK_CAUSES]; /* sockdiag_causes() */
 };
 
 /* The busiest destination of the connections this host opened. */
@@ -80,6 +136,15 @@ int sockdiag_collect_fd(struct sock_stats *st, int fd);
 
 /* Fill the socket-level metrics of o (leaves them unknown if !collected). */
 void sockdiag_fill(const struct sock_stats *st, struct observation *o);
+
+/*
+ * After the counting: the SOCK_CAUSES local ports holding the most
+ * TIME_WAIT that is not outgoing, then the SOCK_CAUSES destinations (remote
+ * address and port, whatever the local address) holding the most outgoing
+ * TIME_WAIT, each list biggest first, into st->causes.  Nothing when the
+ * ephemeral range (the direction) is unknown.
+ */
+void sockdiag_causes(struct sock_stats *st);
 
 /* An address key of a sketch as text (IPv4 or IPv6). */
 void sockdiag_addr_text(const unsigned char *key, size_t len, char *out,

@@ -49,6 +49,8 @@ static void load_sample(json_t *j, struct baseline *b)
 	b->c.listen_overflows = num_or_nan(j, "listen_overflows");
 	b->burst = num_or_nan(j, "burst");
 	b->burst_since = num_or_nan(j, "burst_since");
+	b->c.active_opens = num_or_nan(j, "active_opens");
+	b->c.passive_opens = num_or_nan(j, "passive_opens");
 	/* unknown tw_max and tw_overflows are kernel facts (a child
 	 * namespace before 4.11, a kernel before 2.6.38), not damage */
 	b->valid = !isnan(b->time);
@@ -302,23 +304,26 @@ int state_save(const char *path, const struct state *s, char *err,
 	for (size_t i = 0; i < s->n_samples; i++) {
 		const struct baseline *b = &s->samples[i];
 
-		json_array_append_new(
-			samples,
-			json_pack("{s:o, s:s, s:I, s:o, s:o, s:o, s:o}", "time",
-				  json_real(b->time), "boot_id", b->boot_id,
-				  "netns", (json_int_t)b->netns, "tw_max",
-				  num(b->tw_max), "tw_overflows",
-				  num(b->c.tw_overflows), "syncookies_sent",
-				  num(b->c.syncookies_sent), "listen_overflows",
-				  num(b->c.listen_overflows)));
-		if (b->burst > 0) {
-			json_t *x = json_array_get(samples,
-						   json_array_size(samples) - 1);
+		json_t *e = json_pack(
+			"{s:o, s:s, s:I, s:o, s:o, s:o, s:o}", "time",
+			json_real(b->time), "boot_id", b->boot_id, "netns",
+			(json_int_t)b->netns, "tw_max", num(b->tw_max),
+			"tw_overflows", num(b->c.tw_overflows),
+			"syncookies_sent", num(b->c.syncookies_sent),
+			"listen_overflows", num(b->c.listen_overflows));
 
-			json_object_set_new(x, "burst", json_real(b->burst));
-			json_object_set_new(x, "burst_since",
+		if (!e)
+			continue; /* out of memory: the sample is lost */
+		/* the churn counters (Tcp ActiveOpens, PassiveOpens) */
+		json_object_set_new(e, "active_opens", num(b->c.active_opens));
+		json_object_set_new(e, "passive_opens",
+				    num(b->c.passive_opens));
+		if (b->burst > 0) {
+			json_object_set_new(e, "burst", json_real(b->burst));
+			json_object_set_new(e, "burst_since",
 					    json_real(b->burst_since));
 		}
+		json_array_append_new(samples, e);
 	}
 	root = json_pack("{s:i, s:o, s:{s:s, s:o}}", "version", STATE_VERSION,
 			 "samples", samples, "slab", "boot_id", s->slab.boot_id,

@@ -16,6 +16,8 @@
  *                        TCPTimeWaitOverflow counter (before 2.6.38),
  *                        which reads the live kernel log.
  * TWTUNE_TEST_TMP_SUFFIX   the suffix of temporary file names.
+ * TWTUNE_TEST_NO_WHY     do not look for the causes of TIME_WAIT (the
+ *                        benchmark's baseline for their cost).
  */
 #include "config.h"
 
@@ -112,6 +114,11 @@ bool hook_no_landlock(void)
 bool hook_no_counter(void)
 {
 	return getenv("TWTUNE_TEST_NO_COUNTER") != NULL;
+}
+
+bool hook_no_why(void)
+{
+	return getenv("TWTUNE_TEST_NO_WHY") != NULL;
 }
 
 const char *hook_tmp_suffix(void)

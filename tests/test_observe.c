@@ -512,6 +512,57 @@ static void slabinfo_of_an_unknown_version_is_an_error(void **state)
 	assert_num(size, -1);
 }
 
+/* ---- /proc/net/snmp: Tcp ActiveOpens and PassiveOpens ------------------ */
+
+/* As Linux 6.18 prints it: MaxConn is -1, and other prefixes share "Tcp". */
+static const char snmp_real[] =
+	"Ip: Forwarding DefaultTTL InReceives\n"
+	"Ip: 1 64 9411\n"
+	"Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens "
+	"AttemptFails EstabResets CurrEstab InSegs OutSegs RetransSegs InErrs "
+	"OutRsts InCsumErrors\n"
+	"Tcp: 1 200 120000 -1 409 3 0 0 0 9189 8310 0 0 2 0\n"
+	"Udp: InDatagrams NoPorts\n"
+	"Udp: 0 0\n"
+	"UdpLite: InDatagrams NoPorts\n"
+	"UdpLite: 0 0\n";
+
+static void tcp_opens_reads_the_tcp_line_of_snmp(void **state)
+{
+	double a = -1, p = -1;
+	char err[160] = "";
+
+	(void)state;
+	assert_int_equal(observe_parse_tcp_opens(snmp_real, &a, &p, err,
+						 sizeof(err)),
+			 0);
+	assert_num(a, 409);
+	assert_num(p, 3);
+}
+
+static void tcp_opens_without_a_column_is_an_error_naming_it(void **state)
+{
+	double a = -1, p = -1;
+	char err[160] = "";
+
+	(void)state;
+	assert_int_equal(observe_parse_tcp_opens("Tcp: ActiveOpens CurrEstab\n"
+						 "Tcp: 5 1\n",
+						 &a, &p, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "PassiveOpens"));
+	/* the TcpExt lines of netstat are not the Tcp lines of snmp */
+	assert_int_equal(observe_parse_tcp_opens("TcpExt: ActiveOpens "
+						 "PassiveOpens\nTcpExt: 1 2\n",
+						 &a, &p, err, sizeof(err)),
+			 -EINVAL);
+	assert_int_equal(observe_parse_tcp_opens("Tcp: ActiveOpens "
+						 "PassiveOpens\nTcp: 1 -2\n",
+						 &a, &p, err, sizeof(err)),
+			 -EINVAL);
+	assert_non_null(strstr(err, "PassiveOpens"));
+}
+
 /* ---- observe_derive ----------------------------------------------------- */
 
 #define NOW 1700000000.0
@@ -1304,6 +1355,101 @@ static void collect_without_optional_files_still_works(void **state)
 	observe_free(&o);
 }
 
+static void derive_open_rates_from_a_baseline(void **state)
+{
+	struct observation o;
+	struct baseline b;
+
+	(void)state;
+	raw_obs(&o, 100, 4096, 0);
+	o.c.active_opens = 1000;
+	o.c.passive_opens = 250;
+	base_for(&o, &b, 4, 0);
+	b.c.active_opens = 600;
+	b.c.passive_opens = 250;
+	observe_derive(&o, &b);
+	assert_num(o.m[M_ACTIVE_OPEN_RATE], 100);
+	assert_num(o.m[M_PASSIVE_OPEN_RATE], 0);
+	assert_null(o.why[M_ACTIVE_OPEN_RATE]);
+	observe_free(&o);
+
+	/* no baseline, or one without the counters: unknown, with why */
+	raw_obs(&o, 100, 4096, 0);
+	o.c.active_opens = 1000;
+	o.c.passive_opens = 250;
+	observe_derive(&o, NULL);
+	assert_num(o.m[M_ACTIVE_OPEN_RATE], NAN);
+	assert_non_null(strstr(o.why[M_PASSIVE_OPEN_RATE], "baseline"));
+	observe_free(&o);
+
+	raw_obs(&o, 100, 4096, 0);
+	o.c.active_opens = 1000;
+	o.c.passive_opens = 250;
+	base_for(&o, &b, 4, 0);
+	b.c.active_opens = NAN;
+	b.c.passive_opens = 300; /* went down */
+	observe_derive(&o, &b);
+	assert_num(o.m[M_ACTIVE_OPEN_RATE], NAN);
+	assert_num(o.m[M_PASSIVE_OPEN_RATE], NAN);
+	assert_non_null(strstr(o.why[M_ACTIVE_OPEN_RATE], "baseline"));
+	assert_non_null(strstr(o.why[M_PASSIVE_OPEN_RATE], "went down"));
+	observe_free(&o);
+}
+
+/* A kernel without the overflow counter still has the churn rates. */
+static void derive_open_rates_without_the_overflow_counter(void **state)
+{
+	struct observation o;
+	struct baseline b;
+
+	(void)state;
+	raw_obs(&o, 100, 4096, NAN);
+	o.kernel.counter = false;
+	o.c.active_opens = 50;
+	o.c.passive_opens = 70;
+	base_for(&o, &b, 10, NAN);
+	b.c.active_opens = 0;
+	b.c.passive_opens = 20;
+	observe_derive(&o, &b);
+	assert_num(o.m[M_ACTIVE_OPEN_RATE], 5);
+	assert_num(o.m[M_PASSIVE_OPEN_RATE], 5);
+	observe_free(&o);
+}
+
+static void collect_reads_the_churn_counters_of_snmp(void **state)
+{
+	struct testdir *t = *state;
+	struct observation o;
+	char err[512] = "";
+
+	testdir_put(t->fd, "net/snmp", snmp_real);
+	assert_int_equal(collect(t, &o, err, sizeof(err)), 0);
+	assert_num(o.c.active_opens, 409);
+	assert_num(o.c.passive_opens, 3);
+	assert_int_equal(o.warnings.n, 0);
+	observe_free(&o);
+
+	/* malformed: a warning and unknown rates, never a failure */
+	testdir_put(t->fd, "net/snmp", "Tcp: ActiveOpens\nTcp: x\n");
+	assert_int_equal(collect(t, &o, err, sizeof(err)), 0);
+	assert_num(o.c.active_opens, NAN);
+	assert_int_equal(o.warnings.n, 1);
+	assert_non_null(strstr(o.warnings.v[0], "net/snmp"));
+	observe_derive(&o, NULL);
+	assert_num(o.m[M_ACTIVE_OPEN_RATE], NAN);
+	assert_non_null(o.why[M_ACTIVE_OPEN_RATE]);
+	observe_free(&o);
+
+	/* missing (a fixture tree): unknown with the reason, no warning */
+	drop(t, "net/snmp");
+	assert_int_equal(collect(t, &o, err, sizeof(err)), 0);
+	assert_int_equal(o.warnings.n, 0);
+	observe_derive(&o, NULL);
+	assert_num(o.m[M_PASSIVE_OPEN_RATE], NAN);
+	assert_non_null(strstr(o.why[M_PASSIVE_OPEN_RATE], "net/snmp"));
+	observe_free(&o);
+}
+
 #define TREE_TEST(f)                                                           \
 	cmocka_unit_test_setup_teardown(f, tree_setup, testdir_teardown)
 
@@ -1335,6 +1481,9 @@ int main(void)
 		cmocka_unit_test(slabinfo_without_tw_sock_tcp_is_enoent),
 		cmocka_unit_test(slabinfo_rejects_a_malformed_line),
 		cmocka_unit_test(slabinfo_of_an_unknown_version_is_an_error),
+		cmocka_unit_test(tcp_opens_reads_the_tcp_line_of_snmp),
+		cmocka_unit_test(
+			tcp_opens_without_a_column_is_an_error_naming_it),
 		cmocka_unit_test(derive_ratio_is_count_over_max),
 		cmocka_unit_test(derive_ratio_of_zero_buckets_is_full),
 		cmocka_unit_test(derive_negative_max_is_unlimited),
@@ -1374,6 +1523,9 @@ int main(void)
 		TREE_TEST(collect_warns_on_a_malformed_port_range),
 		TREE_TEST(collect_assumes_256_bytes_without_slabinfo),
 		TREE_TEST(collect_without_optional_files_still_works),
+		TREE_TEST(collect_reads_the_churn_counters_of_snmp),
+		cmocka_unit_test(derive_open_rates_from_a_baseline),
+		cmocka_unit_test(derive_open_rates_without_the_overflow_counter),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

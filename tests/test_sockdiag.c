@@ -41,6 +41,7 @@
 #include "observe.h"
 #include "sketch.h"
 #include "sockdiag.h"
+#include "testutil.h"
 
 #define EPH_LO 40000
 #define EPH_HI 60999
@@ -1128,6 +1129,284 @@ static void peer_dump_counts_timestamps_and_nothing_else(void **state)
 	nl_free(&b);
 }
 
+/* --- causes: who holds the TIME_WAIT ------------------------------------ */
+
+/* A socket with its cgroup id attribute (and the padding before it). */
+static void put_sock_cgroup(struct nlbuf *b, int state, const char *src,
+			    unsigned sport, const char *dst, unsigned dport,
+			    uint32_t inode, uint32_t uid, uint64_t cgroup)
+{
+	struct {
+		struct inet_diag_msg m;
+		struct rtattr pad;
+		struct rtattr a;
+		uint64_t id;
+	} msg;
+	int family = strchr(src, ':') ? AF_INET6 : AF_INET;
+
+	memset(&msg, 0, sizeof(msg));
+	msg.m = diag_msg(family, state, src, sport, dst, dport);
+	msg.m.idiag_inode = inode;
+	msg.m.idiag_uid = uid;
+	msg.pad.rta_type = INET_DIAG_PAD;
+	msg.pad.rta_len = RTA_LENGTH(0);
+	msg.a.rta_type = INET_DIAG_CGROUP_ID;
+	msg.a.rta_len = RTA_LENGTH(sizeof(uint64_t));
+	msg.id = cgroup;
+	put_msg(b, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, SEQ, &msg, sizeof(msg));
+}
+
+/*
+ * A server on :8080 closing first (5 TIME_WAIT), nothing on :9090 (2), and
+ * this host's clients: 192.0.2.1:5432 from two local addresses (3 + 2),
+ * 192.0.2.9:80 over IPv4 and IPv4-mapped IPv6 (4 + 1), [2001:db8::9]:443
+ * (1); one connection to 192.0.2.1:5432 is open.
+ */
+static void causes_collected(struct sock_stats *st)
+{
+	struct nlbuf b = { 0 };
+
+	assert_int_equal(sockdiag_init(st, EPH_LO, EPH_HI), 0);
+	put_sock(&b, AF_INET, TCP_LISTEN, "0.0.0.0", 8080, "0.0.0.0", 0);
+	for (unsigned i = 0; i < 5; i++)
+		put_sock(&b, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 8080,
+			 "198.51.100.7", 50000 + i);
+	for (unsigned i = 0; i < 2; i++)
+		put_sock(&b, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 9090,
+			 "198.51.100.8", 50000 + i);
+	for (unsigned i = 0; i < 3; i++)
+		put_sock(&b, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 40000 + i,
+			 "192.0.2.1", 5432);
+	for (unsigned i = 0; i < 2; i++)
+		put_sock(&b, AF_INET, TCP_TIME_WAIT, "10.0.0.2", 40000 + i,
+			 "192.0.2.1", 5432);
+	for (unsigned i = 0; i < 4; i++)
+		put_sock(&b, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 41000 + i,
+			 "192.0.2.9", 80);
+	put_sock(&b, AF_INET6, TCP_TIME_WAIT, "::ffff:10.0.0.1", 42000,
+		 "::ffff:192.0.2.9", 80);
+	put_sock(&b, AF_INET6, TCP_TIME_WAIT, "2001:db8::1", 43000,
+		 "2001:db8::9", 443);
+	put_sock(&b, AF_INET, TCP_ESTABLISHED, "10.0.0.1", 44000, "192.0.2.1",
+		 5432);
+	put_done(&b, SEQ, 0);
+	assert_int_equal(parse(st, &b, b.len, SEQ), 1);
+	st->collected = true;
+	sockdiag_causes(st);
+	nl_free(&b);
+}
+
+static void causes_are_ports_and_destinations_biggest_first(void **state)
+{
+	struct sock_stats st;
+	const struct sock_cause *c;
+	char a[INET6_ADDRSTRLEN];
+
+	(void)state;
+	causes_collected(&st);
+	assert_int_equal(st.n_causes, 5);
+	c = &st.causes[0];
+	assert_false(c->outgoing);
+	assert_int_equal(c->port, 8080);
+	assert_int_equal(c->time_wait, 5);
+	assert_true(c->listening);
+	c = &st.causes[1];
+	assert_false(c->outgoing);
+	assert_int_equal(c->port, 9090);
+	assert_int_equal(c->time_wait, 2);
+	assert_false(c->listening);
+	/* destinations summed over local addresses and IPv4-mapped sockets */
+	for (size_t i = 2; i < 4; i++) {
+		c = &st.causes[i];
+		assert_true(c->outgoing);
+		assert_int_equal(c->family, AF_INET);
+		assert_int_equal(c->time_wait, 5);
+		inet_ntop(AF_INET, c->remote, a, sizeof(a));
+		assert_true((!strcmp(a, "192.0.2.1") && c->port == 5432) ||
+			    (!strcmp(a, "192.0.2.9") && c->port == 80));
+	}
+	assert_true(st.causes[2].port != st.causes[3].port);
+	c = &st.causes[4];
+	assert_int_equal(c->family, AF_INET6);
+	assert_int_equal(c->port, 443);
+	assert_int_equal(c->time_wait, 1);
+	inet_ntop(AF_INET6, c->remote, a, sizeof(a));
+	assert_string_equal(a, "2001:db8::9");
+	/* which families hold connections of this host's own */
+	assert_int_equal(st.out_families, 1);
+	sockdiag_free(&st);
+}
+
+static void causes_keep_only_the_top_ports(void **state)
+{
+	struct nlbuf b = { 0 };
+	struct sock_stats st;
+
+	(void)state;
+	assert_int_equal(sockdiag_init(&st, EPH_LO, EPH_HI), 0);
+	/* port 1000 + k holds k + 1 TIME_WAIT */
+	for (unsigned k = 0; k < SOCK_CAUSES + 3; k++)
+		for (unsigned i = 0; i <= k; i++)
+			put_sock(&b, AF_INET, TCP_TIME_WAIT, "10.0.0.1",
+				 1000 + k, "198.51.100.7", 50000 + i);
+	put_done(&b, SEQ, 0);
+	assert_int_equal(parse(&st, &b, b.len, SEQ), 1);
+	sockdiag_causes(&st);
+	assert_int_equal(st.n_causes, SOCK_CAUSES);
+	for (size_t i = 0; i < SOCK_CAUSES; i++) {
+		assert_int_equal(st.causes[i].port, 1000 + SOCK_CAUSES + 2 - i);
+		assert_int_equal(st.causes[i].time_wait, SOCK_CAUSES + 3 - i);
+	}
+	sockdiag_free(&st);
+	nl_free(&b);
+}
+
+static void causes_need_the_ephemeral_range(void **state)
+{
+	struct nlbuf b = { 0 };
+	struct sock_stats st;
+
+	(void)state;
+	assert_int_equal(sockdiag_init(&st, 0, 0), 0);
+	put_sock(&b, AF_INET, TCP_TIME_WAIT, "10.0.0.1", 8080, "198.51.100.7",
+		 50000);
+	put_done(&b, SEQ, 0);
+	assert_int_equal(parse(&st, &b, b.len, SEQ), 1);
+	sockdiag_causes(&st);
+	assert_int_equal(st.n_causes, 0);
+	sockdiag_free(&st);
+	nl_free(&b);
+}
+
+static void listeners_dump_gives_the_owners_of_incoming_ports(void **state)
+{
+	struct nlbuf b = { 0 };
+	struct sock_stats st;
+	const struct sock_cause *c;
+
+	(void)state;
+	causes_collected(&st);
+	st.in_listen_dump = true;
+	put_sock_cgroup(&b, TCP_LISTEN, "0.0.0.0", 8080, "0.0.0.0", 0, 1111, 0,
+			77);
+	put_sock_cgroup(&b, TCP_LISTEN, "::", 8080, "::", 0, 1112, 0, 77);
+	put_sock_cgroup(&b, TCP_LISTEN, "127.0.0.1", 8080, "0.0.0.0", 0, 1113,
+			33, 78);
+	/* another port, and a socket that is not a listener */
+	put_sock_cgroup(&b, TCP_LISTEN, "0.0.0.0", 22, "0.0.0.0", 0, 1114, 0,
+			79);
+	put_sock_cgroup(&b, TCP_ESTABLISHED, "10.0.0.1", 8080, "192.0.2.1",
+			50000, 1115, 0, 80);
+	put_done(&b, SEQ, 0);
+	assert_int_equal(parse(&st, &b, b.len, SEQ), 1);
+	assert_int_equal(st.sockets, 20); /* nothing counted again */
+	c = &st.causes[0];
+	assert_int_equal(c->sockets, 3);
+	assert_int_equal(c->n_owners, 2);
+	assert_int_equal(c->owners[0].inode, 1111);
+	assert_int_equal(c->owners[0].cgroup, 77);
+	assert_int_equal(c->owners[0].sockets, 2);
+	assert_int_equal(c->owners[1].uid, 33);
+	assert_int_equal(c->owners[1].cgroup, 78);
+	assert_int_equal(st.causes[1].n_owners, 0);
+	for (size_t i = 2; i < st.n_causes; i++)
+		assert_int_equal(st.causes[i].n_owners, 0);
+	sockdiag_free(&st);
+	nl_free(&b);
+}
+
+/*
+ * One walk serves the peers of the busiest destination and the owners of
+ * the outgoing causes: only the busiest destination's connections count
+ * as its peers.
+ */
+static void peer_dump_also_finds_the_owners_of_destinations(void **state)
+{
+	struct nlbuf b = { 0 };
+	struct sock_stats st;
+	struct sock_dest d = { .family = AF_INET, .port = 80 };
+	const struct sock_cause *c = NULL;
+
+	(void)state;
+	causes_collected(&st);
+	set_addr((__be32 *)d.remote, AF_INET, "192.0.2.9");
+	st.in_peer_dump = true;
+	st.peer_dest = &d;
+	put_sock_cgroup(&b, TCP_ESTABLISHED, "10.0.0.1", 44000, "192.0.2.1",
+			5432, 2222, 65534, 90);
+	put_sock_cgroup(&b, TCP_ESTABLISHED, "10.0.0.1", 44001, "192.0.2.9", 80,
+			3333, 0, 91);
+	put_done(&b, SEQ, 0);
+	assert_int_equal(parse(&st, &b, b.len, SEQ), 1);
+	assert_int_equal(st.peer_established, 1);
+	for (size_t i = 0; i < st.n_causes; i++)
+		if (st.causes[i].outgoing && st.causes[i].port == 5432)
+			c = &st.causes[i];
+	assert_non_null(c);
+	assert_int_equal(c->n_owners, 1);
+	assert_int_equal(c->owners[0].inode, 2222);
+	assert_int_equal(c->owners[0].uid, 65534);
+	assert_int_equal(c->owners[0].cgroup, 90);
+	sockdiag_free(&st);
+	nl_free(&b);
+}
+
+static void young_time_wait_is_counted_by_direction(void **state)
+{
+	struct nlbuf b = { 0 };
+	struct sock_stats st;
+	static const struct {
+		unsigned sport;
+		uint32_t expires;
+	} tw[] = {
+		{ 40000, 59000 },		/* outgoing, 1 s old */
+		{ 40001, SOCK_TW_YOUNG_MS },	/* outgoing, 10 s old */
+		{ 40002, SOCK_TW_YOUNG_MS - 1 }, /* outgoing, older */
+		{ 8080, 55000 },		/* incoming, 5 s old */
+		{ 8080, 1000 },			/* incoming, 59 s old */
+	};
+
+	(void)state;
+	assert_int_equal(sockdiag_init(&st, EPH_LO, EPH_HI), 0);
+	for (size_t i = 0; i < sizeof(tw) / sizeof(tw[0]); i++) {
+		struct inet_diag_msg m = diag_msg(AF_INET, TCP_TIME_WAIT,
+						  "10.0.0.1", tw[i].sport,
+						  "192.0.2.1", 80);
+
+		m.idiag_expires = tw[i].expires;
+		put_msg(&b, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, SEQ, &m,
+			sizeof(m));
+	}
+	put_done(&b, SEQ, 0);
+	assert_int_equal(parse(&st, &b, b.len, SEQ), 1);
+	assert_int_equal(st.tw_outgoing, 3);
+	assert_int_equal(st.tw_incoming, 2);
+	assert_int_equal(st.tw_young_out, 2);
+	assert_int_equal(st.tw_young_in, 1);
+	sockdiag_free(&st);
+	nl_free(&b);
+}
+
+static void fill_gives_the_top_cause_shares(void **state)
+{
+	struct sock_stats st;
+	struct observation o;
+
+	(void)state;
+	causes_collected(&st);
+	obs_unknown(&o, EPH_HI - EPH_LO + 1);
+	sockdiag_fill(&st, &o);
+	assert_num(o.m[M_TW_TOP_SERVICE_SHARE], 5.0 / 18);
+	assert_num(o.m[M_TW_TOP_DESTINATION_SHARE], 5.0 / 18);
+	assert_null(o.why[M_TW_TOP_SERVICE_SHARE]);
+	/* without the range there is no direction, and no cause */
+	obs_unknown(&o, NAN);
+	sockdiag_fill(&st, &o);
+	assert_num(o.m[M_TW_TOP_DESTINATION_SHARE], NAN);
+	assert_non_null(o.why[M_TW_TOP_DESTINATION_SHARE]);
+	sockdiag_free(&st);
+}
+
 /* --- address text ----------------------------------------------------- */
 
 static void address_keys_print_as_ipv4_and_ipv6(void **state)
@@ -1238,6 +1517,15 @@ int main(void)
 		cmocka_unit_test(listener_inside_the_range_makes_its_port_incoming),
 		cmocka_unit_test(ports_grow_with_demand_and_limit_the_raise),
 		cmocka_unit_test(peer_dump_counts_timestamps_and_nothing_else),
+		cmocka_unit_test(causes_are_ports_and_destinations_biggest_first),
+		cmocka_unit_test(causes_keep_only_the_top_ports),
+		cmocka_unit_test(causes_need_the_ephemeral_range),
+		cmocka_unit_test(
+			listeners_dump_gives_the_owners_of_incoming_ports),
+		cmocka_unit_test(
+			peer_dump_also_finds_the_owners_of_destinations),
+		cmocka_unit_test(fill_gives_the_top_cause_shares),
+		cmocka_unit_test(young_time_wait_is_counted_by_direction),
 		cmocka_unit_test(address_keys_print_as_ipv4_and_ipv6),
 		cmocka_unit_test(live_dump_counts_every_socket_once),
 	};

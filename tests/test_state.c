@@ -107,6 +107,8 @@ static void save_then_load_keeps_samples_and_written_values(void **state)
 		};
 
 		b[1].c.syncookies_sent = NAN;
+		b[1].c.active_opens = 123456;
+		b[1].c.passive_opens = 789;
 		for (size_t i = 0; i < 3; i++)
 			state_push_sample(&out, &b[i]);
 	}
@@ -135,6 +137,8 @@ static void save_then_load_keeps_samples_and_written_values(void **state)
 		assert_num(b->c.tw_overflows, a->c.tw_overflows);
 		assert_num(b->c.syncookies_sent, a->c.syncookies_sent);
 		assert_num(b->c.listen_overflows, a->c.listen_overflows);
+		assert_num(b->c.active_opens, a->c.active_opens);
+		assert_num(b->c.passive_opens, a->c.passive_opens);
 	}
 	assert_int_equal(in.n_written, 3);
 	assert_int_equal(
@@ -226,6 +230,9 @@ static void load_skips_samples_without_a_time(void **state)
 	assert_true(s.samples[0].netns == 7);
 	/* absent optional counters are unknown, not zero */
 	assert_num(s.samples[0].c.syncookies_sent, NAN);
+	/* a state file from before the churn counters */
+	assert_num(s.samples[0].c.active_opens, NAN);
+	assert_num(s.samples[0].c.passive_opens, NAN);
 	assert_num(s.samples[1].c.tw_overflows, NAN);
 	assert_num(s.samples[2].tw_max, NAN);
 	assert_int_equal(s.n_written, 1);

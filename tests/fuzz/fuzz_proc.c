@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Fuzz target for the /proc parsers of observe.c.  The input is up to
- * eight NUL-separated files, in this order: net/sockstat, net/netstat,
+ * nine NUL-separated files, in this order: net/sockstat, net/netstat,
  * meminfo, slabinfo, net/sockstat6, sys/net/ipv4/tcp_max_tw_buckets,
- * sys/net/ipv4/ip_local_port_range and sys/kernel/random/boot_id.  Each
+ * sys/net/ipv4/ip_local_port_range, sys/kernel/random/boot_id and
+ * net/snmp.  Each
  * text goes to its parser directly, then the files (a missing part is a
  * missing file) make a fake /proc for observe_collect(), with and
  * without a cached slab size, and the metrics are derived with and
@@ -33,6 +34,7 @@ static const char *const files[] = {
 	"sys/net/ipv4/tcp_max_tw_buckets",
 	"sys/net/ipv4/ip_local_port_range",
 	"sys/kernel/random/boot_id",
+	"net/snmp",
 };
 
 /* Sysctls that are always there, and keys a policy might add. */
@@ -82,6 +84,17 @@ static void parse_direct(const struct fuzz_parts *p)
 		fuzz_check(d >= 0 && isfinite(d));
 	else
 		fuzz_check(err[0] != '\0');
+	if (p->n > 8) {
+		double a, b;
+
+		err[0] = '\0';
+		if (observe_parse_tcp_opens(p->part[8], &a, &b, err,
+					    sizeof(err)) == 0)
+			fuzz_check(a >= 0 && b >= 0 && isfinite(a) &&
+				   isfinite(b));
+		else
+			fuzz_check(err[0] != '\0');
+	}
 	if (p->n < 4)
 		return;
 	err[0] = '\0';
@@ -100,6 +113,8 @@ static void check_metrics(const struct observation *o)
 	fuzz_check(!(o->m[M_TCP_INUSE] < 0));
 	fuzz_check(!(o->m[M_MEM_TOTAL] < 0));
 	fuzz_check(!(o->m[M_EPHEMERAL_PORTS] <= 0));
+	fuzz_check(!(o->m[M_ACTIVE_OPEN_RATE] < 0));
+	fuzz_check(!(o->m[M_PASSIVE_OPEN_RATE] < 0));
 }
 
 static void collect(int procfd, const struct slab_cache *cache,
@@ -120,6 +135,9 @@ static void collect(int procfd, const struct slab_cache *cache,
 	check_metrics(&o);
 	observe_derive(&o, b);
 	check_metrics(&o);
+	/* a rate is known, or says why not */
+	fuzz_check(!isnan(o.m[M_ACTIVE_OPEN_RATE]) ||
+		   o.why[M_ACTIVE_OPEN_RATE] != NULL);
 	observe_free(&o);
 }
 
@@ -132,7 +150,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.source = "state",
 		.time = 1000,
 		.tw_max = 262144,
-		.c = { .tw_overflows = 5, .syncookies_sent = 1 },
+		.c = { .tw_overflows = 5,
+		       .syncookies_sent = 1,
+		       .active_opens = 100,
+		       .passive_opens = 7 },
 	};
 	char *dir;
 	int procfd;

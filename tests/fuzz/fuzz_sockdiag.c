@@ -9,9 +9,13 @@
  * Misra-Gries summary is reached with small inputs), and flags (bit 0:
  * the ephemeral range is unknown to the observation).  The buffers are
  * consumed as sockdiag_collect() does: the IPv4 dump (sequence 1) until
- * it is done, then the IPv6 one (sequence 2).  Checked beyond memory
- * safety: the counts add up, a failure says why, the sketches' top keys
- * are sorted and no more than what was added.
+ * it is done, then the IPv6 one (sequence 2); then, as the causes of
+ * TIME_WAIT are looked into, a listeners' dump (sequence 3) and the
+ * busiest destination's established one (sequence 4), and the diagnosis
+ * of why.c.  Checked beyond memory safety: the counts add up, a failure
+ * says why, the sketches' top keys are sorted and no more than what was
+ * added, the causes are sorted and hold no more TIME_WAIT than there is,
+ * their owners are bounded, and every share is a fraction.
  */
 #include "config.h"
 
@@ -26,6 +30,7 @@
 #include "sketch.h"
 #include "sockdiag.h"
 #include "util.h"
+#include "why.h"
 
 #define HEADER 8
 
@@ -97,6 +102,59 @@ static void check_sketch(const struct sketch *s)
 	}
 }
 
+/* The causes, and the dumps that find their owners, as after a dump. */
+static void causes(struct sock_stats *st, struct reader *r)
+{
+	struct sock_dest d;
+	uint64_t in = 0, out = 0;
+
+	sockdiag_causes(st);
+	fuzz_check(st->n_causes <= 2 * SOCK_CAUSES);
+	for (size_t i = 0; i < st->n_causes; i++) {
+		const struct sock_cause *c = &st->causes[i];
+
+		fuzz_check(c->time_wait > 0 && c->port < 65536);
+		*(c->outgoing ? &out : &in) += c->time_wait;
+		if (i && c->outgoing == st->causes[i - 1].outgoing)
+			fuzz_check(c->time_wait <= st->causes[i - 1].time_wait);
+	}
+	fuzz_check(in <= st->tw_incoming && out <= st->tw_outgoing);
+	st->in_listen_dump = true;
+	dump(st, r, 3);
+	st->in_listen_dump = false;
+	if (sockdiag_busiest(st, &d))
+		st->peer_dest = &d;
+	st->in_peer_dump = true;
+	dump(st, r, 4);
+	st->in_peer_dump = false;
+	st->peer_dest = NULL;
+	for (size_t i = 0; i < st->n_causes; i++) {
+		const struct sock_cause *c = &st->causes[i];
+		uint64_t owned = 0;
+
+		fuzz_check(c->n_owners <= SOCK_OWNERS);
+		for (size_t k = 0; k < c->n_owners; k++)
+			owned += c->owners[k].sockets;
+		fuzz_check(owned <= c->sockets);
+	}
+}
+
+static void check_why(const struct sock_stats *st, struct observation *o)
+{
+	struct why w;
+
+	o->tw_lifetime = 60;
+	why_diagnose(st, o, false, &w);
+	fuzz_check(w.n <= WHY_MAX);
+	fuzz_check(w.known || w.unknown);
+	for (size_t i = 0; i < w.n; i++) {
+		fuzz_check(w.causes[i].share >= 0 && w.causes[i].share <= 1);
+		fuzz_check(w.causes[i].advice[0] != '\0');
+		fuzz_check(!i || w.causes[i].time_wait <=
+					 w.causes[i - 1].time_wait);
+	}
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct reader r;
@@ -139,6 +197,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_sketch(&st.dests);
 	check_sketch(&st.syn_peers);
 
+	if (ret == 0)
+		causes(&st, &r);
+
 	memset(&o, 0, sizeof(o));
 	for (int i = 0; i < METRIC_COUNT; i++)
 		o.m[i] = NAN;
@@ -152,6 +213,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (st.collected && st.states[6])
 		fuzz_check(o.m[M_TW_TOP_PEER_SHARE] <= 1);
 
+	check_why(&st, &o);
 	observe_free(&o);
 	sockdiag_free(&st);
 	return 0;

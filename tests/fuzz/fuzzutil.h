@@ -19,7 +19,7 @@ struct observation;
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-#define FUZZ_MAX_PARTS 8
+#define FUZZ_MAX_PARTS 9
 
 /* An input cut at its NUL bytes; every part is a NUL-terminated string. */
 struct fuzz_parts {

@@ -97,6 +97,38 @@ static void sock(struct seed *s, uint32_t seq, int family, int state,
 	msg(s, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, seq, &m, sizeof(m));
 }
 
+/* A socket with its owner: inode, uid and INET_DIAG_CGROUP_ID (5.7+). */
+static void sock_owner(struct seed *s, uint32_t seq, int family, int state,
+		       const char *src, unsigned sport, const char *dst,
+		       unsigned dport, uint32_t inode, uint64_t cgroup)
+{
+	struct {
+		struct inet_diag_msg m;
+		struct {
+			uint16_t len, type;
+		} pad, a;
+		uint64_t id;
+	} x;
+
+	memset(&x, 0, sizeof(x));
+	x.m.idiag_family = (uint8_t)family;
+	x.m.idiag_state = (uint8_t)state;
+	x.m.idiag_inode = inode;
+	x.m.id.idiag_sport = htons((uint16_t)sport);
+	x.m.id.idiag_dport = htons((uint16_t)dport);
+	if (inet_pton(family, src, x.m.id.idiag_src) != 1 ||
+	    inet_pton(family, dst, x.m.id.idiag_dst) != 1) {
+		fprintf(stderr, "bad address %s or %s\n", src, dst);
+		exit(1);
+	}
+	x.pad.len = 4;
+	x.pad.type = INET_DIAG_PAD;
+	x.a.len = 12;
+	x.a.type = INET_DIAG_CGROUP_ID;
+	x.id = cgroup;
+	msg(s, SOCK_DIAG_BY_FAMILY, NLM_F_MULTI, seq, &x, sizeof(x));
+}
+
 static void done(struct seed *s, uint32_t seq, int err)
 {
 	msg(s, NLMSG_DONE, NLM_F_MULTI, seq, &err, sizeof(err));
@@ -183,6 +215,22 @@ int main(int argc, char **argv)
 	done(&s, 2, 0);
 	end_buffer(&s);
 	save(&s, dir, "both-families");
+
+	/* then the dumps that find the causes' owners: the listeners of
+	 * the incoming ports, the connections to the destinations */
+	begin_buffer(&s);
+	sock_owner(&s, 3, AF_INET, TCP_LISTEN, "0.0.0.0", 80, "0.0.0.0", 0,
+		   1001, 4242);
+	sock_owner(&s, 3, AF_INET6, TCP_LISTEN, "::", 443, "::", 0, 1002,
+		   4243);
+	done(&s, 3, 0);
+	end_buffer(&s);
+	begin_buffer(&s);
+	sock_owner(&s, 4, AF_INET, TCP_ESTABLISHED, "10.0.0.1", 40001,
+		   "10.0.0.9", 5432, 1003, 4244);
+	done(&s, 4, 0);
+	end_buffer(&s);
+	save(&s, dir, "both-families-with-owners");
 
 	/* the IPv4 dump over two buffers; no IPv6 on this kernel */
 	header(&s, 32768, 60999, 0, 0);
