@@ -67,6 +67,14 @@ expect_rc "prometheus" 0 A report -f prometheus
 expect_eq "every namespace labelled" \
 	"$(grep -c '^twtune_time_wait_sockets{netns="[0-9]*",container="[^"]*",pod="[^"]*"}' "$T/out")" 16
 expect_grep "its value" "^twtune_time_wait_buckets_max{netns=\"$INO5\",container=\"\",pod=\"\"} 64$" "$T/out"
+expect_rc "prometheus with the socket dump" 0 A report -f prometheus --sockets
+expect_grep "the causes labelled by namespace too" \
+	"^twtune_time_wait_cause_sockets{netns=\"$INO5\",container=\"\",pod=\"\",kind=\"outgoing\",remote=\"127\.0\.0\.1:[0-9]*\",process=\"\"} 64$" "$T/out"
+expect_eq "one cause family" "$(grep -c '^# TYPE twtune_time_wait_cause_sockets ' "$T/out")" 1
+expect_rc "json with the socket dump" 2 A report -f json --sockets
+expect_eq "each namespace its own Why: P-5's full table, outgoing" \
+	"$(jget "$T/out" ".namespaces[] | select(.netns_inode == $INO5) | [.why.full, .causes[0].kind, .causes[0].time_wait] | join(\" \")")" \
+	"true outgoing 64"
 
 # --- apply ---------------------------------------------------------------------
 expect_rc "apply --all-netns" 0 A apply
