@@ -28,3 +28,26 @@ make_time_wait() {
 	L=$(( ($1 + 3999) / 4000 )); [ "$L" -le 64 ] || L=64
 	"$TWLOAD" -n "$1" -l "$L" -p 1000 >/dev/null
 }
+
+# why_rounds RUNS POLICIES STATE TITLE: the same report from
+# tests/twtune-hooks without the Why section (TWTUNE_TEST_NO_WHY) and
+# with it, interleaved RUNS times; prints TITLE, both medians and the
+# ratio.
+why_rounds() {
+	rm -f "$T/nowhy" "$T/why"
+	r=0
+	while [ $r -lt "$1" ]; do
+		set -- "$1" "$2" "$3" "$4" $(TWTUNE_TEST_NO_WHY=1 "$MEASURE" 1 "$TWTUNE_HOOKS" report -p "$2" --state "$3" -f json)
+		echo "$5" >>"$T/nowhy"
+		set -- "$1" "$2" "$3" "$4" $("$MEASURE" 1 "$TWTUNE_HOOKS" report -p "$2" --state "$3" -f json)
+		echo "$5" >>"$T/why"
+		r=$((r + 1))
+	done
+	nowhy=$(median_file "$T/nowhy")
+	why=$(median_file "$T/why")
+	echo "$4"
+	printf '  %-42s %9s ms\n' "report -f json without it" "$nowhy"
+	printf '  %-42s %9s ms\n' "report -f json with it" "$why"
+	awk -v a="$why" -v b="$nowhy" 'BEGIN { printf "  ratio %.3f (%+.1f%%)\n", a / b, (a / b - 1) * 100 }'
+}
+median_file() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }

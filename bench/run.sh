@@ -93,22 +93,8 @@ left=$(awk '/^TCP:/ { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }'
 echo
 echo "TIME_WAIT still present after measuring: $left (must equal $made)"
 # The Why section: the same binary with it and without it, paired rounds.
-r=0
-while [ $r -lt "$RUNS" ]; do
-	set -- $(TWTUNE_TEST_NO_WHY=1 "$MEASURE" 1 "$TWTUNE_HOOKS" report -p "$P" --state "$S" -f json)
-	echo "$1" >>"$T/nowhy"
-	set -- $("$MEASURE" 1 "$TWTUNE_HOOKS" report -p "$P" --state "$S" -f json)
-	echo "$1" >>"$T/why"
-	r=$((r + 1))
-done
-median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-nowhy=$(median "$T/nowhy")
-why=$(median "$T/why")
 echo
-echo "The Why section (causes, owners, advice) on this load, tests/twtune-hooks, $RUNS paired rounds:"
-printf '  %-42s %9s ms\n' "report -f json without it" "$nowhy"
-printf '  %-42s %9s ms\n' "report -f json with it" "$why"
-awk -v a="$why" -v b="$nowhy" 'BEGIN { printf "  ratio %.3f (%+.1f%%)\n", a / b, (a / b - 1) * 100 }'
+why_rounds "$RUNS" "$P" "$S" "The Why section (causes, owners, advice) on this load, tests/twtune-hooks, $RUNS paired rounds:"
 echo
 BENCH_IN_NETNS= sh "$SRCDIR/bench/why.sh" "$N" "$RUNS"
 tw=$(awk -F'\t' 'NR == 1 { print $2 }' "$T/rows")

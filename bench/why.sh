@@ -39,19 +39,5 @@ done
 P="$SRCDIR/policies"
 S="$T/state.json"
 "$TWTUNE_HOOKS" report -p "$P" --state "$S" -f json >"$T/report.json" || true
-r=0
-while [ $r -lt "$RUNS" ]; do
-	set -- $(TWTUNE_TEST_NO_WHY=1 "$MEASURE" 1 "$TWTUNE_HOOKS" report -p "$P" --state "$S" -f json)
-	echo "$1" >>"$T/nowhy"
-	set -- $("$MEASURE" 1 "$TWTUNE_HOOKS" report -p "$P" --state "$S" -f json)
-	echo "$1" >>"$T/why"
-	r=$((r + 1))
-done
-median() { sort -n "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-nowhy=$(median "$T/nowhy")
-why=$(median "$T/why")
-echo "The Why section with $(jq .why.time_wait "$T/report.json" 2>/dev/null) TIME_WAIT, half incoming on $L listening ports, $RUNS paired rounds:"
-printf '  %-42s %9s ms\n' "report -f json without it" "$nowhy"
-printf '  %-42s %9s ms\n' "report -f json with it" "$why"
-awk -v a="$why" -v b="$nowhy" 'BEGIN { printf "  ratio %.3f (%+.1f%%)\n", a / b, (a / b - 1) * 100 }'
+why_rounds "$RUNS" "$P" "$S" "The Why section with $(jq .why.time_wait "$T/report.json" 2>/dev/null) TIME_WAIT, half incoming on $L listening ports, $RUNS paired rounds:"
 jq -c '[.causes[] | "\(.kind) \(.local_port // .remote) \(.time_wait) \(.process)"]' "$T/report.json" 2>/dev/null || true

@@ -50,6 +50,17 @@ expect_grep() {
 	fi
 }
 
+# wait_for SECONDS COMMAND...: poll every 0.1 s until COMMAND succeeds
+wait_for() {
+	n=$(($1 * 10))
+	shift
+	while [ $n -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
 # jget FILE FILTER: one value from a JSON file
 jget() { "$JQ" -r "$2" "$1"; }
 

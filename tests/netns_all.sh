@@ -129,16 +129,6 @@ expect_eq "P-7 back" "$(ip netns exec "$P-7" cat $SYS)" 64
 	2>"$T/watch.log" &
 W=$!
 trap 'kill $W $HOLD 2>/dev/null; cleanup' EXIT
-wait_for() {
-	n=$(($1 * 10))
-	shift
-	while [ $n -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 wait_for 5 grep -q "watching every network namespace" "$T/watch.log"
 ip netns add "$P-new" && ip -n "$P-new" link set lo up || exit 99
 wait_for 5 grep -q "^twtune watch: $P-new: watching network namespace" "$T/watch.log"

@@ -17,17 +17,6 @@ W() {
 		--sysctl-d "$T/sysctl.d" --audit-log "$T/audit.jsonl" \
 		--interval 0.2 --scan-interval 1 "$@"
 }
-# wait_for SECONDS COMMAND...: poll until COMMAND succeeds
-wait_for() {
-	n=$(($1 * 10))
-	shift
-	while [ $n -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 raised() { [ "$(cat $SYS/tcp_max_tw_buckets)" -gt 64 ]; }
 
 # --- dry run: logs what it would do, changes nothing ---------------------

@@ -37,16 +37,6 @@ watch_bg() {
 		--sysctl-d "$D/sysctl.d" --audit-log "$LOG" --no-sockets \
 		--interval 0.2 --scan-interval 1 2>"$T/$name.log" &
 }
-wait_for() {
-	n=$(($1 * 10))
-	shift
-	while [ $n -gt 0 ]; do
-		"$@" && return 0
-		sleep 0.1
-		n=$((n - 1))
-	done
-	return 1
-}
 is() { [ "$(cat "$SYS/$1")" = "$2" ]; }
 records() { wc -l <"$1" | tr -d ' '; }
 verify() {
