@@ -194,13 +194,11 @@ void kernel_read_log(struct observation *o, int rootfd, const char *kmsg_text,
 			snprintf(k->log_source, sizeof(k->log_source),
 				 "kernel ring buffer");
 	}
-	/* cut short if need be: the start says enough */
-	if (!k->log.readable &&
-	    snprintf(k->log_error, sizeof(k->log_error), "%s%s%s",
-		     err[0] ? err : "no log source",
-		     live_error && live_error[0] ? "; " : "",
-		     live_error ? live_error : "") >= (int)sizeof(k->log_error))
-		k->log_error[sizeof(k->log_error) - 2] = '.';
+	if (!k->log.readable)
+		util_textf(k->log_error, sizeof(k->log_error), "%s%s%s",
+			   err[0] ? err : "no log source",
+			   live_error && live_error[0] ? "; " : "",
+			   live_error ? live_error : "");
 	log_metrics(o);
 }
 

@@ -523,19 +523,19 @@ static void name_by_group(struct sock_cause *c, const struct sock_owner *o,
 	for (size_t k = 0; k < distinct && k < NAMES_SHOWN; k++)
 		strbuf_addf(&names, "%s%s", k ? ", " : "", comms[k]);
 	if (!n)
-		snprintf(c->how, sizeof(c->how),
+		util_textf(c->how, sizeof(c->how),
 			 "not named: no process in cgroup %s now; %s", g->path,
 			 fd_why);
 	else if (n == 1)
-		snprintf(c->how, sizeof(c->how),
+		util_textf(c->how, sizeof(c->how),
 			 "the only process%s in cgroup %s",
 			 any_uid ? " of the socket's user" : "", g->path);
 	else if (distinct == 1)
-		snprintf(c->how, sizeof(c->how),
+		util_textf(c->how, sizeof(c->how),
 			 "%zu%s processes named %s in cgroup %s; %s", n,
 			 g->truncated ? "+" : "", one->comm, g->path, fd_why);
 	else
-		snprintf(c->how, sizeof(c->how),
+		util_textf(c->how, sizeof(c->how),
 			 "not named: %zu%s processes%s in cgroup %s (%s%s); %s",
 			 n, g->truncated ? "+" : "",
 			 any_uid ? " of the socket's user" : "", g->path,
@@ -559,14 +559,14 @@ static void name_cause(struct namer *nm, struct sock_cause *c)
 
 	if (!o) {
 		if (!c->owners_checked)
-			snprintf(c->how, sizeof(c->how),
+			util_textf(c->how, sizeof(c->how),
 				 "not named: its %s could not be dumped",
 				 c->outgoing ? "connections" : "listeners");
 		else if (c->outgoing)
-			snprintf(c->how, sizeof(c->how),
+			util_textf(c->how, sizeof(c->how),
 				 "not named: no connection to it is open now");
 		else
-			snprintf(c->how, sizeof(c->how),
+			util_textf(c->how, sizeof(c->how),
 				 "not named: nothing listens on port %u now",
 				 c->port);
 		return;
@@ -590,7 +590,7 @@ static void name_cause(struct namer *nm, struct sock_cause *c)
 	if (hit >= 0) {
 		snprintf(c->process, sizeof(c->process), "%s", procs[hit].comm);
 		c->pid = procs[hit].pid;
-		snprintf(c->how, sizeof(c->how), "its socket is in /proc/%d/fd",
+		util_textf(c->how, sizeof(c->how), "its socket is in /proc/%d/fd",
 			 c->pid);
 		set_unit(nm, c, c->pid, g);
 		return;
@@ -605,23 +605,21 @@ static void name_cause(struct namer *nm, struct sock_cause *c)
 		name_by_group(c, o, g, fd_why);
 		set_unit(nm, c, c->pid, g);
 	} else if (!o->cgroup) {
-		snprintf(
-			c->how, sizeof(c->how),
+		util_textf(c->how, sizeof(c->how),
 			"not named: the kernel gave no cgroup with the socket (it does from Linux 5.7) and %s",
 			fd_why);
 	} else if (!nm->root[0] || nm->rootfd < 0) {
-		snprintf(
-			c->how, sizeof(c->how),
+		util_textf(c->how, sizeof(c->how),
 			"not named: no cgroup2 file system to find cgroup %llu in, and %s",
 			(unsigned long long)o->cgroup, fd_why);
 	} else if (!g || !g->path) {
-		snprintf(c->how, sizeof(c->how),
+		util_textf(c->how, sizeof(c->how),
 			 "not named: cgroup %llu is not below %s%s, and %s",
 			 (unsigned long long)o->cgroup, nm->root,
 			 nm->walk_cut ? " as far as it was searched" : "",
 			 fd_why);
 	} else {
-		snprintf(c->how, sizeof(c->how),
+		util_textf(c->how, sizeof(c->how),
 			 "not named: %s%s/cgroup.procs: %s, and %s", nm->root,
 			 g->path, strerror(-g->err), fd_why);
 		set_unit(nm, c, 0, g);

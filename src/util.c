@@ -87,6 +87,22 @@ char *xasprintf(const char *fmt, ...)
 	return p;
 }
 
+void util_textf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!len)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		buf[0] = '\0';
+	else if ((size_t)n >= len && len > 4)
+		memcpy(buf + len - 4, "...", 4);
+}
+
 int strbuf_add(struct strbuf *sb, const char *s, size_t n)
 {
 	if (sb->len + n + 1 > sb->cap) {

@@ -48,6 +48,10 @@ void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A message into a fixed buffer of len bytes, ending in "..." when cut. */
+void util_textf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /*
  * Read a whole file relative to dirfd (AT_FDCWD for a plain path) into a
  * NUL-terminated buffer.  Files larger than max bytes are an error (-EFBIG)

@@ -286,8 +286,7 @@ static void caveat(const struct sock_stats *st, const struct observation *o,
 			 fmt(round(o->window * 100) / 100, b, sizeof(b)),
 			 rate(o->m[M_TW_OVERFLOW_RATE], c, sizeof(c)));
 	w->overflow_dir = direction(st, o, basis, sizeof(basis));
-	snprintf(
-		w->caveat, sizeof(w->caveat),
+	util_textf(w->caveat, sizeof(w->caveat),
 		"the table is full: the dump holds only the %s TIME_WAIT sockets that got a bucket%s, and the shares are of those. The overflow is %s%s: %s",
 		fmt((double)st->states[TCP_TIME_WAIT], a, sizeof(a)), more,
 		w->overflow_dir == WHY_DIR_UNKNOWN ? "of unknown direction"

@@ -488,6 +488,24 @@ static void mkdir_p_fails_through_a_regular_file(void **state)
 #define TMP_TEST(f)                                                            \
 	cmocka_unit_test_setup_teardown(f, testdir_setup, testdir_teardown)
 
+static void textf_fits_or_ends_in_dots(void **state)
+{
+	char buf[12];
+
+	(void)state;
+	util_textf(buf, sizeof(buf), "%s %d", "port", 8080);
+	assert_string_equal(buf, "port 8080");
+	util_textf(buf, sizeof(buf), "%s", "exactly 11!");
+	assert_string_equal(buf, "exactly 11!");
+	util_textf(buf, sizeof(buf), "%s and more", "twelve chars");
+	assert_string_equal(buf, "twelve c...");
+	assert_int_equal(strlen(buf), sizeof(buf) - 1);
+	memset(buf, 'x', sizeof(buf));
+	util_textf(buf, 3, "%s", "long");
+	assert_string_equal(buf, "lo");
+	assert_int_equal(buf[3], 'x');
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -518,6 +536,7 @@ int main(void)
 		TMP_TEST(write_atomic_replaces_an_existing_file),
 		TMP_TEST(write_atomic_failure_leaves_old_file_and_no_temp),
 		cmocka_unit_test(dirname_returns_the_directory_part),
+		cmocka_unit_test(textf_fits_or_ends_in_dots),
 		TMP_TEST(mkdir_p_creates_every_component),
 		TMP_TEST(mkdir_p_keeps_existing_directories),
 		TMP_TEST(mkdir_p_fails_through_a_regular_file),
