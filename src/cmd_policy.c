@@ -57,7 +57,7 @@ int cmd_policy_check(const struct options *o, int argc, char **argv)
 
 	/* presence of keys is read from --proc; no --netns to enter here */
 	po.netns = NULL;
-	if (target_open(&po, &t) != 0)
+	if (target_open(&po, &t, false) != 0)
 		t.procfd = -1;
 	/* parsing is all it does: nothing to write, no privilege kept */
 	rc = boundary_cross(o, t.procfd >= 0 ? &t : NULL, ROLE_READER, 0, &b);

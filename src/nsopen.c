@@ -41,11 +41,15 @@
 
 #include "log.h"
 #include "nsopen.h"
+#include "owner.h"
 #include "privs.h"
 #include "sysctl.h"
 
-enum { REQ_DISCOVER = 1, REQ_OPEN = 2 };
+enum { REQ_DISCOVER = 1, REQ_OPEN = 2, REQ_FIND = 3 };
 enum { F_WRITE = 1, F_DIAG = 2 };
+
+/* The processes one find request names at most. */
+#define FIND_PIDS_MAX 512
 
 struct wire_req {
 	uint32_t op, flags;
@@ -53,6 +57,17 @@ struct wire_req {
 	uint32_t n_keys;
 	char path[PATH_MAX];
 	char keys[NSVIEW_KEYS_MAX][SYSCTL_KEY_MAX];
+	/* REQ_FIND */
+	uint32_t inode, n_pids;
+	uint64_t fds_left;
+	double deadline; /* CLOCK_MONOTONIC, the same clock in both */
+	int32_t pids[FIND_PIDS_MAX];
+};
+
+struct wire_find {
+	int32_t index, refused;
+	uint64_t fds_read;
+	uint8_t out_of_budget;
 };
 
 struct wire_head {
@@ -241,19 +256,45 @@ static void serve_open(int sock, const struct wire_req *req, int home)
 }
 
 /*
- * The opener's privileges: CAP_SYS_ADMIN (setns) and CAP_SYS_PTRACE (other
- * processes' /proc/PID/ns/net), nothing else, and no_new_privs.  No
- * Landlock domain: a sandboxed process may not read the namespace links
- * of processes outside its domain (Landlock confines ptrace access since
- * its first ABI), which is what discovery is.  It reads only /proc and
- * /run, and writes nothing.
+ * Which process holds a socket: owner_find_inode() through the opener's
+ * own /proc, which CAP_SYS_PTRACE opens to it whole.
  */
-static void confine(void)
+static void serve_find(int sock, const struct wire_req *req, int procfd)
+{
+	struct fd_search fs = {
+		.fds_left = (size_t)req->fds_left,
+		.deadline = req->deadline,
+	};
+	struct wire_find f = { 0 };
+	int pids[FIND_PIDS_MAX];
+
+	for (uint32_t i = 0; i < req->n_pids; i++)
+		pids[i] = req->pids[i];
+	f.index = owner_find_inode(procfd, pids, req->n_pids, req->inode,
+				   &fs);
+	f.refused = fs.refused;
+	f.fds_read = fs.fds_read;
+	f.out_of_budget = fs.out_of_budget;
+	send_all(sock, &f, sizeof(f));
+}
+
+/*
+ * The opener's privileges: CAP_SYS_PTRACE (other processes' /proc/PID/fd
+ * and /proc/PID/ns/net) and, to open namespaces, CAP_SYS_ADMIN (setns);
+ * nothing else, and no_new_privs.  No Landlock domain: a sandboxed
+ * process may not read those links of processes outside its domain
+ * (Landlock confines ptrace access since its first ABI), which is all
+ * the opener is for.  It reads only /proc and /run, and writes nothing.
+ */
+static void confine(bool netns)
 {
 	capng_get_caps_process();
 	capng_clear(CAPNG_SELECT_BOTH);
-	if (capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
-			  CAP_SYS_ADMIN, CAP_SYS_PTRACE, -1) < 0 ||
+	if ((netns ? capng_updatev(CAPNG_ADD,
+				   CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+				   CAP_SYS_ADMIN, CAP_SYS_PTRACE, -1)
+		   : capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+				  CAP_SYS_PTRACE)) < 0 ||
 	    capng_apply(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT) < 0 ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		log_err("namespace opener: cannot confine itself");
@@ -261,14 +302,15 @@ static void confine(void)
 	}
 }
 
-static void serve(int sock)
+static void serve(int sock, bool netns)
 {
 	struct wire_req *req = xmalloc(sizeof(*req));
 	int home = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	int procfd = open("/proc", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (home < 0)
+	if (home < 0 || procfd < 0)
 		_exit(1);
-	confine();
+	confine(netns);
 	for (;;) {
 		ssize_t n = recv(sock, req, sizeof(*req), 0);
 
@@ -276,27 +318,32 @@ static void serve(int sock)
 			continue;
 		if (n <= 0)
 			_exit(0);
-		if ((size_t)n != sizeof(*req) || req->n_keys > NSVIEW_KEYS_MAX)
+		if ((size_t)n != sizeof(*req) ||
+		    req->n_keys > NSVIEW_KEYS_MAX ||
+		    req->n_pids > FIND_PIDS_MAX)
 			_exit(1);
 		req->path[sizeof(req->path) - 1] = '\0';
 		for (uint32_t k = 0; k < req->n_keys; k++)
 			req->keys[k][SYSCTL_KEY_MAX - 1] = '\0';
-		if (req->op == REQ_DISCOVER)
+		if (req->op == REQ_FIND)
+			serve_find(sock, req, procfd);
+		else if (netns && req->op == REQ_DISCOVER)
 			serve_discover(sock);
-		else if (req->op == REQ_OPEN)
+		else if (netns && req->op == REQ_OPEN)
 			serve_open(sock, req, home);
 		else
 			_exit(1);
 	}
 }
 
-int nsopen_start(struct nsopener *op, char *err, size_t errlen)
+int nsopen_start(struct nsopener *op, bool netns, char *err, size_t errlen)
 {
 	int sv[2];
 	pid_t pid;
 
 	op->pid = 0;
 	op->sock = -1;
+	op->netns = netns;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		return -errno;
@@ -316,7 +363,7 @@ int nsopen_start(struct nsopener *op, char *err, size_t errlen)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() == 1)
 			_exit(0);
-		serve(sv[1]);
+		serve(sv[1], netns);
 	}
 	close(sv[1]);
 	op->pid = pid;
@@ -485,6 +532,35 @@ int nsopen_view(struct nsopener *op, const struct netns_entry *e,
 		out->key_writable[k] = out->key_fds[k] >= 0 && v.writable[k];
 	}
 	return 0;
+}
+
+int nsopen_find_inode(void *ctx, const int *pids, size_t n, uint32_t inode,
+		      struct fd_search *s)
+{
+	struct nsopener *op = ctx;
+	struct wire_req *req = xcalloc(1, sizeof(*req));
+	struct wire_find f;
+	int ret;
+
+	req->op = REQ_FIND;
+	req->inode = inode;
+	req->deadline = s->deadline;
+	req->fds_left = s->fds_left;
+	/* twtune lists at most 512 processes per search (owner.c) */
+	req->n_pids = (uint32_t)(n < FIND_PIDS_MAX ? n : FIND_PIDS_MAX);
+	for (uint32_t i = 0; i < req->n_pids; i++)
+		req->pids[i] = pids[i];
+	ret = request(op, req);
+	if (!ret)
+		ret = recv_exact(op->sock, &f, sizeof(f), NULL);
+	if (!ret && (f.index >= (int32_t)req->n_pids || f.index < -1 ||
+		     f.fds_read > req->fds_left))
+		ret = -EPROTO;
+	s->fds_read = ret ? 0 : (size_t)f.fds_read;
+	s->refused = ret ? 0 : f.refused;
+	s->out_of_budget = !ret && (f.out_of_budget || n > req->n_pids);
+	free(req);
+	return ret ? -2 : f.index;
 }
 
 int nsview_key_fd(const struct nsview *v, const char *key)

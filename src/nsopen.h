@@ -12,13 +12,18 @@
  * a namespace stays bound to it, so the unprivileged side reads (and, with
  * CAP_NET_ADMIN, writes) each namespace through its descriptors without
  * ever entering one.  The opener parses no input but the kernel's own
- * /proc, and exits with twtune.
+ * /proc and twtune's fixed-size requests, and exits with twtune.
+ *
+ * The same process, started with CAP_SYS_PTRACE alone, is the helper that
+ * finds which process holds a socket (its inode in /proc/PID/fd), which
+ * twtune cannot do itself once Landlock confines it.
  */
 #ifndef TWTUNE_NSOPEN_H
 #define TWTUNE_NSOPEN_H
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "netns.h"
 #include "util.h"
@@ -49,14 +54,26 @@ struct nsview {
 struct nsopener {
 	int pid; /* the opener, 0 when none */
 	int sock;
+	bool netns; /* it opens namespaces (else it only finds sockets) */
 };
 
 /*
- * Fork the opener (call before the privilege drop; needs CAP_SYS_ADMIN).
- * It keeps CAP_SYS_ADMIN and CAP_SYS_PTRACE only and sets no_new_privs.
- * 0 or -errno, said in err.
+ * Fork the opener (call before the privilege drop).  With netns set it
+ * keeps CAP_SYS_ADMIN and CAP_SYS_PTRACE (--all-netns); without, only
+ * CAP_SYS_PTRACE, and serves nsopen_find_inode() alone: the helper that
+ * names the owners of sockets.  Either way no_new_privs.  0 or -errno,
+ * said in err.
  */
-int nsopen_start(struct nsopener *op, char *err, size_t errlen);
+int nsopen_start(struct nsopener *op, bool netns, char *err, size_t errlen);
+
+/*
+ * owner_find_inode() (see owner.h) in the opener, which can read every
+ * process's /proc/PID/fd: ctx is the struct nsopener.  The index, -1, or
+ * -2 when the opener failed.
+ */
+struct fd_search;
+int nsopen_find_inode(void *ctx, const int *pids, size_t n, uint32_t inode,
+		      struct fd_search *s);
 
 /*
  * Every network namespace of the host (netns_discover() in the opener).

@@ -337,7 +337,7 @@ static struct group *group_of(struct namer *nm, uint64_t id)
  * Whether pid holds socket:[inode]: 1, 0, or -errno when its descriptors
  * are not readable (EACCES) or the budget ran out (ETIME).
  */
-static int holds(struct namer *nm, int pid, uint32_t inode)
+static int holds(int procfd, int pid, uint32_t inode, struct fd_search *s)
 {
 	char rel[32], want[32], got[64];
 	struct dirent *de;
@@ -345,7 +345,7 @@ static int holds(struct namer *nm, int pid, uint32_t inode)
 	DIR *d;
 
 	snprintf(rel, sizeof(rel), "%d/fd", pid);
-	fd = openat(nm->env->procfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = openat(procfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	d = fdopendir(fd);
@@ -360,11 +360,12 @@ static int holds(struct namer *nm, int pid, uint32_t inode)
 
 		if (de->d_name[0] == '.')
 			continue;
-		if (++nm->fds_read > MAX_FDS || over(nm)) {
-			nm->out_of_time = true;
+		if (s->fds_read >= s->fds_left || now() > s->deadline) {
+			s->out_of_budget = true;
 			ret = -ETIME;
 			break;
 		}
+		s->fds_read++;
 		n = readlinkat(dirfd(d), de->d_name, got, sizeof(got) - 1);
 		if (n < 0) {
 			if (errno == EACCES || errno == EPERM) {
@@ -383,26 +384,47 @@ static int holds(struct namer *nm, int pid, uint32_t inode)
 	return ret;
 }
 
-/*
- * The inode among procs: its index, -1 when no readable process has it
- * (why in *refused: a pid whose descriptors were not readable, or 0), -2
- * when the budget ran out.
- */
-static int find_inode(struct namer *nm, const struct proc *procs, size_t n,
-		      uint32_t inode, int *refused)
+int owner_find_inode(int procfd, const int *pids, size_t n, uint32_t inode,
+		     struct fd_search *s)
 {
-	*refused = 0;
+	s->fds_read = 0;
+	s->refused = 0;
+	s->out_of_budget = false;
 	for (size_t i = 0; i < n; i++) {
-		int r = holds(nm, procs[i].pid, inode);
+		int r = holds(procfd, pids[i], inode, s);
 
 		if (r == 1)
 			return (int)i;
 		if (r == -ETIME)
-			return -2;
-		if (r < 0 && !*refused)
-			*refused = procs[i].pid;
+			return -1;
+		if (r < 0 && !s->refused)
+			s->refused = pids[i];
 	}
 	return -1;
+}
+
+/*
+ * The inode among procs, by twtune itself or its helper: the index, -1
+ * when no readable process has it (why in s), -2 when the helper failed.
+ */
+static int find_inode(struct namer *nm, const struct proc *procs, size_t n,
+		      uint32_t inode, struct fd_search *s)
+{
+	int *pids = xcalloc(n + 1, sizeof(*pids)), r;
+
+	for (size_t i = 0; i < n; i++)
+		pids[i] = procs[i].pid;
+	s->fds_left = nm->fds_read < MAX_FDS ? MAX_FDS - nm->fds_read : 0;
+	s->deadline = nm->deadline;
+	if (nm->env->find)
+		r = nm->env->find(nm->env->find_ctx, pids, n, inode, s);
+	else
+		r = owner_find_inode(nm->env->procfd, pids, n, inode, s);
+	free(pids);
+	nm->fds_read += s->fds_read;
+	if (s->out_of_budget)
+		nm->out_of_time = true;
+	return r;
 }
 
 /* ---- names ---------------------------------------------------------- */
@@ -467,22 +489,34 @@ static bool has_uid(const struct proc *p, uint32_t uid)
 
 /* Why the inode was not looked for, or not found. */
 static void fd_reason(const struct namer *nm, const struct sock_owner *o,
-		      int result, int refused, char *out, size_t size)
+		      int result, const struct fd_search *s, bool searched,
+		      char *out, size_t size)
 {
-	if (nm->env->sandboxed)
-		snprintf(
-			out, size,
-			"Landlock keeps other processes' /proc/PID/fd closed to twtune");
-	else if (!o->inode)
+	const char *no_helper = nm->env->no_helper;
+
+	if (!o->inode)
 		snprintf(out, size, "the socket has no file any more");
+	else if (!searched)
+		util_textf(out, size,
+			   "Landlock keeps other processes' /proc/PID/fd "
+			   "closed to twtune%s%s",
+			   no_helper ? ", and it has no helper to look: " : "",
+			   no_helper ? no_helper : "");
 	else if (result == -2)
 		snprintf(out, size,
+			 "twtune's helper failed to search /proc/PID/fd");
+	else if (s->out_of_budget)
+		snprintf(out, size,
 			 "the search of /proc/PID/fd ran out of its budget");
-	else if (refused)
+	else if (s->refused && nm->env->find)
+		snprintf(out, size,
+			 "/proc/%d/fd is not readable even to twtune's helper",
+			 s->refused);
+	else if (s->refused)
 		snprintf(
 			out, size,
 			"/proc/%d/fd is not readable without CAP_SYS_PTRACE, which twtune does not keep",
-			refused);
+			s->refused);
 	else
 		snprintf(out, size, "no process holds the socket now");
 }
@@ -553,9 +587,11 @@ static void name_cause(struct namer *nm, struct sock_cause *c)
 	const struct sock_owner *o = primary(c);
 	const struct proc *procs = NULL;
 	struct group *g = NULL;
-	char fd_why[200] = "";
+	char fd_why[320] = "";
+	struct fd_search s = { 0 };
+	bool searched = false;
 	size_t n = 0;
-	int hit = -1, refused = 0;
+	int hit = -1;
 
 	if (!o) {
 		if (!c->owners_checked)
@@ -577,25 +613,30 @@ static void name_cause(struct namer *nm, struct sock_cause *c)
 		procs = g->procs;
 		n = g->n;
 	}
-	/* the socket itself, where other processes' descriptors are open */
-	if (!nm->env->sandboxed && o->inode) {
+	/*
+	 * The socket itself, where other processes' descriptors are open to
+	 * twtune, or to its helper.
+	 */
+	if ((nm->env->find || !nm->env->sandboxed) && o->inode) {
 		if (!procs) {
 			if (!nm->all_listed)
 				list_all(nm);
 			procs = nm->all;
 			n = nm->n_all;
 		}
-		hit = find_inode(nm, procs, n, o->inode, &refused);
+		hit = find_inode(nm, procs, n, o->inode, &s);
+		searched = true;
 	}
 	if (hit >= 0) {
 		snprintf(c->process, sizeof(c->process), "%s", procs[hit].comm);
 		c->pid = procs[hit].pid;
-		util_textf(c->how, sizeof(c->how), "its socket is in /proc/%d/fd",
-			 c->pid);
+		util_textf(c->how, sizeof(c->how),
+			   "its socket is in /proc/%d/fd%s", c->pid,
+			   nm->env->find ? " (found by twtune's helper)" : "");
 		set_unit(nm, c, c->pid, g);
 		return;
 	}
-	fd_reason(nm, o, hit, refused, fd_why, sizeof(fd_why));
+	fd_reason(nm, o, hit, &s, searched, fd_why, sizeof(fd_why));
 	if (hit == -1 && procs && procs == nm->all && nm->all_cut)
 		snprintf(
 			fd_why, sizeof(fd_why),

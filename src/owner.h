@@ -13,8 +13,27 @@
 #define TWTUNE_OWNER_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "sockdiag.h"
+
+/* The bounds of a search for a socket in /proc/PID/fd, and its outcome. */
+struct fd_search {
+	size_t fds_left;    /* descriptors it may still read */
+	double deadline;    /* CLOCK_MONOTONIC seconds */
+	size_t fds_read;    /* out: descriptors read */
+	int refused;	    /* out: the first pid whose fds were closed to it */
+	bool out_of_budget; /* out: it stopped at a bound */
+};
+
+/*
+ * The index in pids[0..n) of the process holding socket:[inode], found
+ * through procfd (a /proc), or -1.  Reads at most s->fds_left links, and
+ * stops at s->deadline.
+ */
+int owner_find_inode(int procfd, const int *pids, size_t n, uint32_t inode,
+		     struct fd_search *s);
 
 struct owner_env {
 	int procfd;		 /* /proc of the caller's pid namespace */
@@ -22,9 +41,20 @@ struct owner_env {
 	/*
 	 * Landlock confines twtune: it also keeps it from other processes'
 	 * /proc/PID/fd (Landlock's ptrace rule, Linux 5.13+), so the inode
-	 * is not looked for.
+	 * is not looked for by twtune itself.
 	 */
 	bool sandboxed;
+	/*
+	 * A process that can read other processes' /proc/PID/fd (twtune's
+	 * helper, started before the privilege drop with CAP_SYS_PTRACE
+	 * only; see nsopen.h) and does the search for twtune, or NULL.
+	 * Returns as owner_find_inode(), or -2 when the helper failed.
+	 */
+	int (*find)(void *ctx, const int *pids, size_t n, uint32_t inode,
+		    struct fd_search *s);
+	void *find_ctx;
+	/* why there is no helper when there is none, or NULL */
+	const char *no_helper;
 };
 
 /*

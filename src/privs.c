@@ -32,6 +32,12 @@ bool privs_have_net_admin(void)
 	return capng_have_capability(CAPNG_PERMITTED, CAP_NET_ADMIN);
 }
 
+bool privs_have_sys_ptrace(void)
+{
+	capng_get_caps_process();
+	return capng_have_capability(CAPNG_PERMITTED, CAP_SYS_PTRACE);
+}
+
 static int apply(bool keep_net_admin, char *err, size_t errlen)
 {
 	bool net_admin, setpcap;

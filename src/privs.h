@@ -12,6 +12,9 @@
 /* Whether CAP_NET_ADMIN is in our permitted set. */
 bool privs_have_net_admin(void);
 
+/* Whether CAP_SYS_PTRACE is in our permitted set (for the helper). */
+bool privs_have_sys_ptrace(void);
+
 /* Drop every capability (report). */
 int privs_drop_all(char *err, size_t errlen);
 

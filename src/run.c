@@ -57,7 +57,10 @@ int run_start(struct run *r, const struct options *o, const char *command,
 	r->command = command;
 	r->target.procfd = -1;
 	boundary_init(&r->b);
-	rc = target_open(o, &r->target);
+	/* the helper for a one-shot run only: watch keeps no more than it
+	 * needs for as long as it runs */
+	rc = target_open(o, &r->target,
+			 !strcmp(command, "report") || !strcmp(command, "apply"));
 	if (rc)
 		return rc;
 	r->no_persist = run_persist_elsewhere(r, r->target.netns_ino);
@@ -353,10 +356,20 @@ void run_sockets(struct run *r)
 		msgs_addf(&r->obs.warnings, "socket-level metrics unknown: %s",
 			  st->error);
 	else
-		owner_name_causes(st, &(struct owner_env){
-			.procfd = r->target.procfd,
-			.sandboxed = r->b.sandbox.state == SANDBOX_LANDLOCK,
-		});
+		owner_name_causes(
+			st,
+			&(struct owner_env){
+				.procfd = r->target.procfd,
+				.sandboxed = r->b.sandbox.state ==
+					     SANDBOX_LANDLOCK,
+				.find = r->target.opener.pid > 0
+						? nsopen_find_inode
+						: NULL,
+				.find_ctx = &r->target.opener,
+				.no_helper = r->target.no_helper[0]
+						     ? r->target.no_helper
+						     : NULL,
+			});
 	sockdiag_fill(st, &r->obs);
 }
 

@@ -639,7 +639,8 @@ static size_t top_destinations(const struct sock_stats *st,
 			       struct sock_cause *out)
 {
 	struct cand {
-		unsigned char key[18];
+		/* the remote part of a key: its length, the address, the port */
+		unsigned char key[1 + 16 + 2];
 		size_t len;
 		uint64_t tw;
 	} cand[2 * SOCK_CAUSES];

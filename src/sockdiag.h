@@ -62,7 +62,7 @@ struct sock_cause {
 	char process[16]; /* comm, "" when not named */
 	int pid;	  /* 0 when not known */
 	char unit[128];	  /* systemd unit or container, "" if none */
-	char how[240];	  /* how it was named, or why not */
+	char how[400];	  /* how it was named, or why not */
 };
 
 struct sock_stats {

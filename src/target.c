@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/magic.h>
 #include <sched.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/klog.h>
@@ -21,6 +22,7 @@
 #include "hooks.h"
 #include "klog.h"
 #include "log.h"
+#include "privs.h"
 #include "target.h"
 #include "util.h"
 
@@ -104,7 +106,25 @@ static void read_live_log(struct target *t)
 	}
 }
 
-int target_open(const struct options *o, struct target *t)
+/*
+ * The helper that finds which process holds a socket (/proc/PID/fd),
+ * which twtune cannot read once Landlock confines it: a fork that keeps
+ * CAP_SYS_PTRACE alone.  Without it the owners are named from their
+ * cgroups only, and the report says why.
+ */
+static void start_helper(struct target *t)
+{
+	char err[120];
+
+	if (!privs_have_sys_ptrace())
+		snprintf(t->no_helper, sizeof(t->no_helper),
+			 "twtune has no CAP_SYS_PTRACE to give it");
+	else if (nsopen_start(&t->opener, false, err, sizeof(err)) < 0)
+		util_textf(t->no_helper, sizeof(t->no_helper),
+			   "it could not start: %s", err);
+}
+
+int target_open(const struct options *o, struct target *t, bool helper)
 {
 	struct statfs sf;
 	int rc;
@@ -147,10 +167,13 @@ int target_open(const struct options *o, struct target *t)
 			log_err("--all-netns and --netns exclude each other");
 			return EX_USAGE;
 		}
-		if (nsopen_start(&t->opener, err, sizeof(err)) < 0) {
+		if (nsopen_start(&t->opener, true, err, sizeof(err)) < 0) {
 			log_err("--all-netns: %s", err);
 			return EXIT_FAILED;
 		}
+	} else if (helper && t->real_proc && !o->no_sockets &&
+		   (o->format != FORMAT_PROMETHEUS || o->sockets)) {
+		start_helper(t);
 	}
 	/* the live kernel's own log, when it is the host's root too */
 	if (t->real_proc && strcmp(o->root, "/") == 0 && !has_counter(t->procfd))

@@ -30,8 +30,14 @@ struct target {
 	 * one twtune acts on (--netns, or its own).
 	 */
 	unsigned long long pid1_netns, netns_ino;
-	/* --all-netns: the opener, started before the privilege drop */
+	/*
+	 * The opener, started before the privilege drop: --all-netns's, or
+	 * the helper that names the owners of sockets (report and apply
+	 * with a socket dump, when twtune may give it CAP_SYS_PTRACE); and
+	 * why there is no helper when there is none.
+	 */
 	struct nsopener opener;
+	char no_helper[160];
 };
 
 /*
@@ -41,7 +47,11 @@ struct target {
  * (it may need CAP_SYSLOG, which is dropped later).  Returns an exit
  * code: 0, 1, or EX_NOPERM when entering was not permitted.
  */
-int target_open(const struct options *o, struct target *t);
+/*
+ * Open the target; helper: the command may start the helper that names
+ * the owners of sockets (a one-shot report or apply).
+ */
+int target_open(const struct options *o, struct target *t, bool helper);
 
 void target_close(struct target *t);
 

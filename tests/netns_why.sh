@@ -12,7 +12,10 @@
 #    billing and its pid (the socket's user picks it), and advises a pool;
 #  - twload leaves 50 TIME_WAIT on :7000 where nothing listens any more,
 #    and kiosk 20 on :8443 from the test's own cgroup, which it shares with
-#    other processes: not named under Landlock, with the reason;
+#    other processes: named by its socket in /proc/PID/fd, which twtune's
+#    helper (CAP_SYS_PTRACE only) reads for it under Landlock, for
+#    billing (another user's) too; without CAP_SYS_PTRACE to give the
+#    helper, kiosk is not named under Landlock, with the reason;
 #  - the churn rates over a --sample window match the connections made in
 #    it, exactly;
 #  - JSON causes, the text Why section and the Prometheus series agree;
@@ -166,6 +169,7 @@ fi
 # nothing listens on :7000 once twload is gone; kiosk shares our cgroup
 expect_rc "50 incoming TIME_WAIT on :7000" 0 "$TWLOAD" -n 50 -p 7000 --incoming
 "$WHYLOAD" serve --name kiosk -p 8443 --close-first >"$T/kiosk.out" &
+KIOSK_PID=$!
 PIDS="$PIDS $!"
 wait_for 5 grep -qs listening "$T/kiosk.out" || not_ok "kiosk did not start"
 expect_rc "20 requests to kiosk" 0 "$WHYLOAD" get --name shopper -p 8443 -n 20
@@ -193,13 +197,33 @@ expect_eq "billing named by the socket's user" "$(j '.causes[1] | "\(.process) \
 expect_has "billing's advice: a pool" "$(j .causes[1].advice)" "use a connection pool or persistent connections"
 expect_eq "nothing listens on :7000" "$(cause '.local_port == 7000' '"\(.time_wait) \(.process) \(.pid)"')" "50 null null"
 expect_has "the advice says so" "$(cause '.local_port == 7000' .advice)" "nothing listens on :7000 now"
+expect_eq "kiosk, sharing a cgroup, named by its socket" \
+	"$(cause '.local_port == 8443' '"\(.process) \(.pid)"')" "kiosk $KIOSK_PID"
 case $(j .sandbox) in
 landlock*)
-	expect_eq "kiosk, sharing a cgroup, not named" "$(cause '.local_port == 8443' .process)" null
-	expect_has "and why" "$(cause '.local_port == 8443' .named)" "Landlock keeps other processes' /proc/PID/fd closed"
+	expect_eq "by twtune's helper under Landlock" "$(cause '.local_port == 8443' .named)" \
+		"its socket is in /proc/$KIOSK_PID/fd (found by twtune's helper)"
+	expect_eq "billing's too, another user's process" "$(j .causes[1].named)" \
+		"its socket is in /proc/$BILL_PID/fd (found by twtune's helper)"
+	;;
+esac
+# without CAP_SYS_PTRACE there is no helper
+NOPTRACE="setpriv --bounding-set=-sys_ptrace --inh-caps=-sys_ptrace"
+expect_rc "report without CAP_SYS_PTRACE" 0 $NOPTRACE "$TWTUNE" report -p "$POL" \
+	--state "$T/state.json" -f json
+cp "$T/out" "$T/j2"
+case $(j .sandbox) in
+landlock*)
+	expect_eq "kiosk not named then" "$(jget "$T/j2" '[.causes[] | select(.local_port == 8443)][0].process')" null
+	expect_has "and why" "$(jget "$T/j2" '[.causes[] | select(.local_port == 8443)][0].named')" \
+		"Landlock keeps other processes' /proc/PID/fd closed to twtune, and it has no helper to look: twtune has no CAP_SYS_PTRACE to give it"
+	expect_eq "billing still named" "$(jget "$T/j2" '.causes[1] | "\(.process) \(.pid)"')" "billing $BILL_PID"
+	expect_has "by its cgroup and user" "$(jget "$T/j2" .causes[1].named)" \
+		"the only process of the socket's user in cgroup /"
 	;;
 *)
-	expect_eq "kiosk named by its socket" "$(cause '.local_port == 8443' .process)" kiosk
+	expect_eq "kiosk named by twtune itself" "$(jget "$T/j2" '[.causes[] | select(.local_port == 8443)][0].named')" \
+		"its socket is in /proc/$KIOSK_PID/fd"
 	;;
 esac
 expect_eq tw_top_service_share "$(j '.observations.tw_top_service_share * 570 | round')" 300

@@ -224,7 +224,7 @@ if [ -n "$FT" ]; then
 	setup
 	rm -f "$D"/log/audit.jsonl* "$D"/state/*
 	echo "+0" >"$T/clock"
-	LD_PRELOAD=$FT FAKETIME_TIMESTAMP_FILE="$T/clock" FAKETIME_NO_CACHE=1 \
+	ASAN_OPTIONS=verify_asan_link_order=0 LD_PRELOAD=$FT FAKETIME_TIMESTAMP_FILE="$T/clock" FAKETIME_NO_CACHE=1 \
 		FAKETIME_DONT_FAKE_MONOTONIC=1 \
 		"$TWTUNE" watch -v -p "$FP/flip.conf" --state "$D/state/clock.json" \
 		--sysctl-d "$D/sysctl.d" --audit-log "$LOG" --no-sockets \

@@ -7,7 +7,8 @@
 # or the audit log, on the paths that used to skip them: apply with
 # nothing to change, report, policy check, audit verify and rollback
 # --dry-run.  Readers end with no capability at all, writers with
-# CAP_NET_ADMIN only.
+# CAP_NET_ADMIN only.  With a socket dump, report's helper keeps
+# CAP_SYS_PTRACE alone.
 . "${SRCDIR:-.}/tests/lib.sh"
 
 command -v strace >/dev/null || skip "strace not found (apt-get install strace)"
@@ -24,8 +25,9 @@ COMMON="--state $STATE --audit-log $LOG --sysctl-d $T/sysctl.d --no-sockets"
 traced() {
 	name=$1
 	shift
+	# (AddressSanitizer's leak check cannot run under ptrace: off here)
 	# shellcheck disable=SC2086
-	strace -f -qq -e trace=capset,prctl,openat,landlock_restrict_self \
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=capset,prctl,openat,landlock_restrict_self \
 		-o "$T/$name.trace" "$TWTUNE" "$@" $COMMON >"$T/out" 2>"$T/err"
 }
 
@@ -97,5 +99,33 @@ dropped rollback-dry 0
 expect_rc "rollback" 0 traced rollback rollback
 dropped rollback "1<<CAP_NET_ADMIN"
 expect_eq "rolled back" "$(cat $SYS/tcp_max_tw_buckets)" 1000
+
+# With the socket dump, report and apply fork the helper that names the
+# owners of sockets: it keeps CAP_SYS_PTRACE alone and sets no_new_privs,
+# while twtune itself drops everything as before; without the dump there
+# is no helper.
+helper_trace() {
+	name=$1
+	shift
+	ASAN_OPTIONS=detect_leaks=0 strace -f -qq -e trace=capset,prctl -o "$T/$name.trace" \
+		"$TWTUNE" report -p "$T/pol" --state "$STATE" -f json "$@" >"$T/out" 2>"$T/err"
+}
+expect_rc "report with the socket dump (proposing the raise)" 2 helper_trace helper
+main_pid=$(head -1 "$T/helper.trace" | awk '{ print $1 }')
+hpid=$(grep 'capset(.*effective=1<<CAP_SYS_PTRACE, permitted=1<<CAP_SYS_PTRACE, inheritable=0}) = 0' "$T/helper.trace" | awk '{ print $1 }')
+if [ -n "$hpid" ] && [ "$hpid" != "$main_pid" ]; then
+	ok "the helper ($hpid) keeps CAP_SYS_PTRACE only"
+else
+	not_ok "no helper with CAP_SYS_PTRACE alone"
+	sed 's/^/    | /' "$T/helper.trace" | head -40
+fi
+expect_eq "the helper sets no_new_privs" \
+	"$(grep -c "^$hpid  *prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) = 0" "$T/helper.trace")" 1
+expect_eq "its only capset" "$(grep -c "^$hpid  *capset(" "$T/helper.trace")" 1
+expect_eq "twtune itself drops everything" \
+	"$(grep "^$main_pid  *capset(" "$T/helper.trace" | grep -c 'effective=0, permitted=0, inheritable=0}) = 0')" 1
+expect_eq "no other capset" "$(grep -c 'capset(' "$T/helper.trace")" 2
+expect_rc "report --no-sockets" 2 helper_trace nohelper --no-sockets
+expect_eq "no helper without the dump" "$(grep -c 'CAP_SYS_PTRACE' "$T/nohelper.trace")" 0
 
 finish

@@ -341,6 +341,131 @@ static void several_owners_are_counted_in_the_reason(void **state)
 	contains(c->how, "the sockets have 2 owners");
 }
 
+/* A stand-in for twtune's helper: what it was asked, and the same search. */
+struct fake_helper {
+	int procfd, calls, result; /* result: -2 to fail, else search */
+	int pids[8];
+	size_t n;
+	uint32_t inode;
+	size_t fds_left;
+};
+
+static int fake_find(void *ctx, const int *pids, size_t n, uint32_t inode,
+		     struct fd_search *s)
+{
+	struct fake_helper *h = ctx;
+
+	h->calls++;
+	h->n = n;
+	h->inode = inode;
+	h->fds_left = s->fds_left;
+	for (size_t i = 0; i < n && i < 8; i++)
+		h->pids[i] = pids[i];
+	if (h->result == -2)
+		return -2;
+	return owner_find_inode(h->procfd, pids, n, inode, s);
+}
+
+static void under_landlock_the_helper_searches(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t id = cgroup(f->t, "/shared.scope", "600\n601\n");
+	struct fake_helper h = { .procfd = f->env.procfd };
+	struct sock_cause *c;
+
+	proc(f->t, 600, "bash", 0, "/shared.scope");
+	proc(f->t, 601, "kiosk", 1000, "/shared.scope");
+	fd_link(f->t, 601, 4, "socket:[777]");
+	c = cause(f, false, 777, 0, id);
+	f->env.find = fake_find;
+	f->env.find_ctx = &h;
+	owner_name_causes(&f->st, &f->env);
+	/* asked once, for the cgroup's processes, within the whole budget */
+	assert_int_equal(h.calls, 1);
+	assert_int_equal(h.n, 2);
+	assert_int_equal(h.pids[0], 600);
+	assert_int_equal(h.pids[1], 601);
+	assert_int_equal(h.inode, 777);
+	assert_int_equal(h.fds_left, 200000);
+	assert_string_equal(c->process, "kiosk");
+	assert_int_equal(c->pid, 601);
+	assert_string_equal(c->how,
+			    "its socket is in /proc/601/fd (found by twtune's "
+			    "helper)");
+}
+
+static void a_failing_helper_is_said(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t id = cgroup(f->t, "/shared.scope", "600\n601\n");
+	struct fake_helper h = { .procfd = f->env.procfd, .result = -2 };
+	struct sock_cause *c;
+
+	proc(f->t, 600, "bash", 0, "/shared.scope");
+	proc(f->t, 601, "kiosk", 0, "/shared.scope");
+	fd_link(f->t, 601, 4, "socket:[777]");
+	c = cause(f, false, 777, 0, id);
+	f->env.find = fake_find;
+	f->env.find_ctx = &h;
+	owner_name_causes(&f->st, &f->env);
+	assert_string_equal(c->process, "");
+	contains(c->how, "not named: 2 processes");
+	contains(c->how, "twtune's helper failed to search /proc/PID/fd");
+}
+
+static void without_a_helper_the_reason_says_why(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t id = cgroup(f->t, "/shared.scope", "600\n601\n");
+	struct sock_cause *c;
+
+	proc(f->t, 600, "bash", 0, "/shared.scope");
+	proc(f->t, 601, "kiosk", 0, "/shared.scope");
+	fd_link(f->t, 601, 4, "socket:[777]");
+	c = cause(f, false, 777, 0, id);
+	f->env.no_helper = "twtune has no CAP_SYS_PTRACE to give it";
+	owner_name_causes(&f->st, &f->env);
+	assert_string_equal(c->process, "");
+	contains(c->how, "Landlock keeps other processes' /proc/PID/fd closed "
+			 "to twtune, and it has no helper to look: twtune has "
+			 "no CAP_SYS_PTRACE to give it");
+}
+
+static void the_search_stops_at_its_bounds(void **state)
+{
+	struct fixture *f = *state;
+	const int pids[] = { 600, 601 };
+	struct fd_search s = { .fds_left = 3, .deadline = 1e18 };
+
+	(void)state;
+	proc(f->t, 600, "a", 0, "/");
+	proc(f->t, 601, "b", 0, "/");
+	fd_link(f->t, 600, 0, "/dev/null");
+	fd_link(f->t, 600, 1, "/dev/null");
+	fd_link(f->t, 600, 2, "socket:[4]");
+	fd_link(f->t, 601, 1, "socket:[5]");
+	/* the fourth descriptor, 601's only one, is past the bound */
+	assert_int_equal(owner_find_inode(f->env.procfd, pids, 2, 5, &s), -1);
+	assert_true(s.out_of_budget);
+	assert_int_equal(s.fds_read, 3);
+	s.fds_left = 4;
+	assert_int_equal(owner_find_inode(f->env.procfd, pids, 2, 5, &s), 1);
+	assert_false(s.out_of_budget);
+	assert_int_equal(s.fds_read, 4);
+	/* past the deadline nothing is read */
+	s.deadline = 0;
+	assert_int_equal(owner_find_inode(f->env.procfd, pids, 2, 5, &s), -1);
+	assert_true(s.out_of_budget);
+	assert_int_equal(s.fds_read, 0);
+	/* a pid that is gone is no error */
+	s.deadline = 1e18;
+	s.fds_left = 100;
+	assert_int_equal(owner_find_inode(f->env.procfd, (int[]){ 999, 601 },
+					  2, 5, &s),
+			 1);
+	assert_int_equal(s.refused, 0);
+}
+
 static void cgroup2_mount_is_found_with_escapes_undone(void **state)
 {
 	char out[PATH_MAX];
@@ -376,6 +501,10 @@ int main(void)
 		T(unreadable_descriptors_are_said),
 		T(missing_cgroup_and_missing_owner_give_reasons),
 		T(several_owners_are_counted_in_the_reason),
+		T(under_landlock_the_helper_searches),
+		T(a_failing_helper_is_said),
+		T(without_a_helper_the_reason_says_why),
+		T(the_search_stops_at_its_bounds),
 		cmocka_unit_test(cgroup2_mount_is_found_with_escapes_undone),
 	};
 
