@@ -257,7 +257,12 @@ static void serve_open(int sock, const struct wire_req *req, int home)
 
 /*
  * Which process holds a socket: owner_find_inode() through the opener's
- * own /proc, which CAP_SYS_PTRACE opens to it whole.
+ * own /proc.  /proc/PID/fd is a directory of mode 0500 owned by the
+ * process's user (CAP_DAC_READ_SEARCH lists another user's), and reading
+ * each link checks ptrace read access (proc_fd_access_allowed():
+ * CAP_SYS_PTRACE for another user's process, or for one with more
+ * capabilities).  The --all-netns opener has no CAP_DAC_READ_SEARCH:
+ * it finds root's processes only.
  */
 static void serve_find(int sock, const struct wire_req *req, int procfd)
 {
@@ -280,8 +285,9 @@ static void serve_find(int sock, const struct wire_req *req, int procfd)
 
 /*
  * The opener's privileges: CAP_SYS_PTRACE (other processes' /proc/PID/fd
- * and /proc/PID/ns/net) and, to open namespaces, CAP_SYS_ADMIN (setns);
- * nothing else, and no_new_privs.  No Landlock domain: a sandboxed
+ * and /proc/PID/ns/net links) and either CAP_SYS_ADMIN (setns), to open
+ * namespaces, or CAP_DAC_READ_SEARCH (other users' /proc/PID/fd
+ * directories), as the helper; nothing else, and no_new_privs.  No Landlock domain: a sandboxed
  * process may not read those links of processes outside its domain
  * (Landlock confines ptrace access since its first ABI), which is all
  * the opener is for.  It reads only /proc and /run, and writes nothing.
@@ -293,8 +299,9 @@ static void confine(bool netns)
 	if ((netns ? capng_updatev(CAPNG_ADD,
 				   CAPNG_EFFECTIVE | CAPNG_PERMITTED,
 				   CAP_SYS_ADMIN, CAP_SYS_PTRACE, -1)
-		   : capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
-				  CAP_SYS_PTRACE)) < 0 ||
+		   : capng_updatev(CAPNG_ADD,
+				   CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+				   CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, -1)) < 0 ||
 	    capng_apply(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT) < 0 ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		log_err("namespace opener: cannot confine itself");

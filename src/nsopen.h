@@ -14,9 +14,10 @@
  * ever entering one.  The opener parses no input but the kernel's own
  * /proc and twtune's fixed-size requests, and exits with twtune.
  *
- * The same process, started with CAP_SYS_PTRACE alone, is the helper that
- * finds which process holds a socket (its inode in /proc/PID/fd), which
- * twtune cannot do itself once Landlock confines it.
+ * The same process, started with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH
+ * alone, is the helper that finds which process holds a socket (its
+ * inode in /proc/PID/fd), which twtune cannot do itself once Landlock
+ * confines it.
  */
 #ifndef TWTUNE_NSOPEN_H
 #define TWTUNE_NSOPEN_H
@@ -60,9 +61,9 @@ struct nsopener {
 /*
  * Fork the opener (call before the privilege drop).  With netns set it
  * keeps CAP_SYS_ADMIN and CAP_SYS_PTRACE (--all-netns); without, only
- * CAP_SYS_PTRACE, and serves nsopen_find_inode() alone: the helper that
- * names the owners of sockets.  Either way no_new_privs.  0 or -errno,
- * said in err.
+ * CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH, and serves nsopen_find_inode()
+ * alone: the helper that names the owners of sockets.  Either way
+ * no_new_privs.  0 or -errno, said in err.
  */
 int nsopen_start(struct nsopener *op, bool netns, char *err, size_t errlen);
 

@@ -47,7 +47,8 @@ struct owner_env {
 	/*
 	 * A process that can read other processes' /proc/PID/fd (twtune's
 	 * helper, started before the privilege drop with CAP_SYS_PTRACE
-	 * only; see nsopen.h) and does the search for twtune, or NULL.
+	 * and CAP_DAC_READ_SEARCH only; see nsopen.h) and does the search
+	 * for twtune, or NULL.
 	 * Returns as owner_find_inode(), or -2 when the helper failed.
 	 */
 	int (*find)(void *ctx, const int *pids, size_t n, uint32_t inode,

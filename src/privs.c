@@ -32,10 +32,11 @@ bool privs_have_net_admin(void)
 	return capng_have_capability(CAPNG_PERMITTED, CAP_NET_ADMIN);
 }
 
-bool privs_have_sys_ptrace(void)
+bool privs_have_helper_caps(void)
 {
 	capng_get_caps_process();
-	return capng_have_capability(CAPNG_PERMITTED, CAP_SYS_PTRACE);
+	return capng_have_capability(CAPNG_PERMITTED, CAP_SYS_PTRACE) &&
+	       capng_have_capability(CAPNG_PERMITTED, CAP_DAC_READ_SEARCH);
 }
 
 static int apply(bool keep_net_admin, char *err, size_t errlen)

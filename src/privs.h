@@ -12,8 +12,11 @@
 /* Whether CAP_NET_ADMIN is in our permitted set. */
 bool privs_have_net_admin(void);
 
-/* Whether CAP_SYS_PTRACE is in our permitted set (for the helper). */
-bool privs_have_sys_ptrace(void);
+/*
+ * Whether CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH are in our permitted set
+ * (what the helper that names sockets' owners keeps).
+ */
+bool privs_have_helper_caps(void);
 
 /* Drop every capability (report). */
 int privs_drop_all(char *err, size_t errlen);

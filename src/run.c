@@ -370,6 +370,12 @@ void run_sockets(struct run *r)
 						     ? r->target.no_helper
 						     : NULL,
 			});
+	/* the helper has done its one job: it ends with its capabilities */
+	if (r->target.opener.pid > 0 && !r->target.opener.netns) {
+		nsopen_stop(&r->target.opener);
+		snprintf(r->target.no_helper, sizeof(r->target.no_helper),
+			 "it ended after the first socket dump");
+	}
 	sockdiag_fill(st, &r->obs);
 }
 

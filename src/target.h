@@ -33,7 +33,8 @@ struct target {
 	/*
 	 * The opener, started before the privilege drop: --all-netns's, or
 	 * the helper that names the owners of sockets (report and apply
-	 * with a socket dump, when twtune may give it CAP_SYS_PTRACE); and
+	 * with a socket dump, when twtune may give it CAP_SYS_PTRACE and
+	 * CAP_DAC_READ_SEARCH); and
 	 * why there is no helper when there is none.
 	 */
 	struct nsopener opener;

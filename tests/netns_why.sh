@@ -13,7 +13,8 @@
 #  - twload leaves 50 TIME_WAIT on :7000 where nothing listens any more,
 #    and kiosk 20 on :8443 from the test's own cgroup, which it shares with
 #    other processes: named by its socket in /proc/PID/fd, which twtune's
-#    helper (CAP_SYS_PTRACE only) reads for it under Landlock, for
+#    helper (CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH only) reads for it
+#    under Landlock, for
 #    billing (another user's) too; without CAP_SYS_PTRACE to give the
 #    helper, kiosk is not named under Landlock, with the reason;
 #  - the churn rates over a --sample window match the connections made in
@@ -216,7 +217,7 @@ case $(j .sandbox) in
 landlock*)
 	expect_eq "kiosk not named then" "$(jget "$T/j2" '[.causes[] | select(.local_port == 8443)][0].process')" null
 	expect_has "and why" "$(jget "$T/j2" '[.causes[] | select(.local_port == 8443)][0].named')" \
-		"Landlock keeps other processes' /proc/PID/fd closed to twtune, and it has no helper to look: twtune has no CAP_SYS_PTRACE to give it"
+		"Landlock keeps other processes' /proc/PID/fd closed to twtune, and it has no helper to look: twtune does not have both CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH to give it"
 	expect_eq "billing still named" "$(jget "$T/j2" '.causes[1] | "\(.process) \(.pid)"')" "billing $BILL_PID"
 	expect_has "by its cgroup and user" "$(jget "$T/j2" .causes[1].named)" \
 		"the only process of the socket's user in cgroup /"

@@ -8,7 +8,7 @@
 # nothing to change, report, policy check, audit verify and rollback
 # --dry-run.  Readers end with no capability at all, writers with
 # CAP_NET_ADMIN only.  With a socket dump, report's helper keeps
-# CAP_SYS_PTRACE alone.
+# CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH alone.
 . "${SRCDIR:-.}/tests/lib.sh"
 
 command -v strace >/dev/null || skip "strace not found (apt-get install strace)"
@@ -101,7 +101,8 @@ dropped rollback "1<<CAP_NET_ADMIN"
 expect_eq "rolled back" "$(cat $SYS/tcp_max_tw_buckets)" 1000
 
 # With the socket dump, report and apply fork the helper that names the
-# owners of sockets: it keeps CAP_SYS_PTRACE alone and sets no_new_privs,
+# owners of sockets: it keeps CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH alone
+# and sets no_new_privs,
 # while twtune itself drops everything as before; without the dump there
 # is no helper.
 helper_trace() {
@@ -112,11 +113,12 @@ helper_trace() {
 }
 expect_rc "report with the socket dump (proposing the raise)" 2 helper_trace helper
 main_pid=$(head -1 "$T/helper.trace" | awk '{ print $1 }')
-hpid=$(grep 'capset(.*effective=1<<CAP_SYS_PTRACE, permitted=1<<CAP_SYS_PTRACE, inheritable=0}) = 0' "$T/helper.trace" | awk '{ print $1 }')
+HELPER_CAPS='1<<CAP_DAC_READ_SEARCH|1<<CAP_SYS_PTRACE'
+hpid=$(grep -F "effective=$HELPER_CAPS, permitted=$HELPER_CAPS, inheritable=0}) = 0" "$T/helper.trace" | awk '{ print $1 }')
 if [ -n "$hpid" ] && [ "$hpid" != "$main_pid" ]; then
-	ok "the helper ($hpid) keeps CAP_SYS_PTRACE only"
+	ok "the helper ($hpid) keeps CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH only"
 else
-	not_ok "no helper with CAP_SYS_PTRACE alone"
+	not_ok "no helper with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH alone"
 	sed 's/^/    | /' "$T/helper.trace" | head -40
 fi
 expect_eq "the helper sets no_new_privs" \

@@ -423,12 +423,14 @@ static void without_a_helper_the_reason_says_why(void **state)
 	proc(f->t, 601, "kiosk", 0, "/shared.scope");
 	fd_link(f->t, 601, 4, "socket:[777]");
 	c = cause(f, false, 777, 0, id);
-	f->env.no_helper = "twtune has no CAP_SYS_PTRACE to give it";
+	f->env.no_helper = "twtune does not have both CAP_SYS_PTRACE and "
+			   "CAP_DAC_READ_SEARCH to give it";
 	owner_name_causes(&f->st, &f->env);
 	assert_string_equal(c->process, "");
 	contains(c->how, "Landlock keeps other processes' /proc/PID/fd closed "
-			 "to twtune, and it has no helper to look: twtune has "
-			 "no CAP_SYS_PTRACE to give it");
+			 "to twtune, and it has no helper to look: twtune "
+			 "does not have both CAP_SYS_PTRACE and "
+			 "CAP_DAC_READ_SEARCH to give it");
 }
 
 static void the_search_stops_at_its_bounds(void **state)
