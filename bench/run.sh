@@ -92,6 +92,35 @@ printf '  %-42s %9s ms %9s ms %8s KiB\n' "twtune report --no-sockets -q" "$1" "$
 left=$(awk '/^TCP:/ { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat)
 echo
 echo "TIME_WAIT still present after measuring: $left (must equal $made)"
+# With an established connection too, the report's second, filtered dump
+# (the busiest destination's peers, the causes' owners) walks the table
+# again: the same pair, paired rounds, while one connection stays open.
+"$TWLOAD" -n 1 -l 1 -p 80 --hold 1 >"$T/hold1" &
+HOLD1=$!
+i=0
+until grep -q holding "$T/hold1" 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || { echo "bench: the held connection did not open" >&2; exit 1; }
+	sleep 0.1
+done
+rm -f "$T/est-tw" "$T/est-nl"
+r=0
+while [ $r -lt "$RUNS" ]; do
+	set -- $("$MEASURE" 1 "$TWTUNE" report -p "$P" --state "$S" -f json)
+	echo "$1" >>"$T/est-tw"
+	set -- $("$MEASURE" 1 "$NLDUMP")
+	echo "$1" >>"$T/est-nl"
+	r=$((r + 1))
+done
+kill "$HOLD1" 2>/dev/null
+wait "$HOLD1" 2>/dev/null
+estw=$(median_file "$T/est-tw")
+esnl=$(median_file "$T/est-nl")
+echo
+echo "With one established connection open too (a second, filtered walk), $RUNS paired rounds:"
+printf '  %-42s %9s ms
+' "twtune report --format json" "$estw" "nldump" "$esnl"
+awk -v a="$estw" -v b="$esnl" 'BEGIN { printf "  ratio %.2fx the floor\n", a / b }'
 # The Why section: the same binary with it and without it, paired rounds.
 echo
 why_rounds "$RUNS" "$P" "$S" "The Why section (causes, owners, advice) on this load, tests/twtune-hooks, $RUNS paired rounds:"

@@ -100,6 +100,12 @@ static size_t addr_key(unsigned char *out, unsigned family, const __be32 *addr)
 	return 5;
 }
 
+/* A family's bit in out_families and est_families. */
+static unsigned family_bit(unsigned char family)
+{
+	return family == AF_INET6 ? 2u : 1u;
+}
+
 /*
  * Count one socket.  The LISTEN sockets are dumped first, so that a
  * connection on a port something listens on counts as incoming, wherever
@@ -119,6 +125,8 @@ void sockdiag_account(struct sock_stats *st, const struct inet_diag_msg *m)
 	st->sockets++;
 	if (m->idiag_state < SOCK_STATES)
 		st->states[m->idiag_state]++;
+	if (m->idiag_state == TCP_ESTABLISHED)
+		st->est_families |= family_bit(m->idiag_family);
 	if (m->idiag_state == TCP_LISTEN && st->listening)
 		st->listening[lport / 8] |= (uint8_t)(1u << (lport % 8));
 	if (m->idiag_state == TCP_TIME_WAIT) {
@@ -149,7 +157,7 @@ void sockdiag_account(struct sock_stats *st, const struct inet_diag_msg *m)
 			e->aux++;
 		/* which families' dumps can name who talks to them */
 		if (m->idiag_state != TCP_TIME_WAIT)
-			st->out_families |= m->idiag_family == AF_INET6 ? 2 : 1;
+			st->out_families |= family_bit(m->idiag_family);
 	}
 }
 
@@ -390,6 +398,14 @@ static void check_peers(int fd, struct sock_stats *st, void *buf)
 
 	if (!sockdiag_busiest(st, &d))
 		return;
+	/*
+	 * No established connection in that family in the dump just made:
+	 * the filtered walk, as long as the whole table, would find none.
+	 */
+	if (!(st->est_families & family_bit(d.family))) {
+		st->peers_checked = true;
+		return;
+	}
 	q.family = d.family;
 	q.to = &d;
 	/* the same walk finds who talks to the causes' destinations */
@@ -950,9 +966,14 @@ static void check_owners(int fd, struct sock_stats *st, void *buf)
 				     .states = 1u << TCP_ESTABLISHED,
 				     .causes_of = st };
 
-		if ((busiest && f == d.family) ||
-		    !(st->out_families & (f == AF_INET6 ? 2u : 1u)) ||
-		    !wants(st, f))
+		if ((busiest && f == d.family) || !wants(st, f))
+			continue;
+		/* none open in the dump just made: none to find */
+		if (!(st->est_families & family_bit(f))) {
+			mark_outgoing(st, f);
+			continue;
+		}
+		if (!(st->out_families & family_bit(f)))
 			continue;
 		if (dump(fd, st, &q, seq++, buf) == 0)
 			mark_outgoing(st, f);

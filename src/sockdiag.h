@@ -89,6 +89,8 @@ struct sock_stats {
 	/* why.c's causes: see sockdiag_causes() */
 	uint32_t *tw_by_port;	 /* TIME_WAIT not outgoing, by local port */
 	unsigned out_families;	 /* 1: IPv4, 2: IPv6 own connections seen */
+	unsigned est_families;	 /* ...and established connections of any
+				    side (the filtered dumps find no other) */
 	bool in_listen_dump;	 /* parsing the listeners' dump */
 	bool in_owner_dump;	 /* the causes' connections' dump */
 	const struct sock_dest *peer_dest; /* the busiest, in its dump */

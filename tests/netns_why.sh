@@ -69,6 +69,15 @@ if [ "${TWTUNE_WHY_PHASE:-}" = overflow ]; then
 	expect_has "the churn line" "$(j .why.churn)" "/s opened by this host"
 	expect_eq "the cause" "$(j '.causes[0] | "\(.kind) \(.remote) \(.time_wait) \(.share)"')" \
 		"outgoing 127.0.0.1:6000 50 1"
+	expect_eq "nobody holds a connection to it" "$(j .causes[0].named)" \
+		"not named: no connection to it is open now"
+	# no established connection in the dump: no second walk of the table
+	if command -v strace >/dev/null; then
+		ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=sendto -o "$T/o.strace" \
+			"$TWTUNE" report -p "$POL" --state "$T/state.json" -f json >/dev/null 2>&1
+		expect_eq "no filtered dump of established connections" \
+			"$(grep -c 'idiag_states=1<<TCP_ESTABLISHED,' "$T/o.strace")" 0
+	fi
 	R --sample 1 >"$T/o.txt" 2>/dev/null
 	expect_grep "text: the caveat" "full table .*the table is full: the dump holds only the 50" "$T/o.txt"
 	expect_grep "text: the direction" "The overflow is most likely outgoing" "$T/o.txt"
@@ -180,6 +189,13 @@ tw_is() { [ "$(awk '/^TCP:/ { print $7 }' /proc/net/sockstat)" = "$1" ]; }
 wait_for 5 tw_is 570 || not_ok "570 TIME_WAIT did not form: $(grep TCP: /proc/net/sockstat)"
 expect_rc "report -f json" 0 R -f json
 cp "$T/out" "$T/j"
+# billing's pool is open: one filtered dump finds it (and the peers)
+if command -v strace >/dev/null; then
+	ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=sendto -o "$T/strace" \
+		"$TWTUNE" report -p "$POL" --state "$T/state.json" -f json >/dev/null 2>&1
+	expect_eq "one filtered dump of established connections" \
+		"$(grep -c 'idiag_states=1<<TCP_ESTABLISHED,' "$T/strace")" 1
+fi
 j() { jget "$T/j" "$1"; }
 # cause WHERE FIELDS: the fields of the cause selected by WHERE
 cause() { jget "$T/j" "[.causes[] | select($1)][0] | $2"; }
