@@ -29,6 +29,17 @@ make_time_wait() {
 	"$TWLOAD" -n "$1" -l "$L" -p 1000 >/dev/null
 }
 
+# wait_holding FILE SECONDS WHY: until twload --hold says in FILE that it
+# holds its connections, or exit saying WHY
+wait_holding() {
+	i=0
+	until grep -q holding "$1" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt $(($2 * 10)) ] || { echo "bench: $3" >&2; exit 1; }
+		sleep 0.1
+	done
+}
+
 # why_rounds RUNS POLICIES STATE TITLE: the same report from
 # tests/twtune-hooks without the Why section (TWTUNE_TEST_NO_WHY) and
 # with it, interleaved RUNS times; prints TITLE, both medians and the

@@ -97,12 +97,7 @@ echo "TIME_WAIT still present after measuring: $left (must equal $made)"
 # again: the same pair, paired rounds, while one connection stays open.
 "$TWLOAD" -n 1 -l 1 -p 80 --hold 1 >"$T/hold1" &
 HOLD1=$!
-i=0
-until grep -q holding "$T/hold1" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || { echo "bench: the held connection did not open" >&2; exit 1; }
-	sleep 0.1
-done
+wait_holding "$T/hold1" 10 "the held connection did not open"
 rm -f "$T/est-tw" "$T/est-nl"
 r=0
 while [ $r -lt "$RUNS" ]; do

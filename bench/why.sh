@@ -28,12 +28,7 @@ L=$(((N / 2 + 3999) / 4000))
 "$TWLOAD" -n $((N / 2)) -l "$L" -p 2000 --incoming --hold 5 >"$T/hold" &
 HOLD=$!
 trap 'kill $HOLD 2>/dev/null; wait $HOLD 2>/dev/null; rm -rf "$T"' EXIT
-i=0
-until grep -q holding "$T/hold" 2>/dev/null; do
-	i=$((i + 1))
-	[ $i -lt 600 ] || { echo "bench: the listeners did not come up" >&2; exit 1; }
-	sleep 0.2
-done
+wait_holding "$T/hold" 120 "the listeners did not come up"
 "$TWLOAD" -n $((N - N / 2)) -l "$L" -p 1000 >/dev/null
 
 P="$SRCDIR/policies"
