@@ -20,13 +20,19 @@ done
 git -C "$SRC" rev-parse --git-dir >/dev/null 2>&1 ||
 	{ echo "build-deb: $SRC is not a git checkout" >&2; exit 1; }
 
+step="making a temporary directory"
 W=$(mktemp -d "${TMPDIR:-/tmp}/twtune-deb.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+# on any failure, say where (set -e alone can exit without a word)
+trap 'rc=$?; rm -rf "$W"; [ "$rc" = 0 ] || echo "build-deb: failed (exit $rc) while $step" >&2' EXIT
 # git stash create: a commit of the work tree's tracked files, made
 # without touching the work tree or the stash; empty when it is clean
+step="recording the work tree (git stash create)"
 rev=$(git -C "$SRC" stash create)
 mkdir "$W/src"
-git -C "$SRC" archive "${rev:-HEAD}" | tar -x -C "$W/src"
+step="copying the tree (git archive ${rev:-HEAD})"
+git -C "$SRC" archive "${rev:-HEAD}" >"$W/src.tar"
+tar -x -C "$W/src" -f "$W/src.tar"
+step="building"
 
 echo "build-deb: building in $W/src"
 (cd "$W/src" && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b) \
@@ -40,6 +46,7 @@ rm -f "$OUT"/twtune*.deb "$OUT"/twtune*.changes "$OUT"/twtune*.buildinfo
 cp "$W"/twtune*.deb "$W"/twtune*.changes "$W"/twtune*.buildinfo "$OUT/"
 changes=$(ls "$OUT"/twtune_*.changes)
 
+step="checking with lintian"
 echo "build-deb: lintian $(basename "$changes")"
 # every tag is shown (info and pedantic too; --show-overrides would make
 # lintian 2.116 exit 2 after listing them: debian/twtune.lintian-overrides
