@@ -27,6 +27,9 @@ trap 'rc=$?; rm -rf "$W"; [ "$rc" = 0 ] || echo "build-deb: failed (exit $rc) wh
 # git stash create: a commit of the work tree's tracked files, made
 # without touching the work tree or the stash; empty when it is clean
 step="recording the work tree (git stash create)"
+# first the index's view of file times: a file only touched by the build
+# (same content) would make git 2.39's stash create fail without a word
+git -C "$SRC" update-index -q --refresh >/dev/null 2>&1 || true
 rev=$(git -C "$SRC" stash create)
 mkdir "$W/src"
 step="copying the tree (git archive ${rev:-HEAD})"
