@@ -876,13 +876,22 @@ static const struct baseline *usable_baseline(struct observation *o,
  * often.  Then the demand is the burst bound instead: the sockets in the
  * table plus every overflow seen.  Both are whole sockets.
  */
+/*
+ * Rounded up to a whole socket, without rounding a floating point error
+ * up; adding 0.0 turns the -0 that ceil() gives for -1e-9 into 0, which
+ * would otherwise print as "-0".
+ */
+static double whole_sockets(double v)
+{
+	return ceil(v - 1e-9) + 0.0;
+}
+
 static void derive_demand(struct observation *o, bool full)
 {
 	double tw = o->m[M_TW_COUNT], max = o->m[M_TW_MAX];
 	double held = full && max > tw ? max : tw;
 
-	/* whole sockets, without rounding a floating point error up */
-	o->m[M_TW_DEMAND_BURST] = ceil(tw + o->m[M_TW_OVERFLOW_DELTA] - 1e-9);
+	o->m[M_TW_DEMAND_BURST] = whole_sockets(tw + o->m[M_TW_OVERFLOW_DELTA]);
 	/* a sample watched the counter; a state window under 1 s did not */
 	o->demand_from_burst =
 		o->m[M_TW_OVERFLOW_DELTA] > 0 &&
@@ -891,8 +900,8 @@ static void derive_demand(struct observation *o, bool full)
 	o->m[M_TW_DEMAND] =
 		o->demand_from_burst
 			? o->m[M_TW_DEMAND_BURST]
-			: ceil(held + o->m[M_TW_OVERFLOW_RATE] * o->tw_lifetime -
-			       1e-9);
+			: whole_sockets(held + o->m[M_TW_OVERFLOW_RATE] *
+							 o->tw_lifetime);
 }
 
 /*

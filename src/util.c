@@ -538,7 +538,8 @@ void util_fmt_num(double v, char *out, size_t len)
 	if (isnan(v)) {
 		snprintf(out, len, "unknown");
 	} else if (v == floor(v) && fabs(v) < 1e18) {
-		snprintf(out, len, "%.0f", v);
+		/* + 0.0: a -0 from arithmetic prints as "0", not "-0" */
+		snprintf(out, len, "%.0f", v + 0.0);
 	} else {
 		int n = snprintf(out, len, "%.3f", v);
 
@@ -547,6 +548,9 @@ void util_fmt_num(double v, char *out, size_t len)
 			out[--n] = '\0';
 		if (n > 1 && (size_t)n < len && out[n - 1] == '.')
 			out[--n] = '\0';
+		/* a tiny negative rounds to "-0.000", trimmed to "-0" */
+		if (strcmp(out, "-0") == 0)
+			snprintf(out, len, "0");
 	}
 }
 

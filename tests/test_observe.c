@@ -27,6 +27,7 @@
 
 #include "observe.h"
 #include "tunables.h"
+#include "util.h"
 #include "testutil.h"
 
 #define BOOT "0b5e6c0e-1d2a-4c3b-9f1e-2a3b4c5d6e7f"
@@ -836,6 +837,25 @@ static void derive_demand_is_steady_state_over_a_short_window(void **state)
 	observe_free(&o);
 }
 
+/* An empty table with no overflow: a demand of 0, never -0 (printed "-0"). */
+static void derive_demand_of_nothing_is_zero(void **state)
+{
+	struct observation o;
+	struct baseline b;
+	char text[16];
+
+	(void)state;
+	raw_obs(&o, 0, 4096, 100);
+	base_for(&o, &b, 5, 100);
+	observe_derive(&o, &b);
+	assert_num(o.m[M_TW_DEMAND], 0);
+	assert_false(signbit(o.m[M_TW_DEMAND]));
+	assert_false(signbit(o.m[M_TW_DEMAND_BURST]));
+	util_fmt_num(o.m[M_TW_DEMAND], text, sizeof(text));
+	assert_string_equal(text, "0");
+	observe_free(&o);
+}
+
 /* The man page's example: 64 buckets, 43.6 overflows/s. */
 static void derive_demand_of_the_man_page_example(void **state)
 {
@@ -1496,6 +1516,7 @@ int main(void)
 		cmocka_unit_test(derive_deltas_and_rate_from_a_baseline),
 		cmocka_unit_test(
 			derive_demand_is_steady_state_over_a_short_window),
+		cmocka_unit_test(derive_demand_of_nothing_is_zero),
 		cmocka_unit_test(derive_demand_of_the_man_page_example),
 		cmocka_unit_test(derive_demand_of_a_burst_is_the_burst_bound),
 		cmocka_unit_test(derive_counter_at_zero_is_a_baseline),

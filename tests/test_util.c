@@ -183,6 +183,7 @@ static void fmt_num_prints_integers_without_a_fraction(void **state)
 	check_fmt(-1, "-1");
 	check_fmt(262144.0, "262144");
 	check_fmt(1e15, "1000000000000000");
+	check_fmt(-0.0, "0");
 }
 
 static void fmt_num_prints_fractions_with_up_to_three_decimals(void **state)
@@ -193,6 +194,7 @@ static void fmt_num_prints_fractions_with_up_to_three_decimals(void **state)
 	check_fmt(-0.75, "-0.75");
 	check_fmt(1.0 / 3.0, "0.333");
 	check_fmt(0.95, "0.95");
+	check_fmt(-0.0001, "0");
 }
 
 static void fmt_num_prints_nan_as_unknown(void **state)
