@@ -475,6 +475,42 @@ static double line_time(struct stamp_cache *c, const struct sysline *l)
 	return c->t;
 }
 
+/*
+ * A line's kernel message and its time (NAN when unknown); false when the
+ * line carries no kernel message.
+ */
+typedef bool (*line_fn)(void *ctx, const char *p, const char *e,
+			struct kmsg_kind *k, double *t);
+
+/* Feed every line of text that fn takes into s. */
+static void scan_lines(const char *text, struct scan *s, line_fn fn,
+		       void *ctx)
+{
+	s->ev->readable = true;
+	for (const char *p = text; *p;) {
+		const char *e = strchrnul(p, '\n');
+		struct kmsg_kind k;
+		double t;
+
+		if (fn(ctx, p, e, &k, &t))
+			feed(s, &k, t);
+		p = *e ? e + 1 : e;
+	}
+}
+
+static bool syslog_line(void *ctx, const char *p, const char *e,
+			struct kmsg_kind *k, double *t)
+{
+	struct sysline l;
+
+	if (!split_syslog(p, e, &l))
+		return false;
+	classify(l.msg, e, k);
+	/* only an overflow needs its time */
+	*t = k->kind == KLINE_OVERFLOW ? line_time(ctx, &l) : NAN;
+	return true;
+}
+
 int klog_parse_syslog_range(const char *text, double from, double until,
 			    double now, struct klog_evidence *ev)
 {
@@ -490,21 +526,7 @@ int klog_parse_syslog_range(const char *text, double from, double until,
 		return -EINVAL;
 	cache.year_now = tm.tm_year + 1900;
 	cache.now = now;
-	ev->readable = true;
-	for (const char *p = text; *p;) {
-		const char *e = strchrnul(p, '\n');
-		struct sysline l;
-		struct kmsg_kind k;
-
-		if (split_syslog(p, e, &l)) {
-			classify(l.msg, e, &k);
-			/* only an overflow needs its time */
-			feed(&s, &k,
-			     k.kind == KLINE_OVERFLOW ? line_time(&cache, &l)
-						      : NAN);
-		}
-		p = *e ? e + 1 : e;
-	}
+	scan_lines(text, &s, syslog_line, &cache);
 	return 0;
 }
 
@@ -516,42 +538,72 @@ int klog_parse_syslog(const char *text, double boot_time, double now,
 
 /* ---- /dev/kmsg and dmesg ------------------------------------------------ */
 
+struct kmsg_ctx {
+	double boot_time;
+	struct klog_evidence *ev;
+};
+
+/* "PRI,SEQ,USEC,FLAGS;MESSAGE"; dictionary lines (" SUBSYSTEM=net")
+ * belong to the record before them and are skipped */
+static bool kmsg_line(void *ctx, const char *p, const char *e,
+		      struct kmsg_kind *k, double *t)
+{
+	struct kmsg_ctx *c = ctx;
+	unsigned long long pri, seq, usec;
+	const char *q = p, *msg;
+
+	if (!parse_ull(q, e, &pri, &q) || q >= e || *q != ',' ||
+	    !parse_ull(q + 1, e, &seq, &q) || q >= e || *q != ',' ||
+	    !parse_ull(q + 1, e, &usec, &q) || q >= e || *q != ',')
+		return false;
+	msg = memchr(q, ';', (size_t)(e - q));
+	if (!msg)
+		return false;
+	*t = c->boot_time + (double)usec / 1e6;
+	if (seq < c->ev->kmsg_first_seq) {
+		c->ev->kmsg_first_seq = seq;
+		c->ev->kmsg_first_time = *t;
+	}
+	/* facility 0 is the kernel's; others were written by users */
+	if (pri >> 3)
+		return false;
+	classify(msg + 1, e, k);
+	return true;
+}
+
 int klog_parse_kmsg(const char *text, double boot_time,
 		    struct klog_evidence *ev)
 {
 	struct scan s = { .ev = ev, .from = -INFINITY, .until = INFINITY };
+	struct kmsg_ctx c = { .boot_time = boot_time, .ev = ev };
 
 	if (!text || !ev || !isfinite(boot_time))
 		return -EINVAL;
-	ev->readable = true;
-	for (const char *p = text; *p;) {
-		const char *e = strchrnul(p, '\n');
-		unsigned long long pri, seq, usec;
-		const char *q = p, *msg;
-		struct kmsg_kind k;
-		double t;
-
-		p = *e ? e + 1 : e;
-		/* dictionary lines (" SUBSYSTEM=net") belong to the record */
-		if (!parse_ull(q, e, &pri, &q) || q >= e || *q != ',' ||
-		    !parse_ull(q + 1, e, &seq, &q) || q >= e || *q != ',' ||
-		    !parse_ull(q + 1, e, &usec, &q) || q >= e || *q != ',')
-			continue;
-		msg = memchr(q, ';', (size_t)(e - q));
-		if (!msg)
-			continue;
-		t = boot_time + (double)usec / 1e6;
-		if (seq < ev->kmsg_first_seq) {
-			ev->kmsg_first_seq = seq;
-			ev->kmsg_first_time = t;
-		}
-		/* facility 0 is the kernel's; others were written by users */
-		if (pri >> 3)
-			continue;
-		classify(msg + 1, e, &k);
-		feed(&s, &k, t);
-	}
+	scan_lines(text, &s, kmsg_line, &c);
 	return 0;
+}
+
+/* "[   12.345678] message", or "<4>[ ...] message" from dmesg -r */
+static bool dmesg_line(void *ctx, const char *p, const char *e,
+		       struct kmsg_kind *k, double *t)
+{
+	const double *boot_time = ctx;
+	const char *q = p, *r;
+	unsigned long long level;
+	double mono;
+
+	*t = NAN;
+	if (q < e && *q == '<' && parse_ull(q + 1, e, &level, &r) && r < e &&
+	    *r == '>')
+		q = r + 1;
+	if (parse_mono(q, e, &mono, &r)) {
+		*t = *boot_time + mono;
+		q = r;
+	}
+	if (q == e)
+		return false;
+	classify(q, e, k);
+	return true;
 }
 
 int klog_parse_dmesg(const char *text, double boot_time,
@@ -561,68 +613,13 @@ int klog_parse_dmesg(const char *text, double boot_time,
 
 	if (!text || !ev || !isfinite(boot_time))
 		return -EINVAL;
-	ev->readable = true;
-	for (const char *p = text; *p;) {
-		const char *e = strchrnul(p, '\n');
-		const char *q = p, *r;
-		unsigned long long level;
-		struct kmsg_kind k;
-		double mono, t = NAN;
-
-		p = *e ? e + 1 : e;
-		if (q < e && *q == '<' && parse_ull(q + 1, e, &level, &r) &&
-		    r < e && *r == '>')
-			q = r + 1;
-		if (parse_mono(q, e, &mono, &r)) {
-			t = boot_time + mono;
-			q = r;
-		}
-		if (q == e)
-			continue;
-		classify(q, e, &k);
-		feed(&s, &k, t);
-	}
+	scan_lines(text, &s, dmesg_line, &boot_time);
 	return 0;
 }
 
 int klog_read_kmsg(int fd, size_t max, char **out, size_t *len)
 {
-	struct strbuf sb = { 0 };
-	/* larger than any record (CONSOLE_EXT_LOG_MAX, 8 KiB): a smaller
-	 * buffer gets EINVAL and the record is never skipped */
-	char buf[16384];
-	int ret = 0;
-
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n < 0) {
-			if (errno == EINTR || errno == EPIPE)
-				continue; /* EPIPE: records were overwritten */
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
-			ret = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (sb.len + (size_t)n > max) {
-			ret = -EFBIG;
-			goto out;
-		}
-		strbuf_add(&sb, buf, (size_t)n);
-		if (buf[n - 1] != '\n')
-			strbuf_add(&sb, "\n", 1);
-	}
-	if (!sb.s)
-		strbuf_add(&sb, "", 0);
-	*out = sb.s;
-	if (len)
-		*len = sb.len;
-	sb.s = NULL;
-out:
-	strbuf_free(&sb);
-	return ret;
+	return util_read_fd(fd, max, true, out, len);
 }
 
 /* ---- the files ---------------------------------------------------------- */

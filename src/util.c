@@ -177,13 +177,51 @@ int util_read_at(int dirfd, const char *path, size_t max, char **out,
 	return util_read_file(dirfd, path, 0, max, out, len, NULL);
 }
 
+int util_read_fd(int fd, size_t max, bool records, char **out, size_t *len)
+{
+	struct strbuf sb = { 0 };
+	/* larger than any /dev/kmsg record (CONSOLE_EXT_LOG_MAX, 8 KiB): a
+	 * smaller buffer gets EINVAL there and the record is never skipped */
+	char buf[16384];
+	int ret = 0;
+
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof(buf));
+
+		if (n < 0) {
+			if (errno == EINTR || (records && errno == EPIPE))
+				continue; /* EPIPE: records were overwritten */
+			if (records && (errno == EAGAIN || errno == EWOULDBLOCK))
+				break;
+			ret = -errno;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (sb.len + (size_t)n > max) {
+			ret = -EFBIG;
+			goto out;
+		}
+		strbuf_add(&sb, buf, (size_t)n);
+		if (records && buf[n - 1] != '\n')
+			strbuf_add(&sb, "\n", 1);
+	}
+	if (!sb.s)
+		strbuf_add(&sb, "", 0);
+	*out = sb.s;
+	if (len)
+		*len = sb.len;
+	sb.s = NULL;
+out:
+	strbuf_free(&sb);
+	return ret;
+}
+
 int util_read_file(int dirfd, const char *path, int flags, size_t max,
 		   char **out, size_t *len, struct stat *stp)
 {
-	struct strbuf sb = { 0 };
 	struct stat st;
-	char buf[8192];
-	int fd, ret = 0;
+	int fd, ret;
 
 	/* O_NONBLOCK: a FIFO planted where a file should be must not hang us */
 	fd = openat(dirfd, path,
@@ -208,32 +246,9 @@ int util_read_file(int dirfd, const char *path, int flags, size_t max,
 	}
 	if (stp)
 		*stp = st;
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (sb.len + (size_t)n > max) {
-			ret = -EFBIG;
-			goto out;
-		}
-		strbuf_add(&sb, buf, (size_t)n);
-	}
-	if (!sb.s)
-		strbuf_add(&sb, "", 0);
-	*out = sb.s;
-	if (len)
-		*len = sb.len;
-	sb.s = NULL;
+	ret = util_read_fd(fd, max, false, out, len);
 out:
 	close(fd); /* read-only: nothing to lose */
-	strbuf_free(&sb);
 	return ret;
 }
 
