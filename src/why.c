@@ -204,6 +204,8 @@ static void churn(const struct observation *o, struct why *w)
  * own split stands for it, that of the sockets it admitted in the last
  * 10 s where there are enough of them (a full table admits sockets in the
  * order they come, and the older ones came under another mix, maybe).
+ * When it overflows and admitted next to none lately, what it holds came
+ * before the overflow, and the direction is unknown.
  */
 static enum why_dir direction(const struct sock_stats *st,
 			      const struct observation *o, char *basis,
@@ -212,6 +214,7 @@ static enum why_dir direction(const struct sock_stats *st,
 	double out = (double)st->tw_outgoing, in = (double)st->tw_incoming;
 	double a = o->m[M_ACTIVE_OPEN_RATE], p = o->m[M_PASSIVE_OPEN_RATE];
 	double ovr = o->m[M_TW_OVERFLOW_RATE], tot = out + in, arrive;
+	uint64_t young_n;
 	bool young;
 	double life = o->tw_lifetime > 0 ? o->tw_lifetime : TW_LIFETIME;
 	char x[32], y[32];
@@ -239,8 +242,25 @@ static enum why_dir direction(const struct sock_stats *st,
 		snprintf(basis, len, "the dump holds no TIME_WAIT to tell");
 		return WHY_DIR_UNKNOWN;
 	}
+	young_n = st->tw_young_out + st->tw_young_in;
 	/* what entered the table lately is its mix now, when there is some */
-	young = st->tw_young_out + st->tw_young_in >= 10 && life == TW_LIFETIME;
+	young = young_n >= 10 && life == TW_LIFETIME;
+	/*
+	 * A full table that overflows while next to nothing enters it holds
+	 * sockets from before the overflow: their mix says nothing about it.
+	 */
+	if (!young && life == TW_LIFETIME && o->m[M_TW_OVERFLOW_DELTA] > 0) {
+		char churn[160] = "";
+
+		if (!isnan(a) && !isnan(p))
+			snprintf(churn, sizeof(churn),
+				 ", and the churn (%s/s opened, %s/s accepted) does not tell the two apart",
+				 rate(a, x, sizeof(x)), rate(p, y, sizeof(y)));
+		util_textf(basis, len,
+			   "only %llu of the TIME_WAIT in the table got a bucket in the last 10 s, too few to stand for what overflowed%s",
+			   (unsigned long long)young_n, churn);
+		return WHY_DIR_UNKNOWN;
+	}
 	if (young) {
 		out = (double)st->tw_young_out;
 		in = (double)st->tw_young_in;

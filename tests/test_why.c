@@ -363,7 +363,9 @@ static void full_table_overflow_is_incoming_when_few_are_opened(void **state)
 
 /*
  * Loopback counts every connection both ways: the churn cannot tell, and
- * the table's own split decides, or says it is both.
+ * the split of what the table admitted in the last 10 s decides, or says
+ * it is both.  With too few of those, what it holds came before the
+ * overflow: unknown.
  */
 static void full_table_without_churn_evidence_follows_the_table(void **state)
 {
@@ -373,13 +375,16 @@ static void full_table_without_churn_evidence_follows_the_table(void **state)
 
 	(void)state;
 	dump(&st, 2000, 2000);
+	st.tw_young_out = 300;
 	full(&o, 533, 533);
 	why_diagnose(&st, &o, false, &w);
 	assert_int_equal(w.overflow_dir, WHY_DIR_OUTGOING);
-	contains(w.caveat,
-		 "the table holds TIME_WAIT 100% outgoing and 0% incoming");
+	contains(w.caveat, "the TIME_WAIT that got a bucket in the last 10 s "
+			   "is 100% outgoing and 0% incoming");
 	contains(w.caveat, "does not tell the two apart");
 	dump(&st, 2000, 1000);
+	st.tw_young_out = 200;
+	st.tw_young_in = 100;
 	why_diagnose(&st, &o, false, &w);
 	assert_int_equal(w.overflow_dir, WHY_DIR_BOTH);
 	contains(w.caveat, "The overflow is both ways");
@@ -391,12 +396,35 @@ static void full_table_without_churn_evidence_follows_the_table(void **state)
 	assert_int_equal(w.overflow_dir, WHY_DIR_OUTGOING);
 	contains(w.caveat, "the TIME_WAIT that got a bucket in the last 10 s "
 			   "is 100% outgoing");
-	/* too few of them to tell: the whole table */
+	/*
+	 * Too few of them: the table was filled before the overflow (the
+	 * report that once blamed 2000 incoming sockets for 4000 outgoing
+	 * overflows), so the direction is unknown.
+	 */
 	st.tw_young_out = 9;
 	why_diagnose(&st, &o, false, &w);
-	assert_int_equal(w.overflow_dir, WHY_DIR_BOTH);
+	assert_int_equal(w.overflow_dir, WHY_DIR_UNKNOWN);
+	contains(w.caveat, "The overflow is of unknown direction: only 9 of "
+			   "the TIME_WAIT in the table got a bucket in the "
+			   "last 10 s, too few to stand for what overflowed, "
+			   "and the churn (533/s opened, 533/s accepted) does "
+			   "not tell the two apart");
+	/* 2000 incoming filled the table, then outgoing connections
+	 * overflowed it; none of the old ones tells the direction */
+	dump(&st, 2000, 0);
+	why_diagnose(&st, &o, false, &w);
+	assert_int_equal(w.overflow_dir, WHY_DIR_UNKNOWN);
+	contains(w.caveat, "only 0 of the TIME_WAIT");
+	/* a full table that does not overflow: its split stands */
+	o.m[M_TW_OVERFLOW_DELTA] = 0;
+	o.m[M_TW_OVERFLOW_RATE] = 0;
+	why_diagnose(&st, &o, false, &w);
+	assert_int_equal(w.overflow_dir, WHY_DIR_INCOMING);
+	contains(w.caveat, "the table holds TIME_WAIT 0% outgoing and 100% "
+			   "incoming");
 	/* no churn at all: the split, without a word about it */
 	dump(&st, 2000, 200);
+	st.tw_young_in = 50;
 	full(&o, NAN, NAN);
 	why_diagnose(&st, &o, false, &w);
 	assert_int_equal(w.overflow_dir, WHY_DIR_INCOMING);
