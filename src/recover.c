@@ -9,6 +9,7 @@
 
 #include "persist.h"
 #include "recover.h"
+#include "tunables.h"
 #include "sysctl.h"
 
 bool recover_read_last(const char *path, struct audit_record *last, bool *torn)
@@ -64,6 +65,22 @@ static bool txn_has(const struct txn *t, const char *key)
 	return false;
 }
 
+/*
+ * Whether the interrupted run's persist entry for c is one twtune may
+ * write: the intent is only as good as whoever could write the log.
+ */
+static bool persistable(const struct change *c, struct msgs *warnings)
+{
+	if (c->pop == PERSIST_REMOVE ||
+	    tunable_check(c->key, c->pvalue) == TUNABLE_OK)
+		return true;
+	msgs_addf(warnings,
+		  "%s: the interrupted run's persist value %lld is not one "
+		  "twtune may write; the persist file is left as it is",
+		  c->key, c->pvalue);
+	return false;
+}
+
 /* Let t write the persist entry the interrupted run did not get to. */
 static void finish_persist(struct txn *t, const struct audit_record *intent,
 			   const struct change *c)
@@ -115,7 +132,8 @@ void recover_close(struct audit *a, const struct audit_record *intent,
 		nc->in_persist_file = e && e->value == c->after;
 		found += at_after;
 		if (t && at_after && have_file && !nc->in_persist_file &&
-		    c->pop != PERSIST_NONE && !txn_has(t, c->key))
+		    c->pop != PERSIST_NONE && !txn_has(t, c->key) &&
+		    persistable(c, warnings))
 			finish_persist(t, intent, c);
 	}
 	persist_free(&file);

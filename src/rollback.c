@@ -23,34 +23,37 @@ static bool file_differs(const struct change *c, const struct persist *file)
 }
 
 /*
- * Whether twtune may write c's recorded before value at all: the same
- * rules as for a policy, since the audit log is only as good as whoever
- * could write it.  Says why not in warnings.
+ * Whether twtune may write value (c's before value, or what the persist
+ * file held, as what says) at all: the same rules as for a policy, since
+ * the audit log is only as good as whoever could write it.  Says why not
+ * in warnings.
  */
-static bool allowed(const struct change *c, struct msgs *warnings)
+static bool allowed(const struct change *c, long long value, const char *what,
+		    struct msgs *warnings)
 {
 	const struct tunable *t = tunable_find(c->key);
 
-	if (!t || (t->flags & (TUN_NOT_INT | TUN_READ_ONLY))) {
+	switch (tunable_check(c->key, value)) {
+	case TUNABLE_OK:
+		return true;
+	case TUNABLE_UNMANAGED:
 		msgs_addf(warnings,
 			  "%s: not a key twtune manages; not touched", c->key);
-		return false;
-	}
-	if ((t->flags & TUN_ZERO_ONLY) && c->before != 0) {
+		break;
+	case TUNABLE_ZERO_ONLY:
 		msgs_addf(warnings,
 			  "%s stays 0: twtune never turns it on, not even to "
 			  "roll back (it breaks clients behind NAT)",
 			  c->key);
-		return false;
-	}
-	if (c->before < t->lo || c->before > t->hi) {
+		break;
+	case TUNABLE_OUT_OF_RANGE:
 		msgs_addf(warnings,
-			  "%s: the recorded value %lld is outside what the "
-			  "kernel accepts (%lld..%lld); not touched",
-			  c->key, c->before, t->lo, t->hi);
-		return false;
+			  "%s: %s %lld is outside what the kernel accepts "
+			  "(%lld..%lld); not touched",
+			  c->key, what, value, t->lo, t->hi);
+		break;
 	}
-	return true;
+	return false;
 }
 
 /*
@@ -90,7 +93,10 @@ void rollback_plan(const struct audit_record *rec,
 
 		if (!c->written && !rec->incomplete)
 			continue;
-		if (!allowed(c, warnings))
+		if (!allowed(c, c->before, "the recorded value", warnings) ||
+		    (persisted && c->had_persist &&
+		     !allowed(c, c->persist_before,
+			      "the persist file's recorded value", warnings)))
 			continue;
 		if (!s || !s->is_int) {
 			msgs_addf(warnings, "%s: not readable now; not touched",

@@ -74,6 +74,19 @@ bool tunable_range(const char *key, long long *lo, long long *hi)
 	return t != NULL;
 }
 
+enum tunable_verdict tunable_check(const char *key, long long value)
+{
+	const struct tunable *t = tunable_find(key);
+
+	if (!t || (t->flags & (TUN_NOT_INT | TUN_READ_ONLY)))
+		return TUNABLE_UNMANAGED;
+	if ((t->flags & TUN_ZERO_ONLY) && value != 0)
+		return TUNABLE_ZERO_ONLY;
+	if (value < t->lo || value > t->hi)
+		return TUNABLE_OUT_OF_RANGE;
+	return TUNABLE_OK;
+}
+
 bool tunable_per_netns(const char *key)
 {
 	const struct tunable *t = tunable_find(key);

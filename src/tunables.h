@@ -48,6 +48,22 @@ const struct tunable *tunable_find(const char *key);
  */
 bool tunable_range(const char *key, long long *lo, long long *hi);
 
+/* Why a value may not be written; see tunable_check(). */
+enum tunable_verdict {
+	TUNABLE_OK,
+	TUNABLE_UNMANAGED,    /* not in the table, or not a writable integer */
+	TUNABLE_ZERO_ONLY,    /* twtune may only ever set it to 0 */
+	TUNABLE_OUT_OF_RANGE, /* outside what the kernel accepts */
+};
+
+/*
+ * Whether twtune may write value to key from a record it did not plan
+ * itself (an audit log or state file is only as good as whoever could
+ * write it): a key of the table that is one writable integer, within what
+ * the kernel accepts, and 0 for a key twtune may only ever set to 0.
+ */
+enum tunable_verdict tunable_check(const char *key, long long value);
+
 /* Whether key became per network namespace in 4.11 (before: host's). */
 bool tunable_per_netns(const char *key);
 

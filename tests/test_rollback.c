@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <limits.h>
 #include <math.h>
 #include <string.h>
 
@@ -297,6 +298,36 @@ static void tcp_tw_recycle_is_never_turned_on_again(void **state)
 	assert_contains(f->warnings.v[0], "net.ipv4.tcp_tw_recycle stays 0");
 }
 
+/*
+ * A forged record whose live values are fine but whose persist file
+ * values are not: nothing of it is written, live or to the file (that
+ * file is applied at the next boot).
+ */
+static void forged_persist_values_are_not_restored(void **state)
+{
+	struct fixture *f = *state;
+	struct change *c;
+
+	c = recorded(f, "net.ipv4.tcp_tw_recycle", 0, 0, -1);
+	c->had_persist = true;
+	c->persist_before = 1;
+	live(f, "net.ipv4.tcp_tw_recycle", "0");
+	persist_set(&f->file, "net.ipv4.tcp_tw_recycle", 0);
+	c = recorded(f, TWB, 4096, 16384, -1);
+	c->had_persist = true;
+	c->persist_before = LLONG_MIN;
+	live(f, TWB, "16384");
+	decide(f, true);
+	assert_int_equal(f->t.rec.n_changes, 0);
+	assert_int_equal(f->warnings.n, 2);
+	assert_contains(f->warnings.v[0], "net.ipv4.tcp_tw_recycle stays 0");
+	assert_string_equal(f->warnings.v[1],
+			    TWB ": the persist file's recorded value "
+				"-9223372036854775808 is outside what the "
+				"kernel accepts (-2147483648..2147483647); not "
+				"touched");
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -314,6 +345,7 @@ int main(void)
 		T(an_unreadable_key_is_not_touched),
 		T(only_keys_of_the_table_in_their_range_are_restored),
 		T(tcp_tw_recycle_is_never_turned_on_again),
+		T(forged_persist_values_are_not_restored),
 	};
 #undef T
 
