@@ -250,7 +250,8 @@ static void write_changes(struct watch *w, struct wns *n, struct txn *t)
 			   c->key, c->before, c->after, c->rule, c->reason);
 		cool_down(w, n, c->key, w->now + WATCH_COOLDOWN);
 		/* its own write, whatever becomes of the state file */
-		state_set_written(&w->unsaved, r->obs.netns, c->key, c->after);
+		state_set_written(&w->unsaved, r->obs.netns,
+				  r->obs.netns_cookie, c->key, c->after);
 	}
 	back_off(w, rc != 0);
 	msgs_free(&said);
@@ -307,6 +308,7 @@ static void take_unsaved(struct watch *w, struct run *r)
 {
 	for (size_t i = 0; i < w->unsaved.n_written; i++) {
 		state_set_written(r->st, w->unsaved.written[i].netns,
+				  w->unsaved.written[i].cookie,
 				  w->unsaved.written[i].key,
 				  w->unsaved.written[i].value);
 		r->state_dirty = true;

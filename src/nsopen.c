@@ -91,6 +91,7 @@ struct wire_ent {
 struct wire_view {
 	int32_t err;
 	uint32_t nfds;
+	uint64_t cookie;
 	int8_t have[SLOTS];
 	uint8_t writable[NSVIEW_KEYS_MAX];
 };
@@ -193,6 +194,7 @@ static void serve_open(int sock, const struct wire_req *req, int home)
 		send_all(sock, &v, sizeof(v));
 		return;
 	}
+	v.cookie = util_netns_cookie();
 	for (int i = 0; i < NV_FILES; i++) {
 		int fd = open(files[i], O_RDONLY | O_CLOEXEC);
 
@@ -524,6 +526,7 @@ int nsopen_view(struct nsopener *op, const struct netns_entry *e,
 	}
 	out->ino = e->ino;
 	out->dev = e->dev;
+	out->cookie = v.cookie;
 	for (int i = 0; i < NV_FILES; i++)
 		out->net[i] = v.have[i] && next < nfds ? fds[next++] : -1;
 	out->diag = v.have[NV_FILES] && next < nfds ? fds[next++] : -1;

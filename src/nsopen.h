@@ -50,6 +50,7 @@ struct nsview {
 	bool *key_writable;  /* opened for writing */
 	size_t n_keys;
 	int diag;	     /* a NETLINK_SOCK_DIAG socket in it, or -1 */
+	unsigned long long cookie; /* its cookie, 0: unknown */
 };
 
 struct nsopener {

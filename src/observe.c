@@ -798,10 +798,14 @@ int observe_collect_view(int procfd, const struct nsview *view,
 	if (ret < 0)
 		return ret;
 	kernel_model(o);
-	if (view)
+	if (view) {
 		o->netns = view->ino;
-	else if (fstatat(procfd, "self/ns/net", &st, 0) == 0)
+		o->netns_cookie = view->cookie;
+	} else if (fstatat(procfd, "self/ns/net", &st, 0) == 0) {
+		/* a live /proc: its self is this process, in this namespace */
 		o->netns = (unsigned long long)st.st_ino;
+		o->netns_cookie = util_netns_cookie();
+	}
 	return 0;
 }
 
@@ -828,6 +832,7 @@ void observe_to_baseline(const struct observation *o, struct baseline *b,
 	b->time = o->time;
 	b->c = o->c;
 	b->netns = o->netns;
+	b->netns_cookie = o->netns_cookie;
 	b->tw_max = o->m[M_TW_MAX];
 	memcpy(b->boot_id, o->boot_id, sizeof(b->boot_id));
 	/* what a sample saw of the overflows since its first observation */
@@ -852,7 +857,8 @@ static const struct baseline *usable_baseline(struct observation *o,
 		return NULL;
 	if (strcmp(b->boot_id, o->boot_id) != 0)
 		bad = "the host rebooted since the baseline";
-	else if (b->netns != o->netns)
+	else if (!util_same_netns(b->netns, b->netns_cookie, o->netns,
+				  o->netns_cookie))
 		bad = "the baseline is from another network namespace";
 	else if (!(o->time > b->time))
 		bad = "the baseline is not older than this observation";

@@ -107,7 +107,7 @@ struct baseline {
 	const char *source; /* "state", "sample" or "none" */
 	double time;	    /* CLOCK_REALTIME seconds */
 	char boot_id[40];
-	unsigned long long netns;
+	unsigned long long netns, netns_cookie; /* see util_same_netns() */
 	double tw_max; /* the limit in force when the sample was taken */
 	struct counters c;
 	/*
@@ -131,7 +131,8 @@ struct observation {
 	bool demand_from_burst; /* tw_demand is the burst bound: no rate */
 	const char *baseline_source;
 	char boot_id[40];
-	unsigned long long netns;
+	/* the namespace's inode and cookie (0: unknown); util_same_netns() */
+	unsigned long long netns, netns_cookie;
 	bool tw_max_unlimited;
 	bool tw_sock_size_read; /* from /proc/slabinfo in this observation */
 	struct kernel_model kernel;

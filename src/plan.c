@@ -75,7 +75,9 @@ changed_by_others(const struct plan_opts *opts, const char *key,
 		if (strcmp(opts->reclaim[i], key) == 0)
 			return NULL;
 	for (size_t i = 0; opts && i < opts->n_written; i++)
-		if (opts->written[i].netns == opts->netns &&
+		if (util_same_netns(opts->written[i].netns,
+				    opts->written[i].cookie, opts->netns,
+				    opts->netns_cookie) &&
 		    strcmp(opts->written[i].key, key) == 0)
 			return opts->written[i].value != live
 				       ? &opts->written[i]

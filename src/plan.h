@@ -36,7 +36,8 @@ struct plan_note {
 struct plan_opts {
 	const struct state_written *written; /* twtune's last write per key */
 	size_t n_written;
-	unsigned long long netns; /* ... of these, in this namespace's */
+	/* ... of these, in this namespace's (inode, cookie) */
+	unsigned long long netns, netns_cookie;
 	const char *const *reclaim; /* keys the operator takes back */
 	size_t n_reclaim;
 };

@@ -35,13 +35,15 @@ bool recover_adopt(const struct audit_record *last,
 		const struct change *c = &last->changes[i];
 		const struct sysctl_obs *s = observe_sysctl(obs, c->key);
 		const struct state_written *w =
-			state_get_written(st, obs->netns, c->key);
+			state_get_written(st, obs->netns, obs->netns_cookie,
+					  c->key);
 
 		/* our own write, not an administrator's: no back-off */
 		if (!s || !s->is_int || s->ival != c->after ||
 		    (w && w->value == c->after))
 			continue;
-		state_set_written(st, obs->netns, c->key, c->after);
+		state_set_written(st, obs->netns, obs->netns_cookie, c->key,
+				  c->after);
 		changed = true;
 	}
 	return changed;

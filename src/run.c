@@ -439,6 +439,7 @@ void run_plan(struct run *r)
 		.written = r->st->written,
 		.n_written = r->st->n_written,
 		.netns = r->obs.netns,
+		.netns_cookie = r->obs.netns_cookie,
 		.reclaim = (const char *const *)r->o->reclaim.v,
 		.n_reclaim = r->no_reclaim ? 0 : r->o->reclaim.n,
 	};
@@ -553,7 +554,8 @@ int run_save_state(struct run *r, const struct txn *t)
 			observe_sysctl(obs, o->reclaim.v[i]);
 
 		if (s && s->is_int)
-			state_set_written(st, obs->netns, o->reclaim.v[i],
+			state_set_written(st, obs->netns, obs->netns_cookie,
+					  o->reclaim.v[i],
 					  s->ival);
 	}
 	/* --sample's first observation is a baseline for later runs too */
@@ -564,7 +566,8 @@ int run_save_state(struct run *r, const struct txn *t)
 
 		if (!c->verified)
 			continue;
-		state_set_written(st, obs->netns, c->key, c->after);
+		state_set_written(st, obs->netns, obs->netns_cookie, c->key,
+				  c->after);
 		if (strcmp(c->key, "net.ipv4.tcp_max_tw_buckets") == 0)
 			b.tw_max = (double)c->after;
 	}

@@ -33,6 +33,16 @@ static json_t *num(double v)
 	return isnan(v) ? json_null() : json_real(v);
 }
 
+/* A namespace cookie, 0 when absent or not one. */
+static unsigned long long cookie_of(json_t *o)
+{
+	json_t *c = json_object_get(o, "netns_cookie");
+
+	return json_is_integer(c) && json_integer_value(c) > 0
+		       ? (unsigned long long)json_integer_value(c)
+		       : 0;
+}
+
 static void load_sample(json_t *j, struct baseline *b)
 {
 	const char *boot = json_string_value(json_object_get(j, "boot_id"));
@@ -42,6 +52,7 @@ static void load_sample(json_t *j, struct baseline *b)
 	b->time = num_or_nan(j, "time");
 	b->netns = (unsigned long long)json_integer_value(
 		json_object_get(j, "netns"));
+	b->netns_cookie = cookie_of(j);
 	b->tw_max = num_or_nan(j, "tw_max");
 	snprintf(b->boot_id, sizeof(b->boot_id), "%s", boot ? boot : "");
 	b->c.tw_overflows = num_or_nan(j, "tw_overflows");
@@ -57,17 +68,20 @@ static void load_sample(json_t *j, struct baseline *b)
 }
 
 static void push_written(struct state *s, unsigned long long netns,
-			 const char *key, long long value)
+			 unsigned long long cookie, const char *key,
+			 long long value)
 {
 	s->written = xrealloc(s->written,
 			      (s->n_written + 1) * sizeof(*s->written));
 	s->written[s->n_written].netns = netns;
+	s->written[s->n_written].cookie = cookie;
 	s->written[s->n_written].key = xstrdup(key);
 	s->written[s->n_written++].value = value;
 }
 
 /*
- * The written values: [{"netns": N, "key": K, "value": V}, ...], or, as
+ * The written values: [{"netns": N, "cookie": C, "key": K, "value": V},
+ * ...] (no cookie: unknown), or, as
  * older twtunes wrote it, {K: V, ...} without the namespace (netns 0).
  * Only keys twtune could manage.  Appended without looking for
  * duplicates (linear): a later one for the same key wins in lookups.
@@ -83,7 +97,7 @@ static void load_written(json_t *w, struct state *s)
 			break;
 		if (!json_is_integer(v) || !sysctl_key_valid(key, &why))
 			continue;
-		push_written(s, 0, key, json_integer_value(v));
+		push_written(s, 0, 0, key, json_integer_value(v));
 	}
 	json_array_foreach (w, i, v) {
 		json_t *n = json_object_get(v, "netns"),
@@ -95,8 +109,8 @@ static void load_written(json_t *w, struct state *s)
 		if (!key || !json_is_integer(n) || json_integer_value(n) < 0 ||
 		    !json_is_integer(val) || !sysctl_key_valid(key, &why))
 			continue;
-		push_written(s, (unsigned long long)json_integer_value(n), key,
-			     json_integer_value(val));
+		push_written(s, (unsigned long long)json_integer_value(n),
+			     cookie_of(v), key, json_integer_value(val));
 	}
 }
 
@@ -164,7 +178,9 @@ int state_load(const char *path, struct state *s, char *err, size_t errlen)
 
 static bool usable(const struct baseline *b, const struct observation *o)
 {
-	return b->valid && b->time < o->time && b->netns == o->netns &&
+	return b->valid && b->time < o->time &&
+	       util_same_netns(b->netns, b->netns_cookie, o->netns,
+			       o->netns_cookie) &&
 	       strcmp(b->boot_id, o->boot_id) == 0 &&
 	       util_same_num(b->tw_max, o->m[M_TW_MAX]) &&
 	       !(o->c.tw_overflows < b->c.tw_overflows);
@@ -196,7 +212,9 @@ bool state_has_recent(const struct state *s, const struct baseline *b,
 	for (size_t i = 0; i < s->n_samples; i++) {
 		const struct baseline *x = &s->samples[i];
 
-		if (x->netns == b->netns && util_same_num(x->tw_max, b->tw_max) &&
+		if (util_same_netns(x->netns, x->netns_cookie, b->netns,
+				    b->netns_cookie) &&
+		    util_same_num(x->tw_max, b->tw_max) &&
 		    strcmp(x->boot_id, b->boot_id) == 0 && x->time <= b->time &&
 		    b->time - x->time < gap)
 			return true;
@@ -227,6 +245,10 @@ void state_add_sample(struct state *s, const struct baseline *sample)
 			continue;
 		if (x->netns != b.netns)
 			s->samples[keep++] = *x;
+		/* a deleted namespace's whose inode this one got */
+		else if (!util_same_netns(x->netns, x->netns_cookie, b.netns,
+					  b.netns_cookie))
+			continue;
 		/* this namespace's, that can still be a baseline */
 		else if (util_same_num(x->tw_max, tw_max) && x->time < b.time)
 			mine[n_mine++] = *x;
@@ -293,6 +315,34 @@ void state_keep_netns(struct state *s, const unsigned long long *keep,
 	s->n_written = k;
 }
 
+/*
+ * The state file as text, never larger than twtune reads back
+ * (STATE_FILE_MAX): while it is, the oldest quarter of the samples goes
+ * (a baseline is made again in a minute), then of the written values.
+ */
+static int dump_within_bounds(json_t *root, json_t *samples, json_t *w,
+			      char **text)
+{
+	for (;;) {
+		json_t *from;
+		size_t n;
+
+		*text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		if (!*text)
+			return -ENOMEM;
+		if (strlen(*text) <= STATE_FILE_MAX)
+			return 0;
+		free(*text);
+		*text = NULL;
+		from = json_array_size(samples) ? samples : w;
+		n = json_array_size(from);
+		if (!n)
+			return -EFBIG;
+		for (size_t i = 0; i < n / 4 + 1; i++)
+			json_array_remove(from, 0);
+	}
+}
+
 int state_save(const char *path, const struct state *s, char *err,
 	       size_t errlen)
 {
@@ -314,6 +364,10 @@ int state_save(const char *path, const struct state *s, char *err,
 
 		if (!e)
 			continue; /* out of memory: the sample is lost */
+		if (b->netns_cookie)
+			json_object_set_new(
+				e, "netns_cookie",
+				json_integer((json_int_t)b->netns_cookie));
 		/* the churn counters (Tcp ActiveOpens, PassiveOpens) */
 		json_object_set_new(e, "active_opens", num(b->c.active_opens));
 		json_object_set_new(e, "passive_opens",
@@ -329,18 +383,24 @@ int state_save(const char *path, const struct state *s, char *err,
 			 "samples", samples, "slab", "boot_id", s->slab.boot_id,
 			 "tw_sock_size", num(s->slab.size));
 	w = json_array();
-	for (size_t i = 0; i < s->n_written; i++)
-		json_array_append_new(
-			w, json_pack("{s:I, s:s, s:I}", "netns",
-				     (json_int_t)s->written[i].netns, "key",
-				     s->written[i].key, "value",
-				     (json_int_t)s->written[i].value));
+	for (size_t i = 0; i < s->n_written; i++) {
+		json_t *e = json_pack("{s:I, s:s, s:I}", "netns",
+				      (json_int_t)s->written[i].netns, "key",
+				      s->written[i].key, "value",
+				      (json_int_t)s->written[i].value);
+
+		if (e && s->written[i].cookie)
+			json_object_set_new(
+				e, "netns_cookie",
+				json_integer((json_int_t)s->written[i].cookie));
+		json_array_append_new(w, e);
+	}
 	json_object_set_new(root, "written", w);
 	json_object_set_new(root, "last_apply", json_real(s->last_apply));
-	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	ret = dump_within_bounds(root, samples, w, &text);
 	json_decref(root);
-
-	ret = util_mkdir_p(dir, 0750);
+	if (ret == 0)
+		ret = util_mkdir_p(dir, 0750);
 	if (ret == 0) {
 		dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		ret = dfd < 0 ? -errno : 0;
@@ -363,12 +423,15 @@ int state_save(const char *path, const struct state *s, char *err,
 }
 
 void state_set_written(struct state *s, unsigned long long netns,
-		       const char *key, long long value)
+		       unsigned long long cookie, const char *key,
+		       long long value)
 {
-	for (size_t i = 0; i < s->n_written; i++) {
+	/* the last one for the key is the one lookups find */
+	for (size_t i = s->n_written; i-- > 0;) {
 		if (s->written[i].netns == netns &&
 		    strcmp(s->written[i].key, key) == 0) {
 			s->written[i].value = value;
+			s->written[i].cookie = cookie;
 			return;
 		}
 	}
@@ -378,17 +441,19 @@ void state_set_written(struct state *s, unsigned long long netns,
 			(s->n_written - 1) * sizeof(*s->written));
 		s->n_written--;
 	}
-	push_written(s, netns, key, value);
+	push_written(s, netns, cookie, key, value);
 }
 
 const struct state_written *state_get_written(const struct state *s,
 					      unsigned long long netns,
+					      unsigned long long cookie,
 					      const char *key)
 {
 	const struct state_written *w = NULL;
 
 	for (size_t i = 0; i < s->n_written; i++)
-		if (s->written[i].netns == netns &&
+		if (util_same_netns(s->written[i].netns, s->written[i].cookie,
+				    netns, cookie) &&
 		    strcmp(s->written[i].key, key) == 0)
 			w = &s->written[i];
 	return w;
@@ -411,7 +476,9 @@ double state_burst(const struct state *s, const struct baseline *b,
 
 		/* the sample right after b, and no overflow since it */
 		if (x->burst > 0 && fabs(x->burst_since - b->time) < 1e-6 &&
-		    x->netns == o->netns && strcmp(x->boot_id, o->boot_id) == 0 &&
+		    util_same_netns(x->netns, x->netns_cookie, o->netns,
+				    o->netns_cookie) &&
+		    strcmp(x->boot_id, o->boot_id) == 0 &&
 		    x->c.tw_overflows == o->c.tw_overflows)
 			return x->burst;
 	}

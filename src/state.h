@@ -14,6 +14,7 @@
 /* What twtune last wrote to a key, in one network namespace. */
 struct state_written {
 	unsigned long long netns; /* its inode; 0: legacy, see state_adopt */
+	unsigned long long cookie; /* its cookie, 0: unknown */
 	char *key;
 	long long value;
 };
@@ -65,10 +66,17 @@ void state_add_sample(struct state *s, const struct baseline *b);
 /* Append a sample as it is (for loading and tests). */
 void state_push_sample(struct state *s, const struct baseline *b);
 
+/*
+ * twtune's last write of key in the namespace of inode netns and cookie
+ * (0: unknown).  Setting it replaces what an earlier namespace with the
+ * same inode left (the kernel reuses the inodes of deleted namespaces).
+ */
 void state_set_written(struct state *s, unsigned long long netns,
-		       const char *key, long long value);
+		       unsigned long long cookie, const char *key,
+		       long long value);
 const struct state_written *state_get_written(const struct state *s,
 					      unsigned long long netns,
+					      unsigned long long cookie,
 					      const char *key);
 
 /*

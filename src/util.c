@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -610,4 +611,23 @@ const char *util_closest(const char *s, const char *const *candidates,
 		}
 	}
 	return best;
+}
+
+unsigned long long util_netns_cookie(void)
+{
+#ifdef SO_NETNS_COOKIE
+	uint64_t cookie = 0;
+	socklen_t len = sizeof(cookie);
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return 0;
+	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0 ||
+	    len != sizeof(cookie))
+		cookie = 0; /* before 5.14: ENOPROTOOPT */
+	close(fd); /* nothing was written through it */
+	return cookie;
+#else
+	return 0;
+#endif
 }

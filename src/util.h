@@ -149,6 +149,29 @@ int util_parse_ll(const char *s, long long *out);
  * fraction, others with up to 3 decimals. */
 void util_fmt_num(double v, char *out, size_t len);
 
+/*
+ * The network namespace cookie of the caller's namespace (SO_NETNS_COOKIE,
+ * Linux 5.14, commit e8b9eab99232): a number that no other namespace gets
+ * during this boot, where the nsfs inode number of a deleted namespace is
+ * handed to the next new one.  0 when the kernel has none.
+ */
+unsigned long long util_netns_cookie(void);
+
+/*
+ * Whether two records name the same network namespace: the same inode,
+ * and the same cookie where both know theirs.  (init_net's cookie is the
+ * first of every boot, so the host's namespace stays itself across
+ * reboots.)
+ */
+static inline bool util_same_netns(unsigned long long ino_a,
+				   unsigned long long cookie_a,
+				   unsigned long long ino_b,
+				   unsigned long long cookie_b)
+{
+	return ino_a == ino_b &&
+	       (!cookie_a || !cookie_b || cookie_a == cookie_b);
+}
+
 /* a == b, where two unknowns (NAN) are the same too */
 static inline bool util_same_num(double a, double b)
 {

@@ -25,8 +25,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "observe.h"
 #include "state.h"
+#include "sysctl.h"
 #include "testutil.h"
 
 #define BOOT "0b5e6c0e-1d2a-4c3b-9f1e-2a3b4c5d6e7f"
@@ -112,11 +114,11 @@ static void save_then_load_keeps_samples_and_written_values(void **state)
 		for (size_t i = 0; i < 3; i++)
 			state_push_sample(&out, &b[i]);
 	}
-	state_set_written(&out, NETNS, "net.ipv4.tcp_max_tw_buckets", 262144);
-	state_set_written(&out, NETNS, "net.ipv4.tcp_tw_reuse", 1);
-	state_set_written(&out, NETNS, "net.ipv4.tcp_fin_timeout", -5);
+	state_set_written(&out, NETNS, 0, "net.ipv4.tcp_max_tw_buckets", 262144);
+	state_set_written(&out, NETNS, 0, "net.ipv4.tcp_tw_reuse", 1);
+	state_set_written(&out, NETNS, 0, "net.ipv4.tcp_fin_timeout", -5);
 	/* setting a key again replaces its value */
-	state_set_written(&out, NETNS, "net.ipv4.tcp_tw_reuse", 2);
+	state_set_written(&out, NETNS, 0, "net.ipv4.tcp_tw_reuse", 2);
 	assert_int_equal(out.n_written, 3);
 
 	assert_int_equal(state_save(path, &out, err, sizeof(err)), 0);
@@ -142,13 +144,13 @@ static void save_then_load_keeps_samples_and_written_values(void **state)
 	}
 	assert_int_equal(in.n_written, 3);
 	assert_int_equal(
-		state_get_written(&in, NETNS, "net.ipv4.tcp_max_tw_buckets")->value,
+		state_get_written(&in, NETNS, 0, "net.ipv4.tcp_max_tw_buckets")->value,
 		262144);
-	assert_int_equal(state_get_written(&in, NETNS, "net.ipv4.tcp_tw_reuse")->value,
+	assert_int_equal(state_get_written(&in, NETNS, 0, "net.ipv4.tcp_tw_reuse")->value,
 			 2);
 	assert_int_equal(
-		state_get_written(&in, NETNS, "net.ipv4.tcp_fin_timeout")->value, -5);
-	assert_null(state_get_written(&in, NETNS, "net.ipv4.tcp_syncookies"));
+		state_get_written(&in, NETNS, 0, "net.ipv4.tcp_fin_timeout")->value, -5);
+	assert_null(state_get_written(&in, NETNS, 0, "net.ipv4.tcp_syncookies"));
 	state_free(&in);
 
 	/* saving again replaces the file */
@@ -236,7 +238,7 @@ static void load_skips_samples_without_a_time(void **state)
 	assert_num(s.samples[1].c.tw_overflows, NAN);
 	assert_num(s.samples[2].tw_max, NAN);
 	assert_int_equal(s.n_written, 1);
-	assert_int_equal(state_get_written(&s, 0, "net.ipv4.tcp_tw_reuse")->value,
+	assert_int_equal(state_get_written(&s, 0, 0, "net.ipv4.tcp_tw_reuse")->value,
 			 1);
 	state_free(&s);
 }
@@ -396,20 +398,20 @@ static void written_values_are_per_namespace(void **state)
 	struct baseline b = sample(5, BOOT, 8, 4096, 1);
 
 	(void)state;
-	state_set_written(&s, 7, "net.ipv4.tcp_max_tw_buckets", 4096);
-	state_set_written(&s, 8, "net.ipv4.tcp_max_tw_buckets", 8192);
+	state_set_written(&s, 7, 0, "net.ipv4.tcp_max_tw_buckets", 4096);
+	state_set_written(&s, 8, 0, "net.ipv4.tcp_max_tw_buckets", 8192);
 	assert_int_equal(
-		state_get_written(&s, 7, "net.ipv4.tcp_max_tw_buckets")->value,
+		state_get_written(&s, 7, 0, "net.ipv4.tcp_max_tw_buckets")->value,
 		4096);
 	assert_int_equal(
-		state_get_written(&s, 8, "net.ipv4.tcp_max_tw_buckets")->value,
+		state_get_written(&s, 8, 0, "net.ipv4.tcp_max_tw_buckets")->value,
 		8192);
-	assert_null(state_get_written(&s, 9, "net.ipv4.tcp_max_tw_buckets"));
+	assert_null(state_get_written(&s, 9, 0, "net.ipv4.tcp_max_tw_buckets"));
 	state_add_sample(&s, &b);
 	state_keep_netns(&s, keep, 1);
 	assert_int_equal(s.n_written, 1);
 	assert_int_equal(s.n_samples, 0);
-	assert_null(state_get_written(&s, 8, "net.ipv4.tcp_max_tw_buckets"));
+	assert_null(state_get_written(&s, 8, 0, "net.ipv4.tcp_max_tw_buckets"));
 	state_free(&s);
 }
 
@@ -426,15 +428,15 @@ static void legacy_written_values_are_adopted(void **state)
 		    "{\"net.ipv4.tcp_tw_reuse\": 1}}");
 	assert_int_equal(state_load(path, &s, err, sizeof(err)), 0);
 	assert_int_equal(s.n_written, 1);
-	assert_null(state_get_written(&s, 42, "net.ipv4.tcp_tw_reuse"));
+	assert_null(state_get_written(&s, 42, 0, "net.ipv4.tcp_tw_reuse"));
 	state_adopt(&s, 42);
-	assert_int_equal(state_get_written(&s, 42, "net.ipv4.tcp_tw_reuse")->value,
+	assert_int_equal(state_get_written(&s, 42, 0, "net.ipv4.tcp_tw_reuse")->value,
 			 1);
 	/* saved with its namespace from now on */
 	assert_int_equal(state_save(path, &s, err, sizeof(err)), 0);
 	state_free(&s);
 	assert_int_equal(state_load(path, &s, err, sizeof(err)), 0);
-	assert_int_equal(state_get_written(&s, 42, "net.ipv4.tcp_tw_reuse")->value,
+	assert_int_equal(state_get_written(&s, 42, 0, "net.ipv4.tcp_tw_reuse")->value,
 			 1);
 	state_free(&s);
 }
@@ -518,6 +520,119 @@ static void a_samples_burst_is_remembered(void **state)
 	state_free(&s);
 }
 
+/*
+ * The kernel hands a deleted namespace's inode number to the next new
+ * one; the cookie tells them apart, so the new one neither inherits the
+ * old one's "last written" values nor its baselines.
+ */
+static void a_reused_inode_is_another_namespace(void **state)
+{
+	struct state s = { 0 };
+	struct observation o;
+	struct baseline b;
+
+	(void)state;
+	state_set_written(&s, 7, 100, "net.ipv4.tcp_max_tw_buckets", 128);
+	assert_non_null(state_get_written(&s, 7, 100,
+					  "net.ipv4.tcp_max_tw_buckets"));
+	assert_null(state_get_written(&s, 7, 200,
+				      "net.ipv4.tcp_max_tw_buckets"));
+	/* a record or a kernel without cookies: the inode decides */
+	assert_non_null(state_get_written(&s, 7, 0,
+					  "net.ipv4.tcp_max_tw_buckets"));
+	/* the new namespace's write replaces the old one's */
+	state_set_written(&s, 7, 200, "net.ipv4.tcp_max_tw_buckets", 64);
+	assert_int_equal(s.n_written, 1);
+	assert_int_equal(state_get_written(&s, 7, 200,
+					   "net.ipv4.tcp_max_tw_buckets")
+				 ->value,
+			 64);
+	assert_null(state_get_written(&s, 7, 100,
+				      "net.ipv4.tcp_max_tw_buckets"));
+
+	/* baselines: the old namespace's are no baseline for the new */
+	observation(&o, 1000, 4096, 100);
+	o.netns = 7;
+	o.netns_cookie = 100;
+	observe_to_baseline(&o, &b, "state");
+	state_add_sample(&s, &b);
+	observation(&o, 1100, 4096, 100);
+	o.netns = 7;
+	o.netns_cookie = 200;
+	assert_false(state_pick_baseline(&s, &o, &b));
+	o.netns_cookie = 100;
+	assert_true(state_pick_baseline(&s, &o, &b));
+	/* and the new one's first sample drops them */
+	o.netns_cookie = 200;
+	observe_to_baseline(&o, &b, "state");
+	state_add_sample(&s, &b);
+	assert_int_equal(s.n_samples, 1);
+	assert_true(s.samples[0].netns_cookie == 200);
+	state_free(&s);
+}
+
+static void cookies_are_saved_and_loaded(void **state)
+{
+	struct testdir *t = *state;
+	char path[PATH_MAX + 64], err[512] = "";
+	struct state out = { 0 }, in;
+	struct baseline b = sample(1700000000, BOOT, 7, 4096, 12);
+
+	snprintf(path, sizeof(path), "%s/state.json", t->path);
+	b.netns_cookie = 4242;
+	state_push_sample(&out, &b);
+	state_set_written(&out, 7, 4242, "net.ipv4.tcp_tw_reuse", 1);
+	state_set_written(&out, 8, 0, "net.ipv4.tcp_tw_reuse", 2);
+	assert_int_equal(state_save(path, &out, err, sizeof(err)), 0);
+	assert_int_equal(state_load(path, &in, err, sizeof(err)), 0);
+	assert_true(in.samples[0].netns_cookie == 4242);
+	assert_true(in.written[0].cookie == 4242);
+	assert_true(in.written[1].cookie == 0);
+	state_free(&in);
+	state_free(&out);
+}
+
+/*
+ * As many samples and written values as twtune keeps, with the longest
+ * keys: the file it saves is one it can read back, its own writes kept.
+ */
+static void a_full_state_is_saved_within_the_read_limit(void **state)
+{
+	struct testdir *t = *state;
+	char path[PATH_MAX + 64], err[512] = "", key[SYSCTL_KEY_MAX];
+	struct state out = { 0 }, in;
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/state.json", t->path);
+	for (size_t i = 0; i < STATE_SAMPLES_MAX; i++) {
+		struct baseline b = sample(1700000000.123456 + (double)i, BOOT,
+					   4026531840ULL + i % 256, 262144,
+					   1234567890123.0);
+
+		b.netns_cookie = 1000000 + i;
+		b.c.active_opens = b.c.passive_opens = 98765432109.0;
+		state_push_sample(&out, &b);
+	}
+	memset(key, 'k', sizeof(key) - 1);
+	key[sizeof(key) - 1] = '\0';
+	memcpy(key, "net.ipv4.", 9);
+	for (size_t i = 0; i < STATE_WRITTEN_MAX; i++)
+		state_set_written(&out, 4026531840ULL + i, 1000000 + i, key,
+				  -2147483648LL);
+	assert_int_equal(state_save(path, &out, err, sizeof(err)), 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_true(st.st_size <= STATE_FILE_MAX);
+	assert_int_equal(state_load(path, &in, err, sizeof(err)), 0);
+	/* samples go first; every written value stays */
+	assert_true(in.n_samples < STATE_SAMPLES_MAX);
+	assert_int_equal(in.n_written, STATE_WRITTEN_MAX);
+	/* the newest samples stay */
+	assert_num(in.samples[in.n_samples - 1].time,
+		   out.samples[STATE_SAMPLES_MAX - 1].time);
+	state_free(&in);
+	state_free(&out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -550,6 +665,12 @@ int main(void)
 		cmocka_unit_test(written_values_are_per_namespace),
 		cmocka_unit_test_setup_teardown(legacy_written_values_are_adopted,
 						testdir_setup, testdir_teardown),
+		cmocka_unit_test(a_reused_inode_is_another_namespace),
+		cmocka_unit_test_setup_teardown(cookies_are_saved_and_loaded,
+						testdir_setup, testdir_teardown),
+		cmocka_unit_test_setup_teardown(
+			a_full_state_is_saved_within_the_read_limit,
+			testdir_setup, testdir_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
