@@ -19,6 +19,17 @@
 
 /* A file under /proc (or a fixture tree). */
 #define PROC_FILE_MAX (4u << 20)
+/*
+ * A small /proc file read per process or cgroup while naming namespaces
+ * and socket owners (PID/comm, PID/cgroup, a cgroup's cgroup.procs), and
+ * the mount table read to find the cgroup2 mount.
+ */
+#define PROC_SMALL_MAX (64u << 10)
+#define MOUNTS_FILE_MAX (1u << 20)
+
+/* A syslog file read for the overflow message, and the kernel ring
+ * buffer read from /dev/kmsg. */
+#define KLOG_FILE_MAX (64u << 20)
 
 /*
  * An audit record, its newline included.  Writers never append a longer
@@ -26,9 +37,14 @@
  */
 #define AUDIT_LINE_MAX (1u << 20)
 
-/* The state file, and the keys it remembers twtune's last write of. */
+/*
+ * The state file, the keys it remembers twtune's last write of, and its
+ * counter samples (all namespaces together; the oldest go first when the
+ * file would exceed STATE_FILE_MAX).
+ */
 #define STATE_FILE_MAX (1u << 20)
 #define STATE_WRITTEN_MAX 4096
+#define STATE_SAMPLES_MAX 4096
 
 /* The persist file, and one line of it. */
 #define PERSIST_FILE_MAX (1u << 20)

@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "klog.h"
 #include "util.h"
 

@@ -114,8 +114,6 @@ int klog_parse_dmesg(const char *text, double boot_time,
  */
 int klog_read_kmsg(int fd, size_t max, char **out, size_t *len);
 
-/* Largest syslog file klog_collect() reads. */
-#define KLOG_FILE_MAX (64u << 20)
 
 /*
  * The overflow evidence of the current boot from the best source below

@@ -33,12 +33,11 @@
 
 #include <linux/nsfs.h>
 
+#include "bounds.h"
 #include "cgname.h"
 #include "netns.h"
 #include "util.h"
 
-/* /proc/PID/cgroup is one line per hierarchy: far below this. */
-#define CGROUP_MAX (64 * 1024)
 
 /* Errors of one kind: how many, and the first path and errno. */
 struct errs {
@@ -59,7 +58,7 @@ struct disc {
 	size_t nslot;
 	struct errs perm;
 	struct errs other;
-	char *buf; /* CGROUP_MAX + 1 bytes for the reads of comm and cgroup */
+	char *buf; /* PROC_SMALL_MAX + 1 bytes for the reads of comm and cgroup */
 };
 
 static void errs_add(struct errs *e, int err, const char *fmt, ...)
@@ -399,12 +398,12 @@ static int read_holder(struct disc *d, struct netns_entry *e, int pid)
 	int r;
 
 	snprintf(rel, sizeof(rel), "%d/comm", pid);
-	r = read_small(d->procfd, rel, d->buf, CGROUP_MAX, &len);
+	r = read_small(d->procfd, rel, d->buf, PROC_SMALL_MAX, &len);
 	if (r < 0)
 		return r;
 	set_comm(e, d->buf, len);
 	snprintf(rel, sizeof(rel), "%d/cgroup", pid);
-	r = read_small(d->procfd, rel, d->buf, CGROUP_MAX, &len);
+	r = read_small(d->procfd, rel, d->buf, PROC_SMALL_MAX, &len);
 	if (r < 0) {
 		e->comm[0] = '\0';
 		return r;
@@ -631,7 +630,7 @@ int netns_discover(const char *proc_dir, const char *run_dir,
 	r = list_pids(&d, &pids, &npids);
 	if (r < 0)
 		goto fail;
-	d.buf = xmalloc(CGROUP_MAX + 1);
+	d.buf = xmalloc(PROC_SMALL_MAX + 1);
 	for (size_t i = 0; i < npids; i++)
 		scan_one_pid(&d, pids[i]);
 	free(pids);

@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bounds.h"
 #include "cgname.h"
 #include "owner.h"
 #include "util.h"
@@ -42,8 +43,6 @@
 #define MAX_PROCS 512  /* processes of one cgroup, or of /proc */
 #define MAX_FDS 200000 /* descriptors read in all */
 #define BUDGET 0.5     /* seconds for all of it */
-#define PROCS_FILE_MAX (64u << 10)
-#define SMALL_FILE_MAX (64u << 10)
 #define NAMES_SHOWN 4 /* comms listed when several share a cgroup */
 
 struct proc {
@@ -235,7 +234,7 @@ static int read_proc(int procfd, int pid, struct proc *p)
 	memset(p, 0, sizeof(*p));
 	p->pid = pid;
 	snprintf(rel, sizeof(rel), "%d/status", pid);
-	ret = util_read_at(procfd, rel, SMALL_FILE_MAX, &text, NULL);
+	ret = util_read_at(procfd, rel, PROC_SMALL_MAX, &text, NULL);
 	if (ret < 0)
 		return ret;
 	u = strstr(text, "\nUid:");
@@ -248,7 +247,7 @@ static int read_proc(int procfd, int pid, struct proc *p)
 	}
 	free(text);
 	snprintf(rel, sizeof(rel), "%d/comm", pid);
-	ret = util_read_at(procfd, rel, SMALL_FILE_MAX, &text, NULL);
+	ret = util_read_at(procfd, rel, PROC_SMALL_MAX, &text, NULL);
 	if (ret < 0)
 		return ret;
 	set_comm(p->comm, sizeof(p->comm), text);
@@ -284,7 +283,7 @@ static void list_group(struct namer *nm, struct group *g)
 	g->listed = true;
 	rel = g->path[1] ? xasprintf("%s/cgroup.procs", g->path + 1)
 			 : xstrdup("cgroup.procs");
-	g->err = util_read_at(nm->rootfd, rel, PROCS_FILE_MAX, &text, NULL);
+	g->err = util_read_at(nm->rootfd, rel, PROC_SMALL_MAX, &text, NULL);
 	free(rel);
 	if (g->err < 0) {
 		g->listed = false;
@@ -454,7 +453,7 @@ static void set_unit(struct namer *nm, struct sock_cause *c, int pid,
 
 	if (pid > 0) {
 		snprintf(rel, sizeof(rel), "%d/cgroup", pid);
-		if (util_read_at(nm->env->procfd, rel, SMALL_FILE_MAX, &text,
+		if (util_read_at(nm->env->procfd, rel, PROC_SMALL_MAX, &text,
 				 NULL) == 0) {
 			unit_from(text, c->unit, sizeof(c->unit));
 			free(text);
@@ -684,7 +683,7 @@ static void find_root(struct namer *nm)
 	if (nm->env->cgroup_root)
 		snprintf(nm->root, sizeof(nm->root), "%s",
 			 nm->env->cgroup_root);
-	else if (util_read_at(nm->env->procfd, "self/mounts", 1u << 20, &text,
+	else if (util_read_at(nm->env->procfd, "self/mounts", MOUNTS_FILE_MAX, &text,
 			      NULL) < 0 ||
 		 owner_cgroup2_mount(text, nm->root, sizeof(nm->root)) < 0)
 		nm->root[0] = '\0';

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "bounds.h"
 #include "observe.h"
 
 /* What twtune last wrote to a key, in one network namespace. */
@@ -27,7 +28,6 @@ struct state_written {
  * are not used: overflows under an old limit say nothing about the new.
  */
 #define STATE_SAMPLES_PER_NETNS 16
-#define STATE_SAMPLES_MAX 4096 /* all namespaces together */
 #define STATE_HORIZON 60.0
 #define STATE_MIN_GAP 5.0 /* seconds between samples worth keeping */
 
