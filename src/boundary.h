@@ -49,6 +49,12 @@ struct boundary {
 int boundary_cross(const struct options *o, const struct target *t,
 		   enum role role, unsigned wants, struct boundary *b);
 
+/* EX_NOPERM (said) for a writer that may not write, else 0. */
+int boundary_permitted(const struct boundary *b);
+
+/* Every descriptor closed (-1), before anything is opened. */
+void boundary_init(struct boundary *b);
+
 /*
  * Take the writers' lock, waiting up to wait seconds for another run to
  * finish (quiet: say nothing while waiting or when it is held).  It is
@@ -57,13 +63,9 @@ int boundary_cross(const struct options *o, const struct target *t,
  * serialised too; and for the whole of a run, so that a run that finds
  * an intent without its result under it knows that run's process is
  * gone.  The kernel drops it when its holder exits, however it exits.
+ * 0, -EWOULDBLOCK when another run holds it (said unless quiet), or
+ * another -errno (always said).
  */
-/* EX_NOPERM (said) for a writer that may not write, else 0. */
-int boundary_permitted(const struct boundary *b);
-
-/* Every descriptor closed (-1), before anything is opened. */
-void boundary_init(struct boundary *b);
-
 int boundary_lock(struct boundary *b, const struct options *o, double wait,
 		  bool quiet);
 void boundary_unlock(struct boundary *b);

@@ -226,9 +226,15 @@ static void write_changes(struct watch *w, struct wns *n, struct txn *t)
 
 	if (w->backoff > 0 && w->now < w->next_try)
 		return;
-	if (boundary_lock(&r->b, r->o, 0, true) < 0) {
+	rc = boundary_lock(&r->b, r->o, 0, true);
+	if (rc == -EWOULDBLOCK) {
 		log_warn("another twtune holds the lock; trying again next "
 			 "tick");
+		return;
+	}
+	if (rc < 0) {
+		/* said by boundary_lock(); counts as a failed write */
+		back_off(w, true);
 		return;
 	}
 	/* a namespace's run carries the watch's pending cut, and back */
