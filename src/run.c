@@ -285,17 +285,29 @@ int run_observe(struct run *r, const struct state *mem)
 	return 0;
 }
 
+/* Whether a change of the plan is only its known lower bound. */
+static bool plans_at_least(const struct plan *pl)
+{
+	for (size_t i = 0; i < pl->n_changes; i++)
+		if (pl->changes[i].at_least)
+			return true;
+	return false;
+}
+
 /*
  * First sight: no baseline, the counter not at zero, and a rule that
- * cannot decide without one.  Rather than "run again", take a short
- * sample now (never of a fixture tree, whose counters do not move).
+ * cannot decide without one, or that can only plan a lower bound (the
+ * raise is "at least" twice the limit: the rate would size it).  Rather
+ * than "run again", take a short sample now (never of a fixture tree,
+ * whose counters do not move).
  */
 #define AUTO_SAMPLE 2.0
 static bool wants_sample(const struct run *r)
 {
 	return r->o->sample <= 0 && !r->o->no_auto_sample &&
 	       r->target.real_proc && r->obs.kernel.counter &&
-	       isnan(r->obs.m[M_TW_OVERFLOW_DELTA]) && r->plan.n_undecided > 0;
+	       isnan(r->obs.m[M_TW_OVERFLOW_DELTA]) &&
+	       (r->plan.n_undecided > 0 || plans_at_least(&r->plan));
 }
 
 static int auto_sample(struct run *r)

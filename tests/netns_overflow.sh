@@ -58,6 +58,7 @@ expect_rc "load: 500 client-side TIME_WAIT" 0 "$TWLOAD" -n 500
 after=$(overflows)
 expect_eq "TCPTimeWaitOverflow rose by the excess" "$((after - before))" 436
 
+
 expect_rc "report --sample: a full table, no overflow in its window" 2 \
 	"$TWTUNE" report -p "$POL" --state "$T/other-state.json" --sample 0.3 -f json
 expect_eq "--sample is the baseline" "$(jget "$T/out" .baseline.source)" sample
@@ -93,4 +94,24 @@ expect_rc "rollback" 0 TW rollback
 expect_eq "restored" "$(cat $SYS/tcp_max_tw_buckets)" 64
 expect_eq "persist file removed: nothing left to set at boot" "$(ls -A "$T/sysctl.d")" ""
 expect_rc "audit verify after rollback" 0 "$TWTUNE" audit verify "$T/audit.jsonl"
+
+# first sight, the table full again after the rollback: no state file, a
+# counter that is not 0, and only the bucket rule (which can plan a lower
+# bound without a baseline)
+mkdir "$T/buckets" && cp "$POL/10-tw-buckets.conf" "$T/buckets/" || exit 99
+expect_rc "first sight, --no-auto-sample" 2 "$TWTUNE" report -p "$T/buckets" \
+	--state "$T/fs1.json" --no-auto-sample -f json
+expect_eq "no baseline" "$(jget "$T/out" .baseline.source)" none
+expect_eq "a raise planned at its lower bound, marked so" \
+	"$(jget "$T/out" '.plan[0] | "\(.key) \(.at_least != null)"')" \
+	"net.ipv4.tcp_max_tw_buckets true"
+expect_rc "first sight: an automatic sample" 2 "$TWTUNE" report -p "$T/buckets" \
+	--state "$T/fs2.json" -f json
+expect_eq "the sample is the baseline" "$(jget "$T/out" .baseline.source)" sample
+expect_eq "of 2 s" "$(jget "$T/out" '.baseline.window_seconds >= 2 and .baseline.window_seconds < 3')" true
+expect_eq "said" "$(jget "$T/out" '[.warnings[] | select(startswith("no baseline: took a 2 s sample"))] | length')" 1
+expect_eq "the plan is decided, not a lower bound" "$(jget "$T/out" '.plan[0].at_least')" null
+expect_rc "with a baseline: no sample" 2 "$TWTUNE" report -p "$T/buckets" \
+	--state "$T/fs2.json" -f json
+expect_eq "the state file's baseline" "$(jget "$T/out" .baseline.source)" state
 finish
