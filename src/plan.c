@@ -227,6 +227,17 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
  * connect() would fail with EADDRNOTAVAIL where an overflow only skipped
  * TIME_WAIT: so the raise stops at that limit, and says why.
  */
+/* Whether tcp_tw_reuse, as it is now, covers every destination. */
+static bool reuse_covers_all(const struct observation *o)
+{
+	const struct sysctl_obs *r =
+		observe_sysctl(o, "net.ipv4.tcp_tw_reuse");
+
+	/* 2 is loopback only from 4.19; before, any value but 0 is on */
+	return r && r->is_int &&
+	       (r->ival == 1 || (r->ival != 0 && o->kernel.reuse_loopback == 0));
+}
+
 static void port_trade(struct plan *pl, const struct observation *o)
 {
 	const char *twb = "net.ipv4.tcp_max_tw_buckets";
@@ -240,8 +251,25 @@ static void port_trade(struct plan *pl, const struct observation *o)
 		else if (strcmp(pl->keys[i].key, "net.ipv4.tcp_tw_reuse") == 0)
 			reuse = &pl->keys[i];
 	}
-	if (!k || !k->change || isnan(limit) || !s || !s->is_int ||
-	    (double)k->to <= limit || (reuse && reuse->change && reuse->to == 1))
+	if (!k || !k->change || !s || !s->is_int ||
+	    (reuse && reuse->change && reuse->to == 1))
+		return;
+	if (isnan(o->m[M_PORT_DEMAND]) && !reuse_covers_all(o)) {
+		/* no socket dump: the trade cannot be checked */
+		note(pl, k->rule, SEV_WARNING,
+		     xasprintf("%s: raised without the port check (no socket "
+			       "dump: %s): if this host opens many "
+			       "connections to one destination, a higher "
+			       "limit keeps their ports in TIME_WAIT, and "
+			       "connect() can fail with EADDRNOTAVAIL where "
+			       "an overflow now only skips TIME_WAIT; a "
+			       "report with the dump checks it",
+			       twb,
+			       o->why[M_PORT_DEMAND] ? o->why[M_PORT_DEMAND]
+						     : "not made"));
+		return;
+	}
+	if (isnan(limit) || (double)k->to <= limit)
 		return;
 	note(pl, k->rule, SEV_WARNING,
 	     xasprintf("%s: raised only to %.0f, not %lld: beyond that the "

@@ -791,6 +791,8 @@ static void obs_init(struct observation *o)
 	o->kernel.per_netns = 1;
 	o->kernel.neg_unlimited = 1;
 	o->tw_max_unlimited = false;
+	/* a socket dump that saw no outgoing connection: no port trade */
+	o->m[M_PORT_DEMAND] = 0;
 }
 
 static void obs_set(struct observation *o, const char *name, double v,

@@ -1380,17 +1380,40 @@ static void no_sockets_with_timestamps_off_advises_nothing(void **state)
 			 "port_demand: --no-sockets");
 }
 
+/* tcp_tw_reuse = 1 covers every destination: nothing to check. */
+static void no_sockets_raise_with_reuse_on_needs_no_port_check(void **state)
+{
+	struct ctx *x = *state;
+
+	no_sockets(&x->o);
+	x->o.kernel.reuse_loopback = 1;
+	observe_set_sysctl(&x->o, REUSE, "1");
+	set_table(&x->o, 4096, 4096, 1500);
+	build(x);
+	assert_change(&x->pl, TWB, "tw-buckets-headroom", 4096, 16384);
+	assert_null(find_note(&x->pl, "tw-buckets-headroom"));
+}
+
 /* The O(1) rules do not need the dump: they still act. */
 static void no_sockets_cheap_rules_still_act(void **state)
 {
 	struct ctx *x = *state;
 
+	const struct plan_note *n;
+
 	no_sockets(&x->o);
+	x->o.kernel.reuse_loopback = 1; /* 6.14: tcp_tw_reuse 2 is loopback */
 	set_table(&x->o, 4096, 4096, 1500);
 	observe_set_sysctl(&x->o, RECYCLE, "1");
 	observe_set_sysctl(&x->o, FIN, "30");
 	build(x);
 	assert_change(&x->pl, TWB, "tw-buckets-headroom", 4096, 16384);
+	/* the ports could not be checked: said */
+	n = find_note(&x->pl, "tw-buckets-headroom");
+	assert_non_null(n);
+	assert_int_equal(n->severity, SEV_WARNING);
+	assert_contains(n->text, "raised without the port check (no socket "
+				 "dump: --no-sockets)");
 	assert_change(&x->pl, RECYCLE, "tw-recycle-off", 1, 0);
 	/* myth or fact depends on the FIN_WAIT2 share, which is unknown */
 	assert_undecided(&x->pl, "fin-timeout-myth",
@@ -1477,6 +1500,7 @@ int main(void)
 		T(no_sockets_reuse_outgoing_is_undecided),
 		T(no_sockets_with_reuse_on_advises_nothing),
 		T(no_sockets_with_timestamps_off_advises_nothing),
+		T(no_sockets_raise_with_reuse_on_needs_no_port_check),
 		T(no_sockets_cheap_rules_still_act),
 	};
 #undef T
