@@ -825,6 +825,13 @@ void report_quiet(FILE *f, const struct report *r)
 				severity_names[r->plan->advice[i].severity],
 				r->plan->advice[i].rule->id,
 				r->plan->advice[i].text);
+	/* and a rule's own warnings: a raise cut short, a back-off */
+	for (size_t i = 0; i < r->plan->n_notes; i++)
+		if (r->plan->notes[i].severity >= SEV_WARNING)
+			fprintf(f, "[%s] %s: %s\n",
+				severity_names[r->plan->notes[i].severity],
+				r->plan->notes[i].rule->id,
+				r->plan->notes[i].text);
 	/* what apply did is not noise */
 	for (size_t i = 0; r->txn && i < r->txn->rec.n_changes; i++) {
 		const struct change *c = &r->txn->rec.changes[i];

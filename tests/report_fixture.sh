@@ -113,6 +113,36 @@ expect_rc "info advice alone is no trouble" 0 "$TWTUNE" report -p "$T/crit" \
 	--proc "$FIX/healthy" --state "$T/crit-state.json" -q
 expect_eq "and -q shows no info advice" "$(grep -c site-alarm "$T/out")" 0
 
+# --- trouble that no rule fixes: disabled, backed off, undecided: exit 3 ---
+mkdir -p "$T/b3"
+cp "$POL/10-tw-buckets.conf" "$T/b3/" || exit 99
+printf '%s\n' 'rules = ( { id = "tw-buckets-headroom"; enabled = false; },' \
+	'{ id = "tw-buckets-saturated"; enabled = false; } );' >"$T/b3/90-off.conf"
+make_state "$T/s3.json" 20000 10000 10 $BOOT
+expect_rc "overflowing, the fix disabled" 3 "$TWTUNE" report -p "$T/b3" \
+	--proc "$FIX/overflow" --state "$T/s3.json" -q
+expect_grep "says it overflows" "^OVERFLOWING" "$T/out"
+rm "$T/b3/90-off.conf"
+# twtune wrote 12345 here; someone else has set 10000 since: back off
+now=$(date +%s)
+cat >"$T/s3.json" <<JSON
+{"version": 2, "samples": [{"time": $((now - 10)), "boot_id": "$BOOT",
+ "netns": 0, "tw_max": 10000, "tw_overflows": 20000, "syncookies_sent": 0,
+ "listen_overflows": 0}],
+ "written": {"net.ipv4.tcp_max_tw_buckets": 12345}}
+JSON
+expect_rc "overflowing, the fix backed off" 3 "$TWTUNE" report -p "$T/b3" \
+	--proc "$FIX/overflow" --state "$T/s3.json" -q
+expect_grep "-q still shows the back-off warning" \
+	"^\[warning\] tw-buckets-headroom: .*someone else changed it" "$T/out"
+# a rule of the site's that needs a rate, and no baseline
+echo 'rules = ( { id = "site-raise"; sysctl = "net.ipv4.tcp_max_tw_buckets"; when = "tw_overflow_rate > 1"; value = "current * 2"; direction = "raise"; } );' \
+	>"$T/b3/10-tw-buckets.conf"
+expect_rc "overflowing, the fix undecided" 3 "$TWTUNE" report -p "$T/b3" \
+	--proc "$FIX/overflow" --state "$T/s3-none.json" -f json
+expect_eq "undecided for want of a baseline" \
+	"$(jget "$T/out" '[.undecided[]? | .rule] | join(",")')" site-raise
+
 # --- the report updated the state: a second run has a baseline ------------
 expect_eq "state written by report" "$(jget "$T/state.json" '.samples | length')" 1
 
