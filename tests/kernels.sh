@@ -84,6 +84,19 @@ expect_eq "2.6.32: headroom overridden by it" \
 	"$(j '[.overridden[] | "\(.rule)>\(.by)"] | join(",")')" \
 	"tw-buckets-headroom>tw-buckets-saturated"
 
+# the same host with a limit of 0, then -1: either admits no TIME_WAIT
+# (before 5.18 the comparison is signed), so doubling is no raise
+cp -R "$K/2.6.32" "$T/k0" || exit 99
+for v in 0 -1; do
+	echo "$v" >"$T/k0/sys/net/ipv4/tcp_max_tw_buckets"
+	expect_rc "2.6.32 with $v: overflowing" 2 at "2025-03-10 09:00:00" \
+		"$TWTUNE" report -p "$POL" --proc "$T/k0" --state "$T/k0.json" \
+		--root "$K/2.6.32/root" -f json
+	expect_eq "2.6.32 with $v: a positive limit" \
+		"$(j '[.plan[] | "\(.from)->\(.to) \(.rule)"] | join(",")')" \
+		"$v->16384 tw-buckets-saturated"
+done
+
 # --- OpenVZ 6 node: containers overflow their own limit ------------------
 expect_rc "openvz: containers, advice only" 0 at "2025-03-10 09:00:00" \
 	R openvz-2.6.32-042stab --root "$K/openvz-2.6.32-042stab/root"
@@ -136,9 +149,18 @@ expect_rc "5.10: -1 overflows every close" 2 R 5.10
 expect_eq "5.10: negative admits none" "$(j '[.kernel.negative_limit_unlimited, .observations.tw_ratio, .observations.tw_saturated, .verdict] | @tsv')" \
 	"false	1	1	overflowing"
 D=$(demand 0 377)
+P=$(pow2ceil $((D * 2)))
+# from a limit that admits none: at least 16384 (no tcp_ehash_entries)
+[ "$P" -lt 16384 ] && P=16384
 expect_eq "5.10: a positive limit planned" \
 	"$(j '[.plan[] | "\(.from)->\(.to) \(.rule)"] | join(",")')" \
-	"-1->$(pow2ceil $((D * 2))) tw-buckets-headroom"
+	"-1->$P tw-buckets-headroom"
+# no overflow in the window (nothing closed): -1 still admits none
+make_state "$T/5.10.json" 1843377 -1 10 "$(boot 5.10)"
+expect_rc "5.10: -1 and a quiet window: still critical" 2 R 5.10
+expect_eq "5.10: quiet: 16384 planned" \
+	"$(j '[.plan[] | "\(.from)->\(.to) \(.rule)"] | join(",")')" \
+	"-1->16384 tw-buckets-headroom"
 
 # --- 6.1: -1 is unlimited (5.18 on) --------------------------------------
 expect_rc "6.1: unlimited, nothing to change" 0 R 6.1
