@@ -116,7 +116,14 @@ void kernel_model(struct observation *o)
 		note(k, "tcp_max_tw_buckets is negative and the kernel "
 			"release is unknown: unlimited from Linux 5.18, no "
 			"TIME_WAIT at all before; taken as unlimited");
-	k->openvz = ub != NULL;
+	k->openvz = ub != NULL || k->envid_seen;
+	if (k->envid > 0)
+		note(k, "OpenVZ container %d: the hardware node may hold its "
+			"TIME_WAIT sockets below tcp_max_tw_buckets, by "
+			"tcp_max_tw_buckets_ub or the container's kmemsize "
+			"share; those overflows are logged on the node, and "
+			"only the node can change either",
+		     k->envid);
 	if (ub && ub->is_int) {
 		o->m[M_TW_MAX_UB] = ub->value;
 		note(k, "OpenVZ: each container may also hold at most "
@@ -180,8 +187,11 @@ void kernel_read_log(struct observation *o, int rootfd, const char *kmsg_text,
 		log_metrics(o);
 		return;
 	}
-	ret = klog_collect(rootfd, kmsg_text, boot_time, o->time, &k->log,
-			   err, sizeof(err));
+	/* no root to read files under (said in live_error) */
+	ret = rootfd < 0 && !kmsg_text
+		      ? -ENOENT
+		      : klog_collect(rootfd, kmsg_text, boot_time, o->time,
+				     &k->log, err, sizeof(err));
 	if (kmsg_text && ret == 0) {
 		snprintf(k->log_source, sizeof(k->log_source), "/dev/kmsg");
 	} else if (ret == 0) {
@@ -194,11 +204,15 @@ void kernel_read_log(struct observation *o, int rootfd, const char *kmsg_text,
 			snprintf(k->log_source, sizeof(k->log_source),
 				 "kernel ring buffer");
 	}
-	if (!k->log.readable)
-		util_textf(k->log_error, sizeof(k->log_error), "%s%s%s",
-			   err[0] ? err : "no log source",
-			   live_error && live_error[0] ? "; " : "",
+	if (!k->log.readable) {
+		const char *first = err[0]	   ? err
+				    : rootfd < 0 ? ""
+						 : "no log source";
+
+		util_textf(k->log_error, sizeof(k->log_error), "%s%s%s", first,
+			   first[0] && live_error && live_error[0] ? "; " : "",
 			   live_error ? live_error : "");
+	}
 	log_metrics(o);
 }
 
@@ -230,7 +244,7 @@ json_t *kernel_json(const struct observation *o)
 			"container", k->log.ctid[0] ? k->log.ctid : NULL,
 			"containers_mixed", k->log.ctid_mixed);
 	return json_pack("{s:s?, s:o, s:b, s:b, s:o, s:o, s:b, s:f, s:s, "
-			 "s:b, s:b, s:o, s:o}",
+			 "s:b, s:b, s:o, s:o, s:o}",
 			 "release", k->release[0] ? k->release : NULL,
 			 "version",
 			 k->version ? json_sprintf("%u.%u.%u",
@@ -245,5 +259,7 @@ json_t *kernel_json(const struct observation *o)
 			 "tw_lifetime_seconds", o->tw_lifetime,
 			 "tw_lifetime_from", k->lifetime_from,
 			 "tw_recycle_on", k->recycle_on, "openvz", k->openvz,
+			 "openvz_container",
+			 k->envid > 0 ? json_integer(k->envid) : json_null(),
 			 "log", log, "notes", notes);
 }

@@ -28,13 +28,17 @@ struct kernel_model {
 	int reuse_loopback; /* tcp_tw_reuse 2: 1 loopback only, 0 all */
 	const char *lifetime_from; /* what tw_lifetime comes from */
 	bool recycle_on;	   /* tcp_tw_recycle shortens some */
-	bool openvz;		   /* tcp_max_tw_buckets_ub exists */
+	bool openvz; /* tcp_max_tw_buckets_ub exists, or status has envID */
+	/* OpenVZ's "envID:" of self/status (envid_seen): the container
+	 * twtune runs in, 0 on the hardware node */
+	bool envid_seen;
+	int envid;
 	/* the kernel log, read only when there is no counter */
 	bool log_tried;
 	struct klog_evidence log;
 	char log_source[48]; /* "/dev/kmsg", "var/log/messages", ... */
 	char log_error[200]; /* why it could not be read, "" if it was */
-	char notes[4][240];  /* what the report must say about it */
+	char notes[4][320];  /* what the report must say about it */
 	int n_notes;
 };
 

@@ -11,6 +11,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -582,6 +583,30 @@ static void read_release(int procfd, struct observation *o)
 	free(text);
 }
 
+/*
+ * OpenVZ kernels add "envID:\tN" to every task's status: the container
+ * the task runs in, 0 on the hardware node (task_state() of its
+ * fs/proc/array.c).  Mainline kernels have no such line.
+ */
+static void read_envid(int procfd, struct observation *o)
+{
+	char *text = NULL, *p;
+	long long v;
+
+	if (util_read_at(procfd, "self/status", PROC_SMALL_MAX, &text, NULL) < 0)
+		return;
+	p = strstr(text, "\nenvID:");
+	if (p) {
+		p += strlen("\nenvID:");
+		p[strcspn(p, "\n")] = '\0';
+		if (util_parse_ll(p, &v) == 0 && v >= 0 && v <= INT_MAX) {
+			o->kernel.envid_seen = true;
+			o->kernel.envid = (int)v;
+		}
+	}
+	free(text);
+}
+
 static void read_boot_id(int procfd, struct observation *o)
 {
 	char *text = NULL;
@@ -788,6 +813,7 @@ int observe_collect_view(int procfd, const struct nsview *view,
 		if (ret == 0) {
 			read_boot_id(procfd, o);
 			read_release(procfd, o);
+			read_envid(procfd, o);
 			read_tw_sock_size(procfd, cache, o);
 		}
 	}

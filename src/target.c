@@ -147,6 +147,9 @@ int target_open(const struct options *o, struct target *t, bool helper)
 		       sf.f_type == PROC_SUPER_MAGIC;
 	/* only for the syslog files: a missing root is said there */
 	t->rootfd = open(o->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (t->rootfd < 0)
+		util_textf(t->log_error, sizeof(t->log_error), "--root %s: %s",
+			   o->root, strerror(errno));
 	/* whose sysctl.d the boot applies, and where twtune acts */
 	if (t->real_proc) {
 		struct stat st;

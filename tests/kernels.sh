@@ -109,6 +109,21 @@ expect_eq "openvz: advice to raise tcp_max_tw_buckets_ub on the node" \
 expect_eq "openvz: nothing twtune can change" "$(j '.plan | length')" 0
 expect_grep "openvz: the kernel note" "only the hardware node can change it" "$T/out"
 
+# --- inside an OpenVZ 6 container: envID in status, no _ub, no kernel log -
+expect_rc "openvz container: nothing to change here" 0 \
+	R openvz-ct-2.6.32-042stab --root "$T/no-such-root"
+expect_eq "openvz container: recognised by its envID" \
+	"$(j '[.kernel.openvz, .kernel.openvz_container, .observations.tw_max_ub, .observations.tw_count, .observations.tw_max] | @tsv')" \
+	"true	101		24812	262144"
+expect_eq "openvz container: the node's limits, said" \
+	"$(j '[.kernel.notes[] | select(startswith("OpenVZ container 101: the hardware node may hold its TIME_WAIT sockets below tcp_max_tw_buckets"))] | length')" 1
+expect_eq "openvz container: a missing --root is named" "$(j .kernel.log.error)" \
+	"--root $T/no-such-root: No such file or directory"
+expect_eq "openvz container: empty plan" "$(j '.plan | length')" 0
+expect_rc "the node: no container" 0 at "2025-03-10 09:00:00" \
+	R openvz-2.6.32-042stab --root "$K/openvz-2.6.32-042stab/root"
+expect_eq "the node: no container id" "$(j .kernel.openvz_container)" null
+
 # --- 3.10 (RHEL 7): the counter, still one table for the host ------------
 expect_rc "3.10: healthy" 0 R 3.10
 expect_eq "3.10: counter yes, per namespace no" \
