@@ -194,6 +194,25 @@ P=$(pow2ceil $((D * 2)))
 expect_eq "6.18: plan" "$(j '[.plan[] | "\(.from)->\(.to)"] | join(",")')" "262144->$P"
 expect_eq "6.18: tcp_tw_reuse_delay read" "$(j '.sysctls["net.ipv4.tcp_tw_reuse_delay"].value')" 1000
 
+# --- every fixture: the core observations and facts, exactly -------------
+# fixture: tw_count tw_max tw_ratio tw_saturated | counter per_namespace
+# negative_limit_unlimited reuse_2_loopback_only tw_lifetime_seconds
+while read -r k want; do
+	at "2025-03-10 09:00:00" R "$k" --root "$T/none" >"$T/out" 2>/dev/null
+	got=$(j '[.observations.tw_count, .observations.tw_max, .observations.tw_ratio, .observations.tw_saturated, .kernel.overflow_counter, .kernel.per_namespace, .kernel.negative_limit_unlimited, .kernel.reuse_2_loopback_only, .kernel.tw_lifetime_seconds] | map(tostring) | join(" ")')
+	expect_eq "$k: observations and facts" "$got" "$want"
+done <<'FIXTURES'
+2.6.18 5000 5000 1 1 false false false false 60
+2.6.32 10000 10000 1 1 false false false false 60
+3.10 2040 262144 0.007781982421875 0 true false false false 60
+4.4 180000 180000 1 1 true false false false 60
+4.19 3120 131072 0.0238037109375 0 true true false true 60
+5.10 0 -1 1 1 true true false true 60
+6.1 312000 -1 0 0 true true true true 60
+6.18 262144 262144 1 1 true true true true 60
+openvz-2.6.32-042stab 24812 262144 0.0946502685546875 0 false false false false 60
+FIXTURES
+
 # --- every fixture: the text report names the kernel -----------------------
 for k in 3.10 4.19 6.1; do
 	"$TWTUNE" report -p "$POL" --proc "$K/$k" --state "$T/$k.json" >"$T/text" 2>&1
