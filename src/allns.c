@@ -45,7 +45,7 @@ void allns_run_init(struct nsrun *x, const struct run *m)
 	r->error[0] = '\0';
 	r->view = &x->view;
 	r->ns = &x->e;
-	r->no_persist = run_persist_elsewhere(m, x->e.ino);
+	r->no_persist = run_persist_elsewhere(m, x->e.ino, &x->e);
 }
 
 /* What a namespace holds of its own: freed, never the master's. */

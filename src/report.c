@@ -788,6 +788,15 @@ static void notes_text(FILE *f, const struct report *r)
 	}
 }
 
+/* Whether any change of pl goes into the persist file. */
+static bool plan_persists(const struct plan *pl)
+{
+	for (size_t i = 0; i < pl->n_changes; i++)
+		if (pl->changes[i].persist)
+			return true;
+	return false;
+}
+
 void report_text(FILE *f, const struct report *r, bool verbose)
 {
 	const struct plan *pl = r->plan;
@@ -804,11 +813,11 @@ void report_text(FILE *f, const struct report *r, bool verbose)
 	changes_text(f, r);
 	notes_text(f, r);
 	if (!r->txn && pl->n_changes)
-		fprintf(f,
-			"\nNext: `%s` (as root) makes %s, persists and audits "
-			"%s.\n",
+		fprintf(f, "\nNext: `%s` (as root) makes %s, %s %s.\n",
 			r->next ? r->next : "twtune apply",
 			pl->n_changes == 1 ? "this change" : "these changes",
+			plan_persists(pl) ? "persists and audits"
+					  : "live only, and audits",
 			pl->n_changes == 1 ? "it" : "them");
 }
 

@@ -23,10 +23,43 @@
 #include "recover.h"
 #include "run.h"
 
-const char *run_persist_elsewhere(const struct run *r, unsigned long long ns)
+/* Why a namespace's values are live only, and how one lasts there. */
+#define LIVE_ONLY                                                        \
+	"this network namespace is not PID 1's, whose sysctl.d the boot " \
+	"applies, so its values are set live only; to keep one, "
+#define OR_WATCH ", or let twtune watch --all-netns apply it again"
+
+/* How a value lasts in a namespace of this kind: where it is made. */
+static const char *lasting(const struct netns_entry *e, bool named)
+{
+	enum cg_runtime rt = e ? e->id.runtime : CG_NONE;
+
+	if (e && e->id.pod[0])
+		return LIVE_ONLY "set it in the pod's securityContext.sysctls "
+				 "(the kubelet must allow it with "
+				 "--allowed-unsafe-sysctls)" OR_WATCH;
+	if (rt == CG_DOCKER || rt == CG_PODMAN)
+		return LIVE_ONLY "start the container with --sysctl KEY=VALUE "
+				 "(sysctls: in a compose file)" OR_WATCH;
+	if (rt == CG_NSPAWN || rt == CG_LXC)
+		return LIVE_ONLY "put it in the container's own /etc/sysctl.d, "
+				 "which its init applies at its boot (run "
+				 "twtune inside it)" OR_WATCH;
+	if (named || (e && e->name))
+		return LIVE_ONLY "set it in the unit or script that creates "
+				 "the namespace (ip netns exec NAME sysctl -w "
+				 "KEY=VALUE)" OR_WATCH;
+	return LIVE_ONLY "set it where the namespace is made: docker run "
+			 "--sysctl KEY=VALUE, a pod's securityContext.sysctls "
+			 "(the kubelet must allow them with "
+			 "--allowed-unsafe-sysctls), the unit that creates an "
+			 "ip netns" OR_WATCH;
+}
+
+const char *run_persist_elsewhere(const struct run *r, unsigned long long ns,
+				  const struct netns_entry *e)
 {
 	const struct target *t = &r->target;
-
 	/* PID 1's namespace, or where it cannot be read (another PID
 	 * namespace's init, hidden), twtune's own under --all-netns */
 	unsigned long long boot_ns =
@@ -38,12 +71,7 @@ const char *run_persist_elsewhere(const struct run *r, unsigned long long ns)
 	if (!t->real_proc || (r->o->sysctl_d && !r->o->all_netns) ||
 	    !boot_ns || !ns || ns == boot_ns)
 		return NULL;
-	return "this network namespace is not PID 1's, whose sysctl.d the "
-	       "boot applies, so its values are set live only; to keep them, "
-	       "set them where it is made: docker run --sysctl KEY=VALUE, a "
-	       "pod's securityContext.sysctls (the kubelet must allow them "
-	       "with --allowed-unsafe-sysctls), the unit that creates an ip "
-	       "netns, or twtune watch --all-netns applying them again";
+	return lasting(e, r->o->netns != NULL);
 }
 
 int run_start(struct run *r, const struct options *o, const char *command,
@@ -63,7 +91,7 @@ int run_start(struct run *r, const struct options *o, const char *command,
 			 !strcmp(command, "report") || !strcmp(command, "apply"));
 	if (rc)
 		return rc;
-	r->no_persist = run_persist_elsewhere(r, r->target.netns_ino);
+	r->no_persist = run_persist_elsewhere(r, r->target.netns_ino, NULL);
 	return boundary_cross(o, &r->target, role, WANT_STATE | WANT_OUTPUT,
 			      &r->b);
 }
@@ -478,6 +506,10 @@ void run_assess(struct run *r)
 	policy_check_keys(&r->pol, observed_present, &r->obs, &r->warnings);
 	run_sockets(r);
 	run_plan(r);
+	/* live only (--no-persist, another namespace): the plan says so */
+	if (r->no_persist || r->o->no_persist)
+		for (size_t i = 0; i < r->plan.n_changes; i++)
+			r->plan.changes[i].persist = false;
 	check_shadowing(r);
 	if (r->no_persist && r->plan.n_changes && !r->o->no_persist)
 		msgs_addf(&r->warnings, "%s", r->no_persist);

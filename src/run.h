@@ -147,6 +147,7 @@ void run_free(struct run *r);
  * PID 1's, whose sysctl.d the boot applies, and no --sysctl-d names
  * another target), with how to keep them; NULL when they are.
  */
-const char *run_persist_elsewhere(const struct run *r, unsigned long long ns);
+const char *run_persist_elsewhere(const struct run *r, unsigned long long ns,
+				  const struct netns_entry *e);
 
 #endif

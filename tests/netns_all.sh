@@ -59,6 +59,12 @@ expect_eq "the others are fine" \
 	"$(jget "$T/j" '[.namespaces[] | select(.verdict == "ok")] | length')" 14
 expect_eq "live only, not PID 1's namespace" \
 	"$(jget "$T/j" "[.namespaces[] | select(.netns_inode == $INO5) | .warnings[] | select(test(\"not PID 1's\"))] | length")" 1
+expect_eq "how to keep a value, for a named namespace" \
+	"$(jget "$T/j" "[.namespaces[] | select(.netns_inode == $INO5) | .warnings[] | select(test(\"the unit or script that creates the namespace\"))] | length")" 1
+expect_eq "and for one only a process holds" \
+	"$(jget "$T/j" "[.namespaces[] | select(.netns_inode == $INOU2) | .warnings[] | select(test(\"where the namespace is made: docker run\"))] | length")" 1
+expect_eq "and its plan says so" \
+	"$(jget "$T/j" "[.namespaces[] | select(.netns_inode == $INO5) | .plan[].persist] | unique | join(\",\")")" false
 expect_rc "text" 2 A report
 expect_grep "a table" "^16 network namespaces" "$T/out"
 expect_grep "the worst first" "^$P-5 *full\|^sleep\[$U2\] *full" "$T/out"
@@ -134,6 +140,9 @@ expect_eq "B planned, not backed off" \
 	"$(jget "$T/out" '[.plan[].key] | join(",")')" net.ipv4.tcp_max_tw_buckets
 expect_eq "no back-off note" "$(jget "$T/out" '[.warnings[] | select(test("someone else"))] | length')" 0
 # one namespace with --netns: live only too, unless --sysctl-d names a target
+expect_rc "report --netns B, text" 2 "$TWTUNE" report --netns "$P-6" -p "$POL" \
+	--state "$T/state.json" --no-auto-sample
+expect_grep "Next: says live only" "^Next: .* makes this change, live only, and audits it" "$T/out"
 expect_rc "apply --netns B" 0 "$TWTUNE" apply --netns "$P-6" -p "$POL" \
 	--state "$T/state.json" --root "$T/root" --audit-log "$T/audit.jsonl"
 expect_eq "B live only" "$(ls -A "$T/root/etc/sysctl.d")" ""
