@@ -24,7 +24,17 @@
 #    overflows: the caveat, the overflow's direction, and the churn;
 #  - in a third, edgeproxy (alone in its cgroup) opens a new upstream
 #    connection per request and closes both first: one owner both ways,
-#    told it churns both ways.
+#    told it churns both ways;
+#  - in a fourth, a stale full table: 50 incoming TIME_WAIT more than 10 s
+#    old, then 300 outgoing connections that all overflow it within the
+#    sample window: the old sockets do not stand for the overflow, whose
+#    direction is unknown ("only 0 of the TIME_WAIT in the table got a
+#    bucket in the last 10 s"), and loopback's churn does not tell either;
+#  - in a fifth, A, joined by a veth pair to a sixth, B, where a server
+#    listens: A's table of 50 is full of connections to B that A closed
+#    first, and 300 more overflow it in the window; A accepts none, so the
+#    churn alone says the overflow is outgoing ("more than the 0/s
+#    connections accepted").
 . "${SRCDIR:-.}/tests/lib.sh"
 : "${WHYLOAD:?WHYLOAD must point at tests/whyload}"
 : "${TWLOAD:?TWLOAD must point at tests/twload}"
@@ -81,6 +91,118 @@ if [ "${TWTUNE_WHY_PHASE:-}" = overflow ]; then
 	R --sample 1 >"$T/o.txt" 2>/dev/null
 	expect_grep "text: the caveat" "full table .*the table is full: the dump holds only the 50" "$T/o.txt"
 	expect_grep "text: the direction" "The overflow is most likely outgoing" "$T/o.txt"
+	finish
+fi
+
+# ---- a stale full table, overflowed the other way -----------------------
+# (why.c used to take the old sockets' direction, "incoming", for it)
+if [ "${TWTUNE_WHY_PHASE:-}" = stale ]; then
+	ip link set lo up || exit 99
+	echo "40000 60999" >$SYS/ip_local_port_range
+	echo 0 >$SYS/tcp_tw_reuse
+	echo 50 >$SYS/tcp_max_tw_buckets
+	expect_rc "60 incoming connections fill the table of 50" 0 \
+		"$TWLOAD" --incoming -n 60 -p 6100
+	# until none of them got its bucket in the last 10 s (50 s or more
+	# left of its 60)
+	sleep 11
+	ss -Htan state time-wait -o >"$T/ss.out"
+	expect_eq "TIME_WAIT in the table" "$(wc -l <"$T/ss.out")" 50
+	expect_eq "all of them incoming, on :6100" "$(grep -c '^0 *0 *127\.0\.0\.1:6100 ' "$T/ss.out")" 50
+	expect_eq "none of them young" \
+		"$(grep -c -e 'timewait,[5-9][0-9]sec' -e 'timewait,[0-9]*min' "$T/ss.out")" 0
+	R --sample 3 -f json >"$T/s.json" 2>"$T/s.err" &
+	RP=$!
+	sleep 1
+	expect_rc "300 outgoing connections within the sample window" 0 "$TWLOAD" -n 300 -p 6200
+	wait $RP
+	j() { jget "$T/s.json" "$1"; }
+	expect_eq "overflows in the window" "$(j .observations.tw_overflow_delta)" 300
+	expect_eq "connections opened in the window" \
+		"$(j '.observations.active_open_rate * .baseline.window_seconds | round')" 300
+	expect_eq "connections accepted in the window" \
+		"$(j '.observations.passive_open_rate * .baseline.window_seconds | round')" 300
+	expect_eq "the table is full" "$(j .why.full)" true
+	expect_has "the caveat counts the overflows" "$(j .why.caveat)" "300 more closed without one"
+	expect_eq "the overflow's direction" "$(j .why.overflow_direction)" unknown
+	expect_has "why unknown: the table is stale" "$(j .why.caveat)" \
+		"The overflow is of unknown direction: only 0 of the TIME_WAIT in the table got a bucket in the last 10 s"
+	expect_has "and the churn does not tell" "$(j .why.caveat)" "does not tell the two apart"
+	expect_eq "the table's cause is the old one" \
+		"$(j '[.causes[] | "\(.kind) \(.local_port) \(.time_wait)"] | join(",")')" "incoming 6100 50"
+	finish
+fi
+
+# ---- a full table overflowed by connections across a veth pair ----------
+if [ "${TWTUNE_WHY_PHASE:-}" = veth ]; then
+	ip link set lo up || exit 99
+	echo "40000 60999" >$SYS/ip_local_port_range
+	echo 0 >$SYS/tcp_tw_reuse
+	echo 50 >$SYS/tcp_max_tw_buckets
+	command -v nsenter >/dev/null || skip "nsenter (util-linux) not found"
+	# B: a namespace of its own, which lives as long as this sleep (and
+	# the server entered into it); A is this one
+	unshare -n sleep 30 &
+	HOLD=$!
+	B_PIDS=$HOLD
+	stop_b() {
+		for p in $B_PIDS; do kill "$p" 2>/dev/null; done
+		for p in $B_PIDS; do wait "$p" 2>/dev/null; done
+		cleanup
+	}
+	trap stop_b EXIT
+	# and when killed (a harness's timeout, ^C, a closed pipe)
+	trap 'exit 129' HUP PIPE
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	in_b() { nsenter -t "$HOLD" -n "$@"; }
+	b_apart() { [ "$(readlink /proc/"$HOLD"/ns/net)" != "$(readlink /proc/$$/ns/net)" ]; }
+	wait_for 5 b_apart || { echo "namespace B did not come up"; exit 99; }
+	ip link add twwhyA type veth peer name twwhyB netns "$HOLD" 2>"$T/veth.err" ||
+		skip "cannot create a veth pair: $(cat "$T/veth.err")"
+	{ ip addr add 10.77.0.1/24 dev twwhyA && ip link set twwhyA up &&
+		in_b ip link set lo up && in_b ip addr add 10.77.0.2/24 dev twwhyB &&
+		in_b ip link set twwhyB up; } || exit 99
+	# not through in_b: $! must be the server (nsenter execs it), not a
+	# subshell that stop_b would kill and leave the server behind
+	nsenter -t "$HOLD" -n "$WHYLOAD" serve --name backend -a 10.77.0.2 -p 9000 \
+		--seconds 30 >"$T/b.out" &
+	SRV=$!
+	B_PIDS="$B_PIDS $SRV"
+	if wait_for 5 grep -qs listening "$T/b.out"; then
+		ok "B's server listens on 10.77.0.2:9000"
+	else
+		not_ok "B's server did not start"
+		finish
+	fi
+	expect_eq "the server to stop on exit" "$(cat /proc/"$SRV"/comm)" backend
+	expect_eq "nothing listens in A" "$(ss -Htln | wc -l)" 0
+	expect_eq "B's server is not in A" "$(ss -Htln 'sport = :9000' | wc -l)" 0
+	expect_rc "60 connections to B that A closes first" 0 \
+		"$TWLOAD" --remote -a 10.77.0.2 -p 9000 -n 60
+	ss -Htan state time-wait >"$T/ss.out"
+	expect_eq "A's table of 50 is full of them" "$(grep -c '^0 *0 *10\.77\.0\.1:[0-9]* *10\.77\.0\.2:9000$' "$T/ss.out")" 50
+	R --sample 3 -f json >"$T/v.json" 2>"$T/v.err" &
+	RP=$!
+	B_PIDS="$B_PIDS $RP"
+	sleep 1
+	expect_rc "300 more within the sample window" 0 \
+		"$TWLOAD" --remote -a 10.77.0.2 -p 9000 -n 300
+	wait $RP
+	j() { jget "$T/v.json" "$1"; }
+	expect_eq "overflows in the window" "$(j .observations.tw_overflow_delta)" 300
+	expect_eq "connections A opened in the window" \
+		"$(j '.observations.active_open_rate * .baseline.window_seconds | round')" 300
+	expect_eq "connections A accepted in the window" \
+		"$(j '.observations.passive_open_rate * .baseline.window_seconds | round')" 0
+	expect_eq "the table is full" "$(j .why.full)" true
+	expect_has "the caveat counts the overflows" "$(j .why.caveat)" "300 more closed without one"
+	expect_eq "the overflow's direction" "$(j .why.overflow_direction)" outgoing
+	expect_has "why outgoing: the churn" "$(j .why.caveat)" \
+		"more than the 0/s connections accepted, so at least 100% of it is outgoing"
+	expect_has "the churn line" "$(j .why.churn)" "/s opened by this host, 0/s accepted"
+	expect_eq "the cause" "$(j '[.causes[] | "\(.kind) \(.remote) \(.time_wait)"] | join(",")')" \
+		"outgoing 10.77.0.2:9000 50"
 	finish
 fi
 
@@ -285,4 +407,20 @@ TWTUNE_WHY_PHASE=proxy TWTUNE_WHY_CG="$PROXY" unshare -n sh "$0" >"$T/phase.out"
 rc=$?
 sed 's/^/  [proxy] /' "$T/phase.out"
 expect_eq "the proxy checks" "$rc" 0
+
+# a stale full table, in a namespace of its own
+TWTUNE_WHY_PHASE=stale unshare -n sh "$0" >"$T/phase.out" 2>&1
+rc=$?
+sed 's/^/  [stale table] /' "$T/phase.out"
+expect_eq "the stale-table checks" "$rc" 0
+
+# two namespaces joined by a veth pair
+TWTUNE_WHY_PHASE=veth unshare -n sh "$0" >"$T/phase.out" 2>&1
+rc=$?
+sed 's/^/  [veth] /' "$T/phase.out"
+if [ "$rc" = 77 ]; then
+	echo "# the veth checks skipped"
+else
+	expect_eq "the veth checks" "$rc" 0
+fi
 finish

@@ -10,11 +10,18 @@
  * connect that fails is counted by its errno rather than ending the run.
  * With -l 1 (the default) every connection goes to one (address, port).
  * --hold N then opens N more connections and keeps them, with the
- * listeners, until it is signalled.  Bounded in count and time; run it
- * only inside a throwaway network namespace.
+ * listeners, until it is signalled.  With --remote there is no local
+ * listener: something else listens on ADDRESS:FIRST_PORT (..+LISTENERS-1),
+ * in another network namespace say, and twload only connects, sends its
+ * FIN first and reads the peer's (which puts the connection in TIME_WAIT
+ * here) before it closes; a peer that does not close within 10 s breaks
+ * the load.  Bounded in count and time; run it only inside a throwaway
+ * network namespace.
  *
  *   twload [-n COUNT | --rate R --seconds T] [-l LISTENERS] [-a ADDRESS]
  *          [-p FIRST_PORT] [-b CLIENT_ADDRESS] [--incoming] [--hold N]
+ *   twload --remote -a ADDRESS -p PORT [-n COUNT | --rate R --seconds T]
+ *          [-l PORTS] [-b CLIENT_ADDRESS]
  *
  * The last line on stdout (before --hold's) is for tests to parse:
  *   connections=N ok=N eaddrnotavail=N other_errors=N seconds=S max_lag_ms=L
@@ -34,6 +41,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,6 +54,7 @@
 /* --seconds leaves the alarm room for the lag and --hold */
 #define MAX_SECONDS (TIME_LIMIT - 2 * MAX_LAG_S)
 #define ERRNO_SLOTS 256
+#define REMOTE_TIMEOUT_S 10 /* --remote: for the peer's FIN */
 #define NSEC 1000000000LL
 
 struct load_stats {
@@ -63,6 +72,7 @@ struct target {
 	long listeners;
 	const char *from;
 	int incoming;
+	int remote; /* no listeners here: connect to sa and close first */
 };
 
 static volatile sig_atomic_t stop_requested;
@@ -179,6 +189,32 @@ static int drain_close(int fd)
 }
 
 /*
+ * --remote: one connection to sa[l] that this side closes first.  The
+ * peer's FIN, read before close(), puts it in TIME_WAIT here (or, when
+ * the table is full, closes it without one), so it is done when this
+ * returns.  Returns as connection() does.
+ */
+static int remote_connection(const struct target *t, long l, int *err)
+{
+	struct timeval tv = { .tv_sec = REMOTE_TIMEOUT_S };
+	int fd, e;
+
+	*err = 0;
+	fd = client(&t->sa[l], t->sl[l], t->from);
+	if (fd < 0) {
+		*err = errno ? errno : EIO;
+		return 0;
+	}
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0 ||
+	    shutdown(fd, SHUT_WR) < 0) {
+		e = errno;
+		close(fd);
+		return -e;
+	}
+	return drain_close(fd);
+}
+
+/*
  * One connection to listener l, closed so that the chosen side holds
  * TIME_WAIT.  Returns 0 with *err 0 when made, 0 with *err set to the
  * errno of a failed socket/bind/connect (the load goes on), or -errno
@@ -188,6 +224,8 @@ static int connection(const struct target *t, long l, int *err)
 {
 	int cfd, sfd, first, second;
 
+	if (t->remote)
+		return remote_connection(t, l, err);
 	*err = 0;
 	cfd = client(&t->sa[l], t->sl[l], t->from);
 	if (cfd < 0) {
@@ -362,6 +400,7 @@ int main(int argc, char **argv)
 		{ "hold", required_argument, NULL, 'H' },
 		{ "rate", required_argument, NULL, 'R' },
 		{ "seconds", required_argument, NULL, 'S' },
+		{ "remote", no_argument, NULL, 'r' },
 		{ 0 },
 	};
 	static struct target t;
@@ -391,6 +430,7 @@ int main(int argc, char **argv)
 		case 'p': first_port = parse_num("-p", optarg, 0, 65535); break;
 		case 'b': t.from = optarg; break;
 		case 'i': t.incoming = 1; break;
+		case 'r': t.remote = 1; break;
 		case 'H':
 			hold = parse_num("--hold", optarg, 0, MAX_HOLD);
 			break;
@@ -403,7 +443,8 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr,
-				"usage: twload [-n COUNT | --rate R --seconds T] [-l LISTENERS] [-a ADDRESS] [-p PORT] [-b FROM] [--incoming] [--hold N]\n");
+				"usage: twload [-n COUNT | --rate R --seconds T] [-l LISTENERS] [-a ADDRESS] [-p PORT] [-b FROM] [--incoming] [--hold N]\n"
+				"       twload --remote -a ADDRESS -p PORT [-n COUNT | --rate R --seconds T] [-l PORTS] [-b FROM]\n");
 			return 64;
 		}
 	}
@@ -416,6 +457,11 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"twload: -p %ld with -l %ld goes past port 65535\n",
 			first_port, t.listeners);
+		return 64;
+	}
+	if (t.remote && (t.incoming || hold || !first_port)) {
+		fprintf(stderr,
+			"twload: --remote wants -p PORT, and goes without --incoming and --hold\n");
 		return 64;
 	}
 	if (!rate != !seconds || (rate && count_given)) {
@@ -431,6 +477,12 @@ int main(int argc, char **argv)
 	}
 	alarm(TIME_LIMIT);
 	for (long i = 0; i < t.listeners; i++) {
+		if (t.remote) {
+			t.sl[i] = parse_addr(addr, (unsigned)(first_port + i),
+					     &t.sa[i]);
+			t.lfd[i] = -1;
+			continue;
+		}
 		t.lfd[i] = listener(addr,
 				    first_port ? (unsigned)(first_port + i) : 0,
 				    &t.sa[i], &t.sl[i]);

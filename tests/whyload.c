@@ -5,14 +5,15 @@
  * renames itself (prctl PR_SET_NAME, so its comm is --name) before it
  * opens any socket.  Bounded: at most 100,000 connections, and every role
  * ends itself after --seconds (default 120).  Run it only inside a
- * throwaway network namespace.
+ * throwaway network namespace.  -a ADDRESS (IPv4) listens on and connects
+ * to ADDRESS instead of 127.0.0.1 (a server across a veth pair, say).
  *
  *   whyload serve --name N -p PORT [--close-first]
- *       Listen on 127.0.0.1:PORT and answer every line with "ok": with
- *       --close-first close each connection after its first answer (a
- *       server without keep-alive: TIME_WAIT stays here), else when the
- *       client has closed.  Prints "listening PORT", then serves until
- *       SIGTERM.
+ *       Listen on 127.0.0.1:PORT (-a: ADDRESS:PORT) and answer every line
+ *       with "ok": with --close-first close each connection after its
+ *       first answer (a server without keep-alive: TIME_WAIT stays here),
+ *       else when the client has closed.  Prints "listening PORT", then
+ *       serves until SIGTERM.
  *   whyload get --name N -p PORT -n COUNT
  *       COUNT requests, a connection each, reading until the server
  *       closes.  Prints "done COUNT".
@@ -61,12 +62,15 @@ static void die(const char *what)
 	exit(1);
 }
 
-static struct sockaddr_in loopback(unsigned port)
+/* -a, 127.0.0.1 by default */
+static struct in_addr address;
+
+static struct sockaddr_in endpoint(unsigned port)
 {
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET,
 		.sin_port = htons((unsigned short)port),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+		.sin_addr = address,
 	};
 
 	return sin;
@@ -74,7 +78,7 @@ static struct sockaddr_in loopback(unsigned port)
 
 static int listen_on(unsigned port)
 {
-	struct sockaddr_in sin = loopback(port);
+	struct sockaddr_in sin = endpoint(port);
 	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0 ||
@@ -89,7 +93,7 @@ static int listen_on(unsigned port)
 
 static int connect_to(unsigned port)
 {
-	struct sockaddr_in sin = loopback(port);
+	struct sockaddr_in sin = endpoint(port);
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
@@ -223,10 +227,18 @@ int main(int argc, char **argv)
 	long count = 0, port = 0, upstream = 0, seconds = 120;
 	int close_first = 0, opt;
 
+	address.s_addr = htonl(INADDR_LOOPBACK);
 	optind = 2;
-	while ((opt = getopt_long(argc, argv, "n:p:u:", lo, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "a:n:p:u:", lo, NULL)) != -1) {
 		switch (opt) {
 		case 'N': name = optarg; break;
+		case 'a':
+			if (inet_pton(AF_INET, optarg, &address) != 1) {
+				fprintf(stderr, "whyload: bad address %s\n",
+					optarg);
+				return 64;
+			}
+			break;
 		case 'c': close_first = 1; break;
 		case 'n': count = strtol(optarg, NULL, 10); break;
 		case 'p': port = strtol(optarg, NULL, 10); break;
@@ -239,7 +251,7 @@ int main(int argc, char **argv)
 	    count > MAX_COUNT || upstream < 0 || upstream > 65535 ||
 	    seconds < 1 || seconds > 600) {
 		fprintf(stderr,
-			"usage: whyload serve|get|pool|proxy --name NAME -p PORT [-n COUNT] [-u UPSTREAM] [--close-first] [--seconds S]\n");
+			"usage: whyload serve|get|pool|proxy --name NAME [-a ADDRESS] -p PORT [-n COUNT] [-u UPSTREAM] [--close-first] [--seconds S]\n");
 		return 64;
 	}
 	/* the comm the report must show */
