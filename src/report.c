@@ -876,10 +876,10 @@ void report_ns_label(const struct netns_entry *e, unsigned long long ino,
 {
 	const struct cg_identity *id = e ? &e->id : NULL;
 
+	/* the pod or container first: their runtimes' bind-mount names
+	 * (cni-<uuid>, docker/<sandbox id>) say little to an operator */
 	if (e && e->self)
 		snprintf(buf, len, "twtune's own");
-	else if (e && e->name)
-		snprintf(buf, len, "%s", e->name);
 	else if (id && id->pod[0])
 		snprintf(buf, len, "pod %s%s%s", id->pod,
 			 id->container[0] ? " container " : "",
@@ -887,6 +887,8 @@ void report_ns_label(const struct netns_entry *e, unsigned long long ino,
 	else if (id && id->container[0])
 		snprintf(buf, len, "%s %s", cgname_runtime_name(id->runtime),
 			 id->container);
+	else if (e && e->name)
+		snprintf(buf, len, "%s", e->name);
 	else if (id && id->runtime == CG_SYSTEMD_UNIT && id->unit[0])
 		snprintf(buf, len, "unit %s", id->unit);
 	else if (e && e->pid)

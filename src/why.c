@@ -220,7 +220,13 @@ static enum why_dir direction(const struct sock_stats *st,
 	char x[32], y[32];
 
 	arrive = tot / life + (ovr > 0 ? ovr : 0);
-	if (!isnan(a) && !isnan(p) && arrive > 0) {
+	/*
+	 * Each arrival is a connection opened or accepted: where the churn
+	 * counts not even half as many connections (a table that stopped
+	 * turning over, so that the estimate from its size is wrong), it
+	 * says nothing about the direction.
+	 */
+	if (!isnan(a) && !isnan(p) && arrive > 0 && a + p >= arrive / 2) {
 		double out_min = (arrive - p) / arrive;
 		double in_min = (arrive - a) / arrive;
 
@@ -307,8 +313,10 @@ static void caveat(const struct sock_stats *st, const struct observation *o,
 			 rate(o->m[M_TW_OVERFLOW_RATE], c, sizeof(c)));
 	w->overflow_dir = direction(st, o, basis, sizeof(basis));
 	util_textf(w->caveat, sizeof(w->caveat),
-		"the table is full: the dump holds only the %s TIME_WAIT sockets that got a bucket%s, and the shares are of those. The overflow is %s%s: %s",
+		"the table is full: the dump holds only the %s TIME_WAIT sockets that got a bucket%s, and the shares are of those. %s %s%s: %s",
 		fmt((double)st->states[TCP_TIME_WAIT], a, sizeof(a)), more,
+		d > 0 ? "The overflow is"
+		      : "No overflow was counted; what enters it is",
 		w->overflow_dir == WHY_DIR_UNKNOWN ? "of unknown direction"
 		: w->overflow_dir == WHY_DIR_BOTH  ? "both ways"
 						   : "most likely ",

@@ -453,6 +453,30 @@ static void syn_flood_refers_to_its_advice(void **state)
 	contains(w.syn_flood, "syn-flood-hint");
 }
 
+/*
+ * A full table that no longer turns over (nothing opened or accepted):
+ * the arrivals its size implies are not connections, and the churn says
+ * nothing; nor is there an overflow to speak of.
+ */
+static void a_stale_table_is_not_judged_by_its_churn(void **state)
+{
+	struct sock_stats st;
+	struct observation o;
+	struct why w;
+
+	(void)state;
+	dump(&st, 50, 0);
+	full(&o, 0, 0);
+	o.m[M_TW_OVERFLOW_DELTA] = 0;
+	o.m[M_TW_OVERFLOW_RATE] = 0;
+	why_diagnose(&st, &o, false, &w);
+	assert_int_equal(w.overflow_dir, WHY_DIR_INCOMING);
+	lacks(w.caveat, "connections accepted, so at least");
+	contains(w.caveat, "No overflow was counted; what enters it is most "
+			   "likely incoming: the table holds TIME_WAIT 0% "
+			   "outgoing and 100% incoming");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -472,6 +496,7 @@ int main(void)
 			full_table_overflow_is_incoming_when_few_are_opened),
 		cmocka_unit_test(
 			full_table_without_churn_evidence_follows_the_table),
+		cmocka_unit_test(a_stale_table_is_not_judged_by_its_churn),
 		cmocka_unit_test(syn_flood_refers_to_its_advice),
 	};
 
