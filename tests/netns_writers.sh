@@ -232,6 +232,7 @@ if [ -n "$FT" ]; then
 	W=$!
 	PIDS=$W
 	wait_for 5 is tcp_fin_timeout 31
+	t0=$(cut -d' ' -f1 /proc/uptime) # (monotonic, not faked here)
 	expect_eq "watch flipped once" "$(cat $SYS/tcp_fin_timeout)" 31
 	echo "+2m" >"$T/clock"   # the wall clock jumps two minutes ahead
 	sleep 1.5
@@ -239,13 +240,35 @@ if [ -n "$FT" ]; then
 		"$(cat $SYS/tcp_fin_timeout)" 31
 	expect_grep "and says why" "less than 60 s ago" "$T/clock.log"
 	echo "-1h" >"$T/clock"   # and an hour back
-	echo 1000 >$SYS/tcp_max_tw_buckets
-	sleep 1
-	expect_eq "after a backward step watch still ticks (nothing else to change)" \
-		"$(cat $SYS/tcp_max_tw_buckets)" 1000
+	# Every tick while the cooldown holds says so once: count them.  A
+	# wait for the next tick timed on the wall clock would now last an
+	# hour.
+	sleep 0.3
+	n0=$(grep -c "less than 60 s ago" "$T/clock.log")
+	sleep 2
+	ticks=$(($(grep -c "less than 60 s ago" "$T/clock.log") - n0))
+	if [ "$ticks" -ge 6 ] && [ "$ticks" -le 14 ]; then
+		ok "after a backward step watch still ticks: $ticks ticks in 2 s at 0.2 s"
+	else
+		not_ok "after a backward step: $ticks ticks in 2 s at 0.2 s (want 6..14)"
+	fi
+	expect_eq "the cooldown holds across a backward step" \
+		"$(cat $SYS/tcp_fin_timeout)" 31
+	# and ends 60 s after the first flip, not an hour later (a cooldown
+	# on the wall clock would end at the wall clock's 60 s, an hour
+	# away now)
+	wait_for 70 is tcp_fin_timeout 30
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	expect_eq "the cooldown ended" "$(cat $SYS/tcp_fin_timeout)" 30
+	if awk -v a="$t0" -v b="$t1" 'BEGIN { d = b - a; exit !(d >= 59 && d <= 63) }'; then
+		ok "on the monotonic schedule: flipped back $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s after the first flip"
+	else
+		not_ok "flipped back $(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }') s after the first flip (want 59..63)"
+	fi
 	stop $W
 	verify "$LOG"
-	echo 5000 >$SYS/tcp_max_tw_buckets
+	expect_eq "two runs audited, the flip and the flip back" \
+		"$($JQ -r 'select(.phase == "result") | .result' "$LOG" | tr '\n' ' ')" "ok ok "
 else
 	not_ok "libfaketime is needed for the clock steps (sh tools/install-deps.sh --test)"
 fi
