@@ -680,19 +680,18 @@ struct finding {
 	const char *run; /* the one asked for, or NULL */
 	json_t *cands;	 /* records a rollback could undo, in log order */
 	json_t *undone;	 /* runs rolled back already */
+	json_t *pending; /* the last record read, not yet vouched for */
 };
 
-static int collect(void *ctx, json_t *rec, size_t line)
+static void take(struct finding *f, json_t *rec)
 {
-	struct finding *f = ctx;
 	const char *r = json_string_value(json_object_get(rec, "run"));
 	const char *ph = json_string_value(json_object_get(rec, "phase"));
 	const char *mode = json_string_value(json_object_get(rec, "mode"));
 	const char *of = json_string_value(json_object_get(rec, "rollback_of"));
 
-	(void)line;
 	if (!mode)
-		return 0;
+		return;
 	if (strcmp(ph, "intent") == 0) {
 		/*
 		 * Until its result turns up, an intent stands for a run that
@@ -704,25 +703,42 @@ static int collect(void *ctx, json_t *rec, size_t line)
 
 		json_object_set_new(c, "incomplete", json_true());
 		json_array_append_new(f->cands, c);
-		return 0;
+		return;
 	}
 	drop_intent(f->cands, r);
 	if (strcmp(mode, "rollback") == 0) {
 		if (of && changed_something(rec))
 			json_array_append_new(f->undone, json_string(of));
 		if (!f->run || strcmp(r, f->run))
-			return 0;
+			return;
 	} else if (f->run ? strcmp(r, f->run) != 0 : !changed_something(rec)) {
-		return 0;
+		return;
 	}
 	json_array_append(f->cands, rec);
+}
+
+/*
+ * A record is vouched for by the next line's prev: so each is taken when
+ * the line after it checks, and the one before a break in the chain is
+ * never taken (an altered record breaks the chain at the next line).
+ */
+static int collect(void *ctx, json_t *rec, size_t line)
+{
+	struct finding *f = ctx;
+
+	(void)line;
+	if (f->pending) {
+		take(f, f->pending);
+		json_decref(f->pending);
+	}
+	f->pending = json_incref(rec);
 	return 0;
 }
 
 int audit_find_run(const char *path, const char *run, json_t **out, char *err,
 		   size_t errlen)
 {
-	struct finding f = { run, json_array(), json_array() };
+	struct finding f = { run, json_array(), json_array(), NULL };
 	char why[512] = "";
 	struct scan sc = { .err = why, .errlen = sizeof(why) };
 	json_t *best = NULL;
@@ -731,6 +747,11 @@ int audit_find_run(const char *path, const char *run, json_t **out, char *err,
 
 	*out = NULL;
 	ret = scan_log(path, true, &sc, collect, &f);
+	/* the last record: nothing after it to break the chain (a torn
+	 * tail is a killed writer's, not a break) */
+	if (f.pending && ret != -EBADMSG)
+		take(&f, f.pending);
+	json_decref(f.pending);
 	/*
 	 * A rollback restores what the log says: only a record the hash
 	 * chain vouches for, from the first line up to it.  Without --run

@@ -364,10 +364,18 @@ expect_rc "rollback --run A with a break before it" 1 C rollback --run "$RUN_A"
 expect_grep "is refused" "run $RUN_A is not found before the log stops verifying (line 2: hash chain broken" "$T/err"
 expect_eq "nothing restored" "$(cat "$SYS/tcp_max_tw_buckets")" 5000
 expect_eq "nothing audited" "$(wc -l <"$T/log/chain.jsonl" | tr -d ' ')" 6
-# Not tested yet: a break right after A's record (line 4 itself altered,
-# so line 5 does not verify).  Nothing vouches for that record, yet
-# rollback --run A restores the values it holds now; a check needs
-# audit_find_run to drop the record just before a break first.
+# a break right after A's result: line 4 itself altered, so line 5 does
+# not verify.  Nothing vouches for that record: only A's intent (line 3,
+# vouched for by line 4's prev) is used, as a run that may have stopped
+# halfway, and what the forged result says is never restored.
+cp "$T/chain.good" "$T/log/chain.jsonl"
+cp "$T/chain-s.good" "$T/chain-s.json"
+echo 5000 >"$SYS/tcp_max_tw_buckets"
+sed -i '4s/"before":1000,/"before":1234,/' "$T/log/chain.jsonl"
+expect_rc "the altered result breaks the chain" 1 "$TWTUNE" audit verify "$T/log/chain.jsonl"
+expect_grep "at the next line" "chain.jsonl:5: hash chain broken" "$T/err"
+expect_rc "rollback --run A" 0 C rollback --run "$RUN_A"
+expect_eq "the intent's value, not the forged 1234" "$(cat "$SYS/tcp_max_tw_buckets")" 1000
 
 # ---- 2^53 + 1: integers stay exact ---------------------------------------------
 copy_fixture overflow
