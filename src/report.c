@@ -701,7 +701,9 @@ static void sysctls_text(FILE *f, const struct observation *o)
 		if (!s->exists && t && !(t->flags & TUN_SHOWN))
 			continue;
 		fprintf(f, "  %-32s %s\n", s->key,
-			s->exists ? s->raw : "(not present on this kernel)");
+			!s->exists ? "(not present on this kernel)"
+			: s->raw   ? s->raw
+				   : "(unreadable)");
 	}
 }
 

@@ -114,6 +114,8 @@ mkfifo "$SYS/tcp_tw_reuse"
 bounded "report with a FIFO at a fixture sysctl" 5 65536 "$TWTUNE" report -p "$T/pol" \
 	--proc "$T/proc" --state "$T/s2.json"
 expect_grep "unknown, not a hang" "net.ipv4.tcp_tw_reuse: read: Invalid argument; treated as unknown" "$T/out"
+expect_grep "the sysctls table says unreadable" "^  net.ipv4.tcp_tw_reuse  *(unreadable)$" "$T/out"
+expect_eq "never (null)" "$(grep -c '(null)' "$T/out")" 0
 # a rule that would write the key whatever it holds
 cat >"$T/reuse.conf" <<'P'
 rules = ( { id = "reuse-on"; sysctl = "net.ipv4.tcp_tw_reuse"; when = "1";
