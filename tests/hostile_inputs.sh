@@ -97,9 +97,16 @@ wait "$READER" 2>/dev/null
 [ -e "$T/fifo.got" ] && [ ! -s "$T/fifo.got" ] && ok "nothing written into the FIFO" ||
 	not_ok "written into the FIFO: $(head -c 200 "$T/fifo.got" 2>&1)"
 rm -f "$T/fifo-state.json" "$T/fifo.got"
-# (a new audit log: with a record in it, watch observes at start, before
-# its first tick, and replaces the state file without logging that
-# observation's warning; no check here until that is fixed)
+# with apply's audit log, which has records: watch observes once at
+# start, before its first tick, and says that observation's warnings
+mkfifo "$T/fifo-state.json"
+watch_briefly "watch with a FIFO at the state file, after apply's runs" \
+	wfifo0 -p "$T/pol" --proc "$T/proc" --state "$T/fifo-state.json" \
+	--sysctl-d "$T/sd-fifo" --audit-log "$T/log/fifo-state.jsonl"
+expect_eq "watch says so at start" \
+	"$(grep -c "fifo-state.json: not a regular file (ignored)" "$T/wfifo0.log")" 1
+rm -f "$T/fifo-state.json"
+# and with a new audit log: at its first tick
 copy_fixture overflow
 mkfifo "$T/fifo-state.json"
 watch_briefly "watch with a FIFO at the state file" wfifo -p "$T/pol" \
