@@ -102,7 +102,9 @@ fi
 
 # 2. one apply while a similar load runs
 ov0=$(overflows)
-"$TWLOAD" --rate 200 --seconds 8 -p $DEST_PORT >"$d/during.out" 2>"$d/during.err" &
+# (a client with a pooled connection to its destination, as most have:
+# the peer's timestamps are seen on it, so reuse can be counted on)
+"$TWLOAD" --rate 200 --seconds 8 --keep 1 -p $DEST_PORT >"$d/during.out" 2>"$d/during.err" &
 lp=$!
 sleep 2
 "$TWTUNE" apply --sample 3 -p "$POL" --state "$T/state.json" \

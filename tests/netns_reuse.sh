@@ -27,14 +27,31 @@ expect_eq "port_pressure" "$(jget "$T/j" '.observations.port_pressure')" 0.7
 expect_eq "no change planned" "$(jget "$T/j" '.plan | length')" 0
 expect_eq "advice instead" "$(jget "$T/j" '[.advice[].rule] | index("tw-reuse-needs-timestamps") != null')" true
 
-# timestamps on: reuse is planned and applied
+# timestamps on here, but no connection to the destination open now:
+# whether the peer sends them is not seen, so only advice
 echo 1 >$SYS/tcp_timestamps
-expect_rc "report, timestamps on" 2 TW report -f json
+expect_rc "report, timestamps on, the peer's unseen" 0 TW report -f json
+expect_eq "no change planned" "$(jget "$T/out" '.plan | length')" 0
+expect_eq "the peer's timestamps unknown" "$(jget "$T/out" '.observations.peer_timestamps')" null
+expect_eq "advice that says why" \
+	"$(jget "$T/out" '[.advice[] | select(.rule == "tw-reuse-needs-timestamps") | .text | test("not seen from the peers")] | any')" true
+
+# a pooled connection to it open: the peer's timestamps are seen, and
+# reuse is planned and applied
+"$TWLOAD" -n 0 -p 20000 --hold 1 >"$T/hold.out" 2>&1 &
+HOLDER=$!
+trap 'kill $HOLDER 2>/dev/null; cleanup' EXIT
+wait_for 5 grep -q "holding 1 connections" "$T/hold.out" || not_ok "the pooled connection did not open"
+expect_rc "report, the peer seen" 2 TW report -f json
+expect_eq "the peer sends timestamps" "$(jget "$T/out" '.observations.peer_timestamps')" 1
 expect_eq "tw-reuse-outgoing plans 0 -> 1" \
 	"$(jget "$T/out" '.plan[] | select(.rule == "tw-reuse-outgoing") | "\(.key) \(.from)->\(.to)"')" \
 	"net.ipv4.tcp_tw_reuse 0->1"
 expect_rc "apply" 0 TW apply -f json
 expect_eq "tcp_tw_reuse is 1" "$(cat $SYS/tcp_tw_reuse)" 1
+kill $HOLDER
+wait $HOLDER 2>/dev/null
+trap cleanup EXIT
 expect_rc "second apply changes nothing" 0 TW apply -f json
 expect_eq "nothing planned" "$(jget "$T/out" '.plan | length')" 0
 

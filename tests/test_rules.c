@@ -1051,16 +1051,28 @@ static void reuse_outgoing_fires_on_a_reverse_proxy(void **state)
 }
 
 /* Peers not known to lack timestamps (no connection open to look at). */
-static void reuse_outgoing_with_peers_unknown_turns_reuse_on(void **state)
+/*
+ * No connection to the destination is open now: whether its peer sends
+ * timestamps is not seen, so reuse is not counted on (a planned reuse
+ * would lift the port limit of the bucket raise): advice instead.
+ */
+static void reuse_outgoing_with_peers_unknown_advises(void **state)
 {
 	struct ctx *x = *state;
+	const struct plan_note *n;
 
 	set_ports(&x->o, 0.3, 20000, 11000, 300);
 	x->o.m[M_PEER_TIMESTAMPS] = NAN;
 	x->o.why[M_PEER_TIMESTAMPS] = "no established connection";
 	build(x);
-	assert_change(&x->pl, REUSE, "tw-reuse-outgoing", 2, 1);
-	assert_silent(&x->pl, "tw-reuse-needs-timestamps");
+	assert_silent(&x->pl, "tw-reuse-outgoing");
+	assert_null(plan_find(&x->pl, REUSE));
+	n = find_advice(&x->pl, "tw-reuse-needs-timestamps");
+	assert_non_null(n);
+	assert_int_equal(n->severity, SEV_WARNING);
+	assert_contains(n->text, "not seen from the peers (share of its open "
+				 "connections that send them: unknown; seeing "
+				 "it needs a connection open at the time)");
 }
 
 static void reuse_needs_timestamps_advises_when_they_are_off(void **state)
@@ -1090,7 +1102,8 @@ static void reuse_needs_timestamps_from_the_peers(void **state)
 	assert_silent(&x->pl, "tw-reuse-outgoing");
 	assert_null(plan_find(&x->pl, REUSE));
 	text = assert_advice(&x->pl, "tw-reuse-needs-timestamps", SEV_WARNING);
-	assert_contains(text, "peers (share of its connections with them: 0.2)");
+	assert_contains(text, "peers (share of its open connections that send "
+			      "them: 0.2;");
 }
 
 static void reuse_needs_timestamps_quiet_without_pressure(void **state)
@@ -1335,14 +1348,13 @@ static void no_sockets_reuse_outgoing_is_undecided(void **state)
 	set_syn(&x->o, NAN, NAN, 12000, 0);
 	build(x);
 	assert_socket_rules_never_act(&x->pl);
-	assert_undecided(&x->pl, "tw-reuse-outgoing",
-			 "port_demand: --no-sockets");
-	assert_undecided(&x->pl, "tw-reuse-outgoing",
-			 "reuse_effective: --no-sockets");
+	/* the peers' timestamps are not seen without the dump: never */
+	assert_silent(&x->pl, "tw-reuse-outgoing");
 	assert_undecided(&x->pl, "syn-flood-hint",
 			 "syn_recv_peers: --no-sockets");
-	/* timestamps on: false whatever the ports */
-	assert_silent(&x->pl, "tw-reuse-needs-timestamps");
+	/* timestamps on here, the peers' not seen: it depends on the ports */
+	assert_undecided(&x->pl, "tw-reuse-needs-timestamps",
+			 "port_demand: --no-sockets");
 	/* tcp_tw_reuse 2 may cover the destination, if on loopback */
 	assert_undecided(&x->pl, "port-range-widen",
 			 "port_pressure: --no-sockets");
@@ -1475,7 +1487,7 @@ int main(void)
 		T(reuse_outgoing_reuse_already_on_does_nothing),
 		T(reuse_outgoing_loopback_covered_by_2_does_nothing),
 		T(reuse_outgoing_fires_on_a_reverse_proxy),
-		T(reuse_outgoing_with_peers_unknown_turns_reuse_on),
+		T(reuse_outgoing_with_peers_unknown_advises),
 		T(reuse_needs_timestamps_advises_when_they_are_off),
 		T(reuse_needs_timestamps_from_the_peers),
 		T(reuse_needs_timestamps_quiet_without_pressure),

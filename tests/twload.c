@@ -10,7 +10,9 @@
  * connect that fails is counted by its errno rather than ending the run.
  * With -l 1 (the default) every connection goes to one (address, port).
  * --hold N then opens N more connections and keeps them, with the
- * listeners, until it is signalled.  With --remote there is no local
+ * listeners, until it is signalled; --keep N opens N before the load and
+ * keeps them open while it runs (a client with pooled connections to the
+ * same destination, as sock_diag sees them).  With --remote there is no local
  * listener: something else listens on ADDRESS:FIRST_PORT (..+LISTENERS-1),
  * in another network namespace say, and twload only connects, sends its
  * FIN first and reads the peer's (which puts the connection in TIME_WAIT
@@ -20,6 +22,7 @@
  *
  *   twload [-n COUNT | --rate R --seconds T] [-l LISTENERS] [-a ADDRESS]
  *          [-p FIRST_PORT] [-b CLIENT_ADDRESS] [--incoming] [--hold N]
+ *          [--keep N]
  *   twload --remote -a ADDRESS -p PORT [-n COUNT | --rate R --seconds T]
  *          [-l PORTS] [-b CLIENT_ADDRESS]
  *
@@ -393,11 +396,29 @@ static void on_signal(int sig)
 	stop_requested = 1;
 }
 
+/* Open n connections to the listeners, both ends kept in fds[2n]. */
+static int open_held(const struct target *t, int *fds, long n)
+{
+	for (long i = 0; i < n; i++) {
+		long l = i % t->listeners;
+
+		fds[2 * i] = client(&t->sa[l], t->sl[l], t->from);
+		fds[2 * i + 1] =
+			fds[2 * i] < 0 ? -1 : accept(t->lfd[l], NULL, NULL);
+		if (fds[2 * i] < 0 || fds[2 * i + 1] < 0) {
+			perror("twload: hold");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "incoming", no_argument, NULL, 'i' },
 		{ "hold", required_argument, NULL, 'H' },
+		{ "keep", required_argument, NULL, 'K' },
 		{ "rate", required_argument, NULL, 'R' },
 		{ "seconds", required_argument, NULL, 'S' },
 		{ "remote", no_argument, NULL, 'r' },
@@ -410,8 +431,8 @@ int main(int argc, char **argv)
 	 * ends a --rate run at once */
 	struct sigaction act = { .sa_handler = on_signal,
 				 .sa_flags = SA_RESTART };
-	int held[2 * MAX_HOLD];
-	long count = 1000, hold = 0, rate = 0, seconds = 0;
+	static int held[2 * MAX_HOLD], kept[2 * MAX_HOLD];
+	long count = 1000, hold = 0, keep = 0, rate = 0, seconds = 0;
 	long first_port = 0;
 	const char *addr = "127.0.0.1";
 	int c, r, count_given = 0;
@@ -434,6 +455,9 @@ int main(int argc, char **argv)
 		case 'H':
 			hold = parse_num("--hold", optarg, 0, MAX_HOLD);
 			break;
+		case 'K':
+			keep = parse_num("--keep", optarg, 0, MAX_HOLD);
+			break;
 		case 'R':
 			rate = parse_num("--rate", optarg, 1, MAX_RATE);
 			break;
@@ -443,7 +467,7 @@ int main(int argc, char **argv)
 			break;
 		default:
 			fprintf(stderr,
-				"usage: twload [-n COUNT | --rate R --seconds T] [-l LISTENERS] [-a ADDRESS] [-p PORT] [-b FROM] [--incoming] [--hold N]\n"
+				"usage: twload [-n COUNT | --rate R --seconds T] [-l LISTENERS] [-a ADDRESS] [-p PORT] [-b FROM] [--incoming] [--hold N] [--keep N]\n"
 				"       twload --remote -a ADDRESS -p PORT [-n COUNT | --rate R --seconds T] [-l PORTS] [-b FROM]\n");
 			return 64;
 		}
@@ -459,9 +483,9 @@ int main(int argc, char **argv)
 			first_port, t.listeners);
 		return 64;
 	}
-	if (t.remote && (t.incoming || hold || !first_port)) {
+	if (t.remote && (t.incoming || hold || keep || !first_port)) {
 		fprintf(stderr,
-			"twload: --remote wants -p PORT, and goes without --incoming and --hold\n");
+			"twload: --remote wants -p PORT, and goes without --incoming, --hold and --keep\n");
 		return 64;
 	}
 	if (!rate != !seconds || (rate && count_given)) {
@@ -491,6 +515,9 @@ int main(int argc, char **argv)
 			return 1;
 		}
 	}
+	/* connections kept open while the load runs: a pooled client */
+	if (open_held(&t, kept, keep) < 0)
+		return 1;
 	if (rate) {
 		/* a signal ends the run, which still prints its summary */
 		if (sigaction(SIGTERM, &act, NULL) < 0 ||
@@ -509,18 +536,8 @@ int main(int argc, char **argv)
 	if (r < 0)
 		return 1;
 	if (hold && !stop_requested) {
-		for (long i = 0; i < hold; i++) {
-			long l = i % t.listeners;
-
-			held[2 * i] = client(&t.sa[l], t.sl[l], t.from);
-			held[2 * i + 1] =
-				held[2 * i] < 0 ? -1
-						: accept(t.lfd[l], NULL, NULL);
-			if (held[2 * i] < 0 || held[2 * i + 1] < 0) {
-				perror("twload: hold");
-				return 1;
-			}
-		}
+		if (open_held(&t, held, hold) < 0)
+			return 1;
 		if (sigaction(SIGTERM, &act, NULL) < 0 ||
 		    sigaction(SIGINT, &act, NULL) < 0) {
 			perror("twload: sigaction");
