@@ -85,17 +85,16 @@ changed_by_others(const struct plan_opts *opts, const char *key,
 	return NULL;
 }
 
-static void sysctl_rule(struct plan *pl, const struct rule *r,
-			const struct expr_env *env, const struct sysctl_obs *s,
-			const struct plan_opts *opts)
+/*
+ * Whether rule r may act on its key at all: present here, one integer,
+ * and not changed by someone else since twtune last set it.  Says why
+ * not in a note.
+ */
+static bool manageable(struct plan *pl, const struct rule *r,
+		       const struct expr_env *env, const struct sysctl_obs *s,
+		       const struct plan_opts *opts)
 {
 	const struct state_written *w;
-	struct msgs missing = { 0 };
-	double v, lo, hi;
-	long long klo, khi, to, cur;
-	struct plan_key *k;
-	char *unknown = NULL;
-	bool change;
 
 	if (!env->exists && env->obs->kernel.per_netns != 1 &&
 	    tunable_per_netns(r->key)) {
@@ -106,85 +105,107 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 			       "the initial namespace; nothing to change here "
 			       "(run twtune there)",
 			       r->key));
-		return;
+		return false;
 	}
 	if (!env->exists) {
 		note(pl, r, SEV_INFO,
 		     xasprintf("%s is not present on this kernel; nothing to "
 			       "change",
 			       r->key));
-		return;
+		return false;
 	}
 	if (!s->is_int) {
 		note(pl, r, SEV_WARNING,
 		     xasprintf("%s does not hold a single integer; twtune "
 			       "cannot manage it",
 			       r->key));
-		return;
+		return false;
 	}
-	cur = s->ival;
-	w = r->override ? NULL : changed_by_others(opts, r->key, cur);
+	w = r->override ? NULL : changed_by_others(opts, r->key, s->ival);
 	if (w) {
 		note(pl, r, SEV_WARNING,
 		     xasprintf("%s is %lld, but twtune last set it to %lld: "
 			       "someone else changed it, so twtune leaves it "
 			       "alone (twtune apply --reclaim %s takes it "
 			       "back)",
-			       r->key, cur, w->value, r->key));
+			       r->key, s->ival, w->value, r->key));
 		pl->notes[pl->n_notes - 1].backoff = true;
-		return;
+		return false;
 	}
-	v = expr_eval(r->value, env, &missing);
+	return true;
+}
+
+/*
+ * Rule r's value, within its min and max and the kernel's range, as a
+ * whole number in *v; *unknown says what was unknown when only a raise's
+ * lower bound is known (else NULL).  False when it cannot be planned
+ * (said: undecided, or a note).
+ */
+static bool planned_value(struct plan *pl, const struct rule *r,
+			  const struct expr_env *env, double *v,
+			  char **unknown)
+{
+	struct msgs missing = { 0 };
+	double lo, hi;
+	long long klo, khi;
+
+	*unknown = NULL;
+	*v = expr_eval(r->value, env, &missing);
 	/*
 	 * A raise that is only partly known is at least its known part
 	 * (max(current * 2, unknown) is at least current * 2): planning that
 	 * can only fall short of the full value, never overshoot it.
 	 */
-	if (isnan(v) && r->direction == DIR_RAISE &&
-	    !isnan(v = expr_eval_lower(r->value, env)) && missing.n) {
-		unknown = xstrdup(missing.v[0]);
+	if (isnan(*v) && r->direction == DIR_RAISE &&
+	    !isnan(*v = expr_eval_lower(r->value, env)) && missing.n) {
+		*unknown = xstrdup(missing.v[0]);
 		msgs_free(&missing);
 	}
-	if (isnan(v)) {
+	if (isnan(*v)) {
 		undecided(pl, r, &missing, "value");
-		free(unknown);
-		return;
+		goto refused;
 	}
 	if (!bound(r->min, env, &lo, &missing)) {
 		undecided(pl, r, &missing, "min");
-		free(unknown);
-		return;
+		goto refused;
 	}
 	if (!bound(r->max, env, &hi, &missing)) {
 		undecided(pl, r, &missing, "max");
-		free(unknown);
-		return;
+		goto refused;
 	}
 	msgs_free(&missing);
-	v = round(v);
+	*v = round(*v);
 	/* no integer between the bounds counts as an empty range too */
 	if (!isnan(lo) && !isnan(hi) && ceil(lo) > floor(hi)) {
 		note(pl, r, SEV_WARNING,
 		     xasprintf("min (%g) is above max (%g); %s left "
 			       "alone",
 			       lo, hi, r->key));
-		free(unknown);
-		return;
+		goto refused;
 	}
-	if (!isnan(lo) && v < lo)
-		v = ceil(lo);
-	if (!isnan(hi) && v > hi)
-		v = floor(hi);
+	if (!isnan(lo) && *v < lo)
+		*v = ceil(lo);
+	if (!isnan(hi) && *v > hi)
+		*v = floor(hi);
 	tunable_range(r->key, &klo, &khi);
-	if (!(v >= (double)klo && v <= (double)khi)) {
+	if (!(*v >= (double)klo && *v <= (double)khi)) {
 		note(pl, r, SEV_WARNING,
 		     xasprintf("planned value %.0f for %s is outside the "
 			       "kernel's range %lld..%lld; not applied",
-			       v, r->key, klo, khi));
-		free(unknown);
-		return;
+			       *v, r->key, klo, khi));
+		goto refused;
 	}
-	to = (long long)v;
+	return true;
+refused:
+	free(*unknown);
+	*unknown = NULL;
+	return false;
+}
+
+/* Whether going from cur to to is what r's direction allows. */
+static bool wanted(struct plan *pl, const struct rule *r,
+		   const struct expr_env *env, long long cur, long long to)
+{
 	if (r->direction == DIR_RAISE && cur < 0 &&
 	    tunable_negative_unlimited(r->key) && env->obs->tw_max_unlimited) {
 		note(pl, r, SEV_INFO,
@@ -192,15 +213,29 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 			       "it to %lld would lower the limit, so it is "
 			       "left alone",
 			       r->key, cur, to));
-		change = false;
-	} else if (r->direction == DIR_RAISE) {
-		change = to > cur;
-	} else if (r->direction == DIR_LOWER) {
-		change = to < cur;
-	} else {
-		change = to != cur;
+		return false;
 	}
+	if (r->direction == DIR_RAISE)
+		return to > cur;
+	if (r->direction == DIR_LOWER)
+		return to < cur;
+	return to != cur;
+}
 
+static void sysctl_rule(struct plan *pl, const struct rule *r,
+			const struct expr_env *env, const struct sysctl_obs *s,
+			const struct plan_opts *opts)
+{
+	struct plan_key *k;
+	char *unknown;
+	double v;
+	bool change;
+
+	if (!manageable(pl, r, env, s, opts) ||
+	    !planned_value(pl, r, env, &v, &unknown))
+		return;
+	change = wanted(pl, r, env, s->ival, (long long)v);
+	/* the last fired rule for a key decides; the ones before it lost */
 	k = key_slot(pl, r->key);
 	if (k->rule) {
 		struct plan_overridden *o =
@@ -212,7 +247,7 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 	}
 	k->rule = r;
 	k->change = change;
-	k->to = to;
+	k->to = (long long)v;
 	k->value = v;
 	free(k->unknown);
 	k->unknown = unknown;
