@@ -464,8 +464,7 @@ static int load_config(struct options *o, const bool *from_cli)
 	if (policy_refused(path, &st, text, len, &inc_line, why, sizeof(why))) {
 		if (inc_line)
 			log_plain(LOG_ERR,
-				  "%s: refusing this configuration file: line "
-				  "%d: %s",
+				  "%s:%d: refusing this configuration file: %s",
 				  path, inc_line, why);
 		else
 			log_plain(LOG_ERR,

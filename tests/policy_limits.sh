@@ -98,7 +98,7 @@ expect_rc "a world-writable configuration file" 65 "$TWTUNE" report -c "$T/twtun
 expect_grep "says why" "refusing this configuration file: the file is writable by everyone" "$T/err"
 printf '@include "%s"\n' "$T/included.txt" >"$T/inc-twtune.conf"
 expect_rc "a configuration file with @include" 65 "$TWTUNE" report -c "$T/inc-twtune.conf" -p "$P/ok.conf" --proc "$FIX/healthy" --state "$T/s.json"
-expect_grep "says why" "inc-twtune.conf: refusing this configuration file: line 1: @include is not allowed" "$T/err"
+expect_grep "says why" "inc-twtune.conf:1: refusing this configuration file: @include is not allowed" "$T/err"
 chmod 0644 "$T/twtune.conf"
 expect_rc "control: the same file 0644" 0 "$TWTUNE" report -c "$T/twtune.conf" -p "$P/ok.conf" --proc "$FIX/healthy" --state "$T/s.json"
 
