@@ -705,11 +705,6 @@ static void set_port_range(struct observation *o)
 	o->m[M_USABLE_PORTS] = o->m[M_EPHEMERAL_PORTS] - reserved_in(o, lo, hi);
 }
 
-static const char *const model_keys[] = {
-	"net.ipv4.tcp_max_tw_buckets_ub",
-	"net.ipv4.tcp_tw_timeout",
-};
-
 /* The keys the report always shows, then the policies'. */
 static int read_all_sysctls(const struct source *src, const char *const *keys,
 			    size_t n_keys, struct observation *o, char *err,
@@ -727,7 +722,9 @@ static int read_all_sysctls(const struct source *src, const char *const *keys,
 			read_sysctls(src, netfd, &tunables[i].key, 1, o);
 	read_sysctls(src, netfd, keys, n_keys, o);
 	/* what changes the model where the kernel has them (kernel.c) */
-	read_sysctls(src, netfd, model_keys, ARRAY_SIZE(model_keys), o);
+	for (size_t i = 0; i < n_tunables; i++)
+		if (tunables[i].flags & TUN_MODEL)
+			read_sysctls(src, netfd, &tunables[i].key, 1, o);
 	if (netfd >= 0)
 		close(netfd); /* read-only */
 	s = observe_sysctl(o, "net.ipv4.tcp_max_tw_buckets");
@@ -841,9 +838,10 @@ void observe_keys(const char *const *keys, size_t n_keys, struct msgs *out)
 		if ((tunables[i].flags & TUN_SHOWN) &&
 		    !msgs_has(out, tunables[i].key))
 			msgs_addf(out, "%s", tunables[i].key);
-	for (size_t i = 0; i < ARRAY_SIZE(model_keys); i++)
-		if (!msgs_has(out, model_keys[i]))
-			msgs_addf(out, "%s", model_keys[i]);
+	for (size_t i = 0; i < n_tunables; i++)
+		if ((tunables[i].flags & TUN_MODEL) &&
+		    !msgs_has(out, tunables[i].key))
+			msgs_addf(out, "%s", tunables[i].key);
 	for (size_t i = 0; i < n_keys; i++)
 		if (!msgs_has(out, keys[i]))
 			msgs_addf(out, "%s", keys[i]);

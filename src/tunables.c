@@ -42,11 +42,12 @@ const struct tunable tunables[] = {
 	  "ports of the ephemeral range never chosen automatically" },
 	/* OpenVZ 2.6.18 and 042stab kernels: each container's own TIME_WAIT
 	 * limit, global, set on the hardware node only */
-	{ "net.ipv4.tcp_max_tw_buckets_ub", 0, INT_MAX, TUN_READ_ONLY, 0, 0,
+	{ "net.ipv4.tcp_max_tw_buckets_ub", 0, INT_MAX,
+	  TUN_READ_ONLY | TUN_MODEL, 0, 0,
 	  "OpenVZ: TIME_WAIT sockets each container may hold" },
 	/* Alibaba Cloud Linux and Taobao kernels (out of tree): TIME_WAIT
 	 * lasts this many seconds instead of 60 */
-	{ "net.ipv4.tcp_tw_timeout", 1, 600, 0, 0, 0,
+	{ "net.ipv4.tcp_tw_timeout", 1, 600, TUN_MODEL, 0, 0,
 	  "seconds a socket stays in TIME_WAIT (Alibaba kernels)" },
 	/* read-only; negative when the namespace shares the host's table */
 	{ "net.ipv4.tcp_ehash_entries", INT_MIN, INT_MAX,

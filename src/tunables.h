@@ -24,6 +24,8 @@ enum tunable_flags {
 	TUN_NOT_INT = 1u << 3,	     /* not one integer: read, never written */
 	TUN_READ_ONLY = 1u << 4,     /* the kernel's to say: never written */
 	TUN_PER_NETNS = 1u << 5,     /* per network namespace only from 4.11 */
+	TUN_MODEL = 1u << 6, /* read where the kernel has it: it changes
+				the kernel model (kernel.c), not shown */
 };
 
 struct tunable {
