@@ -113,8 +113,7 @@ int allns_view_keys(const struct run *m, struct msgs *keys)
 	observe_keys((const char *const *)pk.v, pk.n, keys);
 	msgs_free(&pk);
 	if (keys->n > NSVIEW_KEYS_MAX) {
-		log_err("--all-netns: the policies read %zu sysctls, more than "
-			"the %d a namespace's view holds",
+		log_err("--all-netns: the policies read %zu sysctls, more than the %d a namespace's view holds",
 			keys->n, NSVIEW_KEYS_MAX);
 		return EX_DATAERR;
 	}
@@ -157,7 +156,7 @@ int allns_evaluate(struct run *m, struct allns *a, bool write)
 		msgs_addf(&a->warnings, "%s (ignored)", state_err);
 	/* an older file's writes: most likely the host's */
 	state_adopt(m->st, m->target.pid1_netns ? m->target.pid1_netns
-						 : m->target.netns_ino);
+						: m->target.netns_ino);
 	a->v = xcalloc(l.n + 1, sizeof(*a->v));
 	a->n = l.n;
 	for (size_t i = 0; i < l.n; i++) {
@@ -198,10 +197,9 @@ int allns_evaluate(struct run *m, struct allns *a, bool write)
 		seconds = 2.0;
 	if (seconds > 0) {
 		if (m->o->sample <= 0 && isatty(STDERR_FILENO))
-			log_notice("no baseline yet: observing every namespace "
-				   "for %g s to count overflows "
-				   "(--no-auto-sample skips this)",
-				   seconds);
+			log_notice(
+				"no baseline yet: observing every namespace for %g s to count overflows (--no-auto-sample skips this)",
+				seconds);
 		sample_all(a, seconds);
 	}
 	for (size_t i = 0; i < a->n; i++) {

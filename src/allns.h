@@ -18,14 +18,14 @@
 struct nsrun {
 	struct netns_entry e; /* its identity (owned copy) */
 	struct nsview view;
-	struct run r;	      /* shares the master's o, pol, b, st */
-	bool ok;	      /* observed; else r.error says why */
+	struct run r; /* shares the master's o, pol, b, st */
+	bool ok;      /* observed; else r.error says why */
 };
 
 struct allns {
 	struct nsrun *v;
 	size_t n;
-	struct msgs warnings; /* discovery's */
+	struct msgs warnings;	 /* discovery's */
 	struct observation host; /* the host-wide values, read once */
 };
 

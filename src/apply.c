@@ -24,8 +24,7 @@
 #include "util.h"
 
 /* A key of this transaction's namespace: through its view, or netfd. */
-static int read_key(const struct txn *t, const char *key, char *raw,
-		    size_t len)
+static int read_key(const struct txn *t, const char *key, char *raw, size_t len)
 {
 	int fd;
 
@@ -170,8 +169,7 @@ static int persist(struct txn *t, char **old, bool *replaced)
 			   sizeof(perr));
 	if (ret == -ELOOP || ret == -EINVAL || ret == -EISDIR) {
 		fail(t, 0,
-		     "persist file %s is %s; refusing to write through or over "
-		     "it",
+		     "persist file %s is %s; refusing to write through or over it",
 		     t->persist_name,
 		     ret == -ELOOP ? "a symbolic link" : "not a regular file");
 		return ret;
@@ -262,8 +260,7 @@ static int still_before(struct txn *t, const struct change *c)
 	}
 	if (now != c->before) {
 		fail(t, 0,
-		     "%s: is %lld now, not %lld as planned: changed by "
-		     "someone else meanwhile; not overwritten",
+		     "%s: is %lld now, not %lld as planned: changed by someone else meanwhile; not overwritten",
 		     c->key, now, c->before);
 		return -ESTALE;
 	}
@@ -326,8 +323,7 @@ static int execute(struct txn *t)
 		c->verified = ret == 0;
 		if (ret == -EILSEQ) {
 			fail(t, 0,
-			     "%s: wrote %lld but it reads back "
-			     "differently",
+			     "%s: wrote %lld but it reads back differently",
 			     c->key, c->after);
 			break;
 		}
@@ -345,14 +341,13 @@ static int execute(struct txn *t)
 			for (size_t i = 0; i < t->rec.n_changes; i++) {
 				struct change *c = &t->rec.changes[i];
 
-				log_change(LOG_NOTICE,
-					   "%s: %lld -> %lld%s (rule %s, run "
-					   "%s): %s",
-					   c->key, c->before, c->after,
-					   c->persist_only
-						   ? " in the persist file"
-						   : "",
-					   c->rule, t->rec.run, c->reason);
+				log_change(
+					LOG_NOTICE,
+					"%s: %lld -> %lld%s (rule %s, run %s): %s",
+					c->key, c->before, c->after,
+					c->persist_only ? " in the persist file"
+							: "",
+					c->rule, t->rec.run, c->reason);
 			}
 			free(old);
 			return 0;
@@ -365,15 +360,16 @@ static int execute(struct txn *t)
 
 		if (replaced && unpersist(t, old) < 0) {
 			undone = false;
-			append_error(t, "; the persist file could not be "
-					"restored");
+			append_error(
+				t, "; the persist file could not be restored");
 		}
 		for (size_t i = 0; i < t->rec.n_changes; i++)
 			any |= t->rec.changes[i].written;
 		if (any && !undo_writes(t)) {
 			undone = false;
-			append_error(t, "; not every written value could be "
-					"restored");
+			append_error(
+				t,
+				"; not every written value could be restored");
 		}
 		if (!undone)
 			t->rec.result = RESULT_PARTIAL;

@@ -17,10 +17,10 @@
 struct nsview;
 
 struct txn {
-	struct audit_record rec; /* run id, mode, changes, result */
-	int netfd;		 /* /proc/sys/net */
+	struct audit_record rec;   /* run id, mode, changes, result */
+	int netfd;		   /* /proc/sys/net */
 	const struct nsview *view; /* or another namespace's sysctls */
-	int sysctl_dfd;		 /* sysctl.d, or -1 with --no-persist */
+	int sysctl_dfd;		   /* sysctl.d, or -1 with --no-persist */
 	const char *persist_name;
 	struct audit *audit;
 	json_t *base; /* fields common to intent and result */

@@ -20,7 +20,6 @@
 #include "bounds.h"
 #include "audit.h"
 
-
 /*
  * The last min(file size, max) bytes of the file behind fd into *buf
  * (NULL when the file is empty); *size is the file's size.
@@ -141,8 +140,8 @@ static char *rotated_sibling(const char *path)
 
 		if (strncmp(e->d_name, base, blen) != 0 ||
 		    !(strcmp(rest, ".1") == 0 ||
-		      (rest[0] == '-' && strspn(rest + 1, "0123456789") ==
-						 strlen(rest + 1) &&
+		      (rest[0] == '-' &&
+		       strspn(rest + 1, "0123456789") == strlen(rest + 1) &&
 		       rest[1])))
 			continue;
 		p = xasprintf("%s/%s", dir, e->d_name);
@@ -194,8 +193,7 @@ int audit_open(const char *path, struct audit *a, char *err, size_t errlen)
 	ret = util_mkdir_p(dir, 0750);
 	free(dir);
 	if (ret < 0) {
-		snprintf(err, errlen, "audit log %s: %s", path,
-			 strerror(-ret));
+		snprintf(err, errlen, "audit log %s: %s", path, strerror(-ret));
 		return ret;
 	}
 	ret = open_log(path, O_RDWR | O_APPEND | O_CREAT, true, err, errlen);
@@ -208,11 +206,11 @@ int audit_open(const char *path, struct audit *a, char *err, size_t errlen)
 	if (ret == 0 && fstat(a->fd, &st) == 0 && st.st_size == 0)
 		continue_rotated_chain(path, a);
 	if (ret < 0) {
-		snprintf(err, errlen, "audit log %s: %s", path,
-			 ret == -EBADMSG
-				 ? "the last line is not a complete record "
-				   "(check it with twtune audit verify)"
-				 : strerror(-ret));
+		snprintf(
+			err, errlen, "audit log %s: %s", path,
+			ret == -EBADMSG
+				? "the last line is not a complete record (check it with twtune audit verify)"
+				: strerror(-ret));
 		close(a->fd);
 		a->fd = -1;
 	}
@@ -456,8 +454,7 @@ struct scan {
  * Check one whole line: a record (an object with run and phase), chained
  * to the line before by prev.  0, or -EBADMSG with the reason in sc->err.
  */
-static int check_line(struct scan *sc, const char *line, size_t n,
-		      json_t **out)
+static int check_line(struct scan *sc, const char *line, size_t n, json_t **out)
 {
 	json_error_t je;
 	json_t *rec = json_loadb(line, n, 0, &je);
@@ -470,14 +467,14 @@ static int check_line(struct scan *sc, const char *line, size_t n,
 			 sc->lineno, rec ? "wrong type" : je.text);
 	} else if (sc->chained && (!p || strcmp(p, sc->prev) != 0)) {
 		if (sc->lineno > 1)
-			snprintf(sc->err, sc->errlen,
-				 "%zu: hash chain broken: prev does not match "
-				 "line %zu",
-				 sc->lineno, sc->lineno - 1);
+			snprintf(
+				sc->err, sc->errlen,
+				"%zu: hash chain broken: prev does not match line %zu",
+				sc->lineno, sc->lineno - 1);
 		else
-			snprintf(sc->err, sc->errlen,
-				 "1: hash chain broken: prev does not match "
-				 "the previous file's last record");
+			snprintf(
+				sc->err, sc->errlen,
+				"1: hash chain broken: prev does not match the previous file's last record");
 	} else if (!json_is_string(json_object_get(rec, "run")) || !phase ||
 		   (strcmp(phase, "intent") && strcmp(phase, "result"))) {
 		snprintf(sc->err, sc->errlen, "%zu: record lacks run or phase",
@@ -501,8 +498,7 @@ static int check_line(struct scan *sc, const char *line, size_t n,
  * the first problem ("LINE: message" in sc->err), or -errno.
  */
 static int scan_log(const char *path, bool trust, struct scan *sc,
-		    int (*each)(void *ctx, json_t *rec, size_t line),
-		    void *ctx)
+		    int (*each)(void *ctx, json_t *rec, size_t line), void *ctx)
 {
 	struct lines l = { .fd = -1 };
 	char *line = NULL;
@@ -522,12 +518,10 @@ static int scan_log(const char *path, bool trust, struct scan *sc,
 		if (!whole) {
 			/* only the last line can lack its newline: a run
 			 * killed while writing it (see cut_torn_tail()) */
-			snprintf(sc->err, sc->errlen,
-				 "%zu: the last record is torn: its run was "
-				 "killed while writing it (the next apply, "
-				 "watch or rollback cuts it off, and closes "
-				 "the run if it was its result)",
-				 sc->lineno);
+			snprintf(
+				sc->err, sc->errlen,
+				"%zu: the last record is torn: its run was killed while writing it (the next apply, watch or rollback cuts it off, and closes the run if it was its result)",
+				sc->lineno);
 			ret = -EAGAIN;
 			break;
 		}
@@ -540,12 +534,13 @@ static int scan_log(const char *path, bool trust, struct scan *sc,
 		sc->records++;
 	}
 	if (ret == -EFBIG) {
-		snprintf(sc->err, sc->errlen,
-			 "%zu: %s longer than any record: not twtune's (repair "
-			 "it by hand)",
-			 sc->lineno + 1,
-			 ends_unterminated(&l) ? "the last line is unterminated and"
-					       : "a line");
+		snprintf(
+			sc->err, sc->errlen,
+			"%zu: %s longer than any record: not twtune's (repair it by hand)",
+			sc->lineno + 1,
+			ends_unterminated(&l)
+				? "the last line is unterminated and"
+				: "a line");
 		ret = -EBADMSG;
 	} else if (ret < 0 && ret != -EBADMSG && ret != -EAGAIN) {
 		snprintf(sc->err, sc->errlen, "%s: %s", path, strerror(-ret));
@@ -555,7 +550,7 @@ static int scan_log(const char *path, bool trust, struct scan *sc,
 	return ret;
 }
 
-/* ---- verify ---------------------------------------------------------------- */
+/* ---- verify -------------------------------------------------------------- */
 
 struct open_run {
 	char *run;
@@ -615,10 +610,10 @@ int audit_verify_files(const char *const *paths, size_t n_paths,
 		ret = -EBADMSG;
 	if (ret == 0 && p.n) {
 		*bad_file = p.v[0].file;
-		snprintf(err, errlen,
-			 "%zu: run %s was interrupted: its intent has no "
-			 "result (the next apply, watch or rollback closes it)",
-			 p.v[0].line, p.v[0].run);
+		snprintf(
+			err, errlen,
+			"%zu: run %s was interrupted: its intent has no result (the next apply, watch or rollback closes it)",
+			p.v[0].line, p.v[0].run);
 		ret = -EBADMSG;
 	}
 	for (size_t i = 0; i < p.n; i++)
@@ -635,7 +630,7 @@ int audit_verify(const char *path, size_t *records, char *err, size_t errlen)
 	return audit_verify_files(&path, 1, records, &bad, err, errlen);
 }
 
-/* ---- the run to roll back ------------------------------------------------- */
+/* ---- the run to roll back ------------------------------------------------ */
 
 static bool changed_something(json_t *rec)
 {
@@ -758,10 +753,10 @@ int audit_find_run(const char *path, const char *run, json_t **out, char *err,
 	 * the last run counts, so the whole log must verify.
 	 */
 	if (ret == -EBADMSG && !run) {
-		snprintf(err, errlen,
-			 "%s: the log does not verify (line %.200s); not "
-			 "rolling back what it cannot vouch for",
-			 path, sc.err);
+		snprintf(
+			err, errlen,
+			"%s: the log does not verify (line %.200s); not rolling back what it cannot vouch for",
+			path, sc.err);
 		goto out;
 	}
 	if (ret < 0 && ret != -EBADMSG && ret != -EAGAIN) {
@@ -778,11 +773,10 @@ int audit_find_run(const char *path, const char *run, json_t **out, char *err,
 		}
 	}
 	if (!best && ret == -EBADMSG)
-		snprintf(err, errlen,
-			 "%s: run %s is not found before the log stops "
-			 "verifying (line %.200s); not rolling back what it "
-			 "cannot vouch for",
-			 path, run, sc.err);
+		snprintf(
+			err, errlen,
+			"%s: run %s is not found before the log stops verifying (line %.200s); not rolling back what it cannot vouch for",
+			path, run, sc.err);
 	else if (!best && run)
 		snprintf(err, errlen, "run %s not found in %s", run, path);
 	else if (!best)
@@ -795,7 +789,7 @@ out:
 	return ret;
 }
 
-/* ---- records as structs --------------------------------------------------- */
+/* ---- records as structs -------------------------------------------------- */
 
 const char *const txn_mode_names[] = {
 	[MODE_APPLY] = "apply",
@@ -866,11 +860,12 @@ static int decode_change(json_t *c, struct audit_record *r)
 	ch->written = flag(c, "written");
 	ch->verified = flag(c, "verified");
 	ch->persisted = flag(c, "persisted");
-	ch->pop = !flag(c, "persist")	       ? PERSIST_NONE
+	ch->pop = !flag(c, "persist")	      ? PERSIST_NONE
 		  : flag(c, "persist_remove") ? PERSIST_REMOVE
 					      : PERSIST_SET;
 	ch->pvalue = json_is_integer(json_object_get(c, "persist_value"))
-			     ? json_integer_value(json_object_get(c, "persist_value"))
+			     ? json_integer_value(
+				       json_object_get(c, "persist_value"))
 			     : ch->after;
 	ch->had_persist = json_is_integer(pb);
 	ch->persist_before = json_integer_value(pb);
@@ -931,8 +926,7 @@ void audit_record_free(struct audit_record *r)
 	memset(r, 0, sizeof(*r));
 }
 
-json_t *audit_changes_json(const struct change *changes, size_t n,
-			   bool closing)
+json_t *audit_changes_json(const struct change *changes, size_t n, bool closing)
 {
 	json_t *a = json_array();
 
@@ -987,7 +981,8 @@ json_t *audit_record_json(const struct audit_record *r, const json_t *base,
 		json_object_update(rec, (json_t *)base);
 	json_object_set_new(rec, "changes",
 			    audit_changes_json(r->changes, r->n_changes,
-					       r->result == RESULT_INTERRUPTED));
+					       r->result ==
+						       RESULT_INTERRUPTED));
 	json_object_set_new(rec, "result",
 			    r->intent || r->result == RESULT_NONE
 				    ? json_null()

@@ -115,7 +115,8 @@ int boundary_cross(const struct options *o, const struct target *t,
 	{
 		const int dirs[] = { b->netfd,
 				     b->persist_writable ? b->persist_dfd : -1,
-				     b->audit_dfd, b->state_dfd, b->output_dfd };
+				     b->audit_dfd, b->state_dfd,
+				     b->output_dfd };
 
 		privs_sandbox(dirs, ARRAY_SIZE(dirs), &b->sandbox);
 	}
@@ -136,8 +137,8 @@ int boundary_permitted(const struct boundary *b)
  * One directory's lock, waited for up to wait seconds after start
  * (CLOCK_MONOTONIC); -errno, said unless quiet and merely held.
  */
-static int lock_dir(int dfd, const char *what, const char *path,
-		    double start, double wait, bool quiet, bool *said)
+static int lock_dir(int dfd, const char *what, const char *path, double start,
+		    double wait, bool quiet, bool *said)
 {
 	struct timespec now;
 
@@ -154,15 +155,14 @@ static int lock_dir(int dfd, const char *what, const char *path,
 			if (!quiet || e != EWOULDBLOCK)
 				log_err("lock on %s %s: %s", what, path,
 					e == EWOULDBLOCK
-						? "another twtune is changing "
-						  "this host; try again later"
+						? "another twtune is changing this host; try again later"
 						: strerror(e));
 			return -e;
 		}
 		if (!*said && !quiet && waited >= 1) {
-			log_notice("waiting for another twtune run to finish "
-				   "(lock on %s %s)",
-				   what, path);
+			log_notice(
+				"waiting for another twtune run to finish (lock on %s %s)",
+				what, path);
 			*said = true;
 		}
 		nanosleep(&nap, NULL);
@@ -217,8 +217,8 @@ void boundary_unlock(struct boundary *b)
 
 void boundary_close(struct boundary *b)
 {
-	int *fds[] = { &b->netfd,     &b->persist_dfd, &b->audit_dfd,
-		       &b->state_dfd, &b->output_dfd };
+	int *fds[] = { &b->netfd, &b->persist_dfd, &b->audit_dfd, &b->state_dfd,
+		       &b->output_dfd };
 
 	/* directories and a lock file: nothing written through them */
 	for (size_t i = 0; i < ARRAY_SIZE(fds); i++) {

@@ -28,13 +28,13 @@ enum boundary_wants {
 
 struct boundary {
 	enum role role;
-	bool not_permitted; /* a writer without CAP_NET_ADMIN: see below */
-	int netfd;	 /* /proc/sys/net of the target (writers) */
-	int persist_dfd; /* the persist directory (read by all) */
+	bool not_permitted;    /* a writer without CAP_NET_ADMIN: see below */
+	int netfd;	       /* /proc/sys/net of the target (writers) */
+	int persist_dfd;       /* the persist directory (read by all) */
 	bool persist_writable; /* and written (writers, not --no-persist) */
-	int audit_dfd;	 /* the audit log's directory (writers) */
-	int state_dfd;	 /* the state file's directory */
-	int output_dfd;	 /* --output's directory */
+	int audit_dfd;	       /* the audit log's directory (writers) */
+	int state_dfd;	       /* the state file's directory */
+	int output_dfd;	       /* --output's directory */
 	int persist_err, audit_err, output_err; /* why one is -1 (errno) */
 	struct sandbox sandbox;
 };

@@ -193,13 +193,13 @@ static json_t *result_all(const struct allns *a)
 					  "netns", label, "netns_inode",
 					  (json_int_t)x->e.ino, "key", c->key,
 					  "from", (json_int_t)c->from, "to",
-					  (json_int_t)c->to, "rule", c->rule->id,
-					  "reason", c->reason));
+					  (json_int_t)c->to, "rule",
+					  c->rule->id, "reason", c->reason));
 		}
 		for (size_t k = 0; k < x->r.warnings.n; k++)
-			json_array_append_new(
-				warn, json_sprintf("%s: %s", label,
-						   x->r.warnings.v[k]));
+			json_array_append_new(warn,
+					      json_sprintf("%s: %s", label,
+							   x->r.warnings.v[k]));
 	}
 	strbuf_addf(&msg, "%zu network namespaces, %zu needing attention%s",
 		    a->n, trouble,
@@ -290,7 +290,8 @@ int cmd_ansible(const struct options *base, int argc, char **argv)
 	if (r.observed)
 		run_save_state(&r, r.txn_used ? &r.txn : NULL);
 	captured = log_captured();
-	if (rc != 0 && rc != EXIT_CHANGES && rc != EXIT_ATTENTION && !r.txn_used)
+	if (rc != 0 && rc != EXIT_CHANGES && rc != EXIT_ATTENTION &&
+	    !r.txn_used)
 		fail(*captured ? captured : "twtune failed", rc);
 	else
 		print_json(result(&r, &m));

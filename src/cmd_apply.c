@@ -39,10 +39,10 @@ static void warn_interrupted(struct run *r)
 
 	recover_read_last(r->o->audit_log, &last, &torn);
 	if (last.json && last.intent)
-		msgs_addf(&r->warnings,
-			  "run %s was interrupted between its intent and its "
-			  "result; apply closes it",
-			  last.run);
+		msgs_addf(
+			&r->warnings,
+			"run %s was interrupted between its intent and its result; apply closes it",
+			last.run);
 	audit_record_free(&last);
 }
 

@@ -17,8 +17,8 @@
 
 int cmd_audit_verify(const struct options *o, int argc, char **argv)
 {
-	const char *const *paths =
-		argc > 0 ? (const char *const *)argv : (const char **)&o->audit_log;
+	const char *const *paths = argc > 0 ? (const char *const *)argv
+					    : (const char **)&o->audit_log;
 	size_t n_paths = argc > 0 ? (size_t)argc : 1, n;
 	struct strbuf names = { 0 };
 	struct boundary b;
@@ -42,8 +42,7 @@ int cmd_audit_verify(const struct options *o, int argc, char **argv)
 	}
 	for (size_t i = 0; i < n_paths; i++)
 		strbuf_addf(&names, "%s%s", i ? " " : "", paths[i]);
-	printf("%s: %zu records, hash chain intact, every intent has its "
-	       "result\n",
+	printf("%s: %zu records, hash chain intact, every intent has its result\n",
 	       names.s, n);
 	strbuf_free(&names);
 	return fflush(stdout) == 0 ? 0 : EXIT_OUTPUT;

@@ -27,7 +27,8 @@ static bool present(const char *key, void *arg)
 	char raw[64];
 	int netfd = *(int *)arg;
 
-	return netfd < 0 || sysctl_read(netfd, key, raw, sizeof(raw)) != -ENOENT;
+	return netfd < 0 ||
+	       sysctl_read(netfd, key, raw, sizeof(raw)) != -ENOENT;
 }
 
 /* Warnings about keys, checked against --proc's kernel. */
@@ -37,9 +38,9 @@ static void check_keys(const struct options *o, const struct target *t,
 	int netfd = t->procfd >= 0 ? sysctl_open_net(t->procfd) : -1;
 
 	if (netfd < 0)
-		log_info("cannot read %s/sys/net: keys are checked against "
-			 "twtune's own table only",
-			 o->proc);
+		log_info(
+			"cannot read %s/sys/net: keys are checked against twtune's own table only",
+			o->proc);
 	policy_check_keys(p, present, &netfd, warnings);
 	if (netfd >= 0)
 		close(netfd);
@@ -94,9 +95,8 @@ int cmd_policy_check(const struct options *o, int argc, char **argv)
 		policy_free(&r.pol);
 		return EX_DATAERR;
 	}
-	printf("OK: %zu rules (%zu enabled) from %zu files%s\n",
-	       r.pol.n_rules, enabled, r.pol.n_files,
-	       n_warn ? ", with warnings" : "");
+	printf("OK: %zu rules (%zu enabled) from %zu files%s\n", r.pol.n_rules,
+	       enabled, r.pol.n_files, n_warn ? ", with warnings" : "");
 	if (o->verbose)
 		for (size_t i = 0; i < r.pol.n_rules; i++)
 			printf("  %-28s %s:%d%s\n", r.pol.rules[i].id,

@@ -134,10 +134,9 @@ static int decide(struct run *r, struct audit_record *rec)
 	}
 	/* its values are another namespace's: restoring them here would
 	 * write them into the wrong one */
-	if (rec->netns && r->target.netns_ino && rec->netns != r->target.netns_ino) {
-		log_err("run %s changed network namespace %llu, not this one "
-			"(%llu): roll it back from there (twtune rollback "
-			"--netns NAME|/proc/PID/ns/net --run %s)",
+	if (rec->netns && r->target.netns_ino &&
+	    rec->netns != r->target.netns_ino) {
+		log_err("run %s changed network namespace %llu, not this one (%llu): roll it back from there (twtune rollback --netns NAME|/proc/PID/ns/net --run %s)",
 			rec->run, rec->netns, r->target.netns_ino, rec->run);
 		return EXIT_FAILED;
 	}
@@ -147,11 +146,10 @@ static int decide(struct run *r, struct audit_record *rec)
 	snprintf(r->txn.rec.rollback_of, sizeof(r->txn.rec.rollback_of), "%s",
 		 rec->run);
 	if (rec->incomplete || rec->result == RESULT_INTERRUPTED)
-		msgs_addf(&r->warnings,
-			  "run %s has no result record (it was killed "
-			  "halfway): undoing the live values it may have "
-			  "written; check %s/%s by hand",
-			  rec->run, o->persist_dir, o->persist_file);
+		msgs_addf(
+			&r->warnings,
+			"run %s has no result record (it was killed halfway): undoing the live values it may have written; check %s/%s by hand",
+			rec->run, o->persist_dir, o->persist_file);
 	plan_rollback(r, rec);
 	for (size_t i = 0; i < r->warnings.n; i++)
 		log_warn("%s", r->warnings.v[i]);

@@ -45,9 +45,9 @@ struct scan_mark {
 
 /* What watch keeps of one network namespace from tick to tick. */
 struct wns {
-	struct run *r;	    /* the command's run, or x.r */
-	struct nsrun x;	    /* --all-netns: its identity, view and run */
-	char label[140];    /* "NAME: " under --all-netns, else "" */
+	struct run *r;	 /* the command's run, or x.r */
+	struct nsrun x;	 /* --all-netns: its identity, view and run */
+	char label[140]; /* "NAME: " under --all-netns, else "" */
 	struct cooldown *cool;
 	size_t n_cool;
 	struct scan_mark mark;
@@ -59,14 +59,14 @@ struct wns {
 
 struct watch {
 	struct run r;
-	struct wns one;	      /* one namespace: twtune's or --netns */
-	struct wns **ns;      /* --all-netns: every one of them */
+	struct wns one;	 /* one namespace: twtune's or --netns */
+	struct wns **ns; /* --all-netns: every one of them */
 	size_t n_ns;
-	struct state mem;     /* samples kept in memory (--dry-run) */
-	struct state unsaved; /* twtune's writes the state file lacks */
-	double now;	      /* this tick, CLOCK_MONOTONIC seconds */
-	double backoff;	      /* seconds between tries of failing writes */
-	double next_try;      /* no write before this (monotonic) */
+	struct state mem;	 /* samples kept in memory (--dry-run) */
+	struct state unsaved;	 /* twtune's writes the state file lacks */
+	double now;		 /* this tick, CLOCK_MONOTONIC seconds */
+	double backoff;		 /* seconds between tries of failing writes */
+	double next_try;	 /* no write before this (monotonic) */
 	struct observation host; /* --all-netns: this tick's host values */
 };
 
@@ -175,10 +175,10 @@ static void take_plan(struct watch *w, struct wns *n, struct txn *t)
 		const struct plan_change *c = &r->plan.changes[i];
 
 		if (cooling(n, c->key, w->now)) {
-			log_info("%s%s: would go %lld -> %lld, but twtune "
-				 "changed it less than %.0f s ago",
-				 n->label, c->key, c->from, c->to,
-				 WATCH_COOLDOWN);
+			log_info(
+				"%s%s: would go %lld -> %lld, but twtune changed it less than %.0f s ago",
+				n->label, c->key, c->from, c->to,
+				WATCH_COOLDOWN);
 			continue;
 		}
 		if (r->o->dry_run) {
@@ -207,9 +207,9 @@ static void back_off(struct watch *w, bool failed)
 		return;
 	}
 	if (w->backoff == 0)
-		log_warn("writes keep failing: trying again in %g s, then less "
-			 "often, up to every %g s",
-			 first < most ? first : most, most);
+		log_warn(
+			"writes keep failing: trying again in %g s, then less often, up to every %g s",
+			first < most ? first : most, most);
 	w->backoff = w->backoff == 0 ? first : 2 * w->backoff;
 	if (w->backoff > most)
 		w->backoff = most;
@@ -228,8 +228,8 @@ static void write_changes(struct watch *w, struct wns *n, struct txn *t)
 		return;
 	rc = boundary_lock(&r->b, r->o, 0, true);
 	if (rc == -EWOULDBLOCK) {
-		log_warn("another twtune holds the lock; trying again next "
-			 "tick");
+		log_warn(
+			"another twtune holds the lock; trying again next tick");
 		return;
 	}
 	if (rc < 0) {
@@ -470,8 +470,7 @@ static void tick_all(struct watch *w)
 
 	w->now = monotonic();
 	if (nsopen_discover(&m->target.opener, &l, &warn) < 0) {
-		log_err("cannot find the network namespaces; retrying next "
-			"tick");
+		log_err("cannot find the network namespaces; retrying next tick");
 		msgs_free(&warn);
 		return;
 	}
@@ -665,14 +664,14 @@ int cmd_watch(const struct options *o, int argc, char **argv)
 		log_warn("%s", said.v[i]);
 	for (size_t i = 0; i < r->pol.warnings.n; i++)
 		log_warn("%s", r->pol.warnings.v[i]);
-	log_notice("watching%s%s every %g s, socket scans at most every %g s, "
-		   "%zu rules%s; sandbox: %s",
-		   o->all_netns ? " every network namespace"
-		   : o->netns	? " network namespace "
-				: "",
-		   o->netns ? o->netns : "", o->interval, o->scan_interval,
-		   r->pol.n_rules, o->dry_run ? ", dry run" : "",
-		   r->b.sandbox.text);
+	log_notice(
+		"watching%s%s every %g s, socket scans at most every %g s, %zu rules%s; sandbox: %s",
+		o->all_netns ? " every network namespace"
+		: o->netns   ? " network namespace "
+			     : "",
+		o->netns ? o->netns : "", o->interval, o->scan_interval,
+		r->pol.n_rules, o->dry_run ? ", dry run" : "",
+		r->b.sandbox.text);
 	do
 		if (o->all_netns)
 			tick_all(&w);

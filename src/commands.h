@@ -11,10 +11,10 @@
 #include "options.h"
 
 enum {
-	EXIT_FAILED = 1,  /* a runtime failure; this run's writes undone */
-	EXIT_CHANGES = 2, /* report, dry runs: changes are proposed */
+	EXIT_FAILED = 1,    /* a runtime failure; this run's writes undone */
+	EXIT_CHANGES = 2,   /* report, dry runs: changes are proposed */
 	EXIT_ATTENTION = 3, /* trouble that nothing proposed or done fixes */
-	EXIT_OUTPUT = 4,  /* the work was done, its output not written */
+	EXIT_OUTPUT = 4,    /* the work was done, its output not written */
 };
 
 struct run;

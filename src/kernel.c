@@ -75,10 +75,8 @@ static void lifetime(struct observation *o, struct kernel_model *k)
 	 */
 	k->recycle_on = r && r->is_int && r->ival != 0;
 	if (k->recycle_on)
-		note(k, "tcp_tw_recycle is on: TIME_WAIT of IPv4 peers with "
-			"timestamps lasts about 3.5 RTO, not %g s; the demand "
-			"is sized for the full lifetime it has once recycling "
-			"is off",
+		note(k,
+		     "tcp_tw_recycle is on: TIME_WAIT of IPv4 peers with timestamps lasts about 3.5 RTO, not %g s; the demand is sized for the full lifetime it has once recycling is off",
 		     o->tw_lifetime);
 }
 
@@ -97,40 +95,29 @@ void kernel_model(struct observation *o)
 	k->reuse_loopback = reuse2 != 0; /* unknown: as current kernels */
 	lifetime(o, k);
 	if (!k->counter)
-		note(k, "this kernel has no TCPTimeWaitOverflow counter (it "
-			"came in 2.6.38): overflows are counted from the "
-			"kernel log, and a full table is evidence too");
+		note(k,
+		     "this kernel has no TCPTimeWaitOverflow counter (it came in 2.6.38): overflows are counted from the kernel log, and a full table is evidence too");
 	if (!k->limit_here && k->per_netns != 1)
-		note(k, "no net.ipv4.tcp_max_tw_buckets in this network "
-			"namespace: before Linux 4.11 the limit and the "
-			"TIME_WAIT count are the whole host's, set from the "
-			"initial namespace only (run twtune there); tw_count "
-			"here is the host's");
+		note(k,
+		     "no net.ipv4.tcp_max_tw_buckets in this network namespace: before Linux 4.11 the limit and the TIME_WAIT count are the whole host's, set from the initial namespace only (run twtune there); tw_count here is the host's");
 	else if (!k->limit_here)
-		note(k, "no net.ipv4.tcp_max_tw_buckets in this network "
-			"namespace");
+		note(k,
+		     "no net.ipv4.tcp_max_tw_buckets in this network namespace");
 	if (o->m[M_TW_MAX] < 0 && k->neg_unlimited == 0)
-		note(k, "tcp_max_tw_buckets is negative: before Linux 5.18 "
-			"that admits no socket to TIME_WAIT at all, like 0");
+		note(k,
+		     "tcp_max_tw_buckets is negative: before Linux 5.18 that admits no socket to TIME_WAIT at all, like 0");
 	else if (o->m[M_TW_MAX] < 0 && k->neg_unlimited < 0)
-		note(k, "tcp_max_tw_buckets is negative and the kernel "
-			"release is unknown: unlimited from Linux 5.18, no "
-			"TIME_WAIT at all before; taken as unlimited");
+		note(k,
+		     "tcp_max_tw_buckets is negative and the kernel release is unknown: unlimited from Linux 5.18, no TIME_WAIT at all before; taken as unlimited");
 	k->openvz = ub != NULL || k->envid_seen;
 	if (k->envid > 0)
-		note(k, "OpenVZ container %d: the hardware node may hold its "
-			"TIME_WAIT sockets below tcp_max_tw_buckets, by "
-			"tcp_max_tw_buckets_ub or the container's kmemsize "
-			"share; those overflows are logged on the node, and "
-			"only the node can change either",
+		note(k,
+		     "OpenVZ container %d: the hardware node may hold its TIME_WAIT sockets below tcp_max_tw_buckets, by tcp_max_tw_buckets_ub or the container's kmemsize share; those overflows are logged on the node, and only the node can change either",
 		     k->envid);
 	if (ub && ub->is_int) {
 		o->m[M_TW_MAX_UB] = ub->value;
-		note(k, "OpenVZ: each container may also hold at most "
-			"tcp_max_tw_buckets_ub = %lld TIME_WAIT sockets (and "
-			"a share of its kmemsize); a container can hit that "
-			"limit below tcp_max_tw_buckets, and only the "
-			"hardware node can change it",
+		note(k,
+		     "OpenVZ: each container may also hold at most tcp_max_tw_buckets_ub = %lld TIME_WAIT sockets (and a share of its kmemsize); a container can hit that limit below tcp_max_tw_buckets, and only the hardware node can change it",
 		     ub->ival);
 	} else {
 		o->why[M_TW_MAX_UB] = "not an OpenVZ kernel";
@@ -205,7 +192,7 @@ void kernel_read_log(struct observation *o, int rootfd, const char *kmsg_text,
 				 "kernel ring buffer");
 	}
 	if (!k->log.readable) {
-		const char *first = err[0]	   ? err
+		const char *first = err[0]	 ? err
 				    : rootfd < 0 ? ""
 						 : "no log source";
 
@@ -243,23 +230,20 @@ json_t *kernel_json(const struct observation *o)
 					   : json_real(k->log.last),
 			"container", k->log.ctid[0] ? k->log.ctid : NULL,
 			"containers_mixed", k->log.ctid_mixed);
-	return json_pack("{s:s?, s:o, s:b, s:b, s:o, s:o, s:b, s:f, s:s, "
-			 "s:b, s:b, s:o, s:o, s:o}",
-			 "release", k->release[0] ? k->release : NULL,
-			 "version",
-			 k->version ? json_sprintf("%u.%u.%u",
-						   k->version >> 16,
-						   (k->version >> 8) & 0xff,
-						   k->version & 0xff)
-				    : json_null(),
-			 "overflow_counter", k->counter, "limit_in_namespace",
-			 k->limit_here, "per_namespace", tri(k->per_netns),
-			 "negative_limit_unlimited", tri(k->neg_unlimited),
-			 "reuse_2_loopback_only", k->reuse_loopback,
-			 "tw_lifetime_seconds", o->tw_lifetime,
-			 "tw_lifetime_from", k->lifetime_from,
-			 "tw_recycle_on", k->recycle_on, "openvz", k->openvz,
-			 "openvz_container",
-			 k->envid > 0 ? json_integer(k->envid) : json_null(),
-			 "log", log, "notes", notes);
+	return json_pack(
+		"{s:s?, s:o, s:b, s:b, s:o, s:o, s:b, s:f, s:s, s:b, s:b, s:o, s:o, s:o}",
+		"release", k->release[0] ? k->release : NULL, "version",
+		k->version ? json_sprintf("%u.%u.%u", k->version >> 16,
+					  (k->version >> 8) & 0xff,
+					  k->version & 0xff)
+			   : json_null(),
+		"overflow_counter", k->counter, "limit_in_namespace",
+		k->limit_here, "per_namespace", tri(k->per_netns),
+		"negative_limit_unlimited", tri(k->neg_unlimited),
+		"reuse_2_loopback_only", k->reuse_loopback,
+		"tw_lifetime_seconds", o->tw_lifetime, "tw_lifetime_from",
+		k->lifetime_from, "tw_recycle_on", k->recycle_on, "openvz",
+		k->openvz, "openvz_container",
+		k->envid > 0 ? json_integer(k->envid) : json_null(), "log", log,
+		"notes", notes);
 }

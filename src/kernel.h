@@ -18,13 +18,13 @@
 struct observation;
 
 struct kernel_model {
-	char release[80];  /* sys/kernel/osrelease, "" when unreadable */
-	unsigned version;  /* kernel_version() of it, 0 when unknown */
-	bool counter;	   /* TcpExt has TCPTimeWaitOverflow */
-	bool limit_here;   /* tcp_max_tw_buckets exists in this namespace */
-	int per_netns;	   /* 1, 0 (one table for the host), -1 unknown */
-	int neg_unlimited; /* a negative limit: 1 unlimited, 0 admits no
-			      TIME_WAIT at all, -1 unknown */
+	char release[80];   /* sys/kernel/osrelease, "" when unreadable */
+	unsigned version;   /* kernel_version() of it, 0 when unknown */
+	bool counter;	    /* TcpExt has TCPTimeWaitOverflow */
+	bool limit_here;    /* tcp_max_tw_buckets exists in this namespace */
+	int per_netns;	    /* 1, 0 (one table for the host), -1 unknown */
+	int neg_unlimited;  /* a negative limit: 1 unlimited, 0 admits no
+			       TIME_WAIT at all, -1 unknown */
 	int reuse_loopback; /* tcp_tw_reuse 2: 1 loopback only, 0 all */
 	const char *lifetime_from; /* what tw_lifetime comes from */
 	bool recycle_on;	   /* tcp_tw_recycle shortens some */

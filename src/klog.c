@@ -484,8 +484,7 @@ typedef bool (*line_fn)(void *ctx, const char *p, const char *e,
 			struct kmsg_kind *k, double *t);
 
 /* Feed every line of text that fn takes into s. */
-static void scan_lines(const char *text, struct scan *s, line_fn fn,
-		       void *ctx)
+static void scan_lines(const char *text, struct scan *s, line_fn fn, void *ctx)
 {
 	s->ev->readable = true;
 	for (const char *p = text; *p;) {

@@ -114,7 +114,6 @@ int klog_parse_dmesg(const char *text, double boot_time,
  */
 int klog_read_kmsg(int fd, size_t max, char **out, size_t *len);
 
-
 /*
  * The overflow evidence of the current boot from the best source below
  * rootdir (a descriptor for "/" or a test tree): the /dev/kmsg text when

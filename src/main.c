@@ -26,29 +26,19 @@ struct command {
 
 static const struct command commands[] = {
 	{ "report", NULL, 0, 0, cmd_report,
-	  "report               observe, evaluate the policies, print the "
-	  "plan;\n                       changes nothing (exit 2 when "
-	  "changes are proposed)" },
+	  "report               observe, evaluate the policies, print the plan;\n                       changes nothing (exit 2 when changes are proposed)" },
 	{ "apply", NULL, 0, 0, cmd_apply,
-	  "apply                report, then write, verify, persist and "
-	  "audit" },
+	  "apply                report, then write, verify, persist and audit" },
 	{ "rollback", NULL, 0, 0, cmd_rollback,
-	  "rollback [--run ID]  restore what a recorded run replaced "
-	  "(default: the\n                       last run that changed "
-	  "something)" },
+	  "rollback [--run ID]  restore what a recorded run replaced (default: the\n                       last run that changed something)" },
 	{ "watch", NULL, 0, 0, cmd_watch,
-	  "watch                keep observing every --interval seconds; "
-	  "apply when\n                       rules fire (only log with "
-	  "--dry-run); SIGHUP reloads" },
+	  "watch                keep observing every --interval seconds; apply when\n                       rules fire (only log with --dry-run); SIGHUP reloads" },
 	{ "policy", "check", 0, 1000, cmd_policy_check,
-	  "policy check [PATH...]  validate policy files, print every "
-	  "error" },
+	  "policy check [PATH...]  validate policy files, print every error" },
 	{ "ansible", NULL, 1, 1, cmd_ansible,
-	  "ansible ARGS_FILE    run as an Ansible module (JSON in, JSON "
-	  "out)" },
+	  "ansible ARGS_FILE    run as an Ansible module (JSON in, JSON out)" },
 	{ "audit", "verify", 0, 1000, cmd_audit_verify,
-	  "audit verify [FILE...]  check the audit log's hash chain and "
-	  "records\n                       (FILE.1 FILE: across a rotation)" },
+	  "audit verify [FILE...]  check the audit log's hash chain and records\n                       (FILE.1 FILE: across a rotation)" },
 };
 
 static void usage(FILE *f)
@@ -60,11 +50,8 @@ static void usage(FILE *f)
 		fprintf(f, "  %s\n", commands[i].usage);
 	fputc('\n', f);
 	options_usage(f);
-	fprintf(f, "\nExit: 0 ok/nothing to change, 1 failure (rolled back), "
-		   "2 changes proposed,\n3 trouble that nothing proposed or "
-		   "done fixes, 4 done but its output not\nwritten, 64 usage, "
-		   "65 invalid policy or no rules, 77 not permitted.\nSee "
-		   "twtune(8).\n");
+	fprintf(f,
+		"\nExit: 0 ok/nothing to change, 1 failure (rolled back), 2 changes proposed,\n3 trouble that nothing proposed or done fixes, 4 done but its output not\nwritten, 64 usage, 65 invalid policy or no rules, 77 not permitted.\nSee twtune(8).\n");
 }
 
 /* The command argv names, or NULL; *args is where its arguments start. */

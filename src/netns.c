@@ -38,7 +38,6 @@
 #include "netns.h"
 #include "util.h"
 
-
 /* Errors of one kind: how many, and the first path and errno. */
 struct errs {
 	size_t n;
@@ -313,7 +312,7 @@ static void scan_user_dirs(struct disc *d, const char *run)
 	free(dir);
 }
 
-/* ROOT/var/run, when it is not RUN itself (it is a link to it nearly always). */
+/* ROOT/var/run, when it is not RUN itself (nearly always a link to it). */
 static char *var_run_dir(const char *run)
 {
 	const char *slash = strrchr(run, '/');

@@ -45,8 +45,15 @@
 #include "privs.h"
 #include "sysctl.h"
 
-enum { REQ_DISCOVER = 1, REQ_OPEN = 2, REQ_FIND = 3 };
-enum { F_WRITE = 1, F_DIAG = 2 };
+enum {
+	REQ_DISCOVER = 1,
+	REQ_OPEN = 2,
+	REQ_FIND = 3
+};
+enum {
+	F_WRITE = 1,
+	F_DIAG = 2
+};
 
 /* The processes one find request names at most. */
 #define FIND_PIDS_MAX 512
@@ -126,7 +133,8 @@ static void serve_discover(int sock)
 		w->self = e->self;
 		w->has_name = e->name != NULL;
 		snprintf(w->comm, sizeof(w->comm), "%s", e->comm);
-		snprintf(w->name, sizeof(w->name), "%s", e->name ? e->name : "");
+		snprintf(w->name, sizeof(w->name), "%s",
+			 e->name ? e->name : "");
 		snprintf(w->path, sizeof(w->path), "%s", e->path);
 		w->id = e->id;
 		send_all(sock, w, sizeof(*w));
@@ -277,8 +285,7 @@ static void serve_find(int sock, const struct wire_req *req, int procfd)
 
 	for (uint32_t i = 0; i < req->n_pids; i++)
 		pids[i] = req->pids[i];
-	f.index = owner_find_inode(procfd, pids, req->n_pids, req->inode,
-				   &fs);
+	f.index = owner_find_inode(procfd, pids, req->n_pids, req->inode, &fs);
 	f.refused = fs.refused;
 	f.fds_read = fs.fds_read;
 	f.out_of_budget = fs.out_of_budget;
@@ -289,21 +296,21 @@ static void serve_find(int sock, const struct wire_req *req, int procfd)
  * The opener's privileges: CAP_SYS_PTRACE (other processes' /proc/PID/fd
  * and /proc/PID/ns/net links) and either CAP_SYS_ADMIN (setns), to open
  * namespaces, or CAP_DAC_READ_SEARCH (other users' /proc/PID/fd
- * directories), as the helper; nothing else, and no_new_privs.  No Landlock domain: a sandboxed
- * process may not read those links of processes outside its domain
- * (Landlock confines ptrace access since its first ABI), which is all
- * the opener is for.  It reads only /proc and /run, and writes nothing.
+ * directories), as the helper; nothing else, and no_new_privs.  No
+ * Landlock domain: a sandboxed process may not read those links of
+ * processes outside its domain (Landlock confines ptrace access since its
+ * first ABI), which is all the opener is for.  It reads only /proc and
+ * /run, and writes nothing.
  */
 static void confine(bool netns)
 {
 	capng_get_caps_process();
 	capng_clear(CAPNG_SELECT_BOTH);
-	if ((netns ? capng_updatev(CAPNG_ADD,
-				   CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+	if ((netns ? capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
 				   CAP_SYS_ADMIN, CAP_SYS_PTRACE, -1)
-		   : capng_updatev(CAPNG_ADD,
-				   CAPNG_EFFECTIVE | CAPNG_PERMITTED,
-				   CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, -1)) < 0 ||
+		   : capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED,
+				   CAP_SYS_PTRACE, CAP_DAC_READ_SEARCH, -1)) <
+		    0 ||
 	    capng_apply(CAPNG_SELECT_CAPS | CAPNG_SELECT_AMBIENT) < 0 ||
 	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) {
 		log_err("namespace opener: cannot confine itself");

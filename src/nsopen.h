@@ -44,12 +44,12 @@ enum nsview_file {
 /* One namespace, seen through descriptors opened inside it. */
 struct nsview {
 	unsigned long long ino, dev;
-	int net[NV_FILES];   /* -1 where the kernel has no such file */
-	char **keys;	     /* the sysctls asked for ... */
-	int *key_fds;	     /* ... and their files, -1 where absent */
-	bool *key_writable;  /* opened for writing */
+	int net[NV_FILES];  /* -1 where the kernel has no such file */
+	char **keys;	    /* the sysctls asked for ... */
+	int *key_fds;	    /* ... and their files, -1 where absent */
+	bool *key_writable; /* opened for writing */
 	size_t n_keys;
-	int diag;	     /* a NETLINK_SOCK_DIAG socket in it, or -1 */
+	int diag;		   /* a NETLINK_SOCK_DIAG socket in it, or -1 */
 	unsigned long long cookie; /* its cookie, 0: unknown */
 };
 

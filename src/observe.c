@@ -84,8 +84,8 @@ const char *const metric_names[METRIC_COUNT] = {
 };
 
 /* Why the overflow metrics are unknown on a kernel that only logs. */
-#define NO_COUNTER                                                         \
-	"this kernel has no TCPTimeWaitOverflow counter (Linux 2.6.38 "    \
+#define NO_COUNTER                                                             \
+	"this kernel has no TCPTimeWaitOverflow counter (Linux 2.6.38 "        \
 	"added it): see tw_overflow_log_lines"
 
 /* Why a metric that needs a baseline is unknown without one. */
@@ -321,8 +321,9 @@ int observe_parse_slabinfo(const char *text, double *objsize, char *err,
 	 * limit counts both: the memory bound takes the larger size.
 	 */
 	p = find_line(text, "tw_sock_TCPv6 ");
-	if (p && sscanf(p, "tw_sock_TCPv6 %lu %lu %lu", &active, &num,
-			&v6) == 3 && v6 > size && v6 <= 65536)
+	if (p &&
+	    sscanf(p, "tw_sock_TCPv6 %lu %lu %lu", &active, &num, &v6) == 3 &&
+	    v6 > size && v6 <= 65536)
 		size = v6;
 	*objsize = (double)size;
 	return 0;
@@ -459,9 +460,8 @@ static void read_sysctls(const struct source *src, int netfd,
 			/* e.g. a write-only key or a directory named in a
 			 * policy: unknown, not a reason to stop observing */
 			msgs_addf(&o->warnings,
-				  "%s: read: %s; treated as "
-				  "unknown",
-				  keys[i], strerror(-ret));
+				  "%s: read: %s; treated as unknown", keys[i],
+				  strerror(-ret));
 			s->exists = true;
 			continue;
 		}
@@ -575,8 +575,7 @@ static void read_release(int procfd, struct observation *o)
 {
 	char *text = NULL;
 
-	if (util_read_at(procfd, "sys/kernel/osrelease", 256, &text, NULL) <
-	    0)
+	if (util_read_at(procfd, "sys/kernel/osrelease", 256, &text, NULL) < 0)
 		return;
 	text[strcspn(text, "\n")] = '\0';
 	snprintf(o->kernel.release, sizeof(o->kernel.release), "%s", text);
@@ -593,7 +592,8 @@ static void read_envid(int procfd, struct observation *o)
 	char *text = NULL, *p;
 	long long v;
 
-	if (util_read_at(procfd, "self/status", PROC_SMALL_MAX, &text, NULL) < 0)
+	if (util_read_at(procfd, "self/status", PROC_SMALL_MAX, &text, NULL) <
+	    0)
 		return;
 	p = strstr(text, "\nenvID:");
 	if (p) {
@@ -694,9 +694,9 @@ static void set_port_range(struct observation *o)
 	if (!s || !s->raw ||
 	    sscanf(s->raw, "%ld %ld %c", &lo, &hi, &extra) != 2 || lo < 0 ||
 	    hi > 65535 || lo > hi) {
-		msgs_addf(&o->warnings,
-			  "net.ipv4.ip_local_port_range: unreadable or "
-			  "malformed; ephemeral metrics unknown");
+		msgs_addf(
+			&o->warnings,
+			"net.ipv4.ip_local_port_range: unreadable or malformed; ephemeral metrics unknown");
 		return;
 	}
 	o->m[M_EPHEMERAL_LOW] = (double)lo;
@@ -736,8 +736,8 @@ static int read_all_sysctls(const struct source *src, const char *const *keys,
 	/* a child namespace before 4.11 has none (see kernel.c) */
 	o->m[M_TW_MAX] = s->exists ? s->value : NAN;
 	if (!s->exists)
-		o->why[M_TW_MAX] = "net.ipv4.tcp_max_tw_buckets is not in this "
-				   "network namespace";
+		o->why[M_TW_MAX] =
+			"net.ipv4.tcp_max_tw_buckets is not in this network namespace";
 	set_port_range(o);
 	/* the namespace's own table, or (negative) the host's it shares */
 	s = observe_sysctl(o, "net.ipv4.tcp_ehash_entries");
@@ -790,8 +790,7 @@ int observe_collect_view(int procfd, const struct nsview *view,
 	int ret;
 
 	observation_init(o);
-	ret = read_source(&src, "net/sockstat", parse_sockstat, o, err,
-			  errlen);
+	ret = read_source(&src, "net/sockstat", parse_sockstat, o, err, errlen);
 	if (ret == 0) {
 		add_sockstat6(&src, o);
 		ret = read_source(&src, "net/netstat", parse_tcpext, o, err,
@@ -923,15 +922,14 @@ static void derive_demand(struct observation *o, bool full)
 
 	o->m[M_TW_DEMAND_BURST] = whole_sockets(tw + o->m[M_TW_OVERFLOW_DELTA]);
 	/* a sample watched the counter; a state window under 1 s did not */
-	o->demand_from_burst =
-		o->m[M_TW_OVERFLOW_DELTA] > 0 &&
-		(o->burst > 0 ? o->burst < o->window / 2
-			      : o->window < MIN_RATE_WINDOW);
+	o->demand_from_burst = o->m[M_TW_OVERFLOW_DELTA] > 0 &&
+			       (o->burst > 0 ? o->burst < o->window / 2
+					     : o->window < MIN_RATE_WINDOW);
 	o->m[M_TW_DEMAND] =
 		o->demand_from_burst
 			? o->m[M_TW_DEMAND_BURST]
 			: whole_sockets(held + o->m[M_TW_OVERFLOW_RATE] *
-							 o->tw_lifetime);
+						       o->tw_lifetime);
 }
 
 /*
@@ -958,9 +956,8 @@ static void derive_without_counter(struct observation *o,
 		o->why[M_LISTEN_OVERFLOWS_DELTA] = NO_BASELINE;
 	}
 	if (full) {
-		o->why[M_TW_DEMAND] = "the table is full and this kernel has "
-				      "no overflow counter to measure the "
-				      "rest (see tw_overflow_log_lines)";
+		o->why[M_TW_DEMAND] =
+			"the table is full and this kernel has no overflow counter to measure the rest (see tw_overflow_log_lines)";
 		o->why[M_TW_DEMAND_BURST] = o->why[M_TW_DEMAND];
 	} else {
 		o->m[M_TW_DEMAND] = tw;
@@ -1030,8 +1027,7 @@ void observe_derive(struct observation *o, const struct baseline *b)
 		o->why[M_LISTEN_OVERFLOWS_DELTA] = NO_BASELINE;
 		if (full) {
 			o->why[M_TW_DEMAND] =
-				"the table is full and there is no baseline "
-				"to count overflows (use --sample)";
+				"the table is full and there is no baseline to count overflows (use --sample)";
 			o->why[M_TW_DEMAND_BURST] = o->why[M_TW_DEMAND];
 		} else {
 			o->m[M_TW_DEMAND] = tw;

@@ -125,7 +125,7 @@ struct observation {
 	size_t n_sysctls;
 	struct counters c;
 	double time;
-	double window; /* seconds since the baseline, NAN without one */
+	double window;	    /* seconds since the baseline, NAN without one */
 	double tw_lifetime; /* seconds a socket stays in TIME_WAIT */
 	double burst;	    /* seconds the overflows of a sample took, or NAN */
 	bool demand_from_burst; /* tw_demand is the burst bound: no rate */

@@ -25,7 +25,6 @@
 #include "policy.h"
 #include "sysctl.h"
 
-
 const char *const format_names[] = {
 	[FORMAT_TEXT] = "text",
 	[FORMAT_JSON] = "json",
@@ -323,10 +322,10 @@ static int set_value(struct options *o, const struct opt_def *d,
 				return 0;
 			}
 		}
-		snprintf(err, errlen,
-			 "format %s: supported formats are text, json, salt "
-			 "and prometheus",
-			 arg);
+		snprintf(
+			err, errlen,
+			"format %s: supported formats are text, json, salt and prometheus",
+			arg);
 		return -EINVAL;
 	}
 	return -EINVAL;
@@ -541,7 +540,7 @@ int options_parse(int argc, char **argv, struct options *o, int *first_arg)
 	return 0;
 }
 
-/* ---- Ansible arguments ----------------------------------------------------- */
+/* ---- Ansible arguments --------------------------------------------------- */
 
 /* The Ansible name of an option: its alias, or its name with '_'. */
 static void ansible_name(const struct opt_def *d, char *out, size_t len)
@@ -779,8 +778,10 @@ void options_free(struct options *o)
 /* value, quoted for a POSIX shell when it needs it */
 static void shell_word(struct strbuf *sb, const char *v)
 {
-	if (*v && strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-			    "0123456789_./:=@%+,-") == strlen(v)) {
+	if (*v &&
+	    strspn(v,
+		   "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:=@%+,-") ==
+		    strlen(v)) {
 		strbuf_addf(sb, " %s", v);
 		return;
 	}

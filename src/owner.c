@@ -43,7 +43,7 @@
 #define MAX_PROCS 512  /* processes of one cgroup, or of /proc */
 #define MAX_FDS 200000 /* descriptors read in all */
 #define BUDGET 0.5     /* seconds for all of it */
-#define NAMES_SHOWN 4 /* comms listed when several share a cgroup */
+#define NAMES_SHOWN 4  /* comms listed when several share a cgroup */
 
 struct proc {
 	int pid;
@@ -496,11 +496,11 @@ static void fd_reason(const struct namer *nm, const struct sock_owner *o,
 	if (!o->inode)
 		snprintf(out, size, "the socket has no file any more");
 	else if (!searched)
-		util_textf(out, size,
-			   "Landlock keeps other processes' /proc/PID/fd "
-			   "closed to twtune%s%s",
-			   no_helper ? ", and it has no helper to look: " : "",
-			   no_helper ? no_helper : "");
+		util_textf(
+			out, size,
+			"Landlock keeps other processes' /proc/PID/fd closed to twtune%s%s",
+			no_helper ? ", and it has no helper to look: " : "",
+			no_helper ? no_helper : "");
 	else if (result == -2)
 		snprintf(out, size,
 			 "twtune's helper failed to search /proc/PID/fd");
@@ -557,23 +557,23 @@ static void name_by_group(struct sock_cause *c, const struct sock_owner *o,
 		strbuf_addf(&names, "%s%s", k ? ", " : "", comms[k]);
 	if (!n)
 		util_textf(c->how, sizeof(c->how),
-			 "not named: no process in cgroup %s now; %s", g->path,
-			 fd_why);
+			   "not named: no process in cgroup %s now; %s",
+			   g->path, fd_why);
 	else if (n == 1)
 		util_textf(c->how, sizeof(c->how),
-			 "the only process%s in cgroup %s",
-			 any_uid ? " of the socket's user" : "", g->path);
+			   "the only process%s in cgroup %s",
+			   any_uid ? " of the socket's user" : "", g->path);
 	else if (distinct == 1)
 		util_textf(c->how, sizeof(c->how),
-			 "%zu%s processes named %s in cgroup %s; %s", n,
-			 g->truncated ? "+" : "", one->comm, g->path, fd_why);
+			   "%zu%s processes named %s in cgroup %s; %s", n,
+			   g->truncated ? "+" : "", one->comm, g->path, fd_why);
 	else
-		util_textf(c->how, sizeof(c->how),
-			 "not named: %zu%s processes%s in cgroup %s (%s%s); %s",
-			 n, g->truncated ? "+" : "",
-			 any_uid ? " of the socket's user" : "", g->path,
-			 names.s, distinct > NAMES_SHOWN ? ", ..." : "",
-			 fd_why);
+		util_textf(
+			c->how, sizeof(c->how),
+			"not named: %zu%s processes%s in cgroup %s (%s%s); %s",
+			n, g->truncated ? "+" : "",
+			any_uid ? " of the socket's user" : "", g->path,
+			names.s, distinct > NAMES_SHOWN ? ", ..." : "", fd_why);
 	if (n && distinct == 1)
 		snprintf(c->process, sizeof(c->process), "%s", one->comm);
 	if (n == 1)
@@ -595,15 +595,16 @@ static void name_cause(struct namer *nm, struct sock_cause *c)
 	if (!o) {
 		if (!c->owners_checked)
 			util_textf(c->how, sizeof(c->how),
-				 "not named: its %s could not be dumped",
-				 c->outgoing ? "connections" : "listeners");
+				   "not named: its %s could not be dumped",
+				   c->outgoing ? "connections" : "listeners");
 		else if (c->outgoing)
-			util_textf(c->how, sizeof(c->how),
-				 "not named: no connection to it is open now");
+			util_textf(
+				c->how, sizeof(c->how),
+				"not named: no connection to it is open now");
 		else
 			util_textf(c->how, sizeof(c->how),
-				 "not named: nothing listens on port %u now",
-				 c->port);
+				   "not named: nothing listens on port %u now",
+				   c->port);
 		return;
 	}
 	if (o->cgroup)
@@ -645,23 +646,25 @@ static void name_cause(struct namer *nm, struct sock_cause *c)
 		name_by_group(c, o, g, fd_why);
 		set_unit(nm, c, c->pid, g);
 	} else if (!o->cgroup) {
-		util_textf(c->how, sizeof(c->how),
+		util_textf(
+			c->how, sizeof(c->how),
 			"not named: the kernel gave no cgroup with the socket (it does from Linux 5.7) and %s",
 			fd_why);
 	} else if (!nm->root[0] || nm->rootfd < 0) {
-		util_textf(c->how, sizeof(c->how),
+		util_textf(
+			c->how, sizeof(c->how),
 			"not named: no cgroup2 file system to find cgroup %llu in, and %s",
 			(unsigned long long)o->cgroup, fd_why);
 	} else if (!g || !g->path) {
 		util_textf(c->how, sizeof(c->how),
-			 "not named: cgroup %llu is not below %s%s, and %s",
-			 (unsigned long long)o->cgroup, nm->root,
-			 nm->walk_cut ? " as far as it was searched" : "",
-			 fd_why);
+			   "not named: cgroup %llu is not below %s%s, and %s",
+			   (unsigned long long)o->cgroup, nm->root,
+			   nm->walk_cut ? " as far as it was searched" : "",
+			   fd_why);
 	} else {
 		util_textf(c->how, sizeof(c->how),
-			 "not named: %s%s/cgroup.procs: %s, and %s", nm->root,
-			 g->path, strerror(-g->err), fd_why);
+			   "not named: %s%s/cgroup.procs: %s, and %s", nm->root,
+			   g->path, strerror(-g->err), fd_why);
 		set_unit(nm, c, 0, g);
 	}
 }
@@ -683,8 +686,8 @@ static void find_root(struct namer *nm)
 	if (nm->env->cgroup_root)
 		snprintf(nm->root, sizeof(nm->root), "%s",
 			 nm->env->cgroup_root);
-	else if (util_read_at(nm->env->procfd, "self/mounts", MOUNTS_FILE_MAX, &text,
-			      NULL) < 0 ||
+	else if (util_read_at(nm->env->procfd, "self/mounts", MOUNTS_FILE_MAX,
+			      &text, NULL) < 0 ||
 		 owner_cgroup2_mount(text, nm->root, sizeof(nm->root)) < 0)
 		nm->root[0] = '\0';
 	free(text);

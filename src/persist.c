@@ -112,11 +112,11 @@ char *persist_render(const struct persist *p, const char *run_id)
 {
 	struct strbuf sb = { 0 };
 
-	strbuf_addf(&sb,
-		    "# Written by twtune %s (run %s).\n"
-		    "# TIME_WAIT tuning it applied; change the policies, not "
-		    "this file (see twtune(8)).\n",
-		    PACKAGE_VERSION, run_id);
+	strbuf_addf(
+		&sb,
+		"# Written by twtune %s (run %s).\n"
+		"# TIME_WAIT tuning it applied; change the policies, not this file (see twtune(8)).\n",
+		PACKAGE_VERSION, run_id);
 	for (size_t i = 0; i < p->n; i++)
 		strbuf_addf(&sb, "%s = %lld\n", p->v[i].key, p->v[i].value);
 	return sb.s;
@@ -125,8 +125,8 @@ char *persist_render(const struct persist *p, const char *run_id)
 int persist_read(int dirfd, const char *name, char **text)
 {
 	/* never through a symbolic link planted at our name */
-	int ret = util_read_file(dirfd, name, O_NOFOLLOW, PERSIST_FILE_MAX, text, NULL,
-				 NULL);
+	int ret = util_read_file(dirfd, name, O_NOFOLLOW, PERSIST_FILE_MAX,
+				 text, NULL, NULL);
 
 	if (ret == -ENOENT) {
 		*text = NULL;

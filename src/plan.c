@@ -68,8 +68,7 @@ static struct plan_key *key_slot(struct plan *pl, const char *key)
 
 /* twtune's last write of key, if someone else has changed it since. */
 static const struct state_written *
-changed_by_others(const struct plan_opts *opts, const char *key,
-		  long long live)
+changed_by_others(const struct plan_opts *opts, const char *key, long long live)
 {
 	for (size_t i = 0; opts && i < opts->n_reclaim; i++)
 		if (strcmp(opts->reclaim[i], key) == 0)
@@ -100,35 +99,31 @@ static bool manageable(struct plan *pl, const struct rule *r,
 	    tunable_per_netns(r->key)) {
 		/* a child namespace before 4.11: the host's, set elsewhere */
 		note(pl, r, SEV_WARNING,
-		     xasprintf("%s is not in this network namespace: before "
-			       "Linux 4.11 it is the whole host's, set from "
-			       "the initial namespace; nothing to change here "
-			       "(run twtune there)",
-			       r->key));
+		     xasprintf(
+			     "%s is not in this network namespace: before Linux 4.11 it is the whole host's, set from the initial namespace; nothing to change here (run twtune there)",
+			     r->key));
 		return false;
 	}
 	if (!env->exists) {
 		note(pl, r, SEV_INFO,
-		     xasprintf("%s is not present on this kernel; nothing to "
-			       "change",
-			       r->key));
+		     xasprintf(
+			     "%s is not present on this kernel; nothing to change",
+			     r->key));
 		return false;
 	}
 	if (!s->is_int) {
 		note(pl, r, SEV_WARNING,
-		     xasprintf("%s does not hold a single integer; twtune "
-			       "cannot manage it",
-			       r->key));
+		     xasprintf(
+			     "%s does not hold a single integer; twtune cannot manage it",
+			     r->key));
 		return false;
 	}
 	w = r->override ? NULL : changed_by_others(opts, r->key, s->ival);
 	if (w) {
 		note(pl, r, SEV_WARNING,
-		     xasprintf("%s is %lld, but twtune last set it to %lld: "
-			       "someone else changed it, so twtune leaves it "
-			       "alone (twtune apply --reclaim %s takes it "
-			       "back)",
-			       r->key, s->ival, w->value, r->key));
+		     xasprintf(
+			     "%s is %lld, but twtune last set it to %lld: someone else changed it, so twtune leaves it alone (twtune apply --reclaim %s takes it back)",
+			     r->key, s->ival, w->value, r->key));
 		pl->notes[pl->n_notes - 1].backoff = true;
 		return false;
 	}
@@ -142,8 +137,7 @@ static bool manageable(struct plan *pl, const struct rule *r,
  * (said: undecided, or a note).
  */
 static bool planned_value(struct plan *pl, const struct rule *r,
-			  const struct expr_env *env, double *v,
-			  char **unknown)
+			  const struct expr_env *env, double *v, char **unknown)
 {
 	struct msgs missing = { 0 };
 	double lo, hi;
@@ -178,9 +172,8 @@ static bool planned_value(struct plan *pl, const struct rule *r,
 	/* no integer between the bounds counts as an empty range too */
 	if (!isnan(lo) && !isnan(hi) && ceil(lo) > floor(hi)) {
 		note(pl, r, SEV_WARNING,
-		     xasprintf("min (%g) is above max (%g); %s left "
-			       "alone",
-			       lo, hi, r->key));
+		     xasprintf("min (%g) is above max (%g); %s left alone", lo,
+			       hi, r->key));
 		goto refused;
 	}
 	if (!isnan(lo) && *v < lo)
@@ -190,9 +183,9 @@ static bool planned_value(struct plan *pl, const struct rule *r,
 	tunable_range(r->key, &klo, &khi);
 	if (!(*v >= (double)klo && *v <= (double)khi)) {
 		note(pl, r, SEV_WARNING,
-		     xasprintf("planned value %.0f for %s is outside the "
-			       "kernel's range %lld..%lld; not applied",
-			       *v, r->key, klo, khi));
+		     xasprintf(
+			     "planned value %.0f for %s is outside the kernel's range %lld..%lld; not applied",
+			     *v, r->key, klo, khi));
 		goto refused;
 	}
 	return true;
@@ -209,10 +202,9 @@ static bool wanted(struct plan *pl, const struct rule *r,
 	if (r->direction == DIR_RAISE && cur < 0 &&
 	    tunable_negative_unlimited(r->key) && env->obs->tw_max_unlimited) {
 		note(pl, r, SEV_INFO,
-		     xasprintf("%s is %lld (negative: unlimited); raising "
-			       "it to %lld would lower the limit, so it is "
-			       "left alone",
-			       r->key, cur, to));
+		     xasprintf(
+			     "%s is %lld (negative: unlimited); raising it to %lld would lower the limit, so it is left alone",
+			     r->key, cur, to));
 		return false;
 	}
 	if (r->direction == DIR_RAISE)
@@ -265,12 +257,12 @@ static void sysctl_rule(struct plan *pl, const struct rule *r,
 /* Whether tcp_tw_reuse, as it is now, covers every destination. */
 static bool reuse_covers_all(const struct observation *o)
 {
-	const struct sysctl_obs *r =
-		observe_sysctl(o, "net.ipv4.tcp_tw_reuse");
+	const struct sysctl_obs *r = observe_sysctl(o, "net.ipv4.tcp_tw_reuse");
 
 	/* 2 is loopback only from 4.19; before, any value but 0 is on */
 	return r && r->is_int &&
-	       (r->ival == 1 || (r->ival != 0 && o->kernel.reuse_loopback == 0));
+	       (r->ival == 1 ||
+		(r->ival != 0 && o->kernel.reuse_loopback == 0));
 }
 
 static void port_trade(struct plan *pl, const struct observation *o)
@@ -292,30 +284,20 @@ static void port_trade(struct plan *pl, const struct observation *o)
 	if (isnan(o->m[M_PORT_DEMAND]) && !reuse_covers_all(o)) {
 		/* no socket dump: the trade cannot be checked */
 		note(pl, k->rule, SEV_WARNING,
-		     xasprintf("%s: raised without the port check (no socket "
-			       "dump: %s): if this host opens many "
-			       "connections to one destination, a higher "
-			       "limit keeps their ports in TIME_WAIT, and "
-			       "connect() can fail with EADDRNOTAVAIL where "
-			       "an overflow now only skips TIME_WAIT; a "
-			       "report with the dump checks it",
-			       twb,
-			       o->why[M_PORT_DEMAND] ? o->why[M_PORT_DEMAND]
-						     : "not made"));
+		     xasprintf(
+			     "%s: raised without the port check (no socket dump: %s): if this host opens many connections to one destination, a higher limit keeps their ports in TIME_WAIT, and connect() can fail with EADDRNOTAVAIL where an overflow now only skips TIME_WAIT; a report with the dump checks it",
+			     twb,
+			     o->why[M_PORT_DEMAND] ? o->why[M_PORT_DEMAND]
+						   : "not made"));
 		return;
 	}
 	if (isnan(limit) || (double)k->to <= limit)
 		return;
 	note(pl, k->rule, SEV_WARNING,
-	     xasprintf("%s: raised only to %.0f, not %lld: beyond that the "
-		       "TIME_WAIT sockets to the busiest destination would take "
-		       "more than 90%% of the %.0f usable ephemeral ports, and "
-		       "connect() would fail with EADDRNOTAVAIL where an "
-		       "overflow now only skips TIME_WAIT; tcp_tw_reuse = 1 "
-		       "(which needs TCP timestamps from the peer) would let "
-		       "the raise go further",
-		       twb, limit > (double)s->ival ? limit : (double)s->ival,
-		       k->to, o->m[M_USABLE_PORTS]));
+	     xasprintf(
+		     "%s: raised only to %.0f, not %lld: beyond that the TIME_WAIT sockets to the busiest destination would take more than 90%% of the %.0f usable ephemeral ports, and connect() would fail with EADDRNOTAVAIL where an overflow now only skips TIME_WAIT; tcp_tw_reuse = 1 (which needs TCP timestamps from the peer) would let the raise go further",
+		     twb, limit > (double)s->ival ? limit : (double)s->ival,
+		     k->to, o->m[M_USABLE_PORTS]));
 	if (limit > (double)s->ival)
 		k->to = (long long)limit;
 	else

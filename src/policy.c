@@ -23,7 +23,6 @@
 #include "sysctl.h"
 #include "tunables.h"
 
-
 const char *const direction_names[] = { "raise", "lower", "any" };
 const char *const severity_names[] = { "info", "warning", "critical" };
 
@@ -366,13 +365,11 @@ static void check_zero_only(struct ctx *c, config_setting_t *g,
 		return;
 	if (r->value && (!expr_const(r->value, &v) || v != 0))
 		err_at(c, member_line(g, "value"), r->id,
-		       "%s can only be set to 0: it drops connections from "
-		       "clients behind NAT (and was removed in Linux 4.12)",
+		       "%s can only be set to 0: it drops connections from clients behind NAT (and was removed in Linux 4.12)",
 		       r->key);
 	if (r->min && (!expr_const(r->min, &v) || v > 0))
 		err_at(c, member_line(g, "min"), r->id,
-		       "%s can only be set to 0: a min above 0 would turn it "
-		       "on",
+		       "%s can only be set to 0: a min above 0 would turn it on",
 		       r->key);
 }
 
@@ -384,9 +381,7 @@ static void check_writable(struct ctx *c, config_setting_t *g,
 
 	if (t && (t->flags & TUN_READ_ONLY))
 		err_at(c, member_line(g, "sysctl"), r->id,
-		       "%s is read-only: the kernel sets it (at boot, or when "
-		       "a network namespace is created); read it with "
-		       "sysctl(\"%s\") instead",
+		       "%s is read-only: the kernel sets it (at boot, or when a network namespace is created); read it with sysctl(\"%s\") instead",
 		       r->key, r->key);
 }
 
@@ -466,18 +461,17 @@ static void warn_orphan(struct ctx *c, const struct rule *r)
 			return;
 	near = closest_earlier_id(p, r, stub ? 4 : 2);
 	if (stub)
-		msgs_addf(&c->p->warnings,
-			  "%s:%d: rule \"%s\": no earlier policy file defines "
-			  "\"%s\", so this disables nothing%s%s%s",
-			  r->file, r->line, r->id, r->id,
-			  near ? " (did you mean \"" : "", near ? near : "",
-			  near ? "\"?)" : "");
+		msgs_addf(
+			&c->p->warnings,
+			"%s:%d: rule \"%s\": no earlier policy file defines \"%s\", so this disables nothing%s%s%s",
+			r->file, r->line, r->id, r->id,
+			near ? " (did you mean \"" : "", near ? near : "",
+			near ? "\"?)" : "");
 	else if (near)
-		msgs_addf(&c->p->warnings,
-			  "%s:%d: rule \"%s\" is a new rule, and \"%s\" from "
-			  "an earlier file stays in force; to replace that one, "
-			  "use its id (did you mean \"%s\"?)",
-			  r->file, r->line, r->id, near, near);
+		msgs_addf(
+			&c->p->warnings,
+			"%s:%d: rule \"%s\" is a new rule, and \"%s\" from an earlier file stays in force; to replace that one, use its id (did you mean \"%s\"?)",
+			r->file, r->line, r->id, near, near);
 }
 
 static void add_rule(struct policy *p, struct rule *r)
@@ -561,10 +555,10 @@ static char *read_trusted(struct ctx *c, const char *path)
 			  why);
 		break;
 	case POLICY_INCLUDE:
-		msgs_addf(c->errors,
-			  "%s:%d: %s: a policy is one self-contained file (the "
-			  "trust checks apply to it alone)",
-			  path, inc, why);
+		msgs_addf(
+			c->errors,
+			"%s:%d: %s: a policy is one self-contained file (the trust checks apply to it alone)",
+			path, inc, why);
 		break;
 	case POLICY_BINARY: msgs_addf(c->errors, "%s: %s", path, why); break;
 	}
@@ -686,10 +680,10 @@ int policy_load(const char *const *paths, size_t n_paths, bool missing_ok,
 	}
 	too_many = n_files > POLICY_FILES_MAX;
 	if (too_many)
-		msgs_addf(errors,
-			  "%zu policy files: more than %d (each is hashed into "
-			  "every audit record)",
-			  n_files, POLICY_FILES_MAX);
+		msgs_addf(
+			errors,
+			"%zu policy files: more than %d (each is hashed into every audit record)",
+			n_files, POLICY_FILES_MAX);
 	if (n_files)
 		qsort(files, n_files, sizeof(*files), cmp_found);
 	for (size_t i = 0; i < n_files; i++) {
@@ -731,12 +725,12 @@ static void check_key(const struct rule *r, const char *key, const char *how,
 	for (size_t i = 0; i < n_tunables; i++)
 		known[i] = tunables[i].key;
 	near = util_closest(key, known, n_tunables, 4);
-	msgs_addf(warnings,
-		  "%s:%d: rule \"%s\" %s \"%s\", which twtune does not know "
-		  "and this kernel does not have%s%s%s",
-		  r->file, r->line, r->id, how, key,
-		  near ? " (did you mean \"" : "", near ? near : "",
-		  near ? "\"?)" : "");
+	msgs_addf(
+		warnings,
+		"%s:%d: rule \"%s\" %s \"%s\", which twtune does not know and this kernel does not have%s%s%s",
+		r->file, r->line, r->id, how, key,
+		near ? " (did you mean \"" : "", near ? near : "",
+		near ? "\"?)" : "");
 	free(known);
 }
 

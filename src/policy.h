@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Policy files: libconfig documents holding a list of rules (see
- * twtune.policy(5)).  Loading validates everything and reports every error it finds as
- * "FILE:LINE: message", so an operator fixes a policy in one pass.
+ * twtune.policy(5)).  Loading validates everything and reports every error it
+ * finds as "FILE:LINE: message", so an operator fixes a policy in one pass.
  */
 #ifndef TWTUNE_POLICY_H
 #define TWTUNE_POLICY_H

@@ -34,9 +34,8 @@ bool recover_adopt(const struct audit_record *last,
 	for (size_t i = 0; i < last->n_changes; i++) {
 		const struct change *c = &last->changes[i];
 		const struct sysctl_obs *s = observe_sysctl(obs, c->key);
-		const struct state_written *w =
-			state_get_written(st, obs->netns, obs->netns_cookie,
-					  c->key);
+		const struct state_written *w = state_get_written(
+			st, obs->netns, obs->netns_cookie, c->key);
 
 		/* our own write, not an administrator's: no back-off */
 		if (!s || !s->is_int || s->ival != c->after ||
@@ -76,10 +75,10 @@ static bool persistable(const struct change *c, struct msgs *warnings)
 	if (c->pop == PERSIST_REMOVE ||
 	    tunable_check(c->key, c->pvalue) == TUNABLE_OK)
 		return true;
-	msgs_addf(warnings,
-		  "%s: the interrupted run's persist value %lld is not one "
-		  "twtune may write; the persist file is left as it is",
-		  c->key, c->pvalue);
+	msgs_addf(
+		warnings,
+		"%s: the interrupted run's persist value %lld is not one twtune may write; the persist file is left as it is",
+		c->key, c->pvalue);
 	return false;
 }
 
@@ -142,19 +141,19 @@ void recover_close(struct audit *a, const struct audit_record *intent,
 	if (a->cut)
 		json_object_set_new(base, "audit_cut_bytes",
 				    json_integer((json_int_t)a->cut));
-	error = xasprintf("no result was recorded (the process was killed); "
-			  "found %zu of %zu keys at the new value",
-			  found, intent->n_changes);
+	error = xasprintf(
+		"no result was recorded (the process was killed); found %zu of %zu keys at the new value",
+		found, intent->n_changes);
 	j = audit_record_json(&rec, base, error);
 	ret = audit_append(a, j);
 	json_decref(j);
 	json_decref(base);
 	free(error);
 	audit_record_free(&rec);
-	msgs_addf(warnings,
-		  "run %s was interrupted between its intent and its result: "
-		  "%zu of its %zu keys are at the new value%s",
-		  intent->run, found, intent->n_changes,
-		  ret < 0 ? "; could not record that in the audit log"
-			  : "; closed in the audit log");
+	msgs_addf(
+		warnings,
+		"run %s was interrupted between its intent and its result: %zu of its %zu keys are at the new value%s",
+		intent->run, found, intent->n_changes,
+		ret < 0 ? "; could not record that in the audit log"
+			: "; closed in the audit log");
 }

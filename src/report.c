@@ -25,8 +25,7 @@ static json_t *sockets_json(const struct report *r);
 static json_t *top_peers_json(const struct report *r);
 static void why_text(FILE *f, const struct report *r, bool verbose);
 static json_t *causes_json(const struct report *r, json_t **why);
-static void prom_causes(FILE *f, const struct report *r,
-			const char *labels);
+static void prom_causes(FILE *f, const struct report *r, const char *labels);
 
 static json_t *num(double v)
 {
@@ -54,8 +53,7 @@ enum verdict report_status(const struct observation *o, const struct plan *pl)
 {
 	enum verdict v = report_verdict(o);
 
-	return v == VERDICT_OK && plan_has_critical(pl) ? VERDICT_ATTENTION
-							 : v;
+	return v == VERDICT_OK && plan_has_critical(pl) ? VERDICT_ATTENTION : v;
 }
 
 enum verdict report_verdict(const struct observation *o)
@@ -93,15 +91,15 @@ static const char *table_text(const struct observation *o, char *buf,
 	double tw = o->m[M_TW_COUNT], max = o->m[M_TW_MAX];
 
 	if (isnan(max))
-		snprintf(buf, len,
-			 "%s TIME_WAIT sockets; no tcp_max_tw_buckets in this "
-			 "network namespace",
-			 fmt(tw, a, sizeof(a)));
+		snprintf(
+			buf, len,
+			"%s TIME_WAIT sockets; no tcp_max_tw_buckets in this network namespace",
+			fmt(tw, a, sizeof(a)));
 	else if (max < 0 && !o->tw_max_unlimited)
-		snprintf(buf, len,
-			 "%s TIME_WAIT sockets; tcp_max_tw_buckets %s admits "
-			 "none on a kernel before 5.18",
-			 fmt(tw, a, sizeof(a)), fmt(max, b, sizeof(b)));
+		snprintf(
+			buf, len,
+			"%s TIME_WAIT sockets; tcp_max_tw_buckets %s admits none on a kernel before 5.18",
+			fmt(tw, a, sizeof(a)), fmt(max, b, sizeof(b)));
 	else
 		snprintf(buf, len, "%s of %s buckets in use",
 			 fmt(tw, a, sizeof(a)), fmt(max, b, sizeof(b)));
@@ -109,8 +107,7 @@ static const char *table_text(const struct observation *o, char *buf,
 }
 
 /* The kernel log's word, for a kernel without the counter. */
-static const char *log_text(const struct observation *o, char *buf,
-			    size_t len)
+static const char *log_text(const struct observation *o, char *buf, size_t len)
 {
 	const struct kernel_model *k = &o->kernel;
 	char a[32], b[32], t1[32], t2[32];
@@ -118,21 +115,20 @@ static const char *log_text(const struct observation *o, char *buf,
 	if (k->counter || !k->log_tried)
 		snprintf(buf, len, "%s", "");
 	else if (!k->log.readable)
-		snprintf(buf, len, "no kernel log readable (%s)",
-			 k->log_error);
+		snprintf(buf, len, "no kernel log readable (%s)", k->log_error);
 	else if (!k->log.lines)
-		snprintf(buf, len, "no overflow message in this boot's kernel "
-				   "log");
-	else
 		snprintf(buf, len,
-			 "this boot's kernel log has %s overflow messages (up "
-			 "to %s more suppressed), %s to %s%s%s%s",
-			 fmt((double)k->log.lines, a, sizeof(a)),
-			 fmt((double)k->log.suppressed, b, sizeof(b)),
-			 when(k->log.first, t1, sizeof(t1)),
-			 when(k->log.last, t2, sizeof(t2)),
-			 k->log.ctid[0] ? "; containers: CT" : "",
-			 k->log.ctid, k->log.ctid_mixed ? " and others" : "");
+			 "no overflow message in this boot's kernel log");
+	else
+		snprintf(
+			buf, len,
+			"this boot's kernel log has %s overflow messages (up to %s more suppressed), %s to %s%s%s%s",
+			fmt((double)k->log.lines, a, sizeof(a)),
+			fmt((double)k->log.suppressed, b, sizeof(b)),
+			when(k->log.first, t1, sizeof(t1)),
+			when(k->log.last, t2, sizeof(t2)),
+			k->log.ctid[0] ? "; containers: CT" : "", k->log.ctid,
+			k->log.ctid_mixed ? " and others" : "");
 	return buf;
 }
 
@@ -146,15 +142,13 @@ static char *table_line(const struct observation *o)
 	switch (report_verdict(o)) {
 	case VERDICT_OVERFLOWING:
 		if (!o->kernel.counter)
-			return xasprintf("OVERFLOWING: the TIME_WAIT table is "
-					 "full (%s) and %s",
-					 t, l);
+			return xasprintf(
+				"OVERFLOWING: the TIME_WAIT table is full (%s) and %s",
+				t, l);
 		/* a burst is told as one: its rate while it lasted */
 		if (o->burst > 0 && o->burst < o->window / 2)
 			return xasprintf(
-				"OVERFLOWING: %s TIME_WAIT overflows in a %s s "
-				"burst within the last %s s (%s/s while it "
-				"lasted); %s",
+				"OVERFLOWING: %s TIME_WAIT overflows in a %s s burst within the last %s s (%s/s while it lasted); %s",
 				fmt(o->m[M_TW_OVERFLOW_DELTA], a, sizeof(a)),
 				fmt(round(o->burst * 10) / 10, f, sizeof(f)),
 				fmt(round(o->window * 100) / 100, b, sizeof(b)),
@@ -162,8 +156,7 @@ static char *table_line(const struct observation *o)
 				    c, sizeof(c)),
 				t);
 		return xasprintf(
-			"OVERFLOWING: %s TIME_WAIT overflows in the last %s s "
-			"(%s/s); %s",
+			"OVERFLOWING: %s TIME_WAIT overflows in the last %s s (%s/s); %s",
 			fmt(o->m[M_TW_OVERFLOW_DELTA], a, sizeof(a)),
 			fmt(round(o->window * 100) / 100, b, sizeof(b)),
 			fmt(round(o->m[M_TW_OVERFLOW_RATE] * 10) / 10, c,
@@ -171,42 +164,33 @@ static char *table_line(const struct observation *o)
 			t);
 	case VERDICT_FULL:
 		if (!o->kernel.counter)
-			return xasprintf("AT RISK: the TIME_WAIT table is full "
-					 "(%s); %s",
-					 t, l);
+			return xasprintf(
+				"AT RISK: the TIME_WAIT table is full (%s); %s",
+				t, l);
 		if (isnan(o->window))
 			return xasprintf(
-				"AT RISK: the TIME_WAIT table is full (%s); no "
-				"baseline yet to count overflows (run again, "
-				"or use --sample 10)",
+				"AT RISK: the TIME_WAIT table is full (%s); no baseline yet to count overflows (run again, or use --sample 10)",
 				t);
-		return xasprintf("AT RISK: the TIME_WAIT table is full (%s), "
-				 "no overflow in the last %s s",
-				 t,
-				 fmt(round(o->window * 100) / 100, c,
-				     sizeof(c)));
+		return xasprintf(
+			"AT RISK: the TIME_WAIT table is full (%s), no overflow in the last %s s",
+			t, fmt(round(o->window * 100) / 100, c, sizeof(c)));
 	case VERDICT_OK:
 	default:
 		if (o->tw_max_unlimited)
-			return xasprintf("OK: no TIME_WAIT overflow possible "
-					 "(tcp_max_tw_buckets %s: unlimited); "
-					 "%s TIME_WAIT sockets",
-					 fmt(max, a, sizeof(a)),
-					 fmt(tw, b, sizeof(b)));
+			return xasprintf(
+				"OK: no TIME_WAIT overflow possible (tcp_max_tw_buckets %s: unlimited); %s TIME_WAIT sockets",
+				fmt(max, a, sizeof(a)), fmt(tw, b, sizeof(b)));
 		if (isnan(max))
 			return xasprintf(
-				"OK: not overflowing in this network namespace "
-				"(%s: before Linux 4.11 the table and its "
-				"count are the host's)",
+				"OK: not overflowing in this network namespace (%s: before Linux 4.11 the table and its count are the host's)",
 				t);
 		return xasprintf(
 			"OK: not overflowing (%s, %s%%)%s%s", t,
 			fmt(round(o->m[M_TW_RATIO] * 1000) / 10, c, sizeof(c)),
-			l[0]				     ? "; "
-			: isnan(o->m[M_TW_OVERFLOW_DELTA]) ? "; no baseline "
-							     "for overflow "
-							     "counts yet"
-							   : "",
+			l[0] ? "; "
+			: isnan(o->m[M_TW_OVERFLOW_DELTA])
+				? "; no baseline for overflow counts yet"
+				: "",
 			l);
 	}
 }
@@ -224,8 +208,7 @@ char *report_verdict_line(const struct observation *o, const struct plan *pl)
 			strbuf_addf(&ids, "%s%s", ids.len ? ", " : "",
 				    pl->advice[i].rule->id);
 	out = xasprintf("ATTENTION: critical advice from %s; TIME_WAIT %s",
-			ids.s,
-			strncmp(line, "OK: ", 4) == 0 ? line + 4 : line);
+			ids.s, strncmp(line, "OK: ", 4) == 0 ? line + 4 : line);
 	strbuf_free(&ids);
 	free(line);
 	return out;
@@ -343,18 +326,17 @@ json_t *report_json(const struct report *r)
 		      "command", r->command, "tool", "name", PACKAGE_NAME,
 		      "version", PACKAGE_VERSION, "verdict",
 		      verdict_names[report_status(o, pl)], "summary", line,
-		      "netns",
-		      r->netns ? json_string(r->netns) : json_null(),
+		      "netns", r->netns ? json_string(r->netns) : json_null(),
 		      "baseline", "source", o->baseline_source,
 		      "window_seconds", num(o->window), "burst_seconds",
 		      num(o->burst));
-	json_object_set_new(
-		j, "demand",
-		json_pack("{s:o, s:o, s:s, s:o}", "value",
-			  num(o->m[M_TW_DEMAND]), "burst",
-			  num(o->m[M_TW_DEMAND_BURST]), "model",
-			  o->demand_from_burst ? "burst" : "steady state",
-			  "lifetime_seconds", num(o->tw_lifetime)));
+	json_object_set_new(j, "demand",
+			    json_pack("{s:o, s:o, s:s, s:o}", "value",
+				      num(o->m[M_TW_DEMAND]), "burst",
+				      num(o->m[M_TW_DEMAND_BURST]), "model",
+				      o->demand_from_burst ? "burst"
+							   : "steady state",
+				      "lifetime_seconds", num(o->tw_lifetime)));
 	json_object_set_new(j, "kernel", kernel_json(o));
 	json_object_set_new(j, "observations", report_observations_json(o));
 	json_object_set_new(j, "sockets", sockets_json(r));
@@ -472,7 +454,8 @@ static json_t *sockets_json(const struct report *r)
 				  (json_int_t)d.d.ports_in_use, "time_wait",
 				  (json_int_t)d.d.time_wait, "loopback",
 				  d.d.loopback, "pressure",
-				  num(r->obs->m[M_PORT_PRESSURE]), "peer_timestamps",
+				  num(r->obs->m[M_PORT_PRESSURE]),
+				  "peer_timestamps",
 				  num(r->obs->m[M_PEER_TIMESTAMPS])));
 	return j;
 }
@@ -541,13 +524,13 @@ static void sockets_text(FILE *f, const struct report *r)
 		}
 	}
 	if (busiest_dest(s, &d)) {
-		snprintf(buf, sizeof(buf),
-			 "%s -> %s:%u uses %llu ephemeral ports (%s%% of the "
-			 "range)",
-			 d.local, d.remote, d.d.port,
-			 (unsigned long long)d.d.ports_in_use,
-			 fmt(round(o->m[M_PORT_PRESSURE] * 1000) / 10, a,
-			     sizeof(a)));
+		snprintf(
+			buf, sizeof(buf),
+			"%s -> %s:%u uses %llu ephemeral ports (%s%% of the range)",
+			d.local, d.remote, d.d.port,
+			(unsigned long long)d.d.ports_in_use,
+			fmt(round(o->m[M_PORT_PRESSURE] * 1000) / 10, a,
+			    sizeof(a)));
 		row(f, "busiest destination", buf);
 	}
 }
@@ -579,21 +562,21 @@ static void demand_text(FILE *f, const struct observation *o)
 		return;
 	}
 	if (o->demand_from_burst) {
-		snprintf(buf, sizeof(buf),
-			 "%s: the table plus the overflows seen (they came %s, "
-			 "which gives no steady rate)",
-			 fmt(o->m[M_TW_DEMAND], a, sizeof(a)),
-			 o->burst > 0 ? "in a short burst"
-				      : "within a window under a second");
+		snprintf(
+			buf, sizeof(buf),
+			"%s: the table plus the overflows seen (they came %s, which gives no steady rate)",
+			fmt(o->m[M_TW_DEMAND], a, sizeof(a)),
+			o->burst > 0 ? "in a short burst"
+				     : "within a window under a second");
 		row(f, "estimated demand", buf);
 		return;
 	}
-	snprintf(buf, sizeof(buf),
-		 "%s in steady state (%s/s overflowing, each for a %s s "
-		 "lifetime, on top of the table)",
-		 fmt(o->m[M_TW_DEMAND], a, sizeof(a)),
-		 fmt(round(o->m[M_TW_OVERFLOW_RATE] * 10) / 10, b, sizeof(b)),
-		 fmt(o->tw_lifetime, c, sizeof(c)));
+	snprintf(
+		buf, sizeof(buf),
+		"%s in steady state (%s/s overflowing, each for a %s s lifetime, on top of the table)",
+		fmt(o->m[M_TW_DEMAND], a, sizeof(a)),
+		fmt(round(o->m[M_TW_OVERFLOW_RATE] * 10) / 10, b, sizeof(b)),
+		fmt(o->tw_lifetime, c, sizeof(c)));
 	row(f, "estimated demand", buf);
 	snprintf(buf, sizeof(buf), "%s if the overflows seen were a burst",
 		 fmt(o->m[M_TW_DEMAND_BURST], a, sizeof(a)));
@@ -644,20 +627,19 @@ static void time_wait_text(FILE *f, const struct observation *o, bool verbose)
 	if (!o->kernel.counter)
 		log_text(o, buf, sizeof(buf));
 	else if (isnan(o->window) && o->m[M_TW_OVERFLOWS] == 0)
-		snprintf(buf, sizeof(buf),
-			 "0 since the namespace was created");
+		snprintf(buf, sizeof(buf), "0 since the namespace was created");
 	else if (isnan(o->window))
 		snprintf(buf, sizeof(buf),
 			 "%s since the namespace was created (no baseline)",
 			 fmt(o->m[M_TW_OVERFLOWS], a, sizeof(a)));
 	else
-		snprintf(buf, sizeof(buf),
-			 "%s in the last %s s (baseline: %s); %s since the "
-			 "namespace was created",
-			 fmt(o->m[M_TW_OVERFLOW_DELTA], a, sizeof(a)),
-			 fmt(round(o->window * 100) / 100, b, sizeof(b)),
-			 o->baseline_source,
-			 fmt(o->m[M_TW_OVERFLOWS], c, sizeof(c)));
+		snprintf(
+			buf, sizeof(buf),
+			"%s in the last %s s (baseline: %s); %s since the namespace was created",
+			fmt(o->m[M_TW_OVERFLOW_DELTA], a, sizeof(a)),
+			fmt(round(o->window * 100) / 100, b, sizeof(b)),
+			o->baseline_source,
+			fmt(o->m[M_TW_OVERFLOWS], c, sizeof(c)));
 	row(f, "overflows", buf);
 	demand_text(f, o);
 	mem_share = o->m[M_TW_SOCK_SIZE] * o->m[M_TW_MAX] / o->m[M_MEM_TOTAL];
@@ -740,8 +722,7 @@ static void changes_text(FILE *f, const struct report *r)
 			fprintf(f, "      %s\n", ch->reason);
 			if (ch->at_least)
 				fprintf(f,
-					"      (the known part of the value: "
-					"%s)\n",
+					"      (the known part of the value: %s)\n",
 					ch->at_least);
 		}
 	} else {
@@ -884,8 +865,7 @@ void report_ns_label(const struct netns_entry *e, unsigned long long ino,
 		snprintf(buf, len, "twtune's own");
 	else if (id && id->pod[0])
 		snprintf(buf, len, "pod %s%s%s", id->pod,
-			 id->container[0] ? " container " : "",
-			 id->container);
+			 id->container[0] ? " container " : "", id->container);
 	else if (id && id->container[0])
 		snprintf(buf, len, "%s %s", cgname_runtime_name(id->runtime),
 			 id->container);
@@ -940,8 +920,8 @@ json_t *report_all_json(const struct report *reps,
 	}
 	for (size_t i = 0; warnings && i < warnings->n; i++)
 		json_array_append_new(w, json_string(warnings->v[i]));
-	j = json_pack("{s:s, s:{s:s, s:s}, s:b, s:s, s:I, s:o, s:o}",
-		      "command", n ? reps[0].command : "report", "tool", "name",
+	j = json_pack("{s:s, s:{s:s, s:s}, s:b, s:s, s:I, s:o, s:o}", "command",
+		      n ? reps[0].command : "report", "tool", "name",
 		      PACKAGE_NAME, "version", PACKAGE_VERSION, "all_netns",
 		      true, "verdict", verdict_names[worst], "count",
 		      (json_int_t)n, "warnings", w, "namespaces", all);
@@ -971,8 +951,8 @@ static void change_text(const struct report *r, char *buf, size_t len)
 			at += (size_t)snprintf(buf + at, len - at,
 					       "%s%s %lld -> %s%lld",
 					       i ? ", " : "", c->key + 9,
-					       c->from,
-					       c->at_least ? ">=" : "", c->to);
+					       c->from, c->at_least ? ">=" : "",
+					       c->to);
 		}
 	}
 	if (!buf[0])
@@ -991,17 +971,17 @@ void report_all_text(FILE *f, const struct report *reps,
 	/* worst first, then as discovered (own, named, by inode) */
 	for (size_t i = 1; i < n; i++)
 		for (size_t k = i;
-		     k > 0 && severity_of(status_of(&reps[order[k]])) >
-				      severity_of(status_of(&reps[order[k - 1]]));
+		     k > 0 &&
+		     severity_of(status_of(&reps[order[k]])) >
+			     severity_of(status_of(&reps[order[k - 1]]));
 		     k--) {
 			size_t t = order[k];
 
 			order[k] = order[k - 1];
 			order[k - 1] = t;
 		}
-	fprintf(f, "%zu network namespaces\n\n%-36s %-12s %-20s %-10s %s\n",
-		n, "NAMESPACE", "VERDICT", "BUCKETS", "OVERFLOWS",
-		"CHANGES");
+	fprintf(f, "%zu network namespaces\n\n%-36s %-12s %-20s %-10s %s\n", n,
+		"NAMESPACE", "VERDICT", "BUCKETS", "OVERFLOWS", "CHANGES");
 	for (size_t i = 0; i < n; i++) {
 		const struct report *r = &reps[order[i]];
 		const struct observation *o = r->obs;
@@ -1037,7 +1017,8 @@ void report_all_text(FILE *f, const struct report *reps,
 				!r->plan->n_changes && !r->txn))
 			continue;
 		report_ns_label(r->ns, inos[order[i]], label, sizeof(label));
-		fprintf(f, "\n=== %s (net:[%llu]) ===\n", label, inos[order[i]]);
+		fprintf(f, "\n=== %s (net:[%llu]) ===\n", label,
+			inos[order[i]]);
 		report_text(f, r, verbose);
 		shown++;
 	}
@@ -1107,8 +1088,14 @@ struct prom_family {
 	bool (*fits)(const struct report *r);
 };
 
-static double v_tw(const struct report *r) { return r->obs->m[M_TW_COUNT]; }
-static double v_max(const struct report *r) { return r->obs->m[M_TW_MAX]; }
+static double v_tw(const struct report *r)
+{
+	return r->obs->m[M_TW_COUNT];
+}
+static double v_max(const struct report *r)
+{
+	return r->obs->m[M_TW_MAX];
+}
 static double v_sat(const struct report *r)
 {
 	return r->obs->m[M_TW_SATURATED];
@@ -1141,26 +1128,29 @@ static double v_last(const struct report *r)
 {
 	return r->last_apply > 0 ? r->last_apply : 0;
 }
-static double v_time(const struct report *r) { return r->obs->time; }
+static double v_time(const struct report *r)
+{
+	return r->obs->time;
+}
 /* kernels before 2.6.38: the log is the only count there is */
-static bool logs_only(const struct report *r) { return !r->obs->kernel.counter; }
+static bool logs_only(const struct report *r)
+{
+	return !r->obs->kernel.counter;
+}
 
 static const struct prom_family families[] = {
 	{ "twtune_time_wait_sockets", "gauge",
 	  "TIME_WAIT buckets in use (sockstat tw).", v_tw, NULL },
 	{ "twtune_time_wait_buckets_max", "gauge",
-	  "net.ipv4.tcp_max_tw_buckets (negative: unlimited from 5.18, none "
-	  "admitted before).",
+	  "net.ipv4.tcp_max_tw_buckets (negative: unlimited from 5.18, none admitted before).",
 	  v_max, NULL },
 	{ "twtune_time_wait_saturated", "gauge",
 	  "1 when the TIME_WAIT table is full.", v_sat, NULL },
 	{ "twtune_time_wait_overflow_log_lines", "gauge",
-	  "Overflow messages in this boot's kernel log (no "
-	  "TCPTimeWaitOverflow on this kernel).",
+	  "Overflow messages in this boot's kernel log (no TCPTimeWaitOverflow on this kernel).",
 	  v_log, logs_only },
 	{ "twtune_time_wait_overflow_log_suppressed", "gauge",
-	  "Upper bound of the overflow messages the kernel's rate limit "
-	  "suppressed this boot.",
+	  "Upper bound of the overflow messages the kernel's rate limit suppressed this boot.",
 	  v_logsup, logs_only },
 	{ "twtune_time_wait_overflows_total", "counter",
 	  "TcpExt TCPTimeWaitOverflow: sockets that skipped TIME_WAIT.", v_ovf,
@@ -1256,18 +1246,18 @@ static void prom_all(FILE *f, const struct report *reps, size_t n,
 				    (size_t)v == i);
 		}
 	}
-	prom_head(f, "twtune_advice_firing", "gauge",
-		  "Advice or a rule's warning that fires now (1), by rule and "
-		  "severity.");
+	prom_head(
+		f, "twtune_advice_firing", "gauge",
+		"Advice or a rule's warning that fires now (1), by rule and severity.");
 	for (size_t k = 0; k < n; k++)
 		prom_advice(f, &reps[k], labels[k]);
 	if (socks) {
 		prom_head(f, "twtune_tcp_sockets", "gauge",
 			  "TCP sockets by state (IPv4 and IPv6).");
 		for (size_t k = 0; k < n; k++)
-			for (int i = 1; reps[k].socks &&
-					reps[k].socks->collected &&
-					i < SOCK_STATES;
+			for (int i = 1;
+			     reps[k].socks && reps[k].socks->collected &&
+			     i < SOCK_STATES;
 			     i++) {
 				snprintf(extra, sizeof(extra), "state=\"%s\"",
 					 lower[i]);
@@ -1275,9 +1265,9 @@ static void prom_all(FILE *f, const struct report *reps, size_t n,
 					    extra,
 					    (double)reps[k].socks->states[i]);
 			}
-		prom_head(f, "twtune_time_wait_direction_sockets", "gauge",
-			  "TIME_WAIT by direction (outgoing: this host's own "
-			  "connections).");
+		prom_head(
+			f, "twtune_time_wait_direction_sockets", "gauge",
+			"TIME_WAIT by direction (outgoing: this host's own connections).");
 		for (size_t k = 0; k < n; k++) {
 			const struct sock_stats *st = reps[k].socks;
 
@@ -1290,9 +1280,9 @@ static void prom_all(FILE *f, const struct report *reps, size_t n,
 				    labels[k], "direction=\"incoming\"",
 				    (double)st->tw_incoming);
 		}
-		prom_head(f, "twtune_time_wait_cause_sockets", "gauge",
-			  "TIME_WAIT held by each of the top causes: an "
-			  "incoming local port, or an outgoing destination.");
+		prom_head(
+			f, "twtune_time_wait_cause_sockets", "gauge",
+			"TIME_WAIT held by each of the top causes: an incoming local port, or an outgoing destination.");
 		for (size_t k = 0; k < n; k++)
 			prom_causes(f, &reps[k], labels[k]);
 	}

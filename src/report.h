@@ -40,7 +40,7 @@ struct report {
 	const struct shadows *shadows;	/* the shadowing check, or NULL */
 	double last_apply; /* time of the last run that changed something */
 	const struct netns_entry *ns; /* under --all-netns: its identity */
-	const char *error;  /* --all-netns: why it was not read (obs NULL) */
+	const char *error; /* --all-netns: why it was not read (obs NULL) */
 	const char *next;  /* the apply command line to suggest, or NULL */
 	bool dry_run;
 };

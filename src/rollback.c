@@ -34,23 +34,22 @@ static bool allowed(const struct change *c, long long value, const char *what,
 	const struct tunable *t = tunable_find(c->key);
 
 	switch (tunable_check(c->key, value)) {
-	case TUNABLE_OK:
-		return true;
+	case TUNABLE_OK: return true;
 	case TUNABLE_UNMANAGED:
-		msgs_addf(warnings,
-			  "%s: not a key twtune manages; not touched", c->key);
-		break;
-	case TUNABLE_ZERO_ONLY:
-		msgs_addf(warnings,
-			  "%s stays 0: twtune never turns it on, not even to "
-			  "roll back (it breaks clients behind NAT)",
+		msgs_addf(warnings, "%s: not a key twtune manages; not touched",
 			  c->key);
 		break;
+	case TUNABLE_ZERO_ONLY:
+		msgs_addf(
+			warnings,
+			"%s stays 0: twtune never turns it on, not even to roll back (it breaks clients behind NAT)",
+			c->key);
+		break;
 	case TUNABLE_OUT_OF_RANGE:
-		msgs_addf(warnings,
-			  "%s: %s %lld is outside what the kernel accepts "
-			  "(%lld..%lld); not touched",
-			  c->key, what, value, t->lo, t->hi);
+		msgs_addf(
+			warnings,
+			"%s: %s %lld is outside what the kernel accepts (%lld..%lld); not touched",
+			c->key, what, value, t->lo, t->hi);
 		break;
 	}
 	return false;
@@ -69,11 +68,10 @@ static void warn_overflow(const struct change *c, const struct observation *o,
 	if (strcmp(c->key, "net.ipv4.tcp_max_tw_buckets") != 0 ||
 	    c->before < 0 || !(tw >= 0.95 * (double)c->before))
 		return;
-	msgs_addf(warnings,
-		  "%s: restoring %lld buckets while %.0f TIME_WAIT sockets "
-		  "are held: the table will be full, and the overflows the "
-		  "run stopped will start again",
-		  c->key, c->before, tw);
+	msgs_addf(
+		warnings,
+		"%s: restoring %lld buckets while %.0f TIME_WAIT sockets are held: the table will be full, and the overflows the run stopped will start again",
+		c->key, c->before, tw);
 }
 
 void rollback_plan(const struct audit_record *rec,
@@ -109,10 +107,10 @@ void rollback_plan(const struct audit_record *rec,
 		if (back && !persisted)
 			continue; /* nothing left to undo */
 		if (!back && s->ival != c->after) {
-			msgs_addf(warnings,
-				  "%s is now %lld, not %lld as run %s left it: "
-				  "someone changed it since; not touched",
-				  c->key, s->ival, c->after, rec->run);
+			msgs_addf(
+				warnings,
+				"%s is now %lld, not %lld as run %s left it: someone changed it since; not touched",
+				c->key, s->ival, c->after, rec->run);
 			continue;
 		}
 		if (!back)

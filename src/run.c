@@ -24,8 +24,8 @@
 #include "run.h"
 
 /* Why a namespace's values are live only, and how one lasts there. */
-#define LIVE_ONLY                                                        \
-	"this network namespace is not PID 1's, whose sysctl.d the boot " \
+#define LIVE_ONLY                                                              \
+	"this network namespace is not PID 1's, whose sysctl.d the boot "      \
 	"applies, so its values are set live only; to keep one, "
 #define OR_WATCH ", or let twtune watch --all-netns apply it again"
 
@@ -35,25 +35,19 @@ static const char *lasting(const struct netns_entry *e, bool named)
 	enum cg_runtime rt = e ? e->id.runtime : CG_NONE;
 
 	if (e && e->id.pod[0])
-		return LIVE_ONLY "set it in the pod's securityContext.sysctls "
-				 "(the kubelet must allow it with "
-				 "--allowed-unsafe-sysctls)" OR_WATCH;
+		return LIVE_ONLY
+			"set it in the pod's securityContext.sysctls (the kubelet must allow it with --allowed-unsafe-sysctls)" OR_WATCH;
 	if (rt == CG_DOCKER || rt == CG_PODMAN)
-		return LIVE_ONLY "start the container with --sysctl KEY=VALUE "
-				 "(sysctls: in a compose file)" OR_WATCH;
+		return LIVE_ONLY
+			"start the container with --sysctl KEY=VALUE (sysctls: in a compose file)" OR_WATCH;
 	if (rt == CG_NSPAWN || rt == CG_LXC)
-		return LIVE_ONLY "put it in the container's own /etc/sysctl.d, "
-				 "which its init applies at its boot (run "
-				 "twtune inside it)" OR_WATCH;
+		return LIVE_ONLY
+			"put it in the container's own /etc/sysctl.d, which its init applies at its boot (run twtune inside it)" OR_WATCH;
 	if (named || (e && e->name))
-		return LIVE_ONLY "set it in the unit or script that creates "
-				 "the namespace (ip netns exec NAME sysctl -w "
-				 "KEY=VALUE)" OR_WATCH;
-	return LIVE_ONLY "set it where the namespace is made: docker run "
-			 "--sysctl KEY=VALUE, a pod's securityContext.sysctls "
-			 "(the kubelet must allow them with "
-			 "--allowed-unsafe-sysctls), the unit that creates an "
-			 "ip netns" OR_WATCH;
+		return LIVE_ONLY
+			"set it in the unit or script that creates the namespace (ip netns exec NAME sysctl -w KEY=VALUE)" OR_WATCH;
+	return LIVE_ONLY
+		"set it where the namespace is made: docker run --sysctl KEY=VALUE, a pod's securityContext.sysctls (the kubelet must allow them with --allowed-unsafe-sysctls), the unit that creates an ip netns" OR_WATCH;
 }
 
 const char *run_persist_elsewhere(const struct run *r, unsigned long long ns,
@@ -68,8 +62,8 @@ const char *run_persist_elsewhere(const struct run *r, unsigned long long ns,
 
 	/* an explicit --sysctl-d is the operator's choice of target for
 	 * one namespace; --all-netns persists only the boot's */
-	if (!t->real_proc || (r->o->sysctl_d && !r->o->all_netns) ||
-	    !boot_ns || !ns || ns == boot_ns)
+	if (!t->real_proc || (r->o->sysctl_d && !r->o->all_netns) || !boot_ns ||
+	    !ns || ns == boot_ns)
 		return NULL;
 	return lasting(e, r->o->netns != NULL);
 }
@@ -88,7 +82,8 @@ int run_start(struct run *r, const struct options *o, const char *command,
 	/* the helper for a one-shot run only: watch keeps no more than it
 	 * needs for as long as it runs */
 	rc = target_open(o, &r->target,
-			 !strcmp(command, "report") || !strcmp(command, "apply"));
+			 !strcmp(command, "report") ||
+				 !strcmp(command, "apply"));
 	if (rc)
 		return rc;
 	r->no_persist = run_persist_elsewhere(r, r->target.netns_ino, NULL);
@@ -215,8 +210,7 @@ static double sample_window(struct run *r, double seconds, double start)
 		}
 		last = v;
 	}
-	return isnan(first_rise) ? NAN
-				 : last_rise - first_rise + SAMPLE_POLL;
+	return isnan(first_rise) ? NAN : last_rise - first_rise + SAMPLE_POLL;
 }
 
 /* One observation of the policies' keys (and the ones always shown). */
@@ -344,18 +338,18 @@ static int auto_sample(struct run *r)
 	int rc;
 
 	if (isatty(STDERR_FILENO))
-		log_notice("no baseline yet: observing for %g s to count "
-			   "overflows (--no-auto-sample skips this)",
-			   AUTO_SAMPLE);
+		log_notice(
+			"no baseline yet: observing for %g s to count overflows (--no-auto-sample skips this)",
+			AUTO_SAMPLE);
 	rc = sample(r, AUTO_SAMPLE);
 	if (rc)
 		return rc;
 	b = r->first;
 	observe_derive(&r->obs, &b);
-	msgs_addf(&r->obs.warnings,
-		  "no baseline: took a %g s sample (the state file gives one "
-		  "to the next run)",
-		  AUTO_SAMPLE);
+	msgs_addf(
+		&r->obs.warnings,
+		"no baseline: took a %g s sample (the state file gives one to the next run)",
+		AUTO_SAMPLE);
 	if (r->last.json && recover_adopt(&r->last, &r->obs, r->st))
 		r->state_dirty = true;
 	return 0;
@@ -397,19 +391,18 @@ void run_sockets(struct run *r)
 			  st->error);
 	else
 		owner_name_causes(
-			st,
-			&(struct owner_env){
-				.procfd = r->target.procfd,
-				.sandboxed = r->b.sandbox.state ==
-					     SANDBOX_LANDLOCK,
-				.find = r->target.opener.pid > 0
-						? nsopen_find_inode
-						: NULL,
-				.find_ctx = &r->target.opener,
-				.no_helper = r->target.no_helper[0]
-						     ? r->target.no_helper
-						     : NULL,
-			});
+			st, &(struct owner_env){
+				    .procfd = r->target.procfd,
+				    .sandboxed = r->b.sandbox.state ==
+						 SANDBOX_LANDLOCK,
+				    .find = r->target.opener.pid > 0
+						    ? nsopen_find_inode
+						    : NULL,
+				    .find_ctx = &r->target.opener,
+				    .no_helper = r->target.no_helper[0]
+							 ? r->target.no_helper
+							 : NULL,
+			    });
 	/* the helper has done its one job: it ends with its capabilities */
 	if (r->target.opener.pid > 0 && !r->target.opener.netns) {
 		nsopen_stop(&r->target.opener);
@@ -460,14 +453,12 @@ static void check_shadowing(struct run *r)
 			    &r->warnings);
 	for (size_t i = 0; i < out->n; i++)
 		for (size_t k = 0; k < out->v[i].n_hits; k++)
-			msgs_addf(&r->warnings,
-				  "%s: shadowed by %s:%d, which sets %s and is "
-				  "applied after %s at boot: it would undo "
-				  "twtune's %s",
-				  out->v[i].key, out->v[i].hits[k].file,
-				  out->v[i].hits[k].line,
-				  out->v[i].hits[k].value, o->persist_file,
-				  out->v[i].want);
+			msgs_addf(
+				&r->warnings,
+				"%s: shadowed by %s:%d, which sets %s and is applied after %s at boot: it would undo twtune's %s",
+				out->v[i].key, out->v[i].hits[k].file,
+				out->v[i].hits[k].line, out->v[i].hits[k].value,
+				o->persist_file, out->v[i].want);
 	persist_free(&p);
 	msgs_free(&keys);
 	msgs_free(&wants);
@@ -516,12 +507,10 @@ void run_assess(struct run *r)
 	else if (r->plan.n_changes && !r->o->no_persist && r->o->sysctl_d &&
 		 r->target.real_proc && r->target.pid1_netns &&
 		 r->obs.netns != r->target.pid1_netns)
-		msgs_addf(&r->warnings,
-			  "persisting to %s as --sysctl-d asks, for a network "
-			  "namespace that is not PID 1's: the boot applies "
-			  "that directory only where something applies it in "
-			  "this namespace (its own root's sysctl.d, say)",
-			  r->o->sysctl_d);
+		msgs_addf(
+			&r->warnings,
+			"persisting to %s as --sysctl-d asks, for a network namespace that is not PID 1's: the boot applies that directory only where something applies it in this namespace (its own root's sysctl.d, say)",
+			r->o->sysctl_d);
 }
 
 int run_evaluate(struct run *r)
@@ -599,8 +588,7 @@ int run_save_state(struct run *r, const struct txn *t)
 
 		if (s && s->is_int)
 			state_set_written(st, obs->netns, obs->netns_cookie,
-					  o->reclaim.v[i],
-					  s->ival);
+					  o->reclaim.v[i], s->ival);
 	}
 	/* --sample's first observation is a baseline for later runs too */
 	if (r->first.valid)
@@ -651,8 +639,9 @@ int run_exit(const struct run *r)
 	if (r->o->format == FORMAT_PROMETHEUS)
 		return 0;
 	if (r->txn_used)
-		return critical || (table && !changed(&r->txn,
-						       "net.ipv4.tcp_max_tw_buckets"))
+		return critical || (table &&
+				    !changed(&r->txn,
+					     "net.ipv4.tcp_max_tw_buckets"))
 			       ? EXIT_ATTENTION
 			       : 0;
 	/* Salt takes any non-zero code for a failure; "changed" says it */

@@ -34,7 +34,7 @@ struct run {
 	struct target target;
 	struct boundary b;
 	struct policy pol;
-	struct state *st;      /* st_own, or the one all namespaces share */
+	struct state *st; /* st_own, or the one all namespaces share */
 	struct state st_own;
 	struct observation obs;
 	struct baseline first; /* --sample's first observation */

@@ -89,14 +89,14 @@ static void scan_file(const struct entry *e, const char *const *keys, size_t n,
 		      struct shadows *out, struct msgs *warnings)
 {
 	char *text = NULL, *line, *save = NULL;
-	int ret = util_read_at(AT_FDCWD, e->path, SYSCTLD_FILE_MAX, &text, NULL);
+	int ret =
+		util_read_at(AT_FDCWD, e->path, SYSCTLD_FILE_MAX, &text, NULL);
 	int lineno = 0;
 
 	if (ret < 0) {
 		if (ret != -ENOENT)
 			msgs_addf(warnings,
-				  "%s: %s (not checked for "
-				  "shadowing)",
+				  "%s: %s (not checked for shadowing)",
 				  e->shown, strerror(-ret));
 		return;
 	}

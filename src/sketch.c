@@ -108,8 +108,7 @@ static void decrement_all(struct sketch *s)
 	free(old);
 }
 
-struct sketch_entry *sketch_add(struct sketch *s, const void *key,
-				size_t len)
+struct sketch_entry *sketch_add(struct sketch *s, const void *key, size_t len)
 {
 	uint64_t h64;
 	uint32_t h;

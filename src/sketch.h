@@ -50,8 +50,7 @@ void sketch_free(struct sketch *s);
  * Count one more key.  Returns its entry (valid until the next add), or
  * NULL when the summary had to forget it.
  */
-struct sketch_entry *sketch_add(struct sketch *s, const void *key,
-				size_t len);
+struct sketch_entry *sketch_add(struct sketch *s, const void *key, size_t len);
 
 /* Distinct keys: exact while s->exact, else the HyperLogLog estimate. */
 double sketch_distinct(const struct sketch *s);

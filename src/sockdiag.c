@@ -56,8 +56,8 @@ int sockdiag_init(struct sock_stats *st, unsigned eph_lo, unsigned eph_hi)
 	st->listening = calloc(65536 / 8, 1);
 	st->tw_by_port = calloc(65536, sizeof(*st->tw_by_port));
 	if (!st->listening || !st->tw_by_port ||
-	    sketch_init(&st->tw_peers) < 0 ||
-	    sketch_init(&st->dests) < 0 || sketch_init(&st->syn_peers) < 0) {
+	    sketch_init(&st->tw_peers) < 0 || sketch_init(&st->dests) < 0 ||
+	    sketch_init(&st->syn_peers) < 0) {
 		sockdiag_free(st);
 		return -ENOMEM;
 	}
@@ -167,9 +167,9 @@ void sockdiag_account(struct sock_stats *st, const struct inet_diag_msg *m)
  */
 static void account_peer(struct sock_stats *st, const struct nlmsghdr *h)
 {
-	const struct rtattr *a = (const void *)((const char *)NLMSG_DATA(h) +
-						NLMSG_ALIGN(sizeof(
-							struct inet_diag_msg)));
+	const struct rtattr *a =
+		(const void *)((const char *)NLMSG_DATA(h) +
+			       NLMSG_ALIGN(sizeof(struct inet_diag_msg)));
 	int left = (int)h->nlmsg_len -
 		   (int)NLMSG_LENGTH(NLMSG_ALIGN(sizeof(struct inet_diag_msg)));
 
@@ -223,8 +223,9 @@ bool sockdiag_busiest(const struct sock_stats *st, struct sock_dest *d)
 	if (d->family == AF_INET)
 		d->loopback = d->local[0] == 127 || d->remote[0] == 127;
 	else
-		d->loopback = !memcmp(d->remote, in6addr_loopback.s6_addr, 16) ||
-			      !memcmp(d->local, in6addr_loopback.s6_addr, 16);
+		d->loopback =
+			!memcmp(d->remote, in6addr_loopback.s6_addr, 16) ||
+			!memcmp(d->local, in6addr_loopback.s6_addr, 16);
 	return true;
 }
 
@@ -246,9 +247,9 @@ int sockdiag_parse(struct sock_stats *st, const void *buf, size_t len,
 		if (h->nlmsg_seq != seq)
 			return fail(st, -EPROTO, "reply to another request");
 		if (h->nlmsg_flags & NLM_F_DUMP_INTR)
-			return fail(st, -EINTR,
-				    "dump interrupted: the socket tables "
-				    "changed during it");
+			return fail(
+				st, -EINTR,
+				"dump interrupted: the socket tables changed during it");
 		if (h->nlmsg_type == NLMSG_DONE) {
 			/* DONE may carry an error code (e.g. from a filter) */
 			if (h->nlmsg_len >= NLMSG_LENGTH(sizeof(int))) {
@@ -258,12 +259,10 @@ int sockdiag_parse(struct sock_stats *st, const void *buf, size_t len,
 				if (e < -MAX_ERRNO)
 					return fail(
 						st, -EBADMSG,
-						"dump ended with an invalid "
-						"error code");
+						"dump ended with an invalid error code");
 				if (e < 0)
 					return fail(st, e,
-						    "dump ended with "
-						    "an error");
+						    "dump ended with an error");
 			}
 			return 1;
 		}
@@ -274,13 +273,13 @@ int sockdiag_parse(struct sock_stats *st, const void *buf, size_t len,
 				return fail(st, -EBADMSG,
 					    "truncated error message");
 			if (e->error >= 0)
-				return fail(st, -EPROTO,
-					    "unexpected "
-					    "acknowledgement in a dump");
+				return fail(
+					st, -EPROTO,
+					"unexpected acknowledgement in a dump");
 			if (e->error < -MAX_ERRNO)
-				return fail(st, -EBADMSG,
-					    "error message with an invalid "
-					    "error code");
+				return fail(
+					st, -EBADMSG,
+					"error message with an invalid error code");
 			snprintf(st->error, sizeof(st->error), "sock_diag: %s",
 				 strerror(-e->error));
 			return e->error;
@@ -320,7 +319,7 @@ int sockdiag_parse(struct sock_stats *st, const void *buf, size_t len,
 struct request {
 	unsigned char family;
 	uint32_t states;
-	bool info;		 /* INET_DIAG_INFO: tcp_info of each socket */
+	bool info; /* INET_DIAG_INFO: tcp_info of each socket */
 	const struct sock_dest *to; /* only connections to this destination */
 	/* ...or to the outgoing causes' destinations (in this family) */
 	const struct sock_stats *causes_of;
@@ -487,11 +486,11 @@ static void fill_ports(const struct sock_stats *st, struct observation *o)
 	struct sock_dest d;
 
 	o->m[M_PEER_TIMESTAMPS] = NAN;
-	o->why[M_PEER_TIMESTAMPS] = "no established connection to the "
-				    "busiest destination";
+	o->why[M_PEER_TIMESTAMPS] =
+		"no established connection to the busiest destination";
 	o->m[M_TW_PORT_LIMIT] = NAN;
-	o->why[M_TW_PORT_LIMIT] = "no TIME_WAIT of this host's own "
-				  "connections: no limit from ports";
+	o->why[M_TW_PORT_LIMIT] =
+		"no TIME_WAIT of this host's own connections: no limit from ports";
 	if (!sockdiag_busiest(st, &d)) {
 		o->m[M_PORT_DEMAND] = 0;
 		o->m[M_REUSE_EFFECTIVE] =
@@ -502,7 +501,8 @@ static void fill_ports(const struct sock_stats *st, struct observation *o)
 	}
 	grow = held > 0 && demand > held ? demand / held - 1 : 0;
 	/* with the demand unknown: what is in use now, a lower bound */
-	o->m[M_PORT_DEMAND] = (double)d.ports_in_use + (double)d.time_wait * grow;
+	o->m[M_PORT_DEMAND] =
+		(double)d.ports_in_use + (double)d.time_wait * grow;
 	/* 2 means loopback only from 4.19; before, any value but 0 is on */
 	o->m[M_REUSE_EFFECTIVE] =
 		reuse && reuse->is_int &&
@@ -516,14 +516,14 @@ static void fill_ports(const struct sock_stats *st, struct observation *o)
 	}
 	share = tw > 0 ? (double)d.time_wait / tw : 0;
 	if (share > 0 && usable > 0 && !o->m[M_REUSE_EFFECTIVE]) {
-		double room = 0.9 * usable -
-			      (double)(d.ports_in_use - d.time_wait);
+		double room =
+			0.9 * usable - (double)(d.ports_in_use - d.time_wait);
 
 		o->m[M_TW_PORT_LIMIT] = room > 0 ? floor(room / share) : 0;
 		o->why[M_TW_PORT_LIMIT] = NULL;
 	} else if (o->m[M_REUSE_EFFECTIVE]) {
-		o->why[M_TW_PORT_LIMIT] = "tcp_tw_reuse covers the busiest "
-					  "destination: no limit from ports";
+		o->why[M_TW_PORT_LIMIT] =
+			"tcp_tw_reuse covers the busiest destination: no limit from ports";
 	} else if (!(usable > 0)) {
 		o->why[M_TW_PORT_LIMIT] = "usable_ports is unknown";
 	}

@@ -74,7 +74,7 @@ struct sock_stats {
 	uint64_t tw_outgoing, tw_incoming;
 	/* ...of which got a bucket in the last 10 s (see SOCK_TW_YOUNG_MS) */
 	uint64_t tw_young_out, tw_young_in;
-	struct sketch tw_peers;	 /* remote address of TIME_WAIT sockets */
+	struct sketch tw_peers; /* remote address of TIME_WAIT sockets */
 	/*
 	 * Connections this host opened, by (local addr, remote addr, remote
 	 * port): count is every state, aux the TIME_WAIT ones.
@@ -85,14 +85,14 @@ struct sock_stats {
 	bool peers_checked;	 /* the busiest destination's peers were */
 	uint64_t peer_established, peer_timestamps; /* ...and how many had
 						       timestamps */
-	bool in_peer_dump;	 /* parsing that dump, not counting */
+	bool in_peer_dump; /* parsing that dump, not counting */
 	/* why.c's causes: see sockdiag_causes() */
-	uint32_t *tw_by_port;	 /* TIME_WAIT not outgoing, by local port */
-	unsigned out_families;	 /* 1: IPv4, 2: IPv6 own connections seen */
-	unsigned est_families;	 /* ...and established connections of any
-				    side (the filtered dumps find no other) */
-	bool in_listen_dump;	 /* parsing the listeners' dump */
-	bool in_owner_dump;	 /* the causes' connections' dump */
+	uint32_t *tw_by_port;  /* TIME_WAIT not outgoing, by local port */
+	unsigned out_families; /* 1: IPv4, 2: IPv6 own connections seen */
+	unsigned est_families; /* ...and established connections of any
+				  side (the filtered dumps find no other) */
+	bool in_listen_dump;   /* parsing the listeners' dump */
+	bool in_owner_dump;    /* the causes' connections' dump */
 	const struct sock_dest *peer_dest; /* the busiest, in its dump */
 	size_t n_causes;
 	struct sock_cause causes[2 * SOCK_CAUSES]; /* sockdiag_causes() */

@@ -71,8 +71,8 @@ static void push_written(struct state *s, unsigned long long netns,
 			 unsigned long long cookie, const char *key,
 			 long long value)
 {
-	s->written = xrealloc(s->written,
-			      (s->n_written + 1) * sizeof(*s->written));
+	s->written =
+		xrealloc(s->written, (s->n_written + 1) * sizeof(*s->written));
 	s->written[s->n_written].netns = netns;
 	s->written[s->n_written].cookie = cookie;
 	s->written[s->n_written].key = xstrdup(key);
@@ -129,7 +129,8 @@ int state_load(const char *path, struct state *s, char *err, size_t errlen)
 			     NULL, &st);
 	if (ret < 0) {
 		snprintf(err, errlen, "%s: %s", path,
-			 ret == -EINVAL ? "not a regular file" : strerror(-ret));
+			 ret == -EINVAL ? "not a regular file"
+					: strerror(-ret));
 		return ret;
 	}
 	/* it decides what apply backs off from: the trust of a policy */
@@ -224,8 +225,8 @@ bool state_has_recent(const struct state *s, const struct baseline *b,
 
 void state_push_sample(struct state *s, const struct baseline *b)
 {
-	s->samples = xrealloc(s->samples,
-			      (s->n_samples + 1) * sizeof(*s->samples));
+	s->samples =
+		xrealloc(s->samples, (s->n_samples + 1) * sizeof(*s->samples));
 	s->samples[s->n_samples++] = *b;
 }
 
@@ -268,8 +269,8 @@ void state_add_sample(struct state *s, const struct baseline *sample)
 		n_mine--;
 	}
 	/* all namespaces together: the oldest of the others go first */
-	while (s->n_samples && s->n_samples + (n_mine - first) + 1 >
-					       STATE_SAMPLES_MAX) {
+	while (s->n_samples &&
+	       s->n_samples + (n_mine - first) + 1 > STATE_SAMPLES_MAX) {
 		memmove(&s->samples[0], &s->samples[1],
 			(s->n_samples - 1) * sizeof(*s->samples));
 		s->n_samples--;
@@ -296,8 +297,7 @@ static bool kept(unsigned long long ns, const unsigned long long *keep,
 	return false;
 }
 
-void state_keep_netns(struct state *s, const unsigned long long *keep,
-		      size_t n)
+void state_keep_netns(struct state *s, const unsigned long long *keep, size_t n)
 {
 	size_t k = 0;
 
@@ -354,13 +354,14 @@ int state_save(const char *path, const struct state *s, char *err,
 	for (size_t i = 0; i < s->n_samples; i++) {
 		const struct baseline *b = &s->samples[i];
 
-		json_t *e = json_pack(
-			"{s:o, s:s, s:I, s:o, s:o, s:o, s:o}", "time",
-			json_real(b->time), "boot_id", b->boot_id, "netns",
-			(json_int_t)b->netns, "tw_max", num(b->tw_max),
-			"tw_overflows", num(b->c.tw_overflows),
-			"syncookies_sent", num(b->c.syncookies_sent),
-			"listen_overflows", num(b->c.listen_overflows));
+		json_t *e = json_pack("{s:o, s:s, s:I, s:o, s:o, s:o, s:o}",
+				      "time", json_real(b->time), "boot_id",
+				      b->boot_id, "netns", (json_int_t)b->netns,
+				      "tw_max", num(b->tw_max), "tw_overflows",
+				      num(b->c.tw_overflows), "syncookies_sent",
+				      num(b->c.syncookies_sent),
+				      "listen_overflows",
+				      num(b->c.listen_overflows));
 
 		if (!e)
 			continue; /* out of memory: the sample is lost */

@@ -14,7 +14,7 @@
 
 /* What twtune last wrote to a key, in one network namespace. */
 struct state_written {
-	unsigned long long netns; /* its inode; 0: legacy, see state_adopt */
+	unsigned long long netns;  /* its inode; 0: legacy, see state_adopt */
 	unsigned long long cookie; /* its cookie, 0: unknown */
 	char *key;
 	long long value;

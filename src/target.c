@@ -109,17 +109,17 @@ static void read_live_log(struct target *t)
 /*
  * The helper that finds which process holds a socket (/proc/PID/fd),
  * which twtune cannot read once Landlock confines it: a fork that keeps
- * CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH alone.  Without it the owners are named from their
- * cgroups only, and the report says why.
+ * CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH alone.  Without it the owners are
+ * named from their cgroups only, and the report says why.
  */
 static void start_helper(struct target *t)
 {
 	char err[120];
 
 	if (!privs_have_helper_caps())
-		snprintf(t->no_helper, sizeof(t->no_helper),
-			 "twtune does not have both CAP_SYS_PTRACE and "
-			 "CAP_DAC_READ_SEARCH to give it");
+		snprintf(
+			t->no_helper, sizeof(t->no_helper),
+			"twtune does not have both CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH to give it");
 	else if (nsopen_start(&t->opener, false, err, sizeof(err)) < 0)
 		util_textf(t->no_helper, sizeof(t->no_helper),
 			   "it could not start: %s", err);
@@ -180,7 +180,8 @@ int target_open(const struct options *o, struct target *t, bool helper)
 		start_helper(t);
 	}
 	/* the live kernel's own log, when it is the host's root too */
-	if (t->real_proc && strcmp(o->root, "/") == 0 && !has_counter(t->procfd))
+	if (t->real_proc && strcmp(o->root, "/") == 0 &&
+	    !has_counter(t->procfd))
 		read_live_log(t);
 	return 0;
 }

@@ -20,15 +20,14 @@ const struct tunable tunables[] = {
 	  TUN_SHOWN | TUN_NEG_UNLIMITED | TUN_PER_NETNS, 0, 0,
 	  "TIME_WAIT buckets: sockets beyond it skip TIME_WAIT (overflow)" },
 	{ "net.ipv4.tcp_tw_reuse", 0, 2, TUN_SHOWN | TUN_PER_NETNS, 0, 0,
-	  "reuse a TIME_WAIT port for a new outgoing connection (1 all, 2 "
-	  "loopback only)" },
+	  "reuse a TIME_WAIT port for a new outgoing connection (1 all, 2 loopback only)" },
 	{ "net.ipv4.tcp_tw_reuse_delay", 1, 60000, TUN_SHOWN, KVER(6, 14), 0,
 	  "milliseconds a TIME_WAIT socket waits before reuse" },
 	/* removed in 4.12 (commit 4396e46187ca); it drops connections from
 	 * clients behind NAT, so twtune only ever turns it off */
 	{ "net.ipv4.tcp_tw_recycle", 0, 1,
-	  TUN_SHOWN | TUN_ZERO_ONLY | TUN_PER_NETNS, 0,
-	  KVER(4, 12), "fast TIME_WAIT recycling; breaks clients behind NAT" },
+	  TUN_SHOWN | TUN_ZERO_ONLY | TUN_PER_NETNS, 0, KVER(4, 12),
+	  "fast TIME_WAIT recycling; breaks clients behind NAT" },
 	{ "net.ipv4.tcp_timestamps", 0, 2, TUN_SHOWN, 0, 0,
 	  "TCP timestamps (needed by tcp_tw_reuse)" },
 	{ "net.ipv4.tcp_fin_timeout", 1, INT_MAX, TUN_SHOWN, 0, 0,
@@ -37,8 +36,8 @@ const struct tunable tunables[] = {
 	  "SYN cookies when the SYN queue overflows" },
 	{ "net.ipv4.ip_local_port_range", 0, 65535, TUN_SHOWN | TUN_NOT_INT, 0,
 	  0, "ephemeral ports for outgoing connections" },
-	{ "net.ipv4.ip_local_reserved_ports", 0, 65535,
-	  TUN_SHOWN | TUN_NOT_INT, KVER(2, 6) | 35, 0,
+	{ "net.ipv4.ip_local_reserved_ports", 0, 65535, TUN_SHOWN | TUN_NOT_INT,
+	  KVER(2, 6) | 35, 0,
 	  "ports of the ephemeral range never chosen automatically" },
 	/* OpenVZ 2.6.18 and 042stab kernels: each container's own TIME_WAIT
 	 * limit, global, set on the hardware node only */
@@ -52,8 +51,7 @@ const struct tunable tunables[] = {
 	/* read-only; negative when the namespace shares the host's table */
 	{ "net.ipv4.tcp_ehash_entries", INT_MIN, INT_MAX,
 	  TUN_SHOWN | TUN_READ_ONLY, KVER(6, 1), 0,
-	  "buckets of the TCP established hash (TIME_WAIT sockets live "
-	  "there too)" },
+	  "buckets of the TCP established hash (TIME_WAIT sockets live there too)" },
 };
 
 const size_t n_tunables = ARRAY_SIZE(tunables);
@@ -104,25 +102,17 @@ bool tunable_negative_unlimited(const char *key)
 
 const struct kernel_fact_def kernel_facts[KF_COUNT] = {
 	[KF_COUNTER] = { KVER(2, 6) | 38,
-			 "TCPTimeWaitOverflow counts overflows (no more log "
-			 "message)",
-			 "67631510a318 \"Replace time wait bucket msg by "
-			 "counter\"" },
+			 "TCPTimeWaitOverflow counts overflows (no more log message)",
+			 "67631510a318 \"Replace time wait bucket msg by counter\"" },
 	[KF_PER_NETNS] = { KVER(4, 11),
-			   "tcp_max_tw_buckets, tcp_tw_reuse and the tw count "
-			   "per network namespace",
-			   "1946e672c173 \"ipv4: Namespaceify tcp_tw_recycle "
-			   "and tcp_max_tw_buckets knob\"" },
+			   "tcp_max_tw_buckets, tcp_tw_reuse and the tw count per network namespace",
+			   "1946e672c173 \"ipv4: Namespaceify tcp_tw_recycle and tcp_max_tw_buckets knob\"" },
 	[KF_REUSE_LOOPBACK] = { KVER(4, 19),
-				"tcp_tw_reuse 2 means loopback only (and is "
-				"the default)",
-				"79e9fed46055 \"tcp: Add a tcp_tw_reuse "
-				"option that is restricted to loopback\"" },
+				"tcp_tw_reuse 2 means loopback only (and is the default)",
+				"79e9fed46055 \"tcp: Add a tcp_tw_reuse option that is restricted to loopback\"" },
 	[KF_NEG_UNLIMITED] = { KVER(5, 18),
-			       "a negative tcp_max_tw_buckets is unlimited "
-			       "(before: no TIME_WAIT at all)",
-			       "\"tcp: allocate tcp_death_row outside of "
-			       "struct netns_ipv4\" (net-next, January 2022)" },
+			       "a negative tcp_max_tw_buckets is unlimited (before: no TIME_WAIT at all)",
+			       "\"tcp: allocate tcp_death_row outside of struct netns_ipv4\" (net-next, January 2022)" },
 	[KF_KMSG] = { KVER(3, 5), "/dev/kmsg", "e11fea92e13f" },
 };
 

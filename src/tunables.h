@@ -18,14 +18,15 @@
 #define KVER(a, b) ((unsigned)(a) << 16 | (unsigned)(b) << 8)
 
 enum tunable_flags {
-	TUN_SHOWN = 1u << 0,	     /* read by every observation */
-	TUN_NEG_UNLIMITED = 1u << 1, /* negative: no limit (5.18+; see kernel.h) */
-	TUN_ZERO_ONLY = 1u << 2,     /* twtune may only ever set it to 0 */
-	TUN_NOT_INT = 1u << 3,	     /* not one integer: read, never written */
-	TUN_READ_ONLY = 1u << 4,     /* the kernel's to say: never written */
-	TUN_PER_NETNS = 1u << 5,     /* per network namespace only from 4.11 */
-	TUN_MODEL = 1u << 6, /* read where the kernel has it: it changes
-				the kernel model (kernel.c), not shown */
+	TUN_SHOWN = 1u << 0, /* read by every observation */
+	TUN_NEG_UNLIMITED = 1u
+			    << 1, /* negative: no limit (5.18+; see kernel.h) */
+	TUN_ZERO_ONLY = 1u << 2,  /* twtune may only ever set it to 0 */
+	TUN_NOT_INT = 1u << 3,	  /* not one integer: read, never written */
+	TUN_READ_ONLY = 1u << 4,  /* the kernel's to say: never written */
+	TUN_PER_NETNS = 1u << 5,  /* per network namespace only from 4.11 */
+	TUN_MODEL = 1u << 6,	  /* read where the kernel has it: it changes
+				     the kernel model (kernel.c), not shown */
 };
 
 struct tunable {

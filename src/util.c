@@ -192,7 +192,8 @@ int util_read_fd(int fd, size_t max, bool records, char **out, size_t *len)
 		if (n < 0) {
 			if (errno == EINTR || (records && errno == EPIPE))
 				continue; /* EPIPE: records were overwritten */
-			if (records && (errno == EAGAIN || errno == EWOULDBLOCK))
+			if (records &&
+			    (errno == EAGAIN || errno == EWOULDBLOCK))
 				break;
 			ret = -errno;
 			goto out;
@@ -583,7 +584,8 @@ size_t util_edit_distance(const char *a, const char *b)
 
 		row[0] = i;
 		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j], best = diag + (a[i - 1] != b[j - 1]);
+			size_t up = row[j],
+			       best = diag + (a[i - 1] != b[j - 1]);
 
 			if (up + 1 < best)
 				best = up + 1;
@@ -596,8 +598,8 @@ size_t util_edit_distance(const char *a, const char *b)
 	return row[lb];
 }
 
-const char *util_closest(const char *s, const char *const *candidates,
-			 size_t n, size_t max)
+const char *util_closest(const char *s, const char *const *candidates, size_t n,
+			 size_t max)
 {
 	const char *best = NULL;
 	size_t best_d = max + 1;
@@ -625,7 +627,7 @@ unsigned long long util_netns_cookie(void)
 	if (getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &len) < 0 ||
 	    len != sizeof(cookie))
 		cookie = 0; /* before 5.14: ENOPROTOOPT */
-	close(fd); /* nothing was written through it */
+	close(fd);	    /* nothing was written through it */
 	return cookie;
 #else
 	return 0;

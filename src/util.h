@@ -186,7 +186,7 @@ static inline bool util_same_num(double a, double b)
 size_t util_edit_distance(const char *a, const char *b);
 
 /* The candidate closest to s within max edits, or NULL. */
-const char *util_closest(const char *s, const char *const *candidates,
-			 size_t n, size_t max);
+const char *util_closest(const char *s, const char *const *candidates, size_t n,
+			 size_t max);
 
 #endif

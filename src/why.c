@@ -259,12 +259,14 @@ static enum why_dir direction(const struct sock_stats *st,
 		char churn[160] = "";
 
 		if (!isnan(a) && !isnan(p))
-			snprintf(churn, sizeof(churn),
-				 ", and the churn (%s/s opened, %s/s accepted) does not tell the two apart",
-				 rate(a, x, sizeof(x)), rate(p, y, sizeof(y)));
-		util_textf(basis, len,
-			   "only %llu of the TIME_WAIT in the table got a bucket in the last 10 s, too few to stand for what overflowed%s",
-			   (unsigned long long)young_n, churn);
+			snprintf(
+				churn, sizeof(churn),
+				", and the churn (%s/s opened, %s/s accepted) does not tell the two apart",
+				rate(a, x, sizeof(x)), rate(p, y, sizeof(y)));
+		util_textf(
+			basis, len,
+			"only %llu of the TIME_WAIT in the table got a bucket in the last 10 s, too few to stand for what overflowed%s",
+			(unsigned long long)young_n, churn);
 		return WHY_DIR_UNKNOWN;
 	}
 	if (young) {
@@ -312,7 +314,8 @@ static void caveat(const struct sock_stats *st, const struct observation *o,
 			 fmt(round(o->window * 100) / 100, b, sizeof(b)),
 			 rate(o->m[M_TW_OVERFLOW_RATE], c, sizeof(c)));
 	w->overflow_dir = direction(st, o, basis, sizeof(basis));
-	util_textf(w->caveat, sizeof(w->caveat),
+	util_textf(
+		w->caveat, sizeof(w->caveat),
 		"the table is full: the dump holds only the %s TIME_WAIT sockets that got a bucket%s, and the shares are of those. %s %s%s: %s",
 		fmt((double)st->states[TCP_TIME_WAIT], a, sizeof(a)), more,
 		d > 0 ? "The overflow is"

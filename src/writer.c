@@ -45,13 +45,12 @@ static json_t *base_fields(const struct run *r, const struct audit *a)
 				      json_pack("{s:s, s:s}", "file",
 						r->pol.files[i].path, "sha256",
 						r->pol.files[i].sha256));
-	base = json_pack(
-		"{s:s, s:o, s:I, s:s, s:{s:s, s:s}, s:o, s:o, s:s}",
-		"host", host, "netns", writer_netns_json(r), "uid",
-		(json_int_t)getuid(), "caps", caps, "tool", "name",
-		PACKAGE_NAME, "version", PACKAGE_VERSION, "policy", files,
-		"observed", report_observations_json(&r->obs), "sandbox",
-		r->b.sandbox.text);
+	base = json_pack("{s:s, s:o, s:I, s:s, s:{s:s, s:s}, s:o, s:o, s:s}",
+			 "host", host, "netns", writer_netns_json(r), "uid",
+			 (json_int_t)getuid(), "caps", caps, "tool", "name",
+			 PACKAGE_NAME, "version", PACKAGE_VERSION, "policy",
+			 files, "observed", report_observations_json(&r->obs),
+			 "sandbox", r->b.sandbox.text);
 	free(caps);
 	if (a->cut)
 		json_object_set_new(base, "audit_cut_bytes",
@@ -82,9 +81,9 @@ int writer_open_audit(struct run *r, struct audit *a)
 		return EXIT_FAILED;
 	}
 	if (a->cut) {
-		log_warn("audit log %s: cut off %zu bytes of a record torn by "
-			 "a killed run",
-			 o->audit_log, a->cut);
+		log_warn(
+			"audit log %s: cut off %zu bytes of a record torn by a killed run",
+			o->audit_log, a->cut);
 		log_change(LOG_WARNING,
 			   "audit log %s: cut off %zu bytes of a torn record",
 			   o->audit_log, a->cut);
@@ -123,8 +122,7 @@ bool writer_recover(struct run *r, struct txn *t, struct audit *a,
 	return closed;
 }
 
-int writer_transact(struct run *r, struct txn *t, struct msgs *said,
-		    bool *ran)
+int writer_transact(struct run *r, struct txn *t, struct msgs *said, bool *ran)
 {
 	struct audit a = { .fd = -1 };
 	int rc = writer_open_audit(r, &a);
@@ -136,8 +134,7 @@ int writer_transact(struct run *r, struct txn *t, struct msgs *said,
 	if (writer_recover(r, t, &a, said))
 		r->cut_pending = 0; /* the closing record carries it */
 	if (apply_persists(t) && t->sysctl_dfd < 0) {
-		log_err("--sysctl-d %s: %s; refusing to change what could not "
-			"be persisted",
+		log_err("--sysctl-d %s: %s; refusing to change what could not be persisted",
 			r->o->persist_dir,
 			strerror(r->b.persist_err ? r->b.persist_err : EBADF));
 		rc = EXIT_FAILED;

@@ -38,8 +38,7 @@ bool writer_recover(struct run *r, struct txn *t, struct audit *a,
  * *ran tells whether t was executed (the report shows it).  Returns 0,
  * or EXIT_FAILED with the reason said.
  */
-int writer_transact(struct run *r, struct txn *t, struct msgs *said,
-		    bool *ran);
+int writer_transact(struct run *r, struct txn *t, struct msgs *said, bool *ran);
 
 /* The audit record's netns object: inode, name, container, pod. */
 json_t *writer_netns_json(const struct run *r);
