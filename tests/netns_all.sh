@@ -73,6 +73,20 @@ expect_rc "prometheus" 0 A report -f prometheus
 expect_eq "every namespace labelled" \
 	"$(grep -c '^twtune_time_wait_sockets{netns="[0-9]*",container="[^"]*",pod="[^"]*"}' "$T/out")" 16
 expect_grep "its value" "^twtune_time_wait_buckets_max{netns=\"$INO5\",container=\"\",pod=\"\"} 64$" "$T/out"
+# a socket dump only where the namespace has a TCP socket: the two
+# overflowing ones (the others' sockstat says none, and a dump would walk
+# the whole host's established hash to find nothing).  Each namespace's
+# sock_diag socket comes from the opener, so strace shows the request's
+# type as a number (SOCK_DIAG_BY_FAMILY is 20).
+if command -v strace >/dev/null; then
+	ASAN_OPTIONS=detect_leaks=0 strace -f -e trace=sendto,sendmsg -o "$T/dump.strace" \
+		"$TWTUNE" report --all-netns -p "$POL" --state "$T/dstate.json" \
+		--root "$T/root" -f json >"$T/dump.json" 2>/dev/null
+	expect_eq "dumps in the two namespaces with sockets only" \
+		"$(grep -E 'nlmsg_type=(SOCK_DIAG_BY_FAMILY|0x14)' "$T/dump.strace" | sed 's/.*send[a-z]*(\([0-9]*\),.*/\1/' | sort -u | wc -l)" 2
+	expect_eq "the quiet ones' socket metrics known, all 0" \
+		"$(jget "$T/dump.json" "[.namespaces[] | select(.netns_inode != $INO5 and .netns_inode != $INOU2) | .observations.port_demand] | unique | map(tostring) | join(\",\")")" 0
+fi
 expect_rc "prometheus with the socket dump" 0 A report -f prometheus --sockets
 expect_grep "the causes labelled by namespace too" \
 	"^twtune_time_wait_cause_sockets{netns=\"$INO5\",container=\"\",pod=\"\",kind=\"outgoing\",remote=\"127\.0\.0\.1:[0-9]*\",process=\"\"} 64$" "$T/out"
