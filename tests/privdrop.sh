@@ -8,7 +8,9 @@
 # nothing to change, report, policy check, audit verify and rollback
 # --dry-run.  Readers end with no capability at all, writers with
 # CAP_NET_ADMIN only.  With a socket dump, report's helper keeps
-# CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH alone.
+# CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH alone, and report and apply
+# with the dump (the default, the helper forked before the drop) keep the
+# same order in twtune's own process.
 . "${SRCDIR:-.}/tests/lib.sh"
 
 command -v strace >/dev/null || skip "strace not found (apt-get install strace)"
@@ -129,5 +131,60 @@ expect_eq "twtune itself drops everything" \
 expect_eq "no other capset" "$(grep -c 'capset(' "$T/helper.trace")" 2
 expect_rc "report --no-sockets" 2 helper_trace nohelper --no-sockets
 expect_eq "no helper without the dump" "$(grep -c 'CAP_SYS_PTRACE' "$T/nohelper.trace")" 0
+
+# The same order with the socket dump, the default: twtune forks the
+# helper before its own drop, and strace -f would interleave the two, so
+# each process gets its own trace (-ff) and the order is checked in
+# twtune's own, the one that began with the execve; the helper's shows it
+# was there, with its own capabilities, and that it opened none of the
+# inputs either.
+SOCK_COMMON="--state $STATE --audit-log $LOG --sysctl-d $T/sysctl.d"
+traced_ff() {
+	name=$1
+	shift
+	rm -f "$T/$name.ff".*
+	# shellcheck disable=SC2086
+	ASAN_OPTIONS=detect_leaks=0 strace -ff -qq \
+		-e trace=execve,capset,prctl,openat,landlock_restrict_self \
+		-o "$T/$name.ff" "$TWTUNE" "$@" $SOCK_COMMON >"$T/out" 2>"$T/err"
+}
+# split_traces NAME: $T/NAME.trace is twtune's own trace, $T/NAME.helper its
+# helper's; both must be there
+split_traces() {
+	name=$1
+	main=$(grep -l '^execve(' "$T/$name.ff".* 2>/dev/null)
+	others=$(grep -L '^execve(' "$T/$name.ff".* 2>/dev/null)
+	expect_eq "$name: one twtune process traced" "$(echo "$main" | grep -c .)" 1
+	expect_eq "$name: one other process (the helper)" "$(echo "$others" | grep -c .)" 1
+	cp "$(echo "$main" | head -1)" "$T/$name.trace"
+	for f in $others; do cat "$f"; done >"$T/$name.helper"
+	if grep -qF "effective=$HELPER_CAPS, permitted=$HELPER_CAPS, inheritable=0}) = 0" "$T/$name.helper"; then
+		ok "$name: the helper keeps CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH only"
+	else
+		not_ok "$name: no helper with CAP_SYS_PTRACE and CAP_DAC_READ_SEARCH alone"
+		sed 's/^/    | /' "$T/$name.helper" | head -20
+	fi
+	expect_eq "$name: the helper opens no input" \
+		"$(grep -c -E -- "openat\(AT_FDCWD, \"($T/pol|$STATE|$LOG)" "$T/$name.helper")" 0
+	expect_eq "$name: twtune itself never keeps CAP_SYS_PTRACE" \
+		"$(grep -c 'capset(.*CAP_SYS_PTRACE' "$T/$name.trace")" 0
+}
+
+echo 1000 >$SYS/tcp_max_tw_buckets
+expect_rc "report with the socket dump" 2 traced_ff report-sockets report -p "$T/pol"
+split_traces report-sockets
+dropped report-sockets 0
+
+expect_rc "apply with the socket dump" 0 traced_ff apply-sockets apply -p "$T/pol"
+expect_eq "it changed the limit" "$(cat $SYS/tcp_max_tw_buckets)" 5000
+split_traces apply-sockets
+cap=$(first 'capset\(.*effective=1<<CAP_NET_ADMIN, permitted=1<<CAP_NET_ADMIN,' apply-sockets)
+alog=$(first "openat\(AT_FDCWD, \"$LOG\"" apply-sockets)
+if [ "$alog" -lt 999999 ] && [ "$cap" -lt "$alog" ]; then
+	ok "apply-sockets: the audit log is opened (line $alog) after the drop (line $cap)"
+else
+	not_ok "apply-sockets: audit log opened at line $alog, capset at line $cap"
+fi
+dropped apply-sockets "1<<CAP_NET_ADMIN"
 
 finish
