@@ -128,12 +128,36 @@ bool allns_wants_dump(const struct run *m)
 	return !(m->o->format == FORMAT_PROMETHEUS && !m->o->sockets);
 }
 
+/*
+ * Since 4.11 every namespace has the same net.ipv4 sysctls: one the first
+ * namespace lacks (tcp_tw_recycle from 4.12, another kernel's keys) is not
+ * looked up in the others, where it would only fail again.  (Before,
+ * a child namespace lacks keys the initial one has: nothing is dropped.)
+ */
+static void drop_absent(struct msgs *keys, const struct observation *o)
+{
+	size_t k = 0;
+
+	if (o->kernel.per_netns != 1)
+		return;
+	for (size_t i = 0; i < keys->n; i++) {
+		const struct sysctl_obs *s = observe_sysctl(o, keys->v[i]);
+
+		if (s && !s->exists)
+			free(keys->v[i]);
+		else
+			keys->v[k++] = keys->v[i];
+	}
+	keys->n = k;
+}
+
 int allns_evaluate(struct run *m, struct allns *a, bool write)
 {
 	struct netns_list l;
 	struct msgs keys = { 0 };
 	char state_err[512];
-	bool dump = allns_wants_dump(m), need = false;
+	bool dump = allns_wants_dump(m), need = false, asked = false;
+	int asked_ret = 0;
 	const struct observation *host = NULL;
 	double seconds = 0;
 	int rc, ret;
@@ -167,9 +191,25 @@ int allns_evaluate(struct run *m, struct allns *a, bool write)
 		for (int k = 0; k < NV_FILES; k++)
 			x->view.net[k] = -1;
 		allns_run_init(x, m);
-		ret = nsopen_view(&m->target.opener, &x->e,
-				  (const char *const *)keys.v, keys.n, write,
-				  dump, &x->view);
+		/* asked already, while the one before was read; else now */
+		ret = asked ? asked_ret
+			    : nsopen_view_ask(&m->target.opener, &l.v[i],
+					      (const char *const *)keys.v,
+					      keys.n, write, dump);
+		if (!ret)
+			ret = nsopen_view_take(&m->target.opener, &x->e,
+					       (const char *const *)keys.v,
+					       keys.n, &x->view);
+		/*
+		 * The opener opens the next namespace while this one is read
+		 * (once the first has settled which keys to ask for).
+		 */
+		asked = i > 0 && i + 1 < l.n;
+		if (asked)
+			asked_ret = nsopen_view_ask(&m->target.opener,
+						    &l.v[i + 1],
+						    (const char *const *)keys.v,
+						    keys.n, write, dump);
 		if (ret < 0) {
 			snprintf(x->r.error, sizeof(x->r.error), "%s",
 				 ret == -ENOENT ? "gone since it was found"
@@ -187,6 +227,7 @@ int allns_evaluate(struct run *m, struct allns *a, bool write)
 		if (x->ok && !host) {
 			a->host = x->r.obs;
 			host = &a->host;
+			drop_absent(&keys, &x->r.obs);
 		}
 	}
 	netns_list_free(&l);

@@ -480,11 +480,32 @@ int nsopen_discover(struct nsopener *op, struct netns_list *out,
 	return ret;
 }
 
-int nsopen_view(struct nsopener *op, const struct netns_entry *e,
-		const char *const *keys, size_t n_keys, bool write, bool diag,
-		struct nsview *out)
+int nsopen_view_ask(struct nsopener *op, const struct netns_entry *e,
+		    const char *const *keys, size_t n_keys, bool write,
+		    bool diag)
 {
 	struct wire_req *req;
+	int ret;
+
+	if (n_keys > NSVIEW_KEYS_MAX)
+		return -E2BIG;
+	req = xcalloc(1, sizeof(*req));
+	req->op = REQ_OPEN;
+	req->flags = (write ? F_WRITE : 0) | (diag ? F_DIAG : 0);
+	req->ino = e->ino;
+	req->dev = e->dev;
+	snprintf(req->path, sizeof(req->path), "%s", e->path);
+	req->n_keys = (uint32_t)n_keys;
+	for (size_t k = 0; k < n_keys; k++)
+		snprintf(req->keys[k], SYSCTL_KEY_MAX, "%s", keys[k]);
+	ret = request(op, req);
+	free(req);
+	return ret;
+}
+
+int nsopen_view_take(struct nsopener *op, const struct netns_entry *e,
+		     const char *const *keys, size_t n_keys, struct nsview *out)
+{
 	struct wire_view v;
 	union {
 		char buf[CMSG_SPACE(sizeof(int) * SLOTS)];
@@ -499,21 +520,7 @@ int nsopen_view(struct nsopener *op, const struct netns_entry *e,
 	out->diag = -1;
 	for (int i = 0; i < NV_FILES; i++)
 		out->net[i] = -1;
-	if (n_keys > NSVIEW_KEYS_MAX)
-		return -E2BIG;
-	req = xcalloc(1, sizeof(*req));
-	req->op = REQ_OPEN;
-	req->flags = (write ? F_WRITE : 0) | (diag ? F_DIAG : 0);
-	req->ino = e->ino;
-	req->dev = e->dev;
-	snprintf(req->path, sizeof(req->path), "%s", e->path);
-	req->n_keys = (uint32_t)n_keys;
-	for (size_t k = 0; k < n_keys; k++)
-		snprintf(req->keys[k], SYSCTL_KEY_MAX, "%s", keys[k]);
-	ret = request(op, req);
-	free(req);
-	if (!ret)
-		ret = recv_exact(op->sock, &v, sizeof(v), &m);
+	ret = recv_exact(op->sock, &v, sizeof(v), &m);
 	for (c = ret ? NULL : CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
 		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
 			continue;
@@ -549,6 +556,22 @@ int nsopen_view(struct nsopener *op, const struct netns_entry *e,
 		out->key_writable[k] = out->key_fds[k] >= 0 && v.writable[k];
 	}
 	return 0;
+}
+
+int nsopen_view(struct nsopener *op, const struct netns_entry *e,
+		const char *const *keys, size_t n_keys, bool write, bool diag,
+		struct nsview *out)
+{
+	int ret = nsopen_view_ask(op, e, keys, n_keys, write, diag);
+
+	if (ret) {
+		memset(out, 0, sizeof(*out));
+		out->diag = -1;
+		for (int i = 0; i < NV_FILES; i++)
+			out->net[i] = -1;
+		return ret;
+	}
+	return nsopen_view_take(op, e, keys, n_keys, out);
 }
 
 int nsopen_find_inode(void *ctx, const int *pids, size_t n, uint32_t inode,

@@ -94,6 +94,17 @@ int nsopen_view(struct nsopener *op, const struct netns_entry *e,
 		const char *const *keys, size_t n_keys, bool write, bool diag,
 		struct nsview *out);
 
+/*
+ * nsopen_view() in two halves, so that the opener opens the next
+ * namespace while the caller reads this one: ask sends the request, take
+ * receives its answer.  Every request asked must be taken, in order.
+ */
+int nsopen_view_ask(struct nsopener *op, const struct netns_entry *e,
+		    const char *const *keys, size_t n_keys, bool write,
+		    bool diag);
+int nsopen_view_take(struct nsopener *op, const struct netns_entry *e,
+		     const char *const *keys, size_t n_keys, struct nsview *out);
+
 void nsview_close(struct nsview *v);
 
 /* The descriptor of key in v, or -1. */

@@ -770,7 +770,7 @@ static int adopt_teardown(void **state)
 static void expect_written(const struct adopt *x, unsigned long long netns,
 			   const char *key, long long want)
 {
-	const struct state_written *w = state_get_written(&x->st, netns, key);
+	const struct state_written *w = state_get_written(&x->st, netns, 0, key);
 
 	if (!w)
 		fail_msg("%s not recorded as twtune's in netns %llu", key,
@@ -787,7 +787,7 @@ static void keys_left_at_the_new_value_become_twtunes(void **state)
 	assert_true(recover_adopt(&x->last, &x->obs, &x->st));
 	assert_int_equal(x->st.n_written, 1);
 	expect_written(x, NETNS, TWB, 16384);
-	assert_null(state_get_written(&x->st, NETNS, REUSE));
+	assert_null(state_get_written(&x->st, NETNS, 0, REUSE));
 	/* a second time: nothing new */
 	assert_false(recover_adopt(&x->last, &x->obs, &x->st));
 	assert_int_equal(x->st.n_written, 1);
@@ -798,7 +798,7 @@ static void an_older_write_in_the_state_is_replaced(void **state)
 {
 	struct adopt *x = *state;
 
-	state_set_written(&x->st, NETNS, TWB, 4096);
+	state_set_written(&x->st, NETNS, 0, TWB, 4096);
 	observe_set_sysctl(&x->obs, TWB, "16384");
 	observe_set_sysctl(&x->obs, REUSE, "1");
 	assert_true(recover_adopt(&x->last, &x->obs, &x->st));
@@ -811,7 +811,7 @@ static void a_value_someone_changed_since_is_not_adopted(void **state)
 {
 	struct adopt *x = *state;
 
-	state_set_written(&x->st, NETNS, TWB, 4096);
+	state_set_written(&x->st, NETNS, 0, TWB, 4096);
 	observe_set_sysctl(&x->obs, TWB, "50000");
 	assert_false(recover_adopt(&x->last, &x->obs, &x->st));
 	expect_written(x, NETNS, TWB, 4096);
@@ -853,7 +853,7 @@ static void a_record_without_namespace_is_this_ones(void **state)
 	assert_true(recover_adopt(&x->last, &x->obs, &x->st));
 	expect_written(x, NETNS, TWB, 16384);
 	expect_written(x, NETNS, REUSE, 1);
-	assert_null(state_get_written(&x->st, 0, TWB));
+	assert_null(state_get_written(&x->st, 0, 0, TWB));
 }
 
 /* --- a writer still at work ------------------------------------------------ */
