@@ -108,16 +108,25 @@ bool writer_recover(struct run *r, struct txn *t, struct audit *a,
 		    struct msgs *said)
 {
 	struct audit_record last;
-	bool closed;
+	unsigned long long here =
+		r->obs.netns ? r->obs.netns : r->target.netns_ino;
+	bool closed, other;
 
 	if (!a->last || audit_record_decode(a->last, &last) < 0)
 		return false;
 	closed = last.intent;
-	/* another namespace's run: closed without reading its values */
+	/*
+	 * Another namespace's run (one of --all-netns's, or a run with
+	 * --netns killed before this one): closed without reading its
+	 * values here, where they mean nothing, and nothing of it is put
+	 * into this namespace's persist file.
+	 */
+	other = r->view || (last.netns && here && last.netns != here);
 	if (closed)
-		recover_close(a, &last, r->view ? -1 : r->b.netfd,
-			      r->b.persist_writable ? r->b.persist_dfd : -1,
-			      r->o->persist_file, t, said);
+		recover_close(a, &last, other ? -1 : r->b.netfd,
+			      !other && r->b.persist_writable ? r->b.persist_dfd
+							      : -1,
+			      r->o->persist_file, other ? NULL : t, said);
 	audit_record_free(&last);
 	return closed;
 }

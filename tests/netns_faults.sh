@@ -183,6 +183,31 @@ expect_eq "closing record: the key was found written" "$(last '.changes[0].writt
 expect_eq "no back-off, no second change" "$(grep -c . "$D/log/audit.jsonl")" 2
 agree "watch after an interrupted run"
 
+# ---- a run in another namespace, interrupted; the next run is here ------------
+# apply --netns O --sysctl-d DIR killed before its result, then a plain
+# apply with the same audit log: O's values mean nothing here, so they are
+# not read here and never go into this namespace's persist file.
+setup other-netns
+OTHER=twtune-faults-$$
+if ip netns add "$OTHER" 2>/dev/null; then
+	mkdir -p "$D/other.d"
+	nsenter --net="/run/netns/$OTHER" sh -c "echo 1000 >$SYS/tcp_max_tw_buckets"
+	expect_rc "apply --netns O" 0 "$TWTUNE" apply --netns "$OTHER" \
+		-p "$FP/raise.conf" --state "$D/state/other.json" \
+		--sysctl-d "$D/other.d" --audit-log "$D/log/audit.jsonl" --no-sockets
+	sed -i '$d' "$D/log/audit.jsonl" # as if killed before its result
+	# here the key happens to hold the value O's run wrote
+	echo 5000 >$SYS/tcp_max_tw_buckets
+	expect_rc "apply here" 0 tw apply -p "$FP/raise.conf"
+	expect_eq "O's run closed without reading it here" \
+		"$(last .error)" "no result was recorded (the process was killed); found 0 of 1 keys at the new value"
+	expect_eq "nothing of it in this namespace's persist file" \
+		"$(persist_ok "$D/sysctl.d/90-twtune.conf")" absent
+	ip netns delete "$OTHER"
+else
+	not_ok "ip netns add failed"
+fi
+
 # ---- a record torn by SIGKILL (made by hand: the random kills rarely tear) --
 # tear FILE: cut the last line short, as a write cut off by SIGKILL leaves it
 tear() { truncate -s -40 "$1"; }
