@@ -27,6 +27,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
@@ -615,6 +616,32 @@ static void an_entry_without_rule_is_finished_as_interrupted(void **state)
 			    "finishes interrupted run r0");
 }
 
+/*
+ * A forged intent whose persist value twtune may not write (out of the
+ * kernel's range, tcp_tw_recycle on): the persist file is not finished
+ * with it, and that is said; the live values were never touched here.
+ */
+static void a_forged_persist_value_is_not_finished(void **state)
+{
+	struct fixture *f = *state;
+	struct audit_record r = { .intent = true, .mode = MODE_APPLY };
+	struct change *c;
+
+	snprintf(r.run, sizeof(r.run), "%s", "r9");
+	c = planned(&r, TWB, 4096, 16384, -1);
+	c->pvalue = LLONG_MIN;
+	append_record(f, &r);
+	audit_record_free(&r);
+	live(f, TWB, "16384\n");
+	next_writer(f);
+	close_run(f, f->netfd, f->pdfd, &f->t);
+	assert_int_equal(f->t.rec.n_changes, 0);
+	assert_true(f->warnings.n >= 1);
+	assert_contains(f->warnings.v[0],
+			TWB ": the interrupted run's persist value "
+			    "-9223372036854775808 is not one twtune may write");
+}
+
 /* A file twtune does not understand is neither read nor finished. */
 static void a_persist_file_not_twtunes_is_left_alone(void **state)
 {
@@ -950,6 +977,7 @@ int main(void)
 		T(a_key_the_next_run_changes_itself_is_not_added),
 		T(a_run_that_did_not_persist_is_not_persisted),
 		T(an_entry_without_rule_is_finished_as_interrupted),
+		T(a_forged_persist_value_is_not_finished),
 		T(a_persist_file_not_twtunes_is_left_alone),
 		T(a_torn_result_is_cut_and_its_run_closed),
 		T(a_torn_intent_is_cut_and_nothing_closed),
