@@ -316,10 +316,19 @@ if [ -n "${TWTUNE:-}" ] && [ -x "$TWTUNE" ]; then
 	# (twtune.service is masked here: nothing inside interferes)
 	in_ct sh -c 'echo 64 >/proc/sys/net/ipv4/tcp_max_tw_buckets'
 	in_ct /usr/local/bin/twload -n 500 >/dev/null 2>&1
-	mkdir -p "$T/host/etc/sysctl.d"
+	mkdir -p "$T/host/etc/sysctl.d" "$T/hostpol"
 	CTNS=$(stat -L -c %i "/proc/$PID1/ns/net")
+	# --all-netns sees every namespace of this machine, the host's own
+	# among them: a policy that can only act where the limit is the 64
+	# set in the container, so that nothing else is ever changed
+	cat >"$T/hostpol/10-only-64.conf" <<'POL'
+rules = ( { id = "raise-the-container"; sysctl = "net.ipv4.tcp_max_tw_buckets";
+            when = "current == 64 && tw_saturated"; value = 4096; direction = "raise";
+            reason = "the test container's limit"; } );
+POL
+	chmod 0644 "$T/hostpol/10-only-64.conf"
 	HOST() {
-		"$TWTUNE" "$@" --all-netns -p "$SRCDIR/policies" --state "$T/host.json" \
+		"$TWTUNE" "$@" --all-netns -p "$T/hostpol" --state "$T/host.json" \
 			--root "$T/host" --audit-log "$T/host.jsonl" -f json
 	}
 	HOST report >"$T/host-report.json" 2>"$T/host-report.err"
