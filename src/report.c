@@ -1370,9 +1370,9 @@ static const char *cause_who(const struct why_cause *c, char *buf, size_t len)
 	if (c->pid)
 		snprintf(pid, sizeof(pid), "pid %d", c->pid);
 	if (!c->process && !c->unit)
-		snprintf(buf, len, "(not named)");
+		snprintf(buf, len, "unknown");
 	else if (!c->process)
-		snprintf(buf, len, "%s (process not named)", c->unit);
+		snprintf(buf, len, "%s (process unknown)", c->unit);
 	else
 		snprintf(buf, len, "%s%s%s%s%s%s", c->process,
 			 c->pid || c->unit ? " (" : "", pid,

@@ -38,6 +38,8 @@ for opt in $documented; do
 	case $(jget "$T/doc.json" ".twtune.doc.options.$opt.type") in
 	bool) val=true ;;
 	list) val="[\"$POL\"]" ;;
+	float) val=0.2 ;;
+	int) val=1 ;;
 	*) val="\"$T/$opt\"" ;;
 	esac
 	[ "$opt" = proc ] && val="\"$FIX/healthy\""
@@ -50,5 +52,12 @@ for opt in $documented; do
 	else
 		not_ok "twtune ansible rejects $opt: $(cat "$T/res.json")"
 	fi
+	# a number of the documented type is taken as it is: the run succeeds
+	case $val in
+	0.2 | 1)
+		expect_eq "twtune ansible runs with $opt=$val" \
+			"$($JQ -r '.failed // false' "$T/res.json")" false
+		;;
+	esac
 done
 finish
