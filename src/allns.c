@@ -65,15 +65,17 @@ void allns_run_free(struct nsrun *x)
 }
 
 /* Sleep seconds, whatever signals arrive meanwhile. */
-static void nap(double seconds)
-{
-	struct timespec ts = {
-		.tv_sec = (time_t)seconds,
-		.tv_nsec = (long)((seconds - floor(seconds)) * 1e9),
-	};
 
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+#define SAMPLE_WATCHED 64
+
+/* A table at least half full, or a limit of 0 or below (not derived yet:
+ * from the raw counts); with the counter to watch. */
+static bool near_overflow(const struct observation *o)
+{
+	double tw = o->m[M_TW_COUNT], max = o->m[M_TW_MAX];
+
+	return o->kernel.counter && !isnan(max) &&
+	       (max <= 0 || tw >= max / 2);
 }
 
 /*
@@ -83,14 +85,40 @@ static void nap(double seconds)
  */
 static void sample_all(struct allns *a, double seconds)
 {
+	struct run_burst *b = xcalloc(a->n + 1, sizeof(*b));
+	bool *watched = xcalloc(a->n + 1, sizeof(*watched));
+	double start = util_monotonic(), end = start + seconds, now, v;
+	size_t n_watched = 0;
+
 	for (size_t i = 0; i < a->n; i++) {
 		struct run *r = &a->v[i].r;
 
 		if (!a->v[i].ok)
 			continue;
 		observe_to_baseline(&r->obs, &r->first, "sample");
+		/*
+		 * The counter is watched where an overflow is near: a table
+		 * at least half full (a burst that fills more in 2 s is
+		 * rare), and in at most SAMPLE_WATCHED namespaces, for the
+		 * cost of a poll.
+		 */
+		if (near_overflow(&r->obs) && n_watched < SAMPLE_WATCHED) {
+			watched[i] = true;
+			n_watched++;
+			run_burst_start(&b[i], r->obs.c.tw_overflows);
+		}
 	}
-	nap(seconds);
+	while ((now = util_monotonic()) < end) {
+		run_nap(!n_watched		   ? end - now
+			: end - now < RUN_SAMPLE_POLL ? end - now
+						      : RUN_SAMPLE_POLL);
+		for (size_t i = 0; i < a->n; i++)
+			if (watched[i] &&
+			    observe_overflow_counter_view(
+				    a->v[i].r.target.procfd, a->v[i].r.view,
+				    &v) == 0)
+				run_burst_see(&b[i], v, util_monotonic() - start);
+	}
 	for (size_t i = 0; i < a->n; i++) {
 		struct nsrun *x = &a->v[i];
 
@@ -100,8 +128,12 @@ static void sample_all(struct allns *a, double seconds)
 		if (run_collect(&x->r, &x->r.obs) != 0) {
 			x->ok = false;
 			observe_free(&x->r.obs);
+			continue;
 		}
+		x->r.obs.burst = watched[i] ? run_burst_length(&b[i]) : NAN;
 	}
+	free(watched);
+	free(b);
 }
 
 /* The sysctls every namespace's view must hold: the report's, the policies'. */

@@ -71,16 +71,10 @@ struct watch {
 };
 
 /*
- * Intervals (cooldown, scans, back-off) run on the monotonic clock: a
- * step of the wall clock must not stretch or skip them.
+ * Intervals (cooldown, scans, back-off) run on the monotonic clock
+ * (util_monotonic()): a step of the wall clock must not stretch or skip
+ * them.
  */
-static double monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return util_timespec_seconds(&ts);
-}
 
 static bool moved(double now, double then)
 {
@@ -366,7 +360,7 @@ static void tick(struct watch *w)
 	struct run *r = &w->r;
 
 	run_next(r);
-	w->now = monotonic();
+	w->now = util_monotonic();
 	if (run_observe(r, &w->mem) != 0) {
 		log_err("observation failed; retrying next tick");
 		return;
@@ -468,7 +462,7 @@ static void tick_all(struct watch *w)
 	size_t k = 0;
 	int ret;
 
-	w->now = monotonic();
+	w->now = util_monotonic();
 	if (nsopen_discover(&m->target.opener, &l, &warn) < 0) {
 		log_err("cannot find the network namespaces; retrying next tick");
 		msgs_free(&warn);

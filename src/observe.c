@@ -554,11 +554,17 @@ static int parse_tcpext(const char *text, struct observation *o, char *err,
 
 int observe_overflow_counter(int procfd, double *value)
 {
+	return observe_overflow_counter_view(procfd, NULL, value);
+}
+
+int observe_overflow_counter_view(int procfd, const struct nsview *view,
+				  double *value)
+{
 	struct observation o;
 	char err[512];
 	int ret;
 
-	struct source src = { .procfd = procfd };
+	struct source src = { .procfd = procfd, .view = view };
 
 	memset(&o, 0, sizeof(o));
 	ret = read_source(&src, "net/netstat", parse_tcpext, &o, err,

@@ -223,6 +223,9 @@ int observe_collect_cached(int procfd, const char *const *keys, size_t n_keys,
  * it through a sample window; -errno.
  */
 int observe_overflow_counter(int procfd, double *value);
+/* The same through a namespace's view (see nsopen.h). */
+int observe_overflow_counter_view(int procfd, const struct nsview *view,
+				  double *value);
 
 /* Counters from o as a baseline taken now. */
 void observe_to_baseline(const struct observation *o, struct baseline *b,

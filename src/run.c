@@ -154,63 +154,63 @@ void run_reload(struct run *r)
 		log_warn("reload: %s", r->pol.warnings.v[i]);
 }
 
-static double monotonic(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return util_timespec_seconds(&ts);
-}
-
-/* Sleep seconds, whatever signals arrive meanwhile. */
-static void sleep_for(double seconds)
-{
-	double end = monotonic() + seconds, now;
-
-	while ((now = monotonic()) < end) {
-		double nap = end - now;
-		struct timespec ts = {
-			.tv_sec = (time_t)nap,
-			.tv_nsec = (long)((nap - floor(nap)) * 1e9),
-		};
-
-		nanosleep(&ts, NULL);
-	}
-}
 
 /*
  * Wait out a sample window, whatever signals arrive meanwhile, watching
- * the overflow counter every SAMPLE_POLL seconds: the overflows may all
+ * the overflow counter every RUN_SAMPLE_POLL seconds: the overflows may all
  * have come in a burst much shorter than the window.  Returns how long
  * they took (the first to the last poll that saw the counter rise, plus
  * one poll), or NAN when it did not rise.
  */
-#define SAMPLE_POLL 0.1
+void run_burst_start(struct run_burst *b, double value)
+{
+	b->last = value;
+	b->first_rise = b->last_rise = NAN;
+}
+
+void run_burst_see(struct run_burst *b, double value, double t)
+{
+	if (value > b->last) {
+		if (isnan(b->first_rise))
+			b->first_rise = t;
+		b->last_rise = t;
+	}
+	b->last = value;
+}
+
+double run_burst_length(const struct run_burst *b)
+{
+	return isnan(b->first_rise)
+		       ? NAN
+		       : b->last_rise - b->first_rise + RUN_SAMPLE_POLL;
+}
+
+void run_nap(double seconds)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)seconds,
+		.tv_nsec = (long)((seconds - floor(seconds)) * 1e9),
+	};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 static double sample_window(struct run *r, double seconds, double start)
 {
-	double end = monotonic() + seconds, now, v, last = NAN;
-	double first_rise = NAN, last_rise = NAN;
+	double end = util_monotonic() + seconds, now, v = NAN;
+	struct run_burst b;
 
-	observe_overflow_counter(r->target.procfd, &last);
-	while ((now = monotonic()) < end) {
-		double nap = end - now < SAMPLE_POLL ? end - now : SAMPLE_POLL;
-		struct timespec ts = {
-			.tv_sec = (time_t)nap,
-			.tv_nsec = (long)((nap - floor(nap)) * 1e9),
-		};
-
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-		if (observe_overflow_counter(r->target.procfd, &v) < 0)
-			continue;
-		if (v > last) {
-			if (isnan(first_rise))
-				first_rise = monotonic() - start;
-			last_rise = monotonic() - start;
-		}
-		last = v;
+	observe_overflow_counter_view(r->target.procfd, r->view, &v);
+	run_burst_start(&b, v);
+	while ((now = util_monotonic()) < end) {
+		run_nap(end - now < RUN_SAMPLE_POLL ? end - now
+						    : RUN_SAMPLE_POLL);
+		if (observe_overflow_counter_view(r->target.procfd, r->view,
+						  &v) == 0)
+			run_burst_see(&b, v, util_monotonic() - start);
 	}
-	return isnan(first_rise) ? NAN : last_rise - first_rise + SAMPLE_POLL;
+	return run_burst_length(&b);
 }
 
 /* One observation of the policies' keys (and the ones always shown). */
@@ -248,7 +248,7 @@ static int collect(struct run *r, struct observation *obs)
 static int sample(struct run *r, double seconds)
 {
 	struct observation first;
-	double start = monotonic(), burst;
+	double start = util_monotonic(), burst;
 
 	if (collect(r, &first) < 0) {
 		observe_free(&first);
@@ -256,13 +256,7 @@ static int sample(struct run *r, double seconds)
 	}
 	observe_to_baseline(&first, &r->first, "sample");
 	observe_free(&first);
-	/* the counter is polled in twtune's own namespace only */
-	if (r->view) {
-		sleep_for(seconds);
-		burst = NAN;
-	} else {
-		burst = sample_window(r, seconds, start);
-	}
+	burst = sample_window(r, seconds, start);
 	observe_free(&r->obs);
 	if (collect(r, &r->obs) < 0) {
 		observe_free(&r->obs);

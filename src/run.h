@@ -143,6 +143,24 @@ int run_write_arg(struct run *r,
 void run_free(struct run *r);
 
 /*
+ * Watching the overflow counter through a sample window, every
+ * RUN_SAMPLE_POLL seconds: the overflows may all have come in a burst
+ * much shorter than the window.  Start with the counter's value, see
+ * each later value at t seconds, and the length is from the first to the
+ * last poll that saw it rise, plus one poll (NAN when it never rose).
+ */
+#define RUN_SAMPLE_POLL 0.1
+struct run_burst {
+	double last, first_rise, last_rise;
+};
+void run_burst_start(struct run_burst *b, double value);
+void run_burst_see(struct run_burst *b, double value, double t);
+double run_burst_length(const struct run_burst *b);
+
+/* Sleep seconds, whatever signals arrive meanwhile. */
+void run_nap(double seconds);
+
+/*
  * Why the values of network namespace ns are not persisted (it is not
  * PID 1's, whose sysctl.d the boot applies, and no --sysctl-d names
  * another target), with how to keep them; NULL when they are.

@@ -633,3 +633,11 @@ unsigned long long util_netns_cookie(void)
 	return 0;
 #endif
 }
+
+double util_monotonic(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return util_timespec_seconds(&ts);
+}

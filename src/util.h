@@ -138,6 +138,10 @@ void util_rfc3339(const struct timespec *ts, char out[32]);
 
 double util_timespec_seconds(const struct timespec *ts);
 
+/* CLOCK_MONOTONIC in seconds: for intervals a wall clock step must not
+ * stretch or skip. */
+double util_monotonic(void);
+
 /*
  * Parse a decimal integer that must fill the whole string (leading and
  * trailing blanks allowed).  -EINVAL if it is not a number, -ERANGE if it

@@ -175,6 +175,23 @@ expect_rc "rollback from there" 0 "$TWTUNE" rollback --netns "$P-7" -p "$POL" \
 	--state "$T/state.json" --sysctl-d "$T/p7" --audit-log "$T/audit.jsonl"
 expect_eq "P-7 back" "$(ip netns exec "$P-7" cat $SYS)" 64
 
+# --- a burst in one namespace during the sample: told from a steady rate ----
+ip netns add "$P-b" && ip -n "$P-b" link set lo up || exit 99
+INOB=$(stat -L -c %i "/run/netns/$P-b")
+ip netns exec "$P-b" sh -c "echo 64 >$SYS" || exit 99
+ip netns exec "$P-b" "$TWLOAD" -n 80 >/dev/null || exit 99
+A report -f json --sample 3 >"$T/burst.json" 2>/dev/null &
+RP=$!
+sleep 1
+ip netns exec "$P-b" "$TWLOAD" -n 300 >/dev/null
+wait $RP
+expect_eq "the burst's overflows counted in its namespace" \
+	"$(jget "$T/burst.json" ".namespaces[] | select(.netns_inode == $INOB) | .observations.tw_overflow_delta")" 300
+expect_eq "watched through the sample: a burst, not a rate over 3 s" \
+	"$(jget "$T/burst.json" ".namespaces[] | select(.netns_inode == $INOB) | [(.baseline.burst_seconds != null and .baseline.burst_seconds < 1.5), .demand.model] | map(tostring) | join(\" \")")" \
+	"true burst"
+ip netns delete "$P-b"
+
 # --- watch --all-netns ------------------------------------------------------------
 "$TWTUNE" watch --all-netns -v -p "$POL" --state "$T/wstate.json" --root "$T/root" \
 	--audit-log "$T/waudit.jsonl" --interval 0.3 --scan-interval 1 \
