@@ -643,6 +643,10 @@ int netns_discover(const char *proc_dir, const char *run_dir,
 	free(dir);
 	var_run = var_run_dir(run);
 	if (var_run) {
+		/* ip netns and CNI under /var/run too, where it is not /run */
+		dir = xasprintf("%s/netns", var_run);
+		scan_bind_dir(&d, dir, "");
+		free(dir);
 		dir = xasprintf("%s/docker/netns", var_run);
 		scan_bind_dir(&d, dir, "docker/");
 		free(dir);

@@ -142,6 +142,7 @@ static void assert_path(const struct netns_entry *e, const char *prefix,
 #define RED 1003 /* named, with processes */
 #define ROOTLESS 600
 #define VAR_RUN_NS 700
+#define VAR_RUN_IPNS 701
 
 /*
  * pid 1 in SELF; pids 10..209 spread over 1000..1019 (pid p in 1000 + p %
@@ -174,6 +175,7 @@ static void build_tree(const struct testdir *t)
 	put_link(t, "run/docker/netns/" ID_A, DOCKER_NS);
 	put_link(t, "run/user/1000/netns/netns-7d1c", ROOTLESS);
 	put_link(t, "var/run/docker/netns/0123456789ab", VAR_RUN_NS);
+	put_link(t, "var/run/netns/cni-5e2a", VAR_RUN_IPNS);
 }
 
 static void every_namespace_once_with_lowest_pid(void **state)
@@ -185,8 +187,9 @@ static void every_namespace_once_with_lowest_pid(void **state)
 	build_tree(t);
 	discover(t, &f);
 	assert_no_warnings(&f);
-	/* SELF, 20 worker namespaces, BLUE, ROOTLESS, VAR_RUN_NS */
-	assert_int_equal(f.l.n, 24);
+	/* SELF, 20 worker namespaces, BLUE, ROOTLESS, VAR_RUN_NS,
+	 * VAR_RUN_IPNS */
+	assert_int_equal(f.l.n, 25);
 	for (unsigned long long ino = 1000; ino < 1020; ino++) {
 		int lowest = (int)(ino - 1000);
 		char comm[32];
@@ -213,8 +216,12 @@ static void every_namespace_once_with_lowest_pid(void **state)
 static void self_first_then_named_then_by_inode(void **state)
 {
 	struct testdir *t = *state;
-	const char *names[] = { "blue", "docker/0123456789ab", "docker/" ID_A,
-				"red", "user/1000/netns-7d1c" };
+	const char *names[] = { "blue",
+				"cni-5e2a",
+				"docker/0123456789ab",
+				"docker/" ID_A,
+				"red",
+				"user/1000/netns-7d1c" };
 	struct found f;
 	size_t i;
 
@@ -305,6 +312,9 @@ static void runtime_bind_mounts_are_named(void **state)
 	assert_path(e, f.run, "user/1000/netns/netns-7d1c");
 	e = entry(&f, VAR_RUN_NS);
 	assert_string_equal(e->name, "docker/0123456789ab");
+	/* /var/run/netns too, where /var/run is not a link to /run */
+	e = entry(&f, VAR_RUN_IPNS);
+	assert_string_equal(e->name, "cni-5e2a");
 	found_free(&f);
 }
 
@@ -322,7 +332,7 @@ static void duplicates_across_sources_are_one_entry(void **state)
 	put_link(t, "run/docker/netns/default", SELF);
 	discover(t, &f);
 	assert_no_warnings(&f);
-	assert_int_equal(f.l.n, 24);
+	assert_int_equal(f.l.n, 25);
 	e = entry(&f, DOCKER_NS);
 	assert_string_equal(e->name, "cni-4f1e");
 	assert_path(e, f.run, "netns/cni-4f1e");
@@ -432,7 +442,7 @@ static void trailing_slashes_in_prefixes_are_fine(void **state)
 	snprintf(proc, sizeof(proc), "%s/proc//", t->path);
 	snprintf(run, sizeof(run), "%s/run/", t->path);
 	assert_int_equal(netns_discover(proc, run, &l, &warn), 0);
-	assert_int_equal(l.n, 24);
+	assert_int_equal(l.n, 25);
 	assert_int_equal(warn.n, 0);
 	for (size_t i = 0; i < l.n; i++)
 		assert_null(strstr(l.v[i].path, "//"));
