@@ -731,6 +731,38 @@ static void set_port_range(struct observation *o)
 	o->m[M_USABLE_PORTS] = o->m[M_EPHEMERAL_PORTS] - reserved_in(o, lo, hi);
 }
 
+/*
+ * Before 6.1 the kernel does not say its established hash's size, except
+ * when the boot line set it: thash_entries=N (kstrtoul, any base) gives
+ * 2^floor(log2(N)) buckets (alloc_large_system_hash() takes ilog2 of the
+ * number asked for).  Otherwise it stays unknown.
+ */
+static void ehash_from_cmdline(int procfd, struct observation *o)
+{
+	char *text = NULL, *p, *end;
+	unsigned long long n;
+
+	o->why[M_EHASH_ENTRIES] =
+		"the kernel says it from 6.1 (net.ipv4.tcp_ehash_entries), or "
+		"the boot line's thash_entries=";
+	if (util_read_at(procfd, "cmdline", PROC_SMALL_MAX, &text, NULL) < 0)
+		return;
+	for (p = text; (p = strstr(p, "thash_entries=")); p++) {
+		if (p != text && p[-1] != ' ')
+			continue;
+		errno = 0;
+		n = strtoull(p + strlen("thash_entries="), &end, 0);
+		if (errno || end == p + strlen("thash_entries=") ||
+		    (*end && *end != ' ' && *end != '\n') || n == 0 ||
+		    n > (1ULL << 31))
+			break;
+		o->m[M_EHASH_ENTRIES] = ldexp(1, (int)floor(log2((double)n)));
+		o->why[M_EHASH_ENTRIES] = NULL;
+		break;
+	}
+	free(text);
+}
+
 /* The keys the report always shows, then the policies'. */
 static int read_all_sysctls(const struct source *src, const char *const *keys,
 			    size_t n_keys, struct observation *o, char *err,
@@ -769,6 +801,8 @@ static int read_all_sysctls(const struct source *src, const char *const *keys,
 	s = observe_sysctl(o, "net.ipv4.tcp_ehash_entries");
 	if (s && s->is_int && s->ival != 0)
 		o->m[M_EHASH_ENTRIES] = fabs(s->value);
+	else
+		ehash_from_cmdline(src->procfd, o);
 	return 0;
 }
 

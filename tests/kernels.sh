@@ -158,6 +158,19 @@ expect_eq "4.19: facts" \
 	"true	true	false"
 expect_eq "4.19: nothing to change" "$(j '.plan | length')" 0
 
+# --- before 6.1 the ehash size is known only from the boot line ---------------
+expect_eq "4.19: no ehash size" "$(j .observations.ehash_entries)" null
+cp -R "$K/4.19" "$T/k419" || exit 99
+echo "BOOT_IMAGE=/vmlinuz-4.19.0-27-amd64 root=/dev/sda1 ro thash_entries=100000 quiet" >"$T/k419/cmdline"
+"$TWTUNE" report -p "$POL" --proc "$T/k419" --state "$T/k419.json" -f json >"$T/out" 2>/dev/null
+expect_eq "4.19 with thash_entries=100000: 2^16 buckets (ilog2)" "$(j .observations.ehash_entries)" 65536
+echo "thash_entries=0x40000" >"$T/k419/cmdline"
+"$TWTUNE" report -p "$POL" --proc "$T/k419" --state "$T/k419.json" -f json >"$T/out" 2>/dev/null
+expect_eq "any base, as the kernel reads it" "$(j .observations.ehash_entries)" 262144
+echo "xthash_entries=4096" >"$T/k419/cmdline"
+"$TWTUNE" report -p "$POL" --proc "$T/k419" --state "$T/k419.json" -f json >"$T/out" 2>/dev/null
+expect_eq "only the option itself" "$(j .observations.ehash_entries)" null
+
 # --- 5.10: -1 admits no TIME_WAIT at all (before 5.18) --------------------
 make_state "$T/5.10.json" 1843000 -1 10 "$(boot 5.10)"
 expect_rc "5.10: -1 overflows every close" 2 R 5.10
