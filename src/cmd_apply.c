@@ -31,7 +31,10 @@ static int apply_write(struct run *r)
 	return writer_transact(r, t, &r->warnings, &r->txn_used);
 }
 
-/* A dry run says what the real one would also close. */
+/*
+ * A dry run says what the real one would also close.  It takes no lock,
+ * so the run may as well still be going on: said so.
+ */
 static void warn_interrupted(struct run *r)
 {
 	struct audit_record last;
@@ -41,7 +44,7 @@ static void warn_interrupted(struct run *r)
 	if (last.json && last.intent)
 		msgs_addf(
 			&r->warnings,
-			"run %s was interrupted between its intent and its result; apply closes it",
+			"run %s has an intent and no result yet: interrupted, or still running; apply closes it if it was interrupted",
 			last.run);
 	audit_record_free(&last);
 }

@@ -260,6 +260,10 @@ expect_grep "names the first bad line" ":2: hash chain broken" "$T/err"
 head -1 "$T/good.jsonl" >"$L"
 expect_rc "truncated run" 1 "$TWTUNE" audit verify "$L"
 expect_grep "intent without result" ":1: run [0-9a-f]* was interrupted: its intent has no result" "$T/err"
+# a dry run takes no lock: the run may still be going on, and it says so
+A apply --dry-run >"$T/out" 2>"$T/err"
+expect_grep "dry run: interrupted, or still running" \
+	"run [0-9a-f]* has an intent and no result yet: interrupted, or still running; apply closes it if it was interrupted" "$T/out"
 
 # --- file systems that refuse the write (root only: private mounts) -------
 if [ "$(id -u)" = 0 ] && unshare -m true 2>/dev/null; then
