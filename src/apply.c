@@ -118,8 +118,8 @@ static bool undo_writes(struct txn *t)
 			c->written = false;
 			c->verified = false;
 			log_change(LOG_WARNING,
-				   "%s: restored %lld (run %s failed)", c->key,
-				   c->before, t->rec.run);
+				   "%s%s: restored %lld (run %s failed)",
+				   t->label, c->key, c->before, t->rec.run);
 		} else {
 			all = false;
 		}
@@ -343,8 +343,8 @@ static int execute(struct txn *t)
 
 				log_change(
 					LOG_NOTICE,
-					"%s: %lld -> %lld%s (rule %s, run %s): %s",
-					c->key, c->before, c->after,
+					"%s%s: %lld -> %lld%s (rule %s, run %s): %s",
+					t->label, c->key, c->before, c->after,
 					c->persist_only ? " in the persist file"
 							: "",
 					c->rule, t->rec.run, c->reason);

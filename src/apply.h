@@ -24,6 +24,7 @@ struct txn {
 	const char *persist_name;
 	struct audit *audit;
 	json_t *base; /* fields common to intent and result */
+	char label[160]; /* "NAME: " of another namespace's run, else "" */
 	char error[512];
 };
 

@@ -206,6 +206,7 @@ overflow ip netns exec "$P-new" || exit 99
 wait_for 10 sh -c "[ \"\$(ip netns exec $P-new cat $SYS)\" -gt 64 ]"
 expect_eq "and its overflow fixed, live" "$(ip netns exec "$P-new" cat $SYS)" 128
 expect_grep "logged with its name" "$P-new: applied: net.ipv4.tcp_max_tw_buckets 64 -> 128" "$T/watch.log"
+expect_grep "the system log's change line too" "$P-new: net.ipv4.tcp_max_tw_buckets: 64 -> 128 (rule" "$T/watch.log"
 ip netns delete "$P-3"
 wait_for 5 grep -q "$P-3: gone" "$T/watch.log"
 expect_grep "a deleted one is let go" "$P-3: gone" "$T/watch.log"
