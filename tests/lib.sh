@@ -61,6 +61,18 @@ wait_for() {
 	done
 	return 1
 }
+# The kernel's counters of the namespace this shell is in: TcpExt's
+# TCPTimeWaitOverflow (nothing where the kernel has none, before 2.6.38)
+# and sockstat's TIME_WAIT count
+overflows() {
+	awk '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) n[$i] = i; h = 1 }
+		else if (n["TCPTimeWaitOverflow"]) print $n["TCPTimeWaitOverflow"] }' /proc/net/netstat
+}
+tw_count() { awk '/^TCP:/ { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat; }
+# twload_field FILE NAME: NAME=VALUE from twload's summary line
+twload_field() {
+	awk -v k="$2" '/^connections=/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) v = kv[2] } } END { print v }' "$1"
+}
 # jget FILE FILTER: one value from a JSON file
 jget() { "$JQ" -r "$2" "$1"; }
 

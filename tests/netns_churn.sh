@@ -15,16 +15,7 @@
 WARMUP=8 SAMPLE=5 WINDOW=75 STEADY=30
 SYS=/proc/sys/net/ipv4
 
-overflows() {
-	awk '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) n[$i] = i; h = 1 }
-		else if (n["TCPTimeWaitOverflow"]) print $n["TCPTimeWaitOverflow"] }' /proc/net/netstat
-}
-tw() { awk '/^TCP:/ { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat; }
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
-# field FILE NAME: NAME=VALUE from twload's summary line
-field() {
-	awk -v k="$2" '/^connections=/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) v = kv[2] } } END { print v }' "$1"
-}
 
 # what this process started, ended on any exit
 lp='' child=''
@@ -54,14 +45,14 @@ churn() {
 	cat $SYS/tcp_max_tw_buckets >"$d/limit"
 	cat $SYS/tcp_tw_reuse >"$d/reuse"
 	start=$(now_ms)
-	echo "0 $(overflows) $(tw)" >"$d/samples"
+	echo "0 $(overflows) $(tw_count)" >"$d/samples"
 	# one sample a second, each at its own offset so that the time the
 	# reads take does not add up
 	i=1
 	while [ $i -le $WINDOW ]; do
 		wait_ms=$((start + i * 1000 - $(now_ms)))
 		[ $wait_ms -le 0 ] || sleep "$((wait_ms / 1000)).$(printf %03d $((wait_ms % 1000)))"
-		echo "$(($(now_ms) - start)) $(overflows) $(tw)" >>"$d/samples"
+		echo "$(($(now_ms) - start)) $(overflows) $(tw_count)" >>"$d/samples"
 		i=$((i + 1))
 	done
 	kill -TERM "$lp" 2>/dev/null
@@ -119,10 +110,10 @@ for rate in 100 300; do
 	# the load itself: paced, every connect made (a broken load
 	# generator must not pass for a fix)
 	expect_eq "rate $rate/s: twload ended cleanly" "$(cat "$d/twload.rc")" 0
-	conns=$(field "$d/twload.out" connections)
-	secs=$(field "$d/twload.out" seconds)
+	conns=$(twload_field "$d/twload.out" connections)
+	secs=$(twload_field "$d/twload.out" seconds)
 	expect_eq "rate $rate/s: every connect succeeded" \
-		"$(field "$d/twload.out" ok) $(field "$d/twload.out" eaddrnotavail) $(field "$d/twload.out" other_errors)" "$conns 0 0"
+		"$(twload_field "$d/twload.out" ok) $(twload_field "$d/twload.out" eaddrnotavail) $(twload_field "$d/twload.out" other_errors)" "$conns 0 0"
 	if [ -n "$conns" ] && awk -v c="$conns" -v s="$secs" -v r=$rate 'BEGIN { exit !(c >= r * s - r / 10 && c <= r * s + r / 10 + 1) }'; then
 		ok "rate $rate/s: the load kept its pace ($conns connections in $secs s)"
 	else

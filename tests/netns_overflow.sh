@@ -43,7 +43,6 @@ fi
 
 # ---- inside the throwaway namespace ---------------------------------------
 ip link set lo up || exit 99
-overflows() { awk '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) n[$i] = i; h = 1 } else print $n["TCPTimeWaitOverflow"] }' /proc/net/netstat; }
 SYS=/proc/sys/net/ipv4
 mkdir -p "$T/sysctl.d"
 TW() {
@@ -84,7 +83,7 @@ expect_rc "audit verify" 0 "$TWTUNE" audit verify "$T/audit.jsonl"
 before=$(overflows)
 expect_rc "same load again" 0 "$TWLOAD" -n 500
 expect_eq "no more overflows" "$(($(overflows) - before))" 0
-expect_eq "all TIME_WAIT kept" "$(awk '/^TCP:/ { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat)" 564
+expect_eq "all TIME_WAIT kept" "$(tw_count)" 564
 
 expect_rc "second apply" 0 TW apply -f json
 expect_eq "changes nothing" "$(jget "$T/out" '.plan | length')" 0

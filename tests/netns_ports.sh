@@ -15,15 +15,6 @@
 SYS=/proc/sys/net/ipv4
 DEST_PORT=20000 # every connection goes to 127.0.0.1:20000 (one listener)
 
-overflows() {
-	awk '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) n[$i] = i; h = 1 }
-		else if (n["TCPTimeWaitOverflow"]) print $n["TCPTimeWaitOverflow"] }' /proc/net/netstat
-}
-tw() { awk '/^TCP:/ { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat; }
-# field FILE NAME: NAME=VALUE from twload's summary line
-field() {
-	awk -v k="$2" '/^connections=/ { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) v = kv[2] } } END { print v }' "$1"
-}
 
 # what this process started, ended on any exit
 lp='' child=''
@@ -48,12 +39,12 @@ load() {
 	"$TWLOAD" --rate "$3" --seconds "$4" -p $DEST_PORT >"$1/$2.out" 2>"$1/$2.err"
 	echo $? >"$1/$2.rc"
 	echo $(($(overflows) - ov0)) >"$1/$2.ov"
-	tw >"$1/$2.tw"
+	tw_count >"$1/$2.tw"
 }
 
 # say DIR NAME LABEL: one line of what a load measured
 say() {
-	echo "# $3: $(field "$1/$2.out" connections) connections, $(field "$1/$2.out" ok) ok, $(field "$1/$2.out" eaddrnotavail) EADDRNOTAVAIL, $(field "$1/$2.out" other_errors) other errors; TCPTimeWaitOverflow +$(cat "$1/$2.ov"); tw $(cat "$1/$2.tw") after it"
+	echo "# $3: $(twload_field "$1/$2.out" connections) connections, $(twload_field "$1/$2.out" ok) ok, $(twload_field "$1/$2.out" eaddrnotavail) EADDRNOTAVAIL, $(twload_field "$1/$2.out" other_errors) other errors; TCPTimeWaitOverflow +$(cat "$1/$2.ov"); tw $(cat "$1/$2.tw") after it"
 }
 
 # The control, in its own namespace: the overflowing load, then only the
@@ -93,7 +84,7 @@ load "$d" before 200 8
 say "$d" before "before (256 buckets, tcp_tw_reuse 0)"
 expect_eq "before apply: twload exit" "$(cat "$d/before.rc")" 0
 expect_eq "before apply: every connect succeeds" \
-	"$(field "$d/before.out" connections) $(field "$d/before.out" ok) $(field "$d/before.out" eaddrnotavail) $(field "$d/before.out" other_errors)" "1600 1600 0 0"
+	"$(twload_field "$d/before.out" connections) $(twload_field "$d/before.out" ok) $(twload_field "$d/before.out" eaddrnotavail) $(twload_field "$d/before.out" other_errors)" "1600 1600 0 0"
 if [ "$(cat "$d/before.ov")" -gt 0 ]; then
 	ok "before apply: the table overflows (+$(cat "$d/before.ov"))"
 else
@@ -115,7 +106,7 @@ wait "$lp"
 echo $? >"$d/during.rc"
 lp=''
 echo $(($(overflows) - ov0)) >"$d/during.ov"
-tw >"$d/during.tw"
+tw_count >"$d/during.tw"
 say "$d" during "during apply"
 expect_eq "apply exit" "$arc" 0
 [ "$arc" = 0 ] || sed 's/^/    err: /' "$T/apply.err" | head -20
@@ -136,7 +127,7 @@ load "$d" after 250 8
 say "$d" after "after apply (limit $limit, tcp_tw_reuse $(cat $SYS/tcp_tw_reuse))"
 expect_eq "after apply: twload exit" "$(cat "$d/after.rc")" 0
 expect_eq "after apply: 2000 connections, none failed" \
-	"$(field "$d/after.out" connections) $(field "$d/after.out" ok) $(field "$d/after.out" eaddrnotavail) $(field "$d/after.out" other_errors)" "2000 2000 0 0"
+	"$(twload_field "$d/after.out" connections) $(twload_field "$d/after.out" ok) $(twload_field "$d/after.out" eaddrnotavail) $(twload_field "$d/after.out" other_errors)" "2000 2000 0 0"
 expect_eq "after apply: TCPTimeWaitOverflow did not rise" "$(cat "$d/after.ov")" 0
 
 # the control: the limit raised alone, the same burst runs out of ports
@@ -151,9 +142,9 @@ else
 	say "$c" before "control: before (256 buckets)"
 	say "$c" burst "control: burst (4096 buckets set by hand, tcp_tw_reuse $(cat "$c/reuse"))"
 	expect_eq "control: before, every connect succeeds" \
-		"$(field "$c/before.out" ok) $(field "$c/before.out" eaddrnotavail) $(field "$c/before.out" other_errors)" "1600 0 0"
+		"$(twload_field "$c/before.out" ok) $(twload_field "$c/before.out" eaddrnotavail) $(twload_field "$c/before.out" other_errors)" "1600 0 0"
 	expect_eq "control: burst, twload exit" "$(cat "$c/burst.rc")" 0
-	e=$(field "$c/burst.out" eaddrnotavail)
+	e=$(twload_field "$c/burst.out" eaddrnotavail)
 	if [ "${e:-0}" -gt 0 ]; then
 		ok "control: with only the limit raised the burst gets $e EADDRNOTAVAIL"
 	else

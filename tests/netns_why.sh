@@ -50,6 +50,30 @@ expect_has() {
 	esac
 }
 
+# sample_overflow NAME ACCEPTED WHAT LOAD...: report --sample 3 -f json
+# into $T/NAME.json, with LOAD (300 connections that all overflow a full
+# table) run a second into its window; then what every such phase checks:
+# 300 overflows, 300 connections opened and ACCEPTED accepted in the
+# window, a full table, and a caveat that counts them.  j reads the JSON.
+sample_overflow() {
+	name=$1 accepted=$2 what=$3
+	shift 3
+	R --sample 3 -f json >"$T/$name.json" 2>"$T/$name.err" &
+	RP=$!
+	BG="${BG:-} $RP"
+	sleep 1
+	expect_rc "$what" 0 "$@"
+	wait $RP
+	j() { jget "$T/$name.json" "$1"; }
+	expect_eq "overflows in the window" "$(j .observations.tw_overflow_delta)" 300
+	expect_eq "connections opened in the window" \
+		"$(j '.observations.active_open_rate * .baseline.window_seconds | round')" 300
+	expect_eq "connections accepted in the window" \
+		"$(j '.observations.passive_open_rate * .baseline.window_seconds | round')" "$accepted"
+	expect_eq "the table is full" "$(j .why.full)" true
+	expect_has "the caveat counts the overflows" "$(j .why.caveat)" "300 more closed without one"
+}
+
 # ---- a full table that overflows, in a namespace of its own -------------
 if [ "${TWTUNE_WHY_PHASE:-}" = overflow ]; then
 	ip link set lo up || exit 99
@@ -57,21 +81,9 @@ if [ "${TWTUNE_WHY_PHASE:-}" = overflow ]; then
 	echo 0 >$SYS/tcp_tw_reuse
 	echo 50 >$SYS/tcp_max_tw_buckets
 	expect_rc "60 connections fill the table of 50" 0 "$TWLOAD" -n 60 -p 6000
-	R --sample 3 -f json >"$T/o.json" 2>"$T/o.err" &
-	RP=$!
-	sleep 1
-	expect_rc "300 more within the sample window" 0 "$TWLOAD" -n 300 -p 6000
-	wait $RP
-	j() { jget "$T/o.json" "$1"; }
-	expect_eq "overflows in the window" "$(j .observations.tw_overflow_delta)" 300
-	expect_eq "connections opened in the window" \
-		"$(j '.observations.active_open_rate * .baseline.window_seconds | round')" 300
-	expect_eq "connections accepted in the window" \
-		"$(j '.observations.passive_open_rate * .baseline.window_seconds | round')" 300
-	expect_eq "the table is full" "$(j .why.full)" true
+	sample_overflow o 300 "300 more within the sample window" "$TWLOAD" -n 300 -p 6000
 	expect_has "the caveat says the dump is what got a bucket" "$(j .why.caveat)" \
 		"the dump holds only the 50 TIME_WAIT sockets that got a bucket"
-	expect_has "the caveat counts the overflows" "$(j .why.caveat)" "300 more closed without one"
 	expect_eq "the overflow's direction" "$(j .why.overflow_direction)" outgoing
 	# loopback counts each connection both ways: the table decides
 	expect_has "why that direction" "$(j .why.caveat)" \
@@ -112,19 +124,8 @@ if [ "${TWTUNE_WHY_PHASE:-}" = stale ]; then
 	expect_eq "all of them incoming, on :6100" "$(grep -c '^0 *0 *127\.0\.0\.1:6100 ' "$T/ss.out")" 50
 	expect_eq "none of them young" \
 		"$(grep -c -e 'timewait,[5-9][0-9]sec' -e 'timewait,[0-9]*min' "$T/ss.out")" 0
-	R --sample 3 -f json >"$T/s.json" 2>"$T/s.err" &
-	RP=$!
-	sleep 1
-	expect_rc "300 outgoing connections within the sample window" 0 "$TWLOAD" -n 300 -p 6200
-	wait $RP
-	j() { jget "$T/s.json" "$1"; }
-	expect_eq "overflows in the window" "$(j .observations.tw_overflow_delta)" 300
-	expect_eq "connections opened in the window" \
-		"$(j '.observations.active_open_rate * .baseline.window_seconds | round')" 300
-	expect_eq "connections accepted in the window" \
-		"$(j '.observations.passive_open_rate * .baseline.window_seconds | round')" 300
-	expect_eq "the table is full" "$(j .why.full)" true
-	expect_has "the caveat counts the overflows" "$(j .why.caveat)" "300 more closed without one"
+	sample_overflow s 300 "300 outgoing connections within the sample window" \
+		"$TWLOAD" -n 300 -p 6200
 	expect_eq "the overflow's direction" "$(j .why.overflow_direction)" unknown
 	expect_has "why unknown: the table is stale" "$(j .why.caveat)" \
 		"The overflow is of unknown direction: only 0 of the TIME_WAIT in the table got a bucket in the last 10 s"
@@ -147,8 +148,8 @@ if [ "${TWTUNE_WHY_PHASE:-}" = veth ]; then
 	HOLD=$!
 	B_PIDS=$HOLD
 	stop_b() {
-		for p in $B_PIDS; do kill "$p" 2>/dev/null; done
-		for p in $B_PIDS; do wait "$p" 2>/dev/null; done
+		for p in $B_PIDS ${BG:-}; do kill "$p" 2>/dev/null; done
+		for p in $B_PIDS ${BG:-}; do wait "$p" 2>/dev/null; done
 		cleanup
 	}
 	trap stop_b EXIT
@@ -183,21 +184,9 @@ if [ "${TWTUNE_WHY_PHASE:-}" = veth ]; then
 		"$TWLOAD" --remote -a 10.77.0.2 -p 9000 -n 60
 	ss -Htan state time-wait >"$T/ss.out"
 	expect_eq "A's table of 50 is full of them" "$(grep -c '^0 *0 *10\.77\.0\.1:[0-9]* *10\.77\.0\.2:9000$' "$T/ss.out")" 50
-	R --sample 3 -f json >"$T/v.json" 2>"$T/v.err" &
-	RP=$!
-	B_PIDS="$B_PIDS $RP"
-	sleep 1
-	expect_rc "300 more within the sample window" 0 \
+	# (A accepts none: B's server takes them)
+	sample_overflow v 0 "300 more within the sample window" \
 		"$TWLOAD" --remote -a 10.77.0.2 -p 9000 -n 300
-	wait $RP
-	j() { jget "$T/v.json" "$1"; }
-	expect_eq "overflows in the window" "$(j .observations.tw_overflow_delta)" 300
-	expect_eq "connections A opened in the window" \
-		"$(j '.observations.active_open_rate * .baseline.window_seconds | round')" 300
-	expect_eq "connections A accepted in the window" \
-		"$(j '.observations.passive_open_rate * .baseline.window_seconds | round')" 0
-	expect_eq "the table is full" "$(j .why.full)" true
-	expect_has "the caveat counts the overflows" "$(j .why.caveat)" "300 more closed without one"
 	expect_eq "the overflow's direction" "$(j .why.overflow_direction)" outgoing
 	expect_has "why outgoing: the churn" "$(j .why.caveat)" \
 		"more than the 0/s connections accepted, so at least 100% of it is outgoing"
@@ -308,7 +297,7 @@ wait_for 5 grep -qs listening "$T/kiosk.out" || not_ok "kiosk did not start"
 expect_rc "20 requests to kiosk" 0 "$WHYLOAD" get --name shopper -p 8443 -n 20
 
 # the last FINs may still be in a deferred softirq on a busy machine
-tw_is() { [ "$(awk '/^TCP:/ { print $7 }' /proc/net/sockstat)" = "$1" ]; }
+tw_is() { [ "$(tw_count)" = "$1" ]; }
 wait_for 5 tw_is 570 || not_ok "570 TIME_WAIT did not form: $(grep TCP: /proc/net/sockstat)"
 expect_rc "report -f json" 0 R -f json
 cp "$T/out" "$T/j"

@@ -39,7 +39,6 @@ trap 'exit 1' INT TERM HUP
 
 TF="$T/textfile"
 mkdir -p "$TF" "$T/sysctl.d"
-tw_now() { awk '/^TCP:/ { for (i = 2; i < NF; i++) if ($i == "tw") print $(i + 1) }' /proc/net/sockstat; }
 REPORT() {
 	"$TWTUNE" report -p "$POL" --state "$T/state.json" \
 		--sysctl-d "$T/sysctl.d" --audit-log "$T/audit.jsonl" "$@"
@@ -49,7 +48,6 @@ scrape() { curl -sS -m 5 -o "$1" "http://127.0.0.1:$PORT/metrics"; }
 # served NAME FILE: the value of the unlabelled sample NAME in FILE
 served() { awk -v n="$1" '$1 == n { print $2 }' "$2"; }
 
-overflows() { awk '/^TcpExt:/ { if (!h) { for (i = 1; i <= NF; i++) n[$i] = i; h = 1 } else print $n["TCPTimeWaitOverflow"] }' /proc/net/netstat; }
 DEFAULT_MAX=$(cat $SYS/tcp_max_tw_buckets)
 echo 64 >$SYS/tcp_max_tw_buckets
 expect_rc "baseline report at a small limit" 0 REPORT -q
@@ -79,10 +77,10 @@ fi
 
 # ---- 1. a change proposed: 64 buckets, 500 closed connections -------------
 expect_rc "load: 500 client-side TIME_WAIT" 0 "$TWLOAD" -n 500
-tw_before=$(tw_now) ovf_before=$(overflows)
+tw_before=$(tw_count) ovf_before=$(overflows)
 expect_rc "report --format prometheus --output, change proposed" 0 \
 	REPORT --format prometheus --output "$TF/twtune.prom"
-tw_after=$(tw_now) ovf_after=$(overflows)
+tw_after=$(tw_count) ovf_after=$(overflows)
 expect_eq "sockstat tw steady during the report" "$tw_after" "$tw_before"
 expect_eq "TCPTimeWaitOverflow steady during the report" "$ovf_after" "$ovf_before"
 expect_eq "the table is full" "$tw_before" 64
@@ -113,10 +111,10 @@ done
 echo "$DEFAULT_MAX" >$SYS/tcp_max_tw_buckets
 expect_rc "baseline report at the default limit" 0 REPORT -q
 expect_rc "load: 100 client-side TIME_WAIT" 0 "$TWLOAD" -n 100
-tw_before=$(tw_now)
+tw_before=$(tw_count)
 expect_rc "report --format prometheus --output, nothing proposed" 0 \
 	REPORT --format prometheus --output "$TF/twtune.prom"
-tw_after=$(tw_now)
+tw_after=$(tw_count)
 expect_eq "sockstat tw steady during the report" "$tw_after" "$tw_before"
 scrape "$T/m2"
 expect_eq "served twtune_time_wait_sockets = the namespace's sockstat tw" \

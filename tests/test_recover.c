@@ -190,6 +190,14 @@ static void interrupted_run(struct fixture *f)
 	audit_record_free(&r);
 }
 
+/* r2 killed after it wrote both keys live, before its result. */
+static void killed_after_both_writes(struct fixture *f)
+{
+	interrupted_run(f);
+	live(f, TWB, "16384\n");
+	live(f, REUSE, "1\n");
+}
+
 /* The next writer: open the log under the lock, read its last record. */
 static void next_writer(struct fixture *f)
 {
@@ -414,9 +422,7 @@ static void keys_are_named_as_found_in_the_persist_file(void **state)
 	json_t *rec;
 	size_t n;
 
-	interrupted_run(f);
-	live(f, TWB, "16384\n");
-	live(f, REUSE, "1\n");
+	killed_after_both_writes(f);
 	/* killed while persisting: the first key is in the file already */
 	persist_file(f,
 		     "# Written by twtune\n" TWB " = 16384\n" REUSE " = 0\n");
@@ -442,9 +448,7 @@ static void an_unread_persist_file_finds_nothing_in_it(void **state)
 	json_t *rec;
 	size_t n;
 
-	interrupted_run(f);
-	live(f, TWB, "16384\n");
-	live(f, REUSE, "1\n");
+	killed_after_both_writes(f);
 	persist_file(f, TWB " = 16384\n" REUSE " = 1\n");
 	next_writer(f);
 	close_run(f, f->netfd, -1, &f->t);
@@ -462,9 +466,7 @@ static void a_run_closed_without_its_values_finds_none(void **state)
 	json_t *rec;
 	size_t n;
 
-	interrupted_run(f);
-	live(f, TWB, "16384\n");
-	live(f, REUSE, "1\n");
+	killed_after_both_writes(f);
 	next_writer(f);
 	close_run(f, -1, f->pdfd, &f->t);
 	rec = last_line(f, &n);
@@ -509,9 +511,7 @@ static void the_next_run_finishes_the_persist_entries_left_out(void **state)
 	struct fixture *f = *state;
 	const struct change *c;
 
-	interrupted_run(f);
-	live(f, TWB, "16384\n");
-	live(f, REUSE, "1\n");
+	killed_after_both_writes(f);
 	/* the first key's entry made it into the file, the second's not */
 	persist_file(f, TWB " = 16384\n");
 	next_writer(f);
@@ -533,9 +533,7 @@ static void a_missing_persist_file_is_finished_whole(void **state)
 {
 	struct fixture *f = *state;
 
-	interrupted_run(f);
-	live(f, TWB, "16384\n");
-	live(f, REUSE, "1\n");
+	killed_after_both_writes(f);
 	next_writer(f);
 	close_run(f, f->netfd, f->pdfd, &f->t);
 	assert_int_equal(f->t.rec.n_changes, 2);
@@ -562,9 +560,7 @@ static void a_key_the_next_run_changes_itself_is_not_added(void **state)
 {
 	struct fixture *f = *state;
 
-	interrupted_run(f);
-	live(f, TWB, "16384\n");
-	live(f, REUSE, "1\n");
+	killed_after_both_writes(f);
 	apply_add(&f->t, TWB, 16384, 32768, "rule-y", "more")->pop =
 		PERSIST_SET;
 	next_writer(f);
@@ -649,9 +645,7 @@ static void a_persist_file_not_twtunes_is_left_alone(void **state)
 	json_t *rec;
 	size_t n;
 
-	interrupted_run(f);
-	live(f, TWB, "16384\n");
-	live(f, REUSE, "1\n");
+	killed_after_both_writes(f);
 	persist_file(f, TWB " = 16384\nsomething else\n");
 	next_writer(f);
 	close_run(f, f->netfd, f->pdfd, &f->t);
