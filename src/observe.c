@@ -993,16 +993,12 @@ static void derive_demand(struct observation *o, bool full)
 }
 
 /*
- * A kernel that only logs overflows: no delta, no rate, no measured
- * demand; the other counters still have their deltas.
+ * What a baseline b (already usable) gives whatever the kernel: the
+ * window, the churn rates, and the SYN counters' deltas; without one,
+ * why they are unknown.
  */
-static void derive_without_counter(struct observation *o,
-				   const struct baseline *b, bool full)
+static void derive_window(struct observation *o, const struct baseline *b)
 {
-	double tw = o->m[M_TW_COUNT];
-
-	o->why[M_TW_OVERFLOW_DELTA] = o->why[M_TW_OVERFLOW_RATE] = NO_COUNTER;
-	b = usable_baseline(o, b);
 	derive_opens(o, b);
 	if (b) {
 		o->window = o->time - b->time;
@@ -1015,14 +1011,32 @@ static void derive_without_counter(struct observation *o,
 		o->why[M_SYNCOOKIES_SENT_DELTA] = NO_BASELINE;
 		o->why[M_LISTEN_OVERFLOWS_DELTA] = NO_BASELINE;
 	}
+}
+
+/* No measured demand: what the table holds, unless it is full (why). */
+static void demand_unmeasured(struct observation *o, bool full,
+			      const char *why)
+{
 	if (full) {
-		o->why[M_TW_DEMAND] =
-			"the table is full and this kernel has no overflow counter to measure the rest (see tw_overflow_log_lines)";
-		o->why[M_TW_DEMAND_BURST] = o->why[M_TW_DEMAND];
+		o->why[M_TW_DEMAND] = o->why[M_TW_DEMAND_BURST] = why;
 	} else {
-		o->m[M_TW_DEMAND] = tw;
-		o->m[M_TW_DEMAND_BURST] = tw;
+		o->m[M_TW_DEMAND] = o->m[M_TW_COUNT];
+		o->m[M_TW_DEMAND_BURST] = o->m[M_TW_COUNT];
 	}
+}
+
+/*
+ * A kernel that only logs overflows: no delta, no rate, no measured
+ * demand; the other counters still have their deltas.
+ */
+static void derive_without_counter(struct observation *o,
+				   const struct baseline *b, bool full)
+{
+	o->why[M_TW_OVERFLOW_DELTA] = o->why[M_TW_OVERFLOW_RATE] = NO_COUNTER;
+	derive_window(o, usable_baseline(o, b));
+	demand_unmeasured(
+		o, full,
+		"the table is full and this kernel has no overflow counter to measure the rest (see tw_overflow_log_lines)");
 }
 
 void observe_derive(struct observation *o, const struct baseline *b)
@@ -1054,18 +1068,12 @@ void observe_derive(struct observation *o, const struct baseline *b)
 	}
 
 	b = usable_baseline(o, b);
-	derive_opens(o, b);
+	derive_window(o, b);
 	if (b) {
-		o->window = o->time - b->time;
-		o->baseline_source = b->source;
 		o->m[M_TW_OVERFLOW_DELTA] =
 			delta(o->c.tw_overflows, b->c.tw_overflows);
 		o->m[M_TW_OVERFLOW_RATE] =
 			o->m[M_TW_OVERFLOW_DELTA] / o->window;
-		o->m[M_SYNCOOKIES_SENT_DELTA] =
-			delta(o->c.syncookies_sent, b->c.syncookies_sent);
-		o->m[M_LISTEN_OVERFLOWS_DELTA] =
-			delta(o->c.listen_overflows, b->c.listen_overflows);
 		derive_demand(o, full);
 	} else if (o->c.tw_overflows == 0) {
 		/*
@@ -1078,21 +1086,12 @@ void observe_derive(struct observation *o, const struct baseline *b)
 		o->m[M_TW_OVERFLOW_RATE] = 0;
 		o->m[M_TW_DEMAND] = tw;
 		o->m[M_TW_DEMAND_BURST] = tw;
-		o->why[M_SYNCOOKIES_SENT_DELTA] = NO_BASELINE;
-		o->why[M_LISTEN_OVERFLOWS_DELTA] = NO_BASELINE;
 	} else {
 		o->why[M_TW_OVERFLOW_DELTA] = NO_BASELINE;
 		o->why[M_TW_OVERFLOW_RATE] = NO_BASELINE;
-		o->why[M_SYNCOOKIES_SENT_DELTA] = NO_BASELINE;
-		o->why[M_LISTEN_OVERFLOWS_DELTA] = NO_BASELINE;
-		if (full) {
-			o->why[M_TW_DEMAND] =
-				"the table is full and there is no baseline to count overflows (use --sample)";
-			o->why[M_TW_DEMAND_BURST] = o->why[M_TW_DEMAND];
-		} else {
-			o->m[M_TW_DEMAND] = tw;
-			o->m[M_TW_DEMAND_BURST] = tw;
-		}
+		demand_unmeasured(
+			o, full,
+			"the table is full and there is no baseline to count overflows (use --sample)");
 	}
 	for (int i = 0; i < METRIC_COUNT; i++)
 		if (isinf(o->m[i]))
