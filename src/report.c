@@ -1083,39 +1083,12 @@ static void prom_sample(FILE *f, const char *name, const char *labels,
 
 struct prom_family {
 	const char *name, *type, *help;
+	int metric; /* the observation's metric, or -1: value() */
 	double (*value)(const struct report *r);
 	/* shown only for a report it fits; NULL: always */
 	bool (*fits)(const struct report *r);
 };
 
-static double v_tw(const struct report *r)
-{
-	return r->obs->m[M_TW_COUNT];
-}
-static double v_max(const struct report *r)
-{
-	return r->obs->m[M_TW_MAX];
-}
-static double v_sat(const struct report *r)
-{
-	return r->obs->m[M_TW_SATURATED];
-}
-static double v_log(const struct report *r)
-{
-	return r->obs->m[M_TW_OVERFLOW_LOG_LINES];
-}
-static double v_logsup(const struct report *r)
-{
-	return r->obs->m[M_TW_OVERFLOW_LOG_SUPPRESSED];
-}
-static double v_ovf(const struct report *r)
-{
-	return r->obs->m[M_TW_OVERFLOWS];
-}
-static double v_demand(const struct report *r)
-{
-	return r->obs->m[M_TW_DEMAND];
-}
 static double v_plan(const struct report *r)
 {
 	return (double)r->plan->n_changes;
@@ -1140,32 +1113,33 @@ static bool logs_only(const struct report *r)
 
 static const struct prom_family families[] = {
 	{ "twtune_time_wait_sockets", "gauge",
-	  "TIME_WAIT buckets in use (sockstat tw).", v_tw, NULL },
+	  "TIME_WAIT buckets in use (sockstat tw).", M_TW_COUNT, NULL, NULL },
 	{ "twtune_time_wait_buckets_max", "gauge",
 	  "net.ipv4.tcp_max_tw_buckets (negative: unlimited from 5.18, none admitted before).",
-	  v_max, NULL },
+	  M_TW_MAX, NULL, NULL },
 	{ "twtune_time_wait_saturated", "gauge",
-	  "1 when the TIME_WAIT table is full.", v_sat, NULL },
+	  "1 when the TIME_WAIT table is full.", M_TW_SATURATED, NULL, NULL },
 	{ "twtune_time_wait_overflow_log_lines", "gauge",
 	  "Overflow messages in this boot's kernel log (no TCPTimeWaitOverflow on this kernel).",
-	  v_log, logs_only },
+	  M_TW_OVERFLOW_LOG_LINES, NULL, logs_only },
 	{ "twtune_time_wait_overflow_log_suppressed", "gauge",
 	  "Upper bound of the overflow messages the kernel's rate limit suppressed this boot.",
-	  v_logsup, logs_only },
+	  M_TW_OVERFLOW_LOG_SUPPRESSED, NULL, logs_only },
 	{ "twtune_time_wait_overflows_total", "counter",
-	  "TcpExt TCPTimeWaitOverflow: sockets that skipped TIME_WAIT.", v_ovf,
-	  NULL },
+	  "TcpExt TCPTimeWaitOverflow: sockets that skipped TIME_WAIT.",
+	  M_TW_OVERFLOWS, NULL, NULL },
 	{ "twtune_time_wait_demand", "gauge",
-	  "Estimated TIME_WAIT sockets with an unlimited table.", v_demand,
-	  NULL },
+	  "Estimated TIME_WAIT sockets with an unlimited table.", M_TW_DEMAND,
+	  NULL, NULL },
 	{ "twtune_planned_changes", "gauge",
-	  "Sysctl changes the policies propose now.", v_plan, NULL },
+	  "Sysctl changes the policies propose now.", -1, v_plan, NULL },
 	{ "twtune_undecided_rules", "gauge",
-	  "Rules that could not be evaluated for lack of data.", v_und, NULL },
+	  "Rules that could not be evaluated for lack of data.", -1, v_und,
+	  NULL },
 	{ "twtune_last_apply_timestamp_seconds", "gauge",
-	  "When twtune last changed a sysctl (0: never).", v_last, NULL },
+	  "When twtune last changed a sysctl (0: never).", -1, v_last, NULL },
 	{ "twtune_report_timestamp_seconds", "gauge",
-	  "When this report was made.", v_time, NULL },
+	  "When this report was made.", -1, v_time, NULL },
 };
 
 /*
@@ -1231,7 +1205,8 @@ static void prom_all(FILE *f, const struct report *reps, size_t n,
 				prom_head(f, fm->name, fm->type, fm->help);
 			head = true;
 			prom_sample(f, fm->name, labels[k], "",
-				    fm->value(&reps[k]));
+				    fm->metric >= 0 ? reps[k].obs->m[fm->metric]
+						    : fm->value(&reps[k]));
 		}
 	}
 	prom_head(f, "twtune_verdict", "gauge",
