@@ -619,7 +619,7 @@ int klog_parse_dmesg(const char *text, double boot_time,
 
 int klog_read_kmsg(int fd, size_t max, char **out, size_t *len)
 {
-	return util_read_fd(fd, max, true, out, len);
+	return util_read_fd(fd, max, UTIL_READ_RECORDS, out, len);
 }
 
 /* ---- the files ---------------------------------------------------------- */

@@ -386,37 +386,6 @@ struct source {
 	const struct nsview *view;
 };
 
-/* A whole file read from its start through an open descriptor. */
-static int read_fd_all(int fd, size_t max, char **out)
-{
-	struct strbuf sb = { 0 };
-	char buf[16384];
-	ssize_t n;
-
-	*out = NULL;
-	for (;;) {
-		do
-			n = pread(fd, buf, sizeof(buf), (off_t)sb.len);
-		while (n < 0 && errno == EINTR);
-		if (n < 0) {
-			int e = -errno;
-
-			strbuf_free(&sb);
-			return e;
-		}
-		if (n == 0)
-			break;
-		if (sb.len + (size_t)n > max) {
-			strbuf_free(&sb);
-			return -EFBIG;
-		}
-		strbuf_add(&sb, buf, (size_t)n);
-	}
-	strbuf_add(&sb, "", 0);
-	*out = sb.s;
-	return 0;
-}
-
 /* The text of path (relative to /proc), from the view where it has it. */
 static int read_text(const struct source *src, const char *path, size_t max,
 		     char **text)
@@ -432,8 +401,9 @@ static int read_text(const struct source *src, const char *path, size_t max,
 		if (strcmp(path, net[i]) == 0)
 			return src->view->net[i] < 0
 				       ? -ENOENT
-				       : read_fd_all(src->view->net[i], max,
-						     text);
+				       : util_read_fd(src->view->net[i], max,
+						      UTIL_READ_FROM_START,
+						      text, NULL);
 	return util_read_at(src->procfd, path, max, text, NULL);
 }
 

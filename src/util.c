@@ -178,8 +178,10 @@ int util_read_at(int dirfd, const char *path, size_t max, char **out,
 	return util_read_file(dirfd, path, 0, max, out, len, NULL);
 }
 
-int util_read_fd(int fd, size_t max, bool records, char **out, size_t *len)
+int util_read_fd(int fd, size_t max, enum util_read_mode mode, char **out,
+		 size_t *len)
 {
+	bool records = mode == UTIL_READ_RECORDS;
 	struct strbuf sb = { 0 };
 	/* larger than any /dev/kmsg record (CONSOLE_EXT_LOG_MAX, 8 KiB): a
 	 * smaller buffer gets EINVAL there and the record is never skipped */
@@ -187,7 +189,9 @@ int util_read_fd(int fd, size_t max, bool records, char **out, size_t *len)
 	int ret = 0;
 
 	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
+		ssize_t n = mode == UTIL_READ_FROM_START
+				    ? pread(fd, buf, sizeof(buf), (off_t)sb.len)
+				    : read(fd, buf, sizeof(buf));
 
 		if (n < 0) {
 			if (errno == EINTR || (records && errno == EPIPE))
@@ -248,7 +252,7 @@ int util_read_file(int dirfd, const char *path, int flags, size_t max,
 	}
 	if (stp)
 		*stp = st;
-	ret = util_read_fd(fd, max, false, out, len);
+	ret = util_read_fd(fd, max, UTIL_READ_ON, out, len);
 out:
 	close(fd); /* read-only: nothing to lose */
 	return ret;

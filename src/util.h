@@ -68,14 +68,24 @@ int util_read_at(int dirfd, const char *path, size_t max, char **out,
 int util_read_file(int dirfd, const char *path, int flags, size_t max,
 		   char **out, size_t *len, struct stat *st);
 
+/* How util_read_fd() reads. */
+enum util_read_mode {
+	UTIL_READ_ON,	      /* from where fd is, read(2) */
+	UTIL_READ_FROM_START, /* from offset 0, pread(2): fd can be reused */
+	/*
+	 * a /dev/kmsg descriptor opened O_NONBLOCK: each read(2) is one
+	 * record, EAGAIN is the end, EPIPE (records overwritten meanwhile)
+	 * is skipped, and a record without a newline gets one
+	 */
+	UTIL_READ_RECORDS,
+};
+
 /*
  * Read fd to its end into a NUL-terminated buffer of at most max bytes
- * (-EFBIG beyond).  With records (a /dev/kmsg descriptor opened
- * O_NONBLOCK), each read(2) is one record: EAGAIN is the end, EPIPE (records
- * overwritten meanwhile) is skipped, and a record without a newline gets
- * one.  fd stays open.
+ * (-EFBIG beyond).  fd stays open.
  */
-int util_read_fd(int fd, size_t max, bool records, char **out, size_t *len);
+int util_read_fd(int fd, size_t max, enum util_read_mode mode, char **out,
+		 size_t *len);
 
 /* write(2) until done; -errno on failure, -EIO on a zero-length write. */
 int util_write_all(int fd, const void *buf, size_t len);
