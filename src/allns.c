@@ -74,8 +74,7 @@ static bool near_overflow(const struct observation *o)
 {
 	double tw = o->m[M_TW_COUNT], max = o->m[M_TW_MAX];
 
-	return o->kernel.counter && !isnan(max) &&
-	       (max <= 0 || tw >= max / 2);
+	return o->kernel.counter && !isnan(max) && (max <= 0 || tw >= max / 2);
 }
 
 /*
@@ -109,15 +108,15 @@ static void sample_all(struct allns *a, double seconds)
 		}
 	}
 	while ((now = util_monotonic()) < end) {
-		run_nap(!n_watched		   ? end - now
+		run_nap(!n_watched		      ? end - now
 			: end - now < RUN_SAMPLE_POLL ? end - now
 						      : RUN_SAMPLE_POLL);
 		for (size_t i = 0; i < a->n; i++)
-			if (watched[i] &&
-			    observe_overflow_counter_view(
-				    a->v[i].r.target.procfd, a->v[i].r.view,
-				    &v) == 0)
-				run_burst_see(&b[i], v, util_monotonic() - start);
+			if (watched[i] && observe_overflow_counter_view(
+						  a->v[i].r.target.procfd,
+						  a->v[i].r.view, &v) == 0)
+				run_burst_see(&b[i], v,
+					      util_monotonic() - start);
 	}
 	for (size_t i = 0; i < a->n; i++) {
 		struct nsrun *x = &a->v[i];

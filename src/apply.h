@@ -23,7 +23,7 @@ struct txn {
 	int sysctl_dfd;		   /* sysctl.d, or -1 with --no-persist */
 	const char *persist_name;
 	struct audit *audit;
-	json_t *base; /* fields common to intent and result */
+	json_t *base;	 /* fields common to intent and result */
 	char label[160]; /* "NAME: " of another namespace's run, else "" */
 	char error[512];
 };

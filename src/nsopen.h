@@ -103,7 +103,8 @@ int nsopen_view_ask(struct nsopener *op, const struct netns_entry *e,
 		    const char *const *keys, size_t n_keys, bool write,
 		    bool diag);
 int nsopen_view_take(struct nsopener *op, const struct netns_entry *e,
-		     const char *const *keys, size_t n_keys, struct nsview *out);
+		     const char *const *keys, size_t n_keys,
+		     struct nsview *out);
 
 void nsview_close(struct nsview *v);
 

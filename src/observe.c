@@ -984,8 +984,7 @@ static void derive_window(struct observation *o, const struct baseline *b)
 }
 
 /* No measured demand: what the table holds, unless it is full (why). */
-static void demand_unmeasured(struct observation *o, bool full,
-			      const char *why)
+static void demand_unmeasured(struct observation *o, bool full, const char *why)
 {
 	if (full) {
 		o->why[M_TW_DEMAND] = o->why[M_TW_DEMAND_BURST] = why;

@@ -154,7 +154,6 @@ void run_reload(struct run *r)
 		log_warn("reload: %s", r->pol.warnings.v[i]);
 }
 
-
 /*
  * Wait out a sample window, whatever signals arrive meanwhile, watching
  * the overflow counter every RUN_SAMPLE_POLL seconds: the overflows may all

@@ -115,8 +115,8 @@ bool writer_recover(struct run *r, struct txn *t, struct audit *a,
 		    struct msgs *said)
 {
 	struct audit_record last;
-	unsigned long long here =
-		r->obs.netns ? r->obs.netns : r->target.netns_ino;
+	unsigned long long here = r->obs.netns ? r->obs.netns
+					       : r->target.netns_ino;
 	bool closed, other;
 
 	if (!a->last || audit_record_decode(a->last, &last) < 0)
