@@ -68,8 +68,7 @@ int cmd_policy_check(const struct options *o, int argc, char **argv)
 		return rc;
 	}
 	po.policies = (struct msgs){ 0 };
-	for (size_t i = 0; i < o->policies.n; i++)
-		msgs_addf(&po.policies, "%s", o->policies.v[i]);
+	msgs_add_all(&po.policies, &o->policies);
 	for (int i = 0; i < argc; i++)
 		msgs_addf(&po.policies, "%s", argv[i]);
 	rc = run_policies(&r);

@@ -563,10 +563,8 @@ static int recover_at_start(struct watch *w, struct msgs *said)
 	if (!rc && r->last.json && run_observe(r, NULL) == 0) {
 		/* what this observation found (a state file refused, say)
 		 * is said now: the file it saves below hides it from ticks */
-		for (size_t i = 0; i < r->obs.warnings.n; i++)
-			msgs_addf(said, "%s", r->obs.warnings.v[i]);
-		for (size_t i = 0; i < r->warnings.n; i++)
-			msgs_addf(said, "%s", r->warnings.v[i]);
+		msgs_add_all(said, &r->obs.warnings);
+		msgs_add_all(said, &r->warnings);
 		run_save_state(r, NULL);
 	}
 	audit_record_free(&r->last);

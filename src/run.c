@@ -499,8 +499,7 @@ void run_assess(struct run *r)
 	if (r->b.sandbox.state == SANDBOX_NONE)
 		msgs_addf(&r->warnings, "no sandbox: %s", r->b.sandbox.text);
 	/* probable typos: a rule forever idle, or one that disables nothing */
-	for (size_t i = 0; i < r->pol.warnings.n; i++)
-		msgs_addf(&r->warnings, "%s", r->pol.warnings.v[i]);
+	msgs_add_all(&r->warnings, &r->pol.warnings);
 	policy_check_keys(&r->pol, observed_present, &r->obs, &r->warnings);
 	run_sockets(r);
 	run_plan(r);

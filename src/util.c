@@ -155,6 +155,12 @@ void msgs_addf(struct msgs *m, const char *fmt, ...)
 	m->v[m->n++] = p;
 }
 
+void msgs_add_all(struct msgs *to, const struct msgs *from)
+{
+	for (size_t i = 0; i < from->n; i++)
+		msgs_addf(to, "%s", from->v[i]);
+}
+
 void msgs_free(struct msgs *m)
 {
 	for (size_t i = 0; i < m->n; i++)

@@ -38,6 +38,8 @@ struct msgs {
 void msgs_addf(struct msgs *m, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void msgs_free(struct msgs *m);
+/* Append a copy of every line of from to to. */
+void msgs_add_all(struct msgs *to, const struct msgs *from);
 
 /* Whether s is one of the messages. */
 bool msgs_has(const struct msgs *m, const char *s);
