@@ -755,8 +755,7 @@ void options_copy(struct options *dst, const struct options *src)
 		} else if (d->type == T_LIST) {
 			struct msgs *l = field(dst, d), copy = { 0 };
 
-			for (size_t k = 0; k < l->n; k++)
-				msgs_addf(&copy, "%s", l->v[k]);
+			msgs_add_all(&copy, l);
 			*l = copy;
 		}
 	}
