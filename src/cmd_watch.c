@@ -419,8 +419,7 @@ static struct wns *add_ns(struct watch *w, const struct netns_entry *e,
 	allns_run_init(&n->x, &w->r);
 	n->r = &n->x.r;
 	n->mark.time = -INFINITY;
-	report_ns_label(&n->x.e, e->ino, n->label, sizeof(n->label) - 2);
-	strcat(n->label, ": ");
+	report_ns_prefix(&n->x.e, e->ino, n->label, sizeof(n->label));
 	log_notice("%swatching network namespace %llu%s", n->label, e->ino,
 		   n->r->no_persist ? " (live values only)" : "");
 	w->ns = xrealloc(w->ns, (w->n_ns + 1) * sizeof(*w->ns));

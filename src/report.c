@@ -883,6 +883,14 @@ void report_ns_label(const struct netns_entry *e, unsigned long long ino,
 			*p = '?';
 }
 
+void report_ns_prefix(const struct netns_entry *e, unsigned long long ino,
+		      char *buf, size_t len)
+{
+	/* the label leaves room for the colon and space (len > 2) */
+	report_ns_label(e, ino, buf, len - 2);
+	strcat(buf, ": ");
+}
+
 static json_t *identity_json(const struct report *r, unsigned long long ino)
 {
 	const struct netns_entry *e = r->ns;

@@ -67,10 +67,13 @@ void report_quiet(FILE *f, const struct report *r);
 /* node_exporter textfile metrics. */
 void report_prometheus(FILE *f, const struct report *r);
 
-/* A namespace's name for people: its ip netns name, pod, container,
+/* A namespace's name for people: its pod, container, ip netns name,
  * unit, a process in it, or its inode. */
 void report_ns_label(const struct netns_entry *e, unsigned long long ino,
 		     char *buf, size_t len);
+/* The same followed by ": ", to start a log line with (len > 2). */
+void report_ns_prefix(const struct netns_entry *e, unsigned long long ino,
+		      char *buf, size_t len);
 
 /*
  * --all-netns: the whole report of every namespace (inos[i] is reps[i]'s

@@ -101,9 +101,7 @@ void writer_bind(struct run *r, struct txn *t, struct audit *a)
 	/* the system log says in which namespace a change was made */
 	t->label[0] = '\0';
 	if (r->view && r->ns) {
-		report_ns_label(r->ns, r->ns->ino, t->label,
-				sizeof(t->label) - 2);
-		strcat(t->label, ": ");
+		report_ns_prefix(r->ns, r->ns->ino, t->label, sizeof(t->label));
 	}
 	t->sysctl_dfd = r->b.persist_writable ? r->b.persist_dfd : -1;
 	t->persist_name = r->o->persist_file;
