@@ -565,18 +565,25 @@ static void read_release(int procfd, struct observation *o)
  * the task runs in, 0 on the hardware node (task_state() of its
  * fs/proc/array.c).  Mainline kernels have no such line.
  */
+/*
+ * Whether procfd is the live /proc.  What it shows of the whole host or
+ * of twtune itself (its status, the boot line) cannot change while
+ * twtune runs: read once, however many namespaces or ticks observe it.
+ * A fixture tree is read every time.
+ */
+static bool live_proc(int procfd)
+{
+	struct statfs sf;
+
+	return fstatfs(procfd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+}
+
 static void read_envid(int procfd, struct observation *o)
 {
-	/*
-	 * twtune's own status is the same for every namespace it observes
-	 * through the live /proc (--all-netns observes hundreds): read it
-	 * once.  A fixture tree is read every time.
-	 */
 	static int cached = -1; /* -1: not read, else envid_seen */
 	static int cached_envid;
-	struct statfs sf;
 	char *text = NULL, *p;
-	bool live = fstatfs(procfd, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC;
+	bool live = live_proc(procfd);
 	long long v;
 
 	if (live && cached >= 0) {
@@ -709,12 +716,20 @@ static void set_port_range(struct observation *o)
  */
 static void ehash_from_cmdline(int procfd, struct observation *o)
 {
+	static double cached = -1; /* -1: not read, else the size or NAN */
 	char *text = NULL, *p, *end;
+	bool live = live_proc(procfd);
 	unsigned long long n;
 
 	o->why[M_EHASH_ENTRIES] =
 		"the kernel says it from 6.1 (net.ipv4.tcp_ehash_entries), or "
 		"the boot line's thash_entries=";
+	if (live && !(cached < 0)) {
+		o->m[M_EHASH_ENTRIES] = cached;
+		if (!isnan(cached))
+			o->why[M_EHASH_ENTRIES] = NULL;
+		return;
+	}
 	if (util_read_at(procfd, "cmdline", PROC_SMALL_MAX, &text, NULL) < 0)
 		return;
 	for (p = text; (p = strstr(p, "thash_entries=")); p++) {
@@ -731,6 +746,8 @@ static void ehash_from_cmdline(int procfd, struct observation *o)
 		break;
 	}
 	free(text);
+	if (live)
+		cached = o->m[M_EHASH_ENTRIES];
 }
 
 /* The keys the report always shows, then the policies'. */
@@ -854,9 +871,16 @@ int observe_collect_view(int procfd, const struct nsview *view,
 		o->netns = view->ino;
 		o->netns_cookie = view->cookie;
 	} else if (fstatat(procfd, "self/ns/net", &st, 0) == 0) {
-		/* a live /proc: its self is this process, in this namespace */
-		o->netns = (unsigned long long)st.st_ino;
-		o->netns_cookie = util_netns_cookie();
+		/* a live /proc: its self is this process, in this namespace,
+		 * whose cookie does not change (one socket for the first) */
+		static unsigned long long ino, cookie;
+
+		if (ino != (unsigned long long)st.st_ino) {
+			ino = (unsigned long long)st.st_ino;
+			cookie = util_netns_cookie();
+		}
+		o->netns = ino;
+		o->netns_cookie = cookie;
 	}
 	return 0;
 }
